@@ -1,0 +1,298 @@
+//! Paths and mailboxes in MAIL FROM / RCPT TO (RFC 5321 4.1.2), with RFC 6531 UTF-8.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// `local-part@domain`; the domain may be an address literal such as `[192.0.2.1]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Mailbox {
+    pub local_part: String,
+    pub domain: String,
+}
+
+impl Mailbox {
+    pub fn is_ascii(&self) -> bool {
+        self.local_part.is_ascii() && self.domain.is_ascii()
+    }
+    pub fn domain_lowercase(&self) -> String {
+        self.domain.to_ascii_lowercase()
+    }
+}
+
+impl fmt::Display for Mailbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.local_part, self.domain)
+    }
+}
+
+/// A reverse-path (MAIL FROM) or forward-path (RCPT TO).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Path {
+    /// `<>`: the null reverse-path of bounces (RFC 5321 4.5.5).
+    Null,
+    /// `<Postmaster>` without a domain, which every server must accept (RFC 5321 4.5.1).
+    Postmaster,
+    Mailbox(Mailbox),
+}
+
+impl Path {
+    pub fn mailbox(&self) -> Option<&Mailbox> {
+        match self {
+            Path::Mailbox(m) => Some(m),
+            _ => None,
+        }
+    }
+    pub fn is_ascii(&self) -> bool {
+        self.mailbox().is_none_or(Mailbox::is_ascii)
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Null => f.write_str("<>"),
+            Path::Postmaster => f.write_str("<Postmaster>"),
+            Path::Mailbox(m) => write!(f, "<{m}>"),
+        }
+    }
+}
+
+/// What is wrong with an address, and where (a byte offset into the text given to the parser).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AddressError {
+    Empty,
+    MissingCloseBracket,
+    MissingAt { at: usize },
+    EmptyLocalPart { at: usize },
+    BadLocalPart { at: usize },
+    UnterminatedQuote { at: usize },
+    EmptyDomain { at: usize },
+    BadDomain { at: usize },
+    BadAddressLiteral { at: usize },
+    /// Over the RFC 5321 4.5.3.1 limits (64 octets local part, 255 domain).
+    TooLong { part: String, limit: usize },
+}
+
+impl AddressError {
+    pub fn offset(&self) -> usize {
+        match self {
+            AddressError::Empty | AddressError::MissingCloseBracket | AddressError::TooLong { .. } => 0,
+            AddressError::MissingAt { at }
+            | AddressError::EmptyLocalPart { at }
+            | AddressError::BadLocalPart { at }
+            | AddressError::UnterminatedQuote { at }
+            | AddressError::EmptyDomain { at }
+            | AddressError::BadDomain { at }
+            | AddressError::BadAddressLiteral { at } => *at,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            AddressError::Empty => "the address is empty".into(),
+            AddressError::MissingCloseBracket => "the address opens with < but has no closing >".into(),
+            AddressError::MissingAt { .. } => "the address has no @ between user and domain".into(),
+            AddressError::EmptyLocalPart { .. } => "nothing stands before the @".into(),
+            AddressError::BadLocalPart { .. } => "the part before the @ has a character that needs quoting, or a misplaced dot".into(),
+            AddressError::UnterminatedQuote { .. } => "a quoted local part has no closing \"".into(),
+            AddressError::EmptyDomain { .. } => "nothing stands after the @".into(),
+            AddressError::BadDomain { .. } => "the domain is not a valid host name (letters, digits, hyphens, separated by dots)".into(),
+            AddressError::BadAddressLiteral { .. } => "the address literal in [ ] is not an IPv4 or IPv6 address".into(),
+            AddressError::TooLong { part, limit } => format!("the {part} is longer than {limit} octets (RFC 5321 4.5.3.1)"),
+        }
+    }
+}
+
+/// Parsed path, how it was written, and what follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedPath<'a> {
+    pub path: Path,
+    /// Written without the angle brackets RFC 5321 requires.
+    pub bare: bool,
+    pub rest: &'a str,
+}
+
+/// Parses a path at the start of `text`. `allow_null` for reverse-paths. A bare `user@domain`
+/// (no brackets) is parsed too; the caller decides whether the profile tolerates it.
+pub fn parse_path(text: &str, allow_null: bool, enforce_lengths: bool) -> Result<ParsedPath<'_>, AddressError> {
+    if text.is_empty() {
+        return Err(AddressError::Empty);
+    }
+    if let Some(inner_start) = text.strip_prefix('<') {
+        let close = find_close_bracket(inner_start).ok_or(AddressError::MissingCloseBracket)?;
+        let inner = &inner_start[..close];
+        let rest = &inner_start[close + 1..];
+        let path = if inner.is_empty() {
+            if !allow_null {
+                return Err(AddressError::Empty);
+            }
+            Path::Null
+        } else if inner.eq_ignore_ascii_case("postmaster") {
+            Path::Postmaster
+        } else {
+            // A source route `@a,@b:` is accepted and ignored (RFC 5321 4.1.2, C.6).
+            let (inner, skipped) = match inner.starts_with('@').then(|| inner.find(':')).flatten() {
+                Some(colon) => (&inner[colon + 1..], colon + 1),
+                None => (inner, 0),
+            };
+            Path::Mailbox(parse_mailbox(inner, enforce_lengths).map_err(|e| shift(e, 1 + skipped))?)
+        };
+        Ok(ParsedPath { path, bare: false, rest })
+    } else {
+        let end = text.find(' ').unwrap_or(text.len());
+        let word = &text[..end];
+        let path = if word.eq_ignore_ascii_case("postmaster") { Path::Postmaster } else { Path::Mailbox(parse_mailbox(word, enforce_lengths)?) };
+        Ok(ParsedPath { path, bare: true, rest: &text[end..] })
+    }
+}
+
+fn find_close_bracket(text: &str) -> Option<usize> {
+    let mut quoted = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            '>' if !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn shift(err: AddressError, by: usize) -> AddressError {
+    match err {
+        AddressError::MissingAt { at } => AddressError::MissingAt { at: at + by },
+        AddressError::EmptyLocalPart { at } => AddressError::EmptyLocalPart { at: at + by },
+        AddressError::BadLocalPart { at } => AddressError::BadLocalPart { at: at + by },
+        AddressError::UnterminatedQuote { at } => AddressError::UnterminatedQuote { at: at + by },
+        AddressError::EmptyDomain { at } => AddressError::EmptyDomain { at: at + by },
+        AddressError::BadDomain { at } => AddressError::BadDomain { at: at + by },
+        AddressError::BadAddressLiteral { at } => AddressError::BadAddressLiteral { at: at + by },
+        other => other,
+    }
+}
+
+/// `atext` of RFC 5322 3.2.3, plus any non-ASCII character (RFC 6531 `UTF8-non-ascii`).
+fn is_atext(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii()
+}
+
+pub fn parse_mailbox(text: &str, enforce_lengths: bool) -> Result<Mailbox, AddressError> {
+    let (local_part, at) = if text.starts_with('"') {
+        let mut escaped = false;
+        let mut end = None;
+        for (i, c) in text.char_indices().skip(1) {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = Some(i);
+                    break;
+                }
+                c if c.is_ascii_control() => return Err(AddressError::BadLocalPart { at: i }),
+                _ => {}
+            }
+        }
+        let end = end.ok_or(AddressError::UnterminatedQuote { at: 0 })?;
+        let local = &text[..=end];
+        if !text[end + 1..].starts_with('@') {
+            return Err(AddressError::MissingAt { at: end + 1 });
+        }
+        (local, end + 1)
+    } else {
+        let at = text.rfind('@').ok_or(AddressError::MissingAt { at: text.len() })?;
+        let local = &text[..at];
+        if local.is_empty() {
+            return Err(AddressError::EmptyLocalPart { at: 0 });
+        }
+        let mut previous_dot = true;
+        for (i, c) in local.char_indices() {
+            let dot = c == '.';
+            if (dot && previous_dot) || (!dot && !is_atext(c)) {
+                return Err(AddressError::BadLocalPart { at: i });
+            }
+            previous_dot = dot;
+        }
+        if previous_dot {
+            return Err(AddressError::BadLocalPart { at: local.len() - 1 });
+        }
+        (local, at)
+    };
+    let domain = &text[at + 1..];
+    validate_domain(domain).map_err(|e| shift(e, at + 1))?;
+    if enforce_lengths {
+        if local_part.len() > 64 {
+            return Err(AddressError::TooLong { part: "local part".into(), limit: 64 });
+        }
+        if domain.len() > 255 {
+            return Err(AddressError::TooLong { part: "domain".into(), limit: 255 });
+        }
+    }
+    Ok(Mailbox { local_part: local_part.to_string(), domain: domain.to_string() })
+}
+
+/// A host name (`sub-domain *("." sub-domain)`) or an address literal in brackets.
+pub fn validate_domain(domain: &str) -> Result<(), AddressError> {
+    if domain.is_empty() {
+        return Err(AddressError::EmptyDomain { at: 0 });
+    }
+    if let Some(literal) = domain.strip_prefix('[') {
+        let inner = literal.strip_suffix(']').ok_or(AddressError::BadAddressLiteral { at: 0 })?;
+        let valid = match inner.get(..5) {
+            Some(tag) if tag.eq_ignore_ascii_case("IPv6:") => inner[5..].parse::<std::net::Ipv6Addr>().is_ok(),
+            _ => inner.parse::<std::net::Ipv4Addr>().is_ok(),
+        };
+        return if valid { Ok(()) } else { Err(AddressError::BadAddressLiteral { at: 1 }) };
+    }
+    let mut offset = 0;
+    for label in domain.split('.') {
+        let ok = !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii());
+        if !ok {
+            return Err(AddressError::BadDomain { at: offset });
+        }
+        offset += label.len() + 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mailbox(text: &str) -> Mailbox {
+        parse_path(text, true, true).unwrap().path.mailbox().unwrap().clone()
+    }
+
+    #[test]
+    fn paths_of_every_form() {
+        assert_eq!(parse_path("<>", true, true).unwrap().path, Path::Null);
+        assert_eq!(parse_path("<>", false, true).unwrap_err(), AddressError::Empty);
+        assert_eq!(parse_path("<POSTMASTER>", false, true).unwrap().path, Path::Postmaster);
+        assert_eq!(mailbox("<a@b.example>").to_string(), "a@b.example");
+        assert_eq!(mailbox("<\"john doe\"@b.example>").local_part, "\"john doe\"");
+        assert_eq!(mailbox("<user@[192.0.2.1]>").domain, "[192.0.2.1]");
+        assert_eq!(mailbox("<user@[IPv6:2001:db8::1]>").domain, "[IPv6:2001:db8::1]");
+        assert_eq!(mailbox("<@relay.example:user@b.example>").to_string(), "user@b.example");
+        assert!(!mailbox("<josé@exemple.fr>").is_ascii());
+        let bare = parse_path("a@b.example SIZE=10", true, true).unwrap();
+        assert!(bare.bare);
+        assert_eq!(bare.rest, " SIZE=10");
+    }
+
+    #[test]
+    fn errors_say_where() {
+        assert_eq!(parse_path("<a@b", true, true).unwrap_err(), AddressError::MissingCloseBracket);
+        assert_eq!(parse_path("<ab.example>", true, true).unwrap_err(), AddressError::MissingAt { at: 11 });
+        assert_eq!(parse_path("<a..b@c>", true, true).unwrap_err(), AddressError::BadLocalPart { at: 3 });
+        assert_eq!(parse_path("<a@b..c>", true, true).unwrap_err(), AddressError::BadDomain { at: 5 });
+        assert_eq!(parse_path("<a@[300.1.1.1]>", true, true).unwrap_err(), AddressError::BadAddressLiteral { at: 4 });
+        let long = format!("<{}@b.example>", "a".repeat(65));
+        assert!(matches!(parse_path(&long, true, true), Err(AddressError::TooLong { .. })));
+        assert!(parse_path(&long, true, false).is_ok());
+    }
+}

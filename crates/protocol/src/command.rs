@@ -1,0 +1,509 @@
+//! Client commands (RFC 5321 4.1.1 and the extensions of the course), parsed from one line.
+//!
+//! The parser is ours rather than a general one because teaching needs three things: leniency that
+//! depends on the server profile ([`Leniency`]), the column and the expected form of every syntax
+//! error ([`SyntaxError`]), and a record of what a real server tolerated ([`Tolerance`]).
+
+use crate::address::{AddressError, Path, parse_path};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Body {
+    SevenBit,
+    EightBitMime,
+    BinaryMime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Ret {
+    Full,
+    Headers,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notify {
+    Never,
+    Success,
+    Failure,
+    Delay,
+}
+
+/// ESMTP parameters of MAIL FROM (RFC 1870 SIZE, 6152 BODY, 6531 SMTPUTF8, 3461 RET/ENVID, 4954 AUTH).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailParams {
+    pub size: Option<u64>,
+    pub body: Option<Body>,
+    pub smtputf8: bool,
+    pub ret: Option<Ret>,
+    pub envid: Option<String>,
+    pub auth: Option<String>,
+}
+
+impl MailParams {
+    pub fn is_empty(&self) -> bool {
+        *self == MailParams::default()
+    }
+}
+
+/// ESMTP parameters of RCPT TO (RFC 3461 NOTIFY, ORCPT).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RcptParams {
+    pub notify: Option<Vec<Notify>>,
+    pub orcpt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verb", rename_all = "UPPERCASE")]
+pub enum Command {
+    Helo { domain: String },
+    Ehlo { domain: String },
+    Mail { from: Path, params: MailParams },
+    Rcpt { to: Path, params: RcptParams },
+    Data,
+    Bdat { size: u64, last: bool },
+    Rset,
+    Noop,
+    Quit,
+    Vrfy { argument: String },
+    Expn { argument: String },
+    Help { topic: Option<String> },
+    Auth { mechanism: String, initial_response: Option<String> },
+    #[serde(rename = "STARTTLS")]
+    StartTls,
+}
+
+impl Command {
+    pub fn verb(&self) -> Verb {
+        match self {
+            Command::Helo { .. } => Verb::Helo,
+            Command::Ehlo { .. } => Verb::Ehlo,
+            Command::Mail { .. } => Verb::Mail,
+            Command::Rcpt { .. } => Verb::Rcpt,
+            Command::Data => Verb::Data,
+            Command::Bdat { .. } => Verb::Bdat,
+            Command::Rset => Verb::Rset,
+            Command::Noop => Verb::Noop,
+            Command::Quit => Verb::Quit,
+            Command::Vrfy { .. } => Verb::Vrfy,
+            Command::Expn { .. } => Verb::Expn,
+            Command::Help { .. } => Verb::Help,
+            Command::Auth { .. } => Verb::Auth,
+            Command::StartTls => Verb::StartTls,
+        }
+    }
+}
+
+/// The verbs the playground knows, in the order the reference lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Verb {
+    Helo,
+    Ehlo,
+    Mail,
+    Rcpt,
+    Data,
+    Bdat,
+    Rset,
+    Noop,
+    Quit,
+    Vrfy,
+    Expn,
+    Help,
+    Auth,
+    StartTls,
+}
+
+impl Verb {
+    pub const ALL: [Verb; 14] = [
+        Verb::Helo,
+        Verb::Ehlo,
+        Verb::Mail,
+        Verb::Rcpt,
+        Verb::Data,
+        Verb::Bdat,
+        Verb::Rset,
+        Verb::Noop,
+        Verb::Quit,
+        Verb::Vrfy,
+        Verb::Expn,
+        Verb::Help,
+        Verb::Auth,
+        Verb::StartTls,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Verb::Helo => "HELO",
+            Verb::Ehlo => "EHLO",
+            Verb::Mail => "MAIL",
+            Verb::Rcpt => "RCPT",
+            Verb::Data => "DATA",
+            Verb::Bdat => "BDAT",
+            Verb::Rset => "RSET",
+            Verb::Noop => "NOOP",
+            Verb::Quit => "QUIT",
+            Verb::Vrfy => "VRFY",
+            Verb::Expn => "EXPN",
+            Verb::Help => "HELP",
+            Verb::Auth => "AUTH",
+            Verb::StartTls => "STARTTLS",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Verb> {
+        Verb::ALL.into_iter().find(|v| v.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The form a command must take, as the syntax error replies quote it.
+    pub fn syntax(self) -> &'static str {
+        match self {
+            Verb::Helo => "HELO hostname",
+            Verb::Ehlo => "EHLO hostname",
+            Verb::Mail => "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME] [SMTPUTF8]",
+            Verb::Rcpt => "RCPT TO:<address> [NOTIFY=...] [ORCPT=...]",
+            Verb::Data => "DATA",
+            Verb::Bdat => "BDAT size [LAST]",
+            Verb::Rset => "RSET",
+            Verb::Noop => "NOOP [text]",
+            Verb::Quit => "QUIT",
+            Verb::Vrfy => "VRFY user",
+            Verb::Expn => "EXPN list",
+            Verb::Help => "HELP [topic]",
+            Verb::Auth => "AUTH mechanism [initial-response]",
+            Verb::StartTls => "STARTTLS",
+        }
+    }
+}
+
+/// Forms that RFC 5321 forbids but some real servers accept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Leniency {
+    /// `MAIL FROM:a@b.example` without angle brackets.
+    pub bare_address: bool,
+    /// `MAIL FROM: <a@b.example>` with a space after the colon.
+    pub space_after_colon: bool,
+    /// Local parts over 64 octets, domains over 255.
+    pub long_addresses: bool,
+}
+
+impl Leniency {
+    pub const STRICT: Leniency = Leniency { bare_address: false, space_after_colon: false, long_addresses: false };
+    pub const TOLERANT: Leniency = Leniency { bare_address: true, space_after_colon: true, long_addresses: true };
+}
+
+/// A departure from RFC 5321 that the server let pass; the explanation mentions it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tolerance {
+    BareAddress,
+    SpaceAfterColon,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParsedCommand {
+    pub command: Command,
+    pub tolerated: Vec<Tolerance>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyntaxErrorKind {
+    EmptyLine,
+    UnknownVerb { verb: String },
+    InvalidUtf8,
+    NulByte,
+    MissingArgument,
+    UnexpectedArgument,
+    /// `FROM:` or `TO:` missing or misspelt.
+    MissingKeyword { keyword: String },
+    SpaceAfterColon,
+    MissingAngleBrackets,
+    Address(AddressError),
+    UnknownParameter { name: String },
+    BadParameterValue { name: String },
+    DuplicateParameter { name: String },
+    BadNumber,
+}
+
+/// A command line that could not be parsed: what, where (column, from 0) and the expected form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyntaxError {
+    pub kind: SyntaxErrorKind,
+    pub column: usize,
+    pub verb: Option<Verb>,
+}
+
+impl SyntaxError {
+    fn new(kind: SyntaxErrorKind, column: usize, verb: Option<Verb>) -> Self {
+        SyntaxError { kind, column, verb }
+    }
+
+    pub fn expected(&self) -> Option<&'static str> {
+        self.verb.map(Verb::syntax)
+    }
+
+    /// One sentence on what is wrong, for the explanation.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            SyntaxErrorKind::EmptyLine => "the line is empty".into(),
+            SyntaxErrorKind::UnknownVerb { verb } => format!("`{verb}` is not an SMTP command"),
+            SyntaxErrorKind::InvalidUtf8 => "the line holds bytes that are not valid UTF-8".into(),
+            SyntaxErrorKind::NulByte => "the line holds a NUL byte".into(),
+            SyntaxErrorKind::MissingArgument => "the command needs an argument".into(),
+            SyntaxErrorKind::UnexpectedArgument => "the command takes no argument".into(),
+            SyntaxErrorKind::MissingKeyword { keyword } => format!("`{keyword}` must follow the verb, with the colon and no space before it"),
+            SyntaxErrorKind::SpaceAfterColon => "RFC 5321 allows no space between the colon and the <".into(),
+            SyntaxErrorKind::MissingAngleBrackets => "the address must be written in angle brackets, like <user@example.org>".into(),
+            SyntaxErrorKind::Address(err) => err.describe(),
+            SyntaxErrorKind::UnknownParameter { name } => format!("the parameter {name} is not one this server supports"),
+            SyntaxErrorKind::BadParameterValue { name } => format!("the value of {name} is not valid"),
+            SyntaxErrorKind::DuplicateParameter { name } => format!("{name} is given twice"),
+            SyntaxErrorKind::BadNumber => "the size must be a decimal number of octets".into(),
+        }
+    }
+}
+
+/// Parses one command line (without its CRLF).
+pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, SyntaxError> {
+    if let Some(nul) = memchr::memchr(0, line) {
+        return Err(SyntaxError::new(SyntaxErrorKind::NulByte, nul, None));
+    }
+    let text = std::str::from_utf8(line).map_err(|e| SyntaxError::new(SyntaxErrorKind::InvalidUtf8, e.valid_up_to(), None))?;
+    let text = text.trim_end_matches([' ', '\t']);
+    if text.trim_start().is_empty() {
+        return Err(SyntaxError::new(SyntaxErrorKind::EmptyLine, 0, None));
+    }
+    let (word, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let verb = Verb::from_name(word).ok_or_else(|| SyntaxError::new(SyntaxErrorKind::UnknownVerb { verb: word.to_string() }, 0, None))?;
+    let arg_column = word.len() + 1;
+    let arg = rest.trim_start();
+    let arg_column = arg_column + (rest.len() - arg.len());
+    let err = |kind, column| SyntaxError::new(kind, column, Some(verb));
+    let none = |command: Command| {
+        if arg.is_empty() { Ok(ParsedCommand { command, tolerated: vec![] }) } else { Err(err(SyntaxErrorKind::UnexpectedArgument, arg_column)) }
+    };
+    let required = || if arg.is_empty() { Err(err(SyntaxErrorKind::MissingArgument, text.len())) } else { Ok(arg.to_string()) };
+    let plain = |command| Ok(ParsedCommand { command, tolerated: vec![] });
+    match verb {
+        Verb::Helo => plain(Command::Helo { domain: required()? }),
+        Verb::Ehlo => plain(Command::Ehlo { domain: required()? }),
+        Verb::Data => none(Command::Data),
+        Verb::Rset => none(Command::Rset),
+        Verb::Quit => none(Command::Quit),
+        Verb::StartTls => none(Command::StartTls),
+        Verb::Noop => plain(Command::Noop),
+        Verb::Vrfy => plain(Command::Vrfy { argument: required()? }),
+        Verb::Expn => plain(Command::Expn { argument: required()? }),
+        Verb::Help => plain(Command::Help { topic: (!arg.is_empty()).then(|| arg.to_string()) }),
+        Verb::Auth => {
+            let arg = required()?;
+            let mut words = arg.split(' ').filter(|w| !w.is_empty());
+            let mechanism = words.next().unwrap_or_default().to_ascii_uppercase();
+            let initial_response = words.next().map(str::to_string);
+            if words.next().is_some() {
+                return Err(err(SyntaxErrorKind::UnexpectedArgument, arg_column));
+            }
+            plain(Command::Auth { mechanism, initial_response })
+        }
+        Verb::Bdat => {
+            let arg = required()?;
+            let mut words = arg.split(' ').filter(|w| !w.is_empty());
+            let size_text = words.next().unwrap_or_default();
+            if size_text.is_empty() || size_text.len() > 19 || !size_text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err(SyntaxErrorKind::BadNumber, arg_column));
+            }
+            let size = size_text.parse().map_err(|_| err(SyntaxErrorKind::BadNumber, arg_column))?;
+            let last = match words.next() {
+                None => false,
+                Some(w) if w.eq_ignore_ascii_case("LAST") => true,
+                Some(_) => return Err(err(SyntaxErrorKind::UnexpectedArgument, arg_column + size_text.len() + 1)),
+            };
+            if words.next().is_some() {
+                return Err(err(SyntaxErrorKind::UnexpectedArgument, arg_column));
+            }
+            plain(Command::Bdat { size, last })
+        }
+        Verb::Mail | Verb::Rcpt => {
+            let keyword = if verb == Verb::Mail { "FROM:" } else { "TO:" };
+            let head = arg.get(..keyword.len()).filter(|h| h.eq_ignore_ascii_case(keyword));
+            if head.is_none() {
+                return Err(err(SyntaxErrorKind::MissingKeyword { keyword: keyword.to_string() }, arg_column));
+            }
+            let mut tolerated = Vec::new();
+            let mut column = arg_column + keyword.len();
+            let after = &arg[keyword.len()..];
+            let path_text = after.trim_start();
+            if path_text.len() != after.len() {
+                if !leniency.space_after_colon {
+                    return Err(err(SyntaxErrorKind::SpaceAfterColon, column));
+                }
+                tolerated.push(Tolerance::SpaceAfterColon);
+                column += after.len() - path_text.len();
+            }
+            if path_text.is_empty() {
+                return Err(err(SyntaxErrorKind::MissingArgument, column));
+            }
+            let parsed = parse_path(path_text, verb == Verb::Mail, !leniency.long_addresses)
+                .map_err(|e| err(SyntaxErrorKind::Address(e.clone()), column + e.offset()))?;
+            if parsed.bare {
+                if !leniency.bare_address {
+                    return Err(err(SyntaxErrorKind::MissingAngleBrackets, column));
+                }
+                tolerated.push(Tolerance::BareAddress);
+            }
+            let params_column = column + (path_text.len() - parsed.rest.len());
+            if !parsed.rest.is_empty() && !parsed.rest.starts_with(' ') {
+                return Err(err(SyntaxErrorKind::UnexpectedArgument, params_column));
+            }
+            let command = if verb == Verb::Mail {
+                Command::Mail { from: parsed.path, params: parse_mail_params(parsed.rest).map_err(|k| err(k, params_column))? }
+            } else {
+                Command::Rcpt { to: parsed.path, params: parse_rcpt_params(parsed.rest).map_err(|k| err(k, params_column))? }
+            };
+            Ok(ParsedCommand { command, tolerated })
+        }
+    }
+}
+
+fn params(text: &str) -> impl Iterator<Item = (String, Option<&str>)> {
+    text.split(' ').filter(|w| !w.is_empty()).map(|w| match w.split_once('=') {
+        Some((k, v)) => (k.to_ascii_uppercase(), Some(v)),
+        None => (w.to_ascii_uppercase(), None),
+    })
+}
+
+fn parse_mail_params(text: &str) -> Result<MailParams, SyntaxErrorKind> {
+    let mut out = MailParams::default();
+    for (name, value) in params(text) {
+        let bad = || SyntaxErrorKind::BadParameterValue { name: name.clone() };
+        let dup = || SyntaxErrorKind::DuplicateParameter { name: name.clone() };
+        match (name.as_str(), value) {
+            ("SIZE", Some(v)) => {
+                if out.size.is_some() {
+                    return Err(dup());
+                }
+                out.size = Some(v.parse().ok().filter(|_| v.bytes().all(|b| b.is_ascii_digit())).ok_or_else(bad)?);
+            }
+            ("BODY", Some(v)) => {
+                if out.body.is_some() {
+                    return Err(dup());
+                }
+                out.body = Some(match v.to_ascii_uppercase().as_str() {
+                    "7BIT" => Body::SevenBit,
+                    "8BITMIME" => Body::EightBitMime,
+                    "BINARYMIME" => Body::BinaryMime,
+                    _ => return Err(bad()),
+                });
+            }
+            ("SMTPUTF8", None) => out.smtputf8 = true,
+            ("RET", Some(v)) => {
+                out.ret = Some(match v.to_ascii_uppercase().as_str() {
+                    "FULL" => Ret::Full,
+                    "HDRS" => Ret::Headers,
+                    _ => return Err(bad()),
+                })
+            }
+            ("ENVID", Some(v)) if !v.is_empty() => out.envid = Some(v.to_string()),
+            ("AUTH", Some(v)) if !v.is_empty() => out.auth = Some(v.to_string()),
+            ("SIZE" | "BODY" | "RET" | "ENVID" | "AUTH" | "SMTPUTF8", _) => return Err(bad()),
+            _ => return Err(SyntaxErrorKind::UnknownParameter { name }),
+        }
+    }
+    Ok(out)
+}
+
+fn parse_rcpt_params(text: &str) -> Result<RcptParams, SyntaxErrorKind> {
+    let mut out = RcptParams::default();
+    for (name, value) in params(text) {
+        let bad = || SyntaxErrorKind::BadParameterValue { name: name.clone() };
+        match (name.as_str(), value) {
+            ("NOTIFY", Some(v)) => {
+                let mut list = Vec::new();
+                for item in v.split(',') {
+                    list.push(match item.to_ascii_uppercase().as_str() {
+                        "NEVER" => Notify::Never,
+                        "SUCCESS" => Notify::Success,
+                        "FAILURE" => Notify::Failure,
+                        "DELAY" => Notify::Delay,
+                        _ => return Err(bad()),
+                    });
+                }
+                if list.contains(&Notify::Never) && list.len() > 1 {
+                    return Err(bad());
+                }
+                out.notify = Some(list);
+            }
+            ("ORCPT", Some(v)) if v.contains(';') => out.orcpt = Some(v.to_string()),
+            ("NOTIFY" | "ORCPT", _) => return Err(bad()),
+            _ => return Err(SyntaxErrorKind::UnknownParameter { name }),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::Mailbox;
+
+    fn ok(line: &str) -> ParsedCommand {
+        parse_command(line.as_bytes(), Leniency::STRICT).unwrap_or_else(|e| panic!("{line}: {e:?}"))
+    }
+    fn fail(line: &str, leniency: Leniency) -> SyntaxError {
+        parse_command(line.as_bytes(), leniency).unwrap_err()
+    }
+
+    #[test]
+    fn verbs_are_case_insensitive() {
+        assert_eq!(ok("helo client.example").command, Command::Helo { domain: "client.example".into() });
+        assert_eq!(ok("StartTLS").command, Command::StartTls);
+        assert_eq!(ok("NOOP anything").command, Command::Noop);
+        assert_eq!(ok("help mail").command, Command::Help { topic: Some("mail".into()) });
+    }
+
+    #[test]
+    fn mail_with_parameters() {
+        let parsed = ok("MAIL FROM:<a@b.example> SIZE=1000 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=x");
+        let Command::Mail { from, params } = parsed.command else { panic!() };
+        assert_eq!(from, Path::Mailbox(Mailbox { local_part: "a".into(), domain: "b.example".into() }));
+        assert_eq!(params.size, Some(1000));
+        assert_eq!(params.body, Some(Body::EightBitMime));
+        assert!(params.smtputf8);
+        assert_eq!(ok("MAIL FROM:<>").command, Command::Mail { from: Path::Null, params: MailParams::default() });
+        let rcpt = ok("rcpt to:<b@c.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@c.example");
+        let Command::Rcpt { params, .. } = rcpt.command else { panic!() };
+        assert_eq!(params.notify, Some(vec![Notify::Success, Notify::Failure]));
+    }
+
+    #[test]
+    fn student_forms_depend_on_leniency() {
+        let e = fail("MAIL FROM: <a@b.example>", Leniency::STRICT);
+        assert_eq!((e.kind, e.column), (SyntaxErrorKind::SpaceAfterColon, 10));
+        let e = fail("MAIL FROM:a@b.example", Leniency::STRICT);
+        assert_eq!(e.kind, SyntaxErrorKind::MissingAngleBrackets);
+        let parsed = parse_command(b"MAIL FROM: a@b.example", Leniency::TOLERANT).unwrap();
+        assert_eq!(parsed.tolerated, vec![Tolerance::SpaceAfterColon, Tolerance::BareAddress]);
+    }
+
+    #[test]
+    fn errors_name_position_and_expected_form() {
+        let e = fail("MAIL TO:<a@b>", Leniency::STRICT);
+        assert_eq!(e.kind, SyntaxErrorKind::MissingKeyword { keyword: "FROM:".into() });
+        assert_eq!(e.expected(), Some(Verb::Mail.syntax()));
+        assert_eq!(fail("HELO", Leniency::STRICT).kind, SyntaxErrorKind::MissingArgument);
+        assert_eq!(fail("DATA now", Leniency::STRICT).column, 5);
+        assert_eq!(fail("FOO", Leniency::STRICT).kind, SyntaxErrorKind::UnknownVerb { verb: "FOO".into() });
+        assert_eq!(fail("", Leniency::STRICT).kind, SyntaxErrorKind::EmptyLine);
+        assert_eq!(fail("MAIL FROM:<a@b> FOO=1", Leniency::STRICT).kind, SyntaxErrorKind::UnknownParameter { name: "FOO".into() });
+        assert_eq!(fail("BDAT x", Leniency::STRICT).kind, SyntaxErrorKind::BadNumber);
+        assert_eq!(fail("NO\0OP", Leniency::STRICT).kind, SyntaxErrorKind::NulByte);
+        assert_eq!(parse_command(b"HELO \xff", Leniency::STRICT).unwrap_err().kind, SyntaxErrorKind::InvalidUtf8);
+        let e = fail("RCPT TO:<a@b..c>", Leniency::STRICT);
+        assert_eq!(e.column, 13);
+    }
+
+    #[test]
+    fn bdat_and_auth() {
+        assert_eq!(ok("BDAT 10 LAST").command, Command::Bdat { size: 10, last: true });
+        assert_eq!(ok("bdat 0").command, Command::Bdat { size: 0, last: false });
+        assert_eq!(ok("AUTH login").command, Command::Auth { mechanism: "LOGIN".into(), initial_response: None });
+        assert_eq!(ok("AUTH PLAIN AGEAYg==").command, Command::Auth { mechanism: "PLAIN".into(), initial_response: Some("AGEAYg==".into()) });
+    }
+}

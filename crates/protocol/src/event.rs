@@ -1,0 +1,102 @@
+//! Session events: what happened, in order, with time. The page's console, timeline and JSON
+//! export are built from these alone (the schema is serde's JSON of [`Event`]).
+
+use crate::command::{ParsedCommand, SyntaxError};
+use crate::reply::Reply;
+use crate::session::{Envelope, SessionState};
+use crate::situation::Situation;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// How a line from the client was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClientLine {
+    /// A command line, parsed or not.
+    Command { parsed: Result<ParsedCommand, SyntaxError> },
+    /// A line longer than the server's limit (it was dropped).
+    TooLong { length: usize },
+    /// A line of message content after 354 (as sent, dot-stuffing included).
+    Data,
+    /// The line that ended DATA.
+    DataEnd,
+    /// A BDAT chunk's content.
+    Chunk,
+    /// A response to a 334 challenge in an AUTH exchange.
+    AuthResponse {
+        /// The decoded base64, with a password shown as asterisks.
+        decoded: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Closer {
+    Client,
+    Server,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    Connected { at: Timestamp, client_ip: String, server: String },
+    /// One line (or BDAT chunk) from the client.
+    LineReceived { at: Timestamp, raw: String, line: ClientLine },
+    /// One reply, why it was sent, and the session after it.
+    ReplySent { at: Timestamp, reply: Reply, situation: Situation, state: SessionState, envelope: Envelope },
+    MessageAccepted { at: Timestamp, queue_id: String, envelope: Envelope, size: u64 },
+    TlsStarted { at: Timestamp, protocol: String, cipher: String, simulated: bool },
+    AuthSucceeded { at: Timestamp, user: String, mechanism: String },
+    AuthFailed { at: Timestamp, user: Option<String>, mechanism: String },
+    Closed { at: Timestamp, by: Closer, reason: String },
+}
+
+impl Event {
+    pub fn at(&self) -> Timestamp {
+        match self {
+            Event::Connected { at, .. }
+            | Event::LineReceived { at, .. }
+            | Event::ReplySent { at, .. }
+            | Event::MessageAccepted { at, .. }
+            | Event::TlsStarted { at, .. }
+            | Event::AuthSucceeded { at, .. }
+            | Event::AuthFailed { at, .. }
+            | Event::Closed { at, .. } => *at,
+        }
+    }
+}
+
+/// A whole session: the events in order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub events: Vec<Event>,
+}
+
+impl Transcript {
+    /// The session as `C:` / `S:` lines, as RFC 5321 Appendix D writes it.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for event in &self.events {
+            match event {
+                Event::LineReceived { raw, .. } => {
+                    for line in raw.trim_end_matches(['\r', '\n']).split("\r\n") {
+                        out.push_str("C: ");
+                        out.push_str(line);
+                        out.push('\n');
+                    }
+                }
+                Event::ReplySent { reply, .. } => {
+                    for line in reply.to_wire().lines() {
+                        out.push_str("S: ");
+                        out.push_str(line);
+                        out.push('\n');
+                    }
+                }
+                Event::TlsStarted { protocol, .. } => out.push_str(&format!("-- TLS started ({protocol})\n")),
+                Event::Closed { by, reason, .. } => out.push_str(&format!("-- connection closed by {by:?}: {reason}\n").to_lowercase()),
+                _ => {}
+            }
+        }
+        out
+    }
+}

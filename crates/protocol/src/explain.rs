@@ -1,0 +1,144 @@
+//! The explanation catalog: for every reply, what its class, code and enhanced code mean, why
+//! the server sent it here, and where the RFC says so; for every command, what it does.
+//!
+//! Replies from the simulator are explained from their [`Situation`]. Replies from a real server
+//! (through the bridge) are explained by code and enhanced code alone, and marked expected or
+//! unexpected for the command they answer by [`crate::expected`].
+
+mod codes;
+mod commands;
+mod why;
+
+pub use codes::{class_meaning, class_name, code_meaning, enhanced_class, enhanced_detail, enhanced_subject};
+pub use commands::{CommandNote, command_note};
+
+use crate::command::{SyntaxError, Tolerance, Verb};
+use crate::expected::{Answering, Expectation, expectation};
+use crate::profile::{ProfileName, ServerPolicy};
+use crate::reply::{EnhancedCode, Reply, ReplyClass};
+use crate::situation::Situation;
+use base64::Engine;
+use serde::Serialize;
+
+/// A section of an RFC, linkable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RfcRef {
+    pub rfc: u16,
+    pub section: &'static str,
+}
+
+impl RfcRef {
+    pub fn label(&self) -> String {
+        format!("RFC {} §{}", self.rfc, self.section)
+    }
+    pub fn url(&self) -> String {
+        format!("https://www.rfc-editor.org/rfc/rfc{}#section-{}", self.rfc, self.section)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnhancedNote {
+    pub code: String,
+    pub class: &'static str,
+    pub subject: &'static str,
+    pub detail: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// The situation id (simulator) or `code:NNN` (real server).
+    pub id: String,
+    pub class: ReplyClass,
+    pub class_name: &'static str,
+    pub class_meaning: &'static str,
+    pub code_meaning: &'static str,
+    pub enhanced: Option<EnhancedNote>,
+    pub why: String,
+    pub rfc: RfcRef,
+    /// The base64 of a 334 challenge, decoded (`VXNlcm5hbWU6` = `Username:`).
+    pub decoded: Option<String>,
+    /// Whether RFC 5321 4.3.2 (and the extension RFCs) list this code for the command.
+    pub expectation: Expectation,
+    /// Forms outside RFC 5321 that the server let pass, said in words.
+    pub tolerated: Vec<String>,
+}
+
+/// What the explanation of a simulated reply may refer to.
+pub struct WhyContext<'a> {
+    pub verb: Option<Verb>,
+    /// The first word of the line, even when it is not a known verb.
+    pub verb_text: Option<&'a str>,
+    pub error: Option<&'a SyntaxError>,
+    pub tolerated: &'a [Tolerance],
+    pub address: Option<&'a str>,
+    pub profile: ProfileName,
+    pub policy: &'a ServerPolicy,
+}
+
+fn enhanced_note(code: EnhancedCode) -> EnhancedNote {
+    EnhancedNote { code: code.to_string(), class: enhanced_class(code.class), subject: enhanced_subject(code.subject), detail: enhanced_detail(code) }
+}
+
+fn decode_challenge(reply: &Reply) -> Option<String> {
+    if reply.code != 334 {
+        return None;
+    }
+    let text = reply.lines.first()?.trim();
+    if text.is_empty() {
+        return Some("(empty: send your base64 credentials)".into());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(text).ok()?;
+    String::from_utf8(bytes).ok().filter(|s| s.chars().all(|c| !c.is_control()))
+}
+
+fn base(reply: &Reply, id: String, answering: Answering) -> Explanation {
+    let class = reply.class();
+    Explanation {
+        id,
+        class,
+        class_name: class_name(class),
+        class_meaning: class_meaning(class),
+        code_meaning: code_meaning(reply.code),
+        enhanced: reply.enhanced.map(enhanced_note),
+        why: String::new(),
+        rfc: RfcRef { rfc: 5321, section: "4.2" },
+        decoded: decode_challenge(reply),
+        expectation: expectation(answering, reply.code),
+        tolerated: vec![],
+    }
+}
+
+/// Explains a reply of the simulator.
+pub fn explain_simulated(reply: &Reply, situation: Situation, ctx: &WhyContext<'_>) -> Explanation {
+    let answering = match (situation, ctx.verb) {
+        (Situation::Greeting | Situation::IdleTimeout, _) => Answering::Connection,
+        (_, Some(verb)) => Answering::Command(verb),
+        (_, None) => Answering::Unrecognized,
+    };
+    let mut explanation = base(reply, situation.id().to_string(), answering);
+    let (why, rfc) = why::why(situation, ctx);
+    explanation.why = why;
+    explanation.rfc = rfc;
+    explanation.tolerated = ctx
+        .tolerated
+        .iter()
+        .map(|t| match t {
+            Tolerance::BareAddress => format!("RFC 5321 requires the address in angle brackets, <user@domain>; {} accepted it without them anyway.", ctx.profile.title()),
+            Tolerance::SpaceAfterColon => format!("RFC 5321 allows no space after the colon; {} tolerated it.", ctx.profile.title()),
+        })
+        .collect();
+    explanation
+}
+
+/// Explains a real server's reply, by class, code and enhanced code, for the command it answers.
+pub fn explain_real(reply: &Reply, verb: Option<Verb>) -> Explanation {
+    let answering = verb.map_or(Answering::Connection, Answering::Command);
+    let mut explanation = base(reply, format!("code:{}", reply.code), answering);
+    let what = match &explanation.enhanced {
+        Some(note) => format!("{} ({}: {})", code_meaning(reply.code), note.code, note.detail),
+        None => code_meaning(reply.code).to_string(),
+    };
+    let answering = verb.map(|v| format!(" in answer to {}", v.name())).unwrap_or_default();
+    explanation.why = format!("The server replied {}{answering}: {what}. {}", reply.code, class_meaning(reply.class()));
+    explanation
+}

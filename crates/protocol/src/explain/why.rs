@@ -1,0 +1,153 @@
+//! "Why this reply here": one sentence per [`Situation`], tied to what the client just did, and
+//! the RFC section that governs it. The match has no wildcard: a new situation does not compile
+//! until it is explained.
+
+use super::{RfcRef, WhyContext};
+use crate::profile::ProfileName;
+use crate::situation::Situation;
+
+const fn rfc(number: u16, section: &'static str) -> RfcRef {
+    RfcRef { rfc: number, section }
+}
+
+pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
+    use Situation::*;
+    let addr = ctx.address.unwrap_or("the address");
+    let policy = ctx.policy;
+    let profile = ctx.profile.title();
+    let error = ctx.error.map(|e| e.describe()).unwrap_or_default();
+    let (text, reference) = match situation {
+        Greeting => (
+            "The server accepted the TCP connection and greets first; a client waits for this 220 before saying anything. Next: HELO or, better, EHLO with your host name.".to_string(),
+            rfc(5321, "4.3.1"),
+        ),
+        HeloAccepted => ("HELO opened a plain SMTP session: the server named itself but lists no extensions. Use EHLO to see what it supports. Next: MAIL FROM.".into(), rfc(5321, "4.1.1.1")),
+        EhloAccepted => (
+            "EHLO opened an ESMTP session: the first line names the server, each further line is an extension it supports (SIZE, PIPELINING, STARTTLS, AUTH ...). Next: MAIL FROM, or STARTTLS/AUTH if you need them.".into(),
+            rfc(5321, "4.1.1.1"),
+        ),
+        SenderAccepted => (
+            "MAIL FROM started a new transaction with this envelope sender (where bounces go). It need not match the From: header. Next: one RCPT TO per recipient.".into(),
+            rfc(5321, "4.1.1.2"),
+        ),
+        RecipientAccepted => (format!("The server will deliver to {addr}. Add more RCPT TO lines for more recipients, or send DATA to give the message."), rfc(5321, "4.1.1.3")),
+        StartMailInput => (
+            "The server now reads the message itself: header lines, an empty line, the body. End it with a line holding only a dot. A body line that starts with a dot must be sent with the dot doubled.".into(),
+            rfc(5321, "4.1.1.4"),
+        ),
+        MessageQueued => (
+            "The line with a single dot ended the message and the server took responsibility for delivering it: the id is its queue id, useful in the server's logs. The transaction is over; MAIL FROM starts another.".into(),
+            rfc(5321, "4.1.1.4"),
+        ),
+        ChunkAccepted => ("BDAT sent a chunk of exactly the announced size; no dot-stuffing and no end marker are needed. Send more chunks, the final one with LAST.".into(), rfc(3030, "2")),
+        LastChunkQueued => ("The chunk marked LAST completed the message and the server queued it. The transaction is over.".into(), rfc(3030, "2")),
+        ResetDone => ("RSET abandoned the transaction: sender and recipients are forgotten, but you stay greeted (no new EHLO needed).".into(), rfc(5321, "4.1.1.5")),
+        NoopDone => ("NOOP does nothing but get a 250: clients use it to keep a connection alive or to check that the server still answers.".into(), rfc(5321, "4.1.1.9")),
+        Closing => ("QUIT ends the session politely: the server answers 221 and closes the connection.".into(), rfc(5321, "4.1.1.10")),
+        HelpText => ("HELP returns text for humans (214). Its content is not standardised.".into(), rfc(5321, "4.1.1.8")),
+        VrfyAmbiguous => (
+            "This server will not say whether the user exists: 252 means 'cannot verify, but send mail and I will try'. Disclosing valid users would let spammers harvest addresses.".into(),
+            rfc(5321, "3.5.3"),
+        ),
+        VrfyKnown => (format!("VRFY confirmed that {addr} is a local user. Answering truthfully lets anyone enumerate accounts, which is why many servers disable VRFY."), rfc(5321, "3.5.1")),
+        VrfyUnknown => (format!("VRFY revealed that {addr} is not a local user: an attacker can list valid accounts this way (account enumeration)."), rfc(5321, "3.5.1")),
+        VrfyDisabled => ("The administrator disabled VRFY so that nobody can check which accounts exist.".into(), rfc(5321, "7.3")),
+        ExpnDisabled => ("EXPN would list the members of a mailing list; servers disable it for the same reason as VRFY: it discloses addresses.".into(), rfc(5321, "7.3")),
+        TlsReady => (
+            "The server is ready for the TLS handshake. From here the connection is encrypted, and the session starts over: the client must send EHLO again, and the extension list may change (AUTH often appears only now).".into(),
+            rfc(3207, "4"),
+        ),
+        TlsUnavailable => ("This server is configured without TLS, so it cannot honour STARTTLS.".into(), rfc(3207, "4")),
+        TlsAlreadyActive => ("The connection is already encrypted; STARTTLS may be given only once.".into(), rfc(3207, "4.2")),
+        AuthUsernamePrompt => ("AUTH LOGIN started. The 334 text is base64 for 'Username:'. Answer with your user name in base64 (the Reference tab has an encoder), or * to cancel.".into(), rfc(4954, "4")),
+        AuthPasswordPrompt => ("The 334 text is base64 for 'Password:'. Answer with your password in base64. Base64 is an encoding, not encryption: without TLS anyone on the path can read it.".into(), rfc(4954, "4")),
+        AuthPlainPrompt => ("AUTH PLAIN without an initial response: the empty 334 asks for one base64 line of \\0user\\0password.".into(), rfc(4616, "2")),
+        AuthSucceeded => ("The credentials were accepted: from now on the server knows who you are, and a submission server lets you send to any domain.".into(), rfc(4954, "6")),
+        AuthFailed => ("The user name or password did not match an account on this server (check the Server tab). Decode what you sent to see what the server received.".into(), rfc(4954, "6")),
+        AuthCancelled => ("A lone * (or an unusable answer) cancelled the AUTH exchange; you are not authenticated.".into(), rfc(4954, "4")),
+        AuthBadBase64 => ("The answer to the 334 challenge was not valid base64, so the server could not read it. Encode the text with base64 first.".into(), rfc(4954, "4")),
+        AuthMechanismUnsupported => ("The server does not offer this AUTH mechanism. The AUTH line of the EHLO reply lists the ones it does (the playground's simulator does PLAIN and LOGIN).".into(), rfc(4954, "4")),
+        AuthAlreadyDone => ("You are already authenticated; AUTH may succeed only once per session.".into(), rfc(4954, "4")),
+        AuthNotEnabled => (
+            if ctx.profile == ProfileName::Exchange { "Exchange offers AUTH LOGIN only inside TLS, and answers 504 to a mechanism it does not offer now. Run STARTTLS and EHLO first.".into() } else { "AUTH is not enabled on this server (no AUTH line in the EHLO reply).".into() },
+            rfc(4954, "4"),
+        ),
+        AuthNeedsTls => (
+            "This server accepts passwords only over an encrypted connection, so that they are not sent in clear text. Send STARTTLS, then EHLO again, then AUTH.".into(),
+            rfc(4954, "6"),
+        ),
+        AuthDuringTransaction => ("AUTH is not allowed while a mail transaction is open; send RSET first, or authenticate before MAIL FROM.".into(), rfc(4954, "4")),
+        AuthRequired => (
+            "This is a submission server: it sends mail only for users who log in. Authenticate with AUTH (after STARTTLS if required), then give MAIL FROM again.".into(),
+            rfc(4954, "6"),
+        ),
+        HeloRequired => ("The client must introduce itself with HELO or EHLO before a mail transaction (or before AUTH, which needs EHLO).".into(), rfc(5321, "4.1.4")),
+        MailRequired => (
+            format!("{} came before MAIL FROM: a transaction starts with MAIL FROM, then RCPT TO.", ctx.verb.map(|v| v.name()).unwrap_or("This command")),
+            rfc(5321, "4.1.4"),
+        ),
+        RecipientRequired => ("The message was refused because no RCPT TO was accepted yet: without a recipient there is nobody to deliver to. Give RCPT TO first.".into(), rfc(5321, "4.1.4")),
+        NestedMail => ("A transaction is already open (MAIL FROM was accepted). Finish it with DATA, or abandon it with RSET, before a new MAIL FROM.".into(), rfc(5321, "4.1.4")),
+        BdatInProgress => ("A BDAT transfer is under way: only further BDAT chunks (the last with LAST), RSET, NOOP or QUIT may come now.".into(), rfc(3030, "2")),
+        UnknownCommand => (
+            match ctx.profile {
+                ProfileName::Postfix if matches!(ctx.verb_text, Some(v) if v.eq_ignore_ascii_case("HELP") || v.eq_ignore_ascii_case("EXPN")) => {
+                    "Postfix does not implement this command at all, so it answers as to any unknown word.".to_string()
+                }
+                _ => format!("{} The server knows HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT and the extensions it advertised.", if error.is_empty() { "The first word is not a command this server knows.".to_string() } else { format!("{}.", capitalize(&error)) }),
+            },
+            rfc(5321, "4.2.4"),
+        ),
+        EmptyCommand => ("An empty line is not a command. (After a BDAT chunk, the line end you typed is read as an empty command.)".into(), rfc(5321, "4.1.1")),
+        SyntaxError | GreetingSyntax => (format!("The command is known but its form is wrong: {error}."), rfc(5321, "4.1.1")),
+        SenderSyntax | RecipientSyntax => {
+            let strict = matches!(ctx.error.map(|e| &e.kind), Some(crate::command::SyntaxErrorKind::MissingAngleBrackets | crate::command::SyntaxErrorKind::SpaceAfterColon));
+            let extra = if strict { format!(" Some servers tolerate this; {profile} does not.") } else { String::new() };
+            (format!("The address could not be read: {error}.{extra}"), rfc(5321, "4.1.2"))
+        }
+        ParameterUnknown => (format!("The parameter after the address is not one this server supports or accepts: {error}. The EHLO reply lists the extensions whose parameters it takes."), rfc(5321, "4.1.1.11")),
+        ParameterNotOffered => ("ESMTP parameters are allowed only for extensions the server advertised in its EHLO reply (and never after a plain HELO).".into(), rfc(5321, "4.1.1.11")),
+        CommandLineTooLong => (
+            format!("The command line was longer than this server's limit of {} octets (RFC 5321 requires at least 512, CRLF included). It was dropped whole.", policy.max_command_line),
+            rfc(5321, "4.5.3.1.4"),
+        ),
+        RelayDenied => (
+            format!(
+                "{addr} is not in a domain this server receives mail for ({}), and you have not authenticated. Relaying to any domain for anyone would make it an open relay, abused by spammers. Authenticate, or send to a local domain.",
+                policy.local_domains.join(", ")
+            ),
+            rfc(5321, "3.6.2"),
+        ),
+        UserUnknown => (format!("The domain of {addr} is local, but no such mailbox exists here (the Server tab lists them). A real server says so now, rather than accept and bounce later."), rfc(5321, "3.3")),
+        Greylisted => (
+            format!("Greylisting: the server refuses the first attempt from an unknown client/sender/recipient with a temporary 4xx. Real MTAs retry later (here after {} s); many spam tools never do.", policy.greylist_delay_secs),
+            rfc(5321, "4.5.4.1"),
+        ),
+        TooManyRecipients => (
+            format!("This transaction reached the server's limit of {} recipients. The rest must go in another transaction (4xx: try again later).", policy.max_recipients),
+            rfc(5321, "4.5.3.1.8"),
+        ),
+        DeclaredSizeTooBig => (format!("The SIZE you declared is over the server's limit of {} octets, so it refuses at once instead of after the upload.", policy.max_message_size), rfc(1870, "6")),
+        MessageTooBig => (format!("The message grew past the server's limit of {} octets; it was read to the end and then refused.", policy.max_message_size), rfc(1870, "6")),
+        TextLineTooLong => ("A line of the message was longer than 1000 octets (CRLF included), the limit RFC 5321 sets for text lines. Wrap long lines or use an encoding such as quoted-printable.".into(), rfc(5321, "4.5.3.1.6")),
+        Utf8NotDeclared => ("The address has non-ASCII characters; that needs the SMTPUTF8 parameter on MAIL FROM (and a server that advertises SMTPUTF8).".into(), rfc(6531, "3.5")),
+        MessageIdMissing => ("This provider refuses messages without a Message-ID: header. Add a line such as Message-ID: <unique@your.domain> to the header.".into(), rfc(5322, "3.6.4")),
+        IdleTimeout => (
+            format!("Nothing arrived for {} seconds, so the server closed the connection. RFC 5321 suggests minutes; busy public servers cut idle clients much sooner.", policy.idle_timeout_secs),
+            rfc(5321, "4.5.3.2"),
+        ),
+        TooManyErrors => (
+            format!("After {} errors the server assumes a broken client or an attacker and hangs up. Reconnect and check your commands.", policy.bad_command_limit),
+            rfc(5321, "4.3.2"),
+        ),
+    };
+    (text, reference)
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

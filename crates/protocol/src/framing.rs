@@ -1,0 +1,353 @@
+//! Cuts the client's byte stream into command lines, DATA content and BDAT chunks *before* any
+//! parsing, so that message content is never read as commands and memory stays bounded.
+//!
+//! - Command lines end at LF (a preceding CR is removed). A line longer than the limit is dropped
+//!   as it arrives and reported once as [`Frame::LineTooLong`].
+//! - DATA ends only at CRLF "." CRLF (RFC 5321 4.1.1.4). A bare LF or bare CR never starts a line,
+//!   so `\n.\n` or `\r.\r` inside the content cannot end it (the SMTP smuggling vectors).
+//!   A leading dot is removed from lines that start with one (RFC 5321 4.5.2).
+//! - Content beyond the size limit is counted but not stored.
+
+use memchr::memchr;
+
+/// Bytes received and not yet consumed. Consumed bytes are dropped lazily, so that a pipelined
+/// batch of thousands of commands costs linear time.
+#[derive(Debug, Default)]
+pub struct InputBuffer {
+    bytes: Vec<u8>,
+    start: usize,
+}
+
+impl InputBuffer {
+    pub fn push(&mut self, data: &[u8]) {
+        if self.start > 0 && self.start == self.bytes.len() {
+            self.bytes.clear();
+            self.start = 0;
+        } else if self.start > 4096 && self.start * 2 > self.bytes.len() {
+            self.bytes.drain(..self.start);
+            self.start = 0;
+        }
+        self.bytes.extend_from_slice(data);
+    }
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[self.start..]
+    }
+    pub fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.bytes.len());
+    }
+    pub fn len(&self) -> usize {
+        self.bytes.len() - self.start
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.start = 0;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// A complete line without its line ending.
+    Line(Vec<u8>),
+    /// A line longer than the limit, dropped; `length` is its length without the line ending.
+    LineTooLong { length: usize },
+}
+
+/// Reads command lines (and AUTH response lines) of at most `max` octets before the line end.
+#[derive(Debug, Default)]
+pub struct LineReader {
+    discarded: Option<usize>,
+}
+
+impl LineReader {
+    pub fn next_frame(&mut self, input: &mut InputBuffer, max: usize) -> Option<Frame> {
+        let available = input.as_slice();
+        match memchr(b'\n', available) {
+            Some(lf) => {
+                let end = if lf > 0 && available[lf - 1] == b'\r' { lf - 1 } else { lf };
+                let frame = match self.discarded.take() {
+                    Some(dropped) => Frame::LineTooLong { length: dropped + end },
+                    None if end > max => Frame::LineTooLong { length: end },
+                    None => Frame::Line(available[..end].to_vec()),
+                };
+                input.consume(lf + 1);
+                Some(frame)
+            }
+            None => {
+                // Keep one byte: it may be the CR of a CRLF split across reads.
+                if available.len() > max + 1 {
+                    let drop = available.len() - 1;
+                    *self.discarded.get_or_insert(0) += drop;
+                    input.consume(drop);
+                }
+                None
+            }
+        }
+    }
+}
+
+/// What DATA or BDAT content looked like once complete.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentReport {
+    /// Octets of content after dot-unstuffing, including those not stored.
+    pub size: u64,
+    /// More than the size limit arrived; `content` holds only the start.
+    pub too_big: bool,
+    /// Longest text line seen, with its CRLF (RFC 5321 4.5.3.1.6 allows 1000).
+    pub longest_line: usize,
+    /// Lines ended by a bare LF (kept as content, never taken as line ends).
+    pub bare_line_feeds: usize,
+    /// Lines whose leading dot was removed (transparency).
+    pub unstuffed_lines: usize,
+}
+
+/// Reads DATA content up to the CRLF "." CRLF that ends it.
+#[derive(Debug)]
+pub struct DataReader {
+    limit: u64,
+    content: Vec<u8>,
+    report: ContentReport,
+    at_line_start: bool,
+    previous_cr: bool,
+    line_length: usize,
+    /// The first lines, for the transcript (bounded).
+    lines: Vec<Vec<u8>>,
+    line_budget: usize,
+    current: Vec<u8>,
+}
+
+/// Lines of one message that the transcript records; the rest are counted only.
+pub const RECORDED_LINES: usize = 2000;
+
+impl DataReader {
+    /// `limit`: the message size limit; at most that much content is held in memory.
+    pub fn new(limit: u64) -> Self {
+        DataReader {
+            limit,
+            content: Vec::new(),
+            report: ContentReport::default(),
+            at_line_start: true,
+            previous_cr: false,
+            line_length: 0,
+            lines: Vec::new(),
+            line_budget: RECORDED_LINES,
+            current: Vec::new(),
+        }
+    }
+
+    /// Complete content lines seen since the last call (for the transcript), as received.
+    pub fn take_lines(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.lines)
+    }
+
+    /// Consumes input; returns true once the terminating line has been read.
+    pub fn feed(&mut self, input: &mut InputBuffer) -> bool {
+        loop {
+            let available = input.as_slice();
+            if available.is_empty() {
+                return false;
+            }
+            if self.at_line_start && available[0] == b'.' {
+                if available.len() < 3 && (available.len() < 2 || available[1] == b'\r') {
+                    return false; // wait: this may be the end marker
+                }
+                if available.starts_with(b".\r\n") {
+                    input.consume(3);
+                    self.record_line(b".\r\n", true);
+                    return true;
+                }
+                // Transparency: drop the first dot of the line.
+                self.report.unstuffed_lines += 1;
+                self.record_partial(b".");
+                self.line_length += 1;
+                self.at_line_start = false;
+                self.previous_cr = false;
+                input.consume(1);
+                continue;
+            }
+            let available = input.as_slice();
+            match memchr(b'\n', available) {
+                Some(lf) => {
+                    let line = &available[..=lf];
+                    let crlf = if lf > 0 { available[lf - 1] == b'\r' } else { self.previous_cr };
+                    self.store(line);
+                    self.line_length += line.len();
+                    self.report.longest_line = self.report.longest_line.max(self.line_length);
+                    if !crlf {
+                        self.report.bare_line_feeds += 1;
+                    }
+                    let line = line.to_vec();
+                    self.record_line(&line, false);
+                    self.line_length = 0;
+                    self.at_line_start = crlf;
+                    self.previous_cr = false;
+                    input.consume(lf + 1);
+                }
+                None => {
+                    let chunk = available.to_vec();
+                    self.store(&chunk);
+                    self.line_length += chunk.len();
+                    self.report.longest_line = self.report.longest_line.max(self.line_length);
+                    self.previous_cr = chunk.last() == Some(&b'\r');
+                    self.record_partial(&chunk);
+                    self.at_line_start = false;
+                    input.consume(chunk.len());
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn store(&mut self, bytes: &[u8]) {
+        self.report.size += bytes.len() as u64;
+        if self.report.size > self.limit {
+            self.report.too_big = true;
+            return;
+        }
+        self.content.extend_from_slice(bytes);
+    }
+
+    fn record_partial(&mut self, bytes: &[u8]) {
+        if self.line_budget > 0 && self.current.len() < 1100 {
+            self.current.extend_from_slice(&bytes[..bytes.len().min(1100 - self.current.len())]);
+        }
+    }
+
+    fn record_line(&mut self, bytes: &[u8], end: bool) {
+        if self.line_budget == 0 {
+            return;
+        }
+        let mut line = std::mem::take(&mut self.current);
+        if line.len() < 1100 {
+            line.extend_from_slice(&bytes[..bytes.len().min(1100 - line.len())]);
+        }
+        if !end || line.is_empty() || line == b".\r\n" {
+            self.lines.push(line);
+            self.line_budget -= 1;
+        }
+    }
+
+    pub fn finish(self) -> (Vec<u8>, ContentReport) {
+        (self.content, self.report)
+    }
+}
+
+/// Reads one BDAT chunk of a known size (RFC 3030): no dot-stuffing, no end marker.
+#[derive(Debug)]
+pub struct ChunkReader {
+    pub remaining: u64,
+}
+
+impl ChunkReader {
+    /// Moves up to `remaining` octets into `sink` (only while `sink` stays under `limit`, but
+    /// counting all into `report`). True when the chunk is complete.
+    pub fn feed(&mut self, input: &mut InputBuffer, sink: &mut Vec<u8>, report: &mut ContentReport, limit: u64) -> bool {
+        let available = input.as_slice();
+        let take = (available.len() as u64).min(self.remaining) as usize;
+        report.size += take as u64;
+        if report.size > limit {
+            report.too_big = true;
+        } else {
+            sink.extend_from_slice(&available[..take]);
+        }
+        input.consume(take);
+        self.remaining -= take as u64;
+        self.remaining == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<Frame> {
+        let mut buffer = InputBuffer::default();
+        buffer.push(input);
+        let mut reader = LineReader::default();
+        std::iter::from_fn(|| reader.next_frame(&mut buffer, max)).collect()
+    }
+
+    fn data(chunks: &[&[u8]]) -> (bool, Vec<u8>, ContentReport, usize) {
+        let mut buffer = InputBuffer::default();
+        let mut reader = DataReader::new(1_000_000);
+        let mut ended = false;
+        for chunk in chunks {
+            buffer.push(chunk);
+            ended = reader.feed(&mut buffer);
+            if ended {
+                break;
+            }
+        }
+        let left = buffer.len();
+        let (content, report) = reader.finish();
+        (ended, content, report, left)
+    }
+
+    #[test]
+    fn command_lines_and_overlong_ones() {
+        assert_eq!(lines(b"HELO a\r\nNOOP\n", 510), vec![Frame::Line(b"HELO a".to_vec()), Frame::Line(b"NOOP".to_vec())]);
+        let long = [b"X".repeat(600), b"\r\nQUIT\r\n".to_vec()].concat();
+        assert_eq!(lines(&long, 510), vec![Frame::LineTooLong { length: 600 }, Frame::Line(b"QUIT".to_vec())]);
+        // Split across reads, still one report, and memory is not held.
+        let mut buffer = InputBuffer::default();
+        let mut reader = LineReader::default();
+        for _ in 0..100 {
+            buffer.push(&[b'Y'; 1000]);
+            assert_eq!(reader.next_frame(&mut buffer, 510), None);
+            assert!(buffer.len() <= 1000);
+        }
+        buffer.push(b"\r\n");
+        assert_eq!(reader.next_frame(&mut buffer, 510), Some(Frame::LineTooLong { length: 100_000 }));
+    }
+
+    #[test]
+    fn data_ends_only_at_crlf_dot_crlf() {
+        let (ended, content, report, left) = data(&[b"Subject: x\r\n\r\n..dot\r\nbody\r\n.\r\nQUIT\r\n"]);
+        assert!(ended);
+        assert_eq!(content, b"Subject: x\r\n\r\n.dot\r\nbody\r\n");
+        assert_eq!(report.unstuffed_lines, 1);
+        assert_eq!(left, 6);
+    }
+
+    #[test]
+    fn a_lone_dot_first_ends_an_empty_message() {
+        let (ended, content, _, _) = data(&[b".\r\n"]);
+        assert!(ended);
+        assert!(content.is_empty());
+    }
+
+    #[test]
+    fn smuggling_vectors_do_not_end_data() {
+        for vector in [&b"a\n.\nMAIL FROM:<x@y>\r\n"[..], b"a\r.\r\nb\r\n", b"a\n.\r\nb\r\n", b"a\r\n.\nb\r\n", b"a\r\n.\rb\r\n"] {
+            let (ended, _, _, _) = data(&[vector]);
+            assert!(!ended, "{:?} ended DATA", String::from_utf8_lossy(vector));
+        }
+    }
+
+    #[test]
+    fn end_marker_split_across_reads() {
+        let (ended, content, _, _) = data(&[b"hi\r", b"\n", b".", b"\r", b"\n"]);
+        assert!(ended);
+        assert_eq!(content, b"hi\r\n");
+    }
+
+    #[test]
+    fn oversize_content_is_counted_not_stored() {
+        let mut buffer = InputBuffer::default();
+        let mut reader = DataReader::new(100);
+        for _ in 0..50 {
+            buffer.push(&[b'z'; 998]);
+            buffer.push(b"\r\n");
+            assert!(!reader.feed(&mut buffer));
+        }
+        buffer.push(b".\r\n");
+        assert!(reader.feed(&mut buffer));
+        let (content, report) = reader.finish();
+        assert!(report.too_big);
+        assert!(content.len() <= 100);
+        assert_eq!(report.size, 50_000);
+        assert_eq!(report.longest_line, 1000);
+    }
+}

@@ -1,0 +1,39 @@
+//! # smtp-protocol
+//!
+//! The sans-IO heart of SMTP Playground, shared by the browser app, `smtp-bridge` and the tests.
+//!
+//! - [`framing`] cuts bytes into command lines, DATA content and BDAT chunks;
+//! - [`command`] and [`address`] parse commands; [`reply`] writes and reads replies;
+//! - [`Server`] is a simulated server: a state machine configured by a [`ServerConfig`]
+//!   (a [`ProfileName`] for its wording, a [`ServerPolicy`] for its behaviour);
+//! - [`explain`] explains every reply and command; [`expected`] says which replies a command may get;
+//! - [`event`] is the session record the page's console, timeline and export are built from;
+//! - [`message`] parses accepted mail for the mailbox view; [`dns`] is the MX lesson's zone.
+//!
+//! The contract, as in quinn-proto: deterministic, no networking, no clock (time comes in as a
+//! [`Timestamp`]), no JS, no `unsafe`. The same inputs give the same outputs, in wasm and native.
+
+#![forbid(unsafe_code)]
+
+pub mod address;
+pub mod command;
+pub mod dns;
+pub mod event;
+pub mod expected;
+pub mod explain;
+pub mod framing;
+pub mod message;
+pub mod profile;
+pub mod reply;
+pub mod server;
+pub mod session;
+pub mod situation;
+pub mod time;
+pub mod wording;
+
+pub use event::{Event, Transcript};
+pub use profile::{ProfileName, ServerConfig, ServerPolicy};
+pub use reply::{EnhancedCode, Reply, ReplyClass};
+pub use server::{Peer, Server, StoredMessage};
+pub use situation::Situation;
+pub use time::Timestamp;

@@ -1,0 +1,242 @@
+//! Accepted messages as the mailbox shows them: headers, MIME parts (parsed by the maintained
+//! `mail-parser` crate), and how the header compares with the envelope.
+
+use crate::session::Envelope;
+use mail_parser::{MessageParser, MimeHeaders};
+use serde::{Deserialize, Serialize};
+
+/// The unfolded value of the first header field `name` in the header block of `content`.
+/// Cheap enough for the server to check Message-ID on every message.
+pub fn header_value(content: &[u8], name: &str) -> Option<String> {
+    let mut value: Option<String> = None;
+    for line in content.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            if let Some(v) = value.as_mut() {
+                v.push(' ');
+                v.push_str(String::from_utf8_lossy(line).trim());
+            }
+            continue;
+        }
+        if value.is_some() {
+            break;
+        }
+        if let Some(colon) = line.iter().position(|b| *b == b':') {
+            if line[..colon].eq_ignore_ascii_case(name.as_bytes()) {
+                value = Some(String::from_utf8_lossy(&line[colon + 1..]).trim().to_string());
+            }
+        }
+    }
+    value
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderField {
+    pub name: String,
+    pub value: String,
+}
+
+/// One leaf MIME part: a body or an attachment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Part {
+    /// Index among the message's parts, for [`part_contents`].
+    pub index: usize,
+    pub content_type: String,
+    pub file_name: Option<String>,
+    pub size: usize,
+    pub attachment: bool,
+}
+
+/// What a careful reader notices when comparing header and envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "finding", rename_all = "snake_case")]
+pub enum Finding {
+    /// From: names another address than MAIL FROM (how From: is spoofed).
+    FromDiffersFromEnvelope { header: String, envelope: String },
+    /// No From: header at all.
+    MissingFrom,
+    /// Cc: names an address that no RCPT TO delivered to.
+    CcWithoutRecipient { address: String },
+    /// To: names an address that no RCPT TO delivered to.
+    ToWithoutRecipient { address: String },
+    /// A RCPT TO that no To: or Cc: names: a blind copy (Bcc).
+    BlindRecipient { address: String },
+    MissingDate,
+    MissingMessageId,
+}
+
+impl Finding {
+    /// A sentence for the mailbox view.
+    pub fn describe(&self) -> String {
+        match self {
+            Finding::FromDiffersFromEnvelope { header, envelope } => format!(
+                "The From: header says {header}, but the envelope sender (MAIL FROM) was {}. Nothing in SMTP checks that they match — this is how From: is spoofed; SPF, DKIM and DMARC exist to catch it.",
+                if envelope.is_empty() { "<> (a bounce)".to_string() } else { format!("<{envelope}>") }
+            ),
+            Finding::MissingFrom => "The message has no From: header; RFC 5322 3.6 requires one.".into(),
+            Finding::CcWithoutRecipient { address } => format!("Cc: names {address}, but no RCPT TO was given for it: the header alone delivers nothing."),
+            Finding::ToWithoutRecipient { address } => format!("To: names {address}, but no RCPT TO was given for it: this copy was never delivered."),
+            Finding::BlindRecipient { address } => format!("{address} received the message (RCPT TO) without appearing in To: or Cc: — a blind copy, which is how Bcc works."),
+            Finding::MissingDate => "No Date: header; RFC 5322 3.6 requires one (servers may add it, some refuse the message).".into(),
+            Finding::MissingMessageId => "No Message-ID: header; RFC 5322 3.6.4 says it SHOULD be present, and some large providers refuse mail without it.".into(),
+        }
+    }
+}
+
+/// A message as the mailbox view shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub headers: Vec<HeaderField>,
+    pub subject: Option<String>,
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub date: Option<String>,
+    pub message_id: Option<String>,
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub parts: Vec<Part>,
+}
+
+fn addresses(address: Option<&mail_parser::Address<'_>>) -> Vec<String> {
+    address.map(|a| a.iter().filter_map(|addr| addr.address().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+/// Parses a stored message. Never fails: unparseable input gives a view with what could be read.
+pub fn parse_message(raw: &[u8]) -> MessageView {
+    let Some(message) = MessageParser::default().parse(raw) else {
+        return MessageView { headers: vec![], subject: None, from: vec![], to: vec![], cc: vec![], date: None, message_id: None, text: Some(String::from_utf8_lossy(raw).into_owned()), html: None, parts: vec![] };
+    };
+    let raw_message = message.raw_message();
+    let headers = message
+        .headers()
+        .iter()
+        .map(|h| {
+            let value = raw_message.get(h.offset_start as usize..h.offset_end as usize).map(String::from_utf8_lossy).unwrap_or_default();
+            HeaderField { name: h.name.as_str().to_string(), value: value.split_whitespace().collect::<Vec<_>>().join(" ") }
+        })
+        .collect();
+    let parts = message
+        .parts
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.is_multipart())
+        .map(|(index, part)| {
+            let content_type = part
+                .content_type()
+                .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("plain")))
+                .unwrap_or_else(|| "text/plain".to_string());
+            let attachment = part.content_disposition().is_some_and(|d| d.is_attachment()) || part.attachment_name().is_some();
+            Part { index, content_type, file_name: part.attachment_name().map(str::to_string), size: part.len(), attachment }
+        })
+        .collect();
+    MessageView {
+        headers,
+        subject: message.subject().map(str::to_string),
+        from: addresses(message.from()),
+        to: addresses(message.to()),
+        cc: addresses(message.cc()),
+        date: message.date().map(|d| d.to_rfc822()),
+        message_id: message.message_id().map(str::to_string),
+        text: message.body_text(0).map(|t| t.into_owned()),
+        html: message.body_html(0).map(|t| t.into_owned()),
+        parts,
+    }
+}
+
+/// The decoded contents of part `index` (for downloading an attachment).
+pub fn part_contents(raw: &[u8], index: usize) -> Option<Vec<u8>> {
+    let message = MessageParser::default().parse(raw)?;
+    message.parts.get(index).map(|p| p.contents().to_vec())
+}
+
+/// Compares the header of a message with the envelope it came in.
+pub fn compare_with_envelope(view: &MessageView, envelope: &Envelope) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let sender = envelope.sender_address();
+    match view.from.first() {
+        None => findings.push(Finding::MissingFrom),
+        Some(from) if !from.eq_ignore_ascii_case(&sender) => findings.push(Finding::FromDiffersFromEnvelope { header: from.clone(), envelope: sender }),
+        Some(_) => {}
+    }
+    let recipients: Vec<String> = envelope.recipient_addresses().iter().map(|r| r.to_ascii_lowercase()).collect();
+    let named = |list: &[String], a: &str| list.iter().any(|x| x.eq_ignore_ascii_case(a));
+    for to in &view.to {
+        if !recipients.contains(&to.to_ascii_lowercase()) {
+            findings.push(Finding::ToWithoutRecipient { address: to.clone() });
+        }
+    }
+    for cc in &view.cc {
+        if !recipients.contains(&cc.to_ascii_lowercase()) {
+            findings.push(Finding::CcWithoutRecipient { address: cc.clone() });
+        }
+    }
+    for rcpt in envelope.recipient_addresses() {
+        if !named(&view.to, &rcpt) && !named(&view.cc, &rcpt) {
+            findings.push(Finding::BlindRecipient { address: rcpt });
+        }
+    }
+    if view.date.is_none() {
+        findings.push(Finding::MissingDate);
+    }
+    if view.message_id.is_none() {
+        findings.push(Finding::MissingMessageId);
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::{Mailbox, Path};
+    use crate::session::Recipient;
+
+    fn envelope(from: &str, to: &[&str]) -> Envelope {
+        let path = |a: &str| {
+            let (l, d) = a.split_once('@').unwrap();
+            Path::Mailbox(Mailbox { local_part: l.into(), domain: d.into() })
+        };
+        Envelope { reverse_path: Some(path(from)), mail_params: Default::default(), recipients: to.iter().map(|a| Recipient { path: path(a), params: Default::default() }).collect() }
+    }
+
+    #[test]
+    fn header_value_unfolds_and_stops_at_body() {
+        let raw = b"Subject: a\r\n b\r\nMessage-ID: <x@y>\r\n\r\nMessage-ID: body\r\n";
+        assert_eq!(header_value(raw, "subject").as_deref(), Some("a b"));
+        assert_eq!(header_value(raw, "Message-Id").as_deref(), Some("<x@y>"));
+        assert_eq!(header_value(b"\r\nMessage-ID: <b>\r\n", "Message-ID"), None);
+    }
+
+    #[test]
+    fn findings_spoofed_from_cc_and_bcc() {
+        let raw = b"From: Boss <boss@bank.example>\r\nTo: alice@playground.test\r\nCc: carol@playground.test\r\nSubject: hi\r\n\r\nbody\r\n";
+        let view = parse_message(raw);
+        assert_eq!(view.subject.as_deref(), Some("hi"));
+        let findings = compare_with_envelope(&view, &envelope("student@playground.test", &["alice@playground.test", "bob@playground.test"]));
+        assert!(findings.contains(&Finding::FromDiffersFromEnvelope { header: "boss@bank.example".into(), envelope: "student@playground.test".into() }));
+        assert!(findings.contains(&Finding::CcWithoutRecipient { address: "carol@playground.test".into() }));
+        assert!(findings.contains(&Finding::BlindRecipient { address: "bob@playground.test".into() }));
+        assert!(findings.contains(&Finding::MissingDate));
+        assert!(findings.contains(&Finding::MissingMessageId));
+    }
+
+    #[test]
+    fn mime_parts_and_attachments() {
+        let raw = b"From: a@b.example\r\nSubject: files\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--XX\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"notes.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAw==\r\n--XX--\r\n";
+        let view = parse_message(raw);
+        assert_eq!(view.text.as_deref().map(str::trim), Some("see attached"));
+        let attachment = view.parts.iter().find(|p| p.attachment).expect("an attachment");
+        assert_eq!(attachment.file_name.as_deref(), Some("notes.bin"));
+        assert_eq!(part_contents(raw, attachment.index), Some(vec![0, 1, 2, 3]));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for raw in [&b""[..], b"\xff\xfe", b"no header at all", b"Content-Type: multipart/mixed; boundary=\r\n\r\n--\r\n"] {
+            let _ = parse_message(raw);
+        }
+    }
+}

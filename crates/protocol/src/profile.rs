@@ -1,0 +1,247 @@
+//! Server profiles (whose wording the simulator speaks) and [`ServerPolicy`], every knob of it.
+//!
+//! A profile supplies defaults; the page may change any policy field at run time. Fields marked
+//! "next connection" in [`ServerPolicy::applies`] only take effect after a reconnect, as on a real
+//! server whose configuration is reloaded.
+
+use crate::command::Leniency;
+use serde::{Deserialize, Serialize};
+
+/// The real server a profile imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileName {
+    /// Postfix 3.7 with Debian defaults (wording from captured transcripts).
+    Postfix,
+    /// Microsoft Exchange Server / Exchange Online.
+    Exchange,
+    /// Gmail's submission server: STARTTLS before AUTH, Message-ID required.
+    Gmail,
+    /// A course mock server: accepts every sender and recipient and captures the mail.
+    Mock,
+}
+
+impl ProfileName {
+    pub const ALL: [ProfileName; 4] = [ProfileName::Postfix, ProfileName::Exchange, ProfileName::Gmail, ProfileName::Mock];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            ProfileName::Postfix => "postfix",
+            ProfileName::Exchange => "exchange",
+            ProfileName::Gmail => "gmail",
+            ProfileName::Mock => "mock",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        ProfileName::ALL.into_iter().find(|p| p.id().eq_ignore_ascii_case(id))
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ProfileName::Postfix => "Postfix 3.7 (Debian)",
+            ProfileName::Exchange => "Microsoft Exchange",
+            ProfileName::Gmail => "Gmail submission (smtp.gmail.com:587)",
+            ProfileName::Mock => "Mock server (accepts everything)",
+        }
+    }
+}
+
+/// How VRFY is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VrfyPolicy {
+    /// 502: the command is disabled (against account enumeration).
+    Disabled,
+    /// 252: "cannot verify, but will try delivery" for every argument.
+    Ambiguous,
+    /// 250/252 for known users, 550 for unknown ones: enumeration is possible.
+    Verify,
+}
+
+/// A user the server accepts for AUTH.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub user: String,
+    pub password: String,
+}
+
+/// Every policy knob of the simulated server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerPolicy {
+    /// The server's host name, in the banner, EHLO and Received header.
+    pub hostname: String,
+    /// Domains delivered here; mail to others is relaying.
+    pub local_domains: Vec<String>,
+    /// Known local users (local parts); empty means every local part exists.
+    pub mailboxes: Vec<String>,
+    /// Accounts for AUTH PLAIN and LOGIN.
+    pub accounts: Vec<Account>,
+    /// AUTH is offered at all.
+    pub auth_enabled: bool,
+    /// MAIL FROM is refused (530) until the client authenticates: a submission server on 587.
+    pub auth_required: bool,
+    /// STARTTLS is offered.
+    pub starttls: bool,
+    /// AUTH only inside TLS (538, or 530 "Must issue a STARTTLS command first").
+    pub tls_required_for_auth: bool,
+    /// Every recipient is accepted, local or not (an open relay: only for a mock server).
+    pub open_relay: bool,
+    /// Authenticated clients may relay to any domain.
+    pub relay_when_authenticated: bool,
+    /// SIZE limit in octets, advertised in EHLO and enforced.
+    pub max_message_size: u64,
+    /// Recipients per transaction before 452 4.5.3.
+    pub max_recipients: usize,
+    /// A first attempt from an unknown client/sender/recipient triple gets 451 4.7.1.
+    pub greylisting: bool,
+    /// Seconds a greylisted triple must wait before a retry is accepted.
+    pub greylist_delay_secs: u64,
+    /// Idle seconds before 421 4.4.2 and disconnect (RFC 5321 4.5.3.2 suggests minutes).
+    pub idle_timeout_secs: u64,
+    /// Errors tolerated before 421 and disconnect (Postfix: smtpd_hard_error_limit = 20).
+    pub bad_command_limit: u32,
+    pub vrfy: VrfyPolicy,
+    pub expn_enabled: bool,
+    /// Messages without a Message-ID header are refused (as one large provider does).
+    pub require_message_id: bool,
+    /// HELO/EHLO must come before MAIL (Postfix smtpd_helo_required).
+    pub helo_required: bool,
+    /// Command line limit in octets, CRLF included (RFC 5321 4.5.3.1.4: 512).
+    pub max_command_line: usize,
+    /// Forms outside RFC 5321 that the server accepts.
+    pub leniency: Leniency,
+    /// PIPELINING, CHUNKING, SMTPUTF8 and 8BITMIME are advertised and honoured.
+    pub pipelining: bool,
+    pub chunking: bool,
+    pub smtputf8: bool,
+}
+
+impl Default for ServerPolicy {
+    fn default() -> Self {
+        ServerPolicy::for_profile(ProfileName::Postfix)
+    }
+}
+
+/// When a change to a policy field takes effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Applies {
+    Now,
+    NextConnection,
+}
+
+impl ServerPolicy {
+    pub fn for_profile(profile: ProfileName) -> Self {
+        let base = ServerPolicy {
+            hostname: "mail.playground.test".into(),
+            local_domains: vec!["playground.test".into(), "localhost".into()],
+            mailboxes: vec!["alice".into(), "bob".into(), "carol".into(), "root".into(), "postmaster".into(), "student".into()],
+            accounts: vec![Account { user: "student".into(), password: "secret".into() }],
+            auth_enabled: true,
+            auth_required: false,
+            starttls: true,
+            tls_required_for_auth: false,
+            open_relay: false,
+            relay_when_authenticated: true,
+            max_message_size: 10_240_000,
+            max_recipients: 50,
+            greylisting: false,
+            greylist_delay_secs: 60,
+            idle_timeout_secs: 300,
+            bad_command_limit: 20,
+            vrfy: VrfyPolicy::Verify,
+            expn_enabled: false,
+            require_message_id: false,
+            helo_required: true,
+            max_command_line: 512,
+            leniency: Leniency::STRICT,
+            pipelining: true,
+            chunking: true,
+            smtputf8: true,
+        };
+        match profile {
+            ProfileName::Postfix => ServerPolicy {
+                hostname: "vm".into(),
+                // Postfix reads lines up to line_length_limit (2048) and accepts bare addresses.
+                max_command_line: 2048,
+                leniency: Leniency::TOLERANT,
+                max_recipients: 1000,
+                ..base
+            },
+            ProfileName::Exchange => ServerPolicy {
+                hostname: "mail.contoso.example".into(),
+                local_domains: vec!["contoso.example".into(), "playground.test".into()],
+                max_message_size: 37_748_736,
+                max_recipients: 5000,
+                vrfy: VrfyPolicy::Ambiguous,
+                leniency: Leniency { bare_address: true, space_after_colon: true, long_addresses: false },
+                helo_required: true,
+                tls_required_for_auth: true,
+                ..base
+            },
+            ProfileName::Gmail => ServerPolicy {
+                hostname: "smtp.gmail.com".into(),
+                local_domains: vec!["gmail.com".into(), "googlemail.com".into()],
+                mailboxes: vec![],
+                auth_required: true,
+                tls_required_for_auth: true,
+                max_message_size: 35_882_577,
+                max_recipients: 100,
+                vrfy: VrfyPolicy::Ambiguous,
+                require_message_id: true,
+                bad_command_limit: 10,
+                leniency: Leniency { bare_address: false, space_after_colon: true, long_addresses: false },
+                ..base
+            },
+            ProfileName::Mock => ServerPolicy {
+                hostname: "mock.playground.test".into(),
+                mailboxes: vec![],
+                open_relay: true,
+                vrfy: VrfyPolicy::Ambiguous,
+                helo_required: false,
+                max_recipients: 10_000,
+                max_message_size: 26_214_400,
+                leniency: Leniency::TOLERANT,
+                bad_command_limit: 100,
+                ..base
+            },
+        }
+    }
+
+    /// When a change to the named field takes effect (for the settings page).
+    pub fn applies(field: &str) -> Applies {
+        match field {
+            // The banner, the EHLO list and the timers are set when a client connects.
+            "hostname" | "starttls" | "pipelining" | "chunking" | "smtputf8" | "max_message_size" | "idle_timeout_secs" | "auth_enabled" => Applies::NextConnection,
+            _ => Applies::Now,
+        }
+    }
+
+    pub fn is_local_domain(&self, domain: &str) -> bool {
+        self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+    }
+
+    pub fn mailbox_exists(&self, local_part: &str) -> bool {
+        self.mailboxes.is_empty() || self.mailboxes.iter().any(|m| m.eq_ignore_ascii_case(local_part))
+    }
+
+    pub fn check_account(&self, user: &str, password: &str) -> bool {
+        self.accounts.iter().any(|a| a.user == user && a.password == password)
+    }
+}
+
+/// A profile and its (possibly changed) policy: what a simulated server is configured with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerConfig {
+    pub profile: ProfileName,
+    pub policy: ServerPolicy,
+    /// Seeds queue ids and session tags, so that runs are reproducible.
+    pub seed: u64,
+}
+
+impl ServerConfig {
+    pub fn new(profile: ProfileName) -> Self {
+        ServerConfig { profile, policy: ServerPolicy::for_profile(profile), seed: 0x5eed }
+    }
+}

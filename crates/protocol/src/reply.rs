@@ -1,0 +1,216 @@
+//! Replies: `NNN text` lines, possibly multi-line, with an optional enhanced status code.
+//!
+//! The simulator builds [`Reply`] values and writes them with [`Reply::to_wire`]; the bridge reads a
+//! real server's replies with [`ReplyParser`], which never fails on odd input: what does not fit
+//! RFC 5321 4.2 is reported as a [`ReplyLineError`] with the line kept.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// RFC 3463 `class.subject.detail`, e.g. `5.1.1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EnhancedCode {
+    pub class: u8,
+    pub subject: u16,
+    pub detail: u16,
+}
+
+impl EnhancedCode {
+    pub const fn new(class: u8, subject: u16, detail: u16) -> Self {
+        EnhancedCode { class, subject, detail }
+    }
+
+    /// Parses `2.1.0` (class 2, 4 or 5; subject and detail up to three digits).
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut parts = text.split('.');
+        let class = parts.next()?;
+        let subject = parts.next()?;
+        let detail = parts.next()?;
+        if parts.next().is_some() || class.len() != 1 {
+            return None;
+        }
+        let digits = |s: &str| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(subject) || !digits(detail) {
+            return None;
+        }
+        let class: u8 = class.parse().ok()?;
+        if !matches!(class, 2 | 4 | 5) {
+            return None;
+        }
+        Some(EnhancedCode { class, subject: subject.parse().ok()?, detail: detail.parse().ok()? })
+    }
+}
+
+impl fmt::Display for EnhancedCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
+    }
+}
+
+/// The first digit of a reply code (RFC 5321 4.2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ReplyClass {
+    /// 2yz: the requested action was completed.
+    Completed,
+    /// 3yz: accepted so far; the server waits for more input.
+    Intermediate,
+    /// 4yz: not done now; the same request may succeed later.
+    TransientFailure,
+    /// 5yz: not done, and repeating it unchanged will not help.
+    PermanentFailure,
+    /// 1yz is unused by SMTP; any other first digit is invalid.
+    Unknown,
+}
+
+impl ReplyClass {
+    pub fn of(code: u16) -> Self {
+        match code / 100 {
+            2 => ReplyClass::Completed,
+            3 => ReplyClass::Intermediate,
+            4 => ReplyClass::TransientFailure,
+            5 => ReplyClass::PermanentFailure,
+            _ => ReplyClass::Unknown,
+        }
+    }
+}
+
+/// One reply. `lines` hold the text after the code and after the enhanced code, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub code: u16,
+    pub enhanced: Option<EnhancedCode>,
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    pub fn new(code: u16, enhanced: Option<EnhancedCode>, text: impl Into<String>) -> Self {
+        Reply { code, enhanced, lines: vec![text.into()] }
+    }
+
+    pub fn class(&self) -> ReplyClass {
+        ReplyClass::of(self.code)
+    }
+
+    /// The reply as sent: every line but the last has `-` after the code (RFC 5321 4.2.1).
+    pub fn to_wire(&self) -> String {
+        let mut out = String::new();
+        let last = self.lines.len().saturating_sub(1);
+        for (i, line) in self.lines.iter().enumerate() {
+            let sep = if i == last { ' ' } else { '-' };
+            match (self.enhanced, line.is_empty()) {
+                (Some(enhanced), false) => out.push_str(&format!("{}{sep}{enhanced} {line}\r\n", self.code)),
+                (Some(enhanced), true) => out.push_str(&format!("{}{sep}{enhanced}\r\n", self.code)),
+                (None, false) => out.push_str(&format!("{}{sep}{line}\r\n", self.code)),
+                (None, true) => out.push_str(&format!("{}{sep}\r\n", self.code)),
+            }
+        }
+        out
+    }
+
+    /// All lines joined with spaces, without codes: what a person reads.
+    pub fn text(&self) -> String {
+        self.lines.join(" ")
+    }
+}
+
+impl fmt::Display for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.to_wire().trim_end())
+    }
+}
+
+/// What did not fit RFC 5321 4.2 in a real server's reply line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ReplyLineError {
+    /// The line does not start with three digits followed by space, `-` or the line end.
+    NotAReplyLine { line: String },
+    /// A continuation line carried another code than the first line.
+    CodeChanged { expected: u16, found: u16 },
+}
+
+/// Reads replies line by line from a real server (the bridge feeds it lines without CRLF).
+#[derive(Debug, Default)]
+pub struct ReplyParser {
+    pending: Option<Reply>,
+}
+
+impl ReplyParser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds one line. Returns the reply when this line was its last one.
+    pub fn push_line(&mut self, line: &str) -> Result<Option<Reply>, ReplyLineError> {
+        let bytes = line.as_bytes();
+        let valid_code = bytes.len() >= 3 && bytes[..3].iter().all(u8::is_ascii_digit) && (b'2'..=b'5').contains(&bytes[0]);
+        let sep = bytes.get(3).copied();
+        if !valid_code || !matches!(sep, None | Some(b' ') | Some(b'-')) {
+            self.pending = None;
+            return Err(ReplyLineError::NotAReplyLine { line: line.to_string() });
+        }
+        let code: u16 = line[..3].parse().expect("three ASCII digits");
+        let rest = line.get(4..).unwrap_or("");
+        let (enhanced, text) = split_enhanced(code, rest);
+        let reply = match self.pending.take() {
+            Some(mut reply) => {
+                if reply.code != code {
+                    return Err(ReplyLineError::CodeChanged { expected: reply.code, found: code });
+                }
+                reply.lines.push(text.to_string());
+                reply
+            }
+            None => Reply { code, enhanced, lines: vec![text.to_string()] },
+        };
+        if sep == Some(b'-') {
+            self.pending = Some(reply);
+            Ok(None)
+        } else {
+            Ok(Some(reply))
+        }
+    }
+}
+
+/// Splits a leading enhanced code whose class matches the reply code's first digit.
+fn split_enhanced(code: u16, rest: &str) -> (Option<EnhancedCode>, &str) {
+    let (first, after) = rest.split_once(' ').unwrap_or((rest, ""));
+    match EnhancedCode::parse(first) {
+        Some(e) if u16::from(e.class) == code / 100 => (Some(e), after),
+        _ => (None, rest),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_single_and_multi_line_replies() {
+        let reply = Reply::new(250, Some(EnhancedCode::new(2, 1, 0)), "Ok");
+        assert_eq!(reply.to_wire(), "250 2.1.0 Ok\r\n");
+        let ehlo = Reply { code: 250, enhanced: None, lines: vec!["vm".into(), "PIPELINING".into(), "CHUNKING".into()] };
+        assert_eq!(ehlo.to_wire(), "250-vm\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+    }
+
+    #[test]
+    fn parses_a_real_multi_line_reply() {
+        let mut parser = ReplyParser::new();
+        assert_eq!(parser.push_line("530-5.7.0 Authentication Required. For more information, go to"), Ok(None));
+        let reply = parser.push_line("530 5.7.0  https://support.google.com/mail/?p=WantAuthError x - gsmtp").unwrap().unwrap();
+        assert_eq!(reply.code, 530);
+        assert_eq!(reply.enhanced, Some(EnhancedCode::new(5, 7, 0)));
+        assert_eq!(reply.lines.len(), 2);
+    }
+
+    #[test]
+    fn odd_lines_are_reported_not_panicked_on() {
+        let mut parser = ReplyParser::new();
+        assert!(matches!(parser.push_line("hello"), Err(ReplyLineError::NotAReplyLine { .. })));
+        assert!(matches!(parser.push_line("2"), Err(ReplyLineError::NotAReplyLine { .. })));
+        assert_eq!(parser.push_line("250").unwrap().unwrap().lines, vec![String::new()]);
+        parser.push_line("250-a").unwrap();
+        assert_eq!(parser.push_line("251 b"), Err(ReplyLineError::CodeChanged { expected: 250, found: 251 }));
+        // An enhanced code of another class is text, not a code.
+        let reply = parser.push_line("250 5.1.1 odd").unwrap().unwrap();
+        assert_eq!((reply.enhanced, reply.lines[0].as_str()), (None, "5.1.1 odd"));
+    }
+}

@@ -1,0 +1,492 @@
+//! The simulated server: one SMTP session as a sans-IO state machine.
+//!
+//! Call order, as in quinn-proto: feed inputs with the `handle_*` methods (client bytes, the
+//! end of a TLS handshake, a timer expiry, the client closing), then drain outputs with
+//! [`Server::poll_transmit`] (bytes to send), [`Server::poll_event`] (what happened) and
+//! [`Server::poll_timeout`] (when to call [`Server::handle_timeout`] next). Time is always passed
+//! in; nothing here reads a clock, opens a socket or touches JS.
+//!
+//! One `Server` is one connection. [`Server::reconnect`] starts a new connection to the same
+//! server, keeping its mail store and greylist, as a real server keeps them across clients.
+
+mod auth;
+mod greeting;
+mod transaction;
+
+use crate::command::{ParsedCommand, SyntaxError, SyntaxErrorKind, Verb, parse_command};
+use crate::event::{ClientLine, Closer, Event};
+use crate::framing::{ChunkReader, ContentReport, DataReader, Frame, InputBuffer, LineReader};
+use crate::profile::{ProfileName, ServerConfig, ServerPolicy};
+use crate::reply::Reply;
+use crate::session::{Envelope, Phase, SessionState};
+use crate::situation::Situation;
+use crate::time::Timestamp;
+use crate::wording::{render, template};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, VecDeque};
+
+pub use auth::AuthMechanism;
+
+/// Who is connecting: the client's address as the server sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Peer {
+    pub ip: String,
+}
+
+impl Default for Peer {
+    fn default() -> Self {
+        Peer { ip: "192.0.2.10".into() }
+    }
+}
+
+/// A message the server accepted, with the trace headers it prepended (RFC 5321 4.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub queue_id: String,
+    pub received_at: Timestamp,
+    pub envelope: Envelope,
+    pub client_name: Option<String>,
+    pub client_ip: String,
+    pub tls: bool,
+    pub authenticated_as: Option<String>,
+    /// `Return-Path:` and `Received:` followed by the content as received (unstuffed).
+    pub raw: Vec<u8>,
+}
+
+/// AUTH exchange in progress.
+#[derive(Debug, Clone)]
+struct AuthExchange {
+    mechanism: AuthMechanism,
+    user: Option<String>,
+    resume: Phase,
+}
+
+/// A BDAT chunk being read; `refusal` is replied once its octets are consumed.
+#[derive(Debug)]
+struct ChunkInProgress {
+    reader: ChunkReader,
+    last: bool,
+    size: u64,
+    refusal: Option<Situation>,
+}
+
+pub struct Server {
+    config: ServerConfig,
+    peer: Peer,
+    // This connection.
+    phase: Phase,
+    client_name: Option<String>,
+    esmtp: bool,
+    tls: bool,
+    authenticated_as: Option<String>,
+    envelope: Envelope,
+    input: InputBuffer,
+    lines: LineReader,
+    data: Option<DataReader>,
+    chunk: Option<ChunkInProgress>,
+    chunk_content: Vec<u8>,
+    chunk_report: ContentReport,
+    auth: Option<AuthExchange>,
+    errors: u32,
+    last_activity: Timestamp,
+    tag: String,
+    // The server, across connections.
+    messages: Vec<StoredMessage>,
+    greylist: HashMap<(String, String, String), Timestamp>,
+    rng: u64,
+    // Outputs.
+    transmit: Vec<u8>,
+    events: VecDeque<Event>,
+}
+
+impl Server {
+    /// A client connects: the greeting is queued.
+    pub fn new(config: ServerConfig, peer: Peer, now: Timestamp) -> Self {
+        let rng = config.seed ^ 0x9E37_79B9_7F4A_7C15;
+        let mut server = Server {
+            config,
+            peer,
+            phase: Phase::Connected,
+            client_name: None,
+            esmtp: false,
+            tls: false,
+            authenticated_as: None,
+            envelope: Envelope::default(),
+            input: InputBuffer::default(),
+            lines: LineReader::default(),
+            data: None,
+            chunk: None,
+            chunk_content: Vec::new(),
+            chunk_report: ContentReport::default(),
+            auth: None,
+            errors: 0,
+            last_activity: now,
+            tag: String::new(),
+            messages: Vec::new(),
+            greylist: HashMap::new(),
+            rng,
+            transmit: Vec::new(),
+            events: VecDeque::new(),
+        };
+        server.connect(now);
+        server
+    }
+
+    /// A new connection to the same server: state reset, mail and greylist kept.
+    pub fn reconnect(&mut self, now: Timestamp) {
+        if self.phase != Phase::Closed {
+            self.close(now, Closer::Client, "client reconnected");
+        }
+        self.phase = Phase::Connected;
+        self.client_name = None;
+        self.esmtp = false;
+        self.tls = false;
+        self.authenticated_as = None;
+        self.envelope = Envelope::default();
+        self.input.clear();
+        self.lines = LineReader::default();
+        self.data = None;
+        self.chunk = None;
+        self.auth = None;
+        self.errors = 0;
+        self.connect(now);
+    }
+
+    fn connect(&mut self, now: Timestamp) {
+        self.last_activity = now;
+        self.tag = self.session_tag();
+        self.events.push_back(Event::Connected { at: now, client_ip: self.peer.ip.clone(), server: self.config.policy.hostname.clone() });
+        self.reply(now, Situation::Greeting, &[]);
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+    pub fn policy(&self) -> &ServerPolicy {
+        &self.config.policy
+    }
+    pub fn profile(&self) -> ProfileName {
+        self.config.profile
+    }
+
+    /// Changes the policy; what is read at connection time applies from the next connection.
+    pub fn set_policy(&mut self, policy: ServerPolicy) {
+        self.config.policy = policy;
+    }
+
+    /// Changes the profile (its wording applies to the next reply) and its default policy.
+    pub fn set_profile(&mut self, profile: ProfileName) {
+        self.config.profile = profile;
+        self.config.policy = ServerPolicy::for_profile(profile);
+    }
+
+    pub fn state(&self) -> SessionState {
+        SessionState {
+            phase: self.phase,
+            client_name: self.client_name.clone(),
+            esmtp: self.esmtp,
+            tls: self.tls,
+            authenticated_as: self.authenticated_as.clone(),
+        }
+    }
+
+    pub fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// Messages accepted on every connection so far, oldest first.
+    pub fn messages(&self) -> &[StoredMessage] {
+        &self.messages
+    }
+
+    /// Removes and returns the accepted messages (a host that keeps its own store uses this).
+    pub fn take_messages(&mut self) -> Vec<StoredMessage> {
+        std::mem::take(&mut self.messages)
+    }
+
+    pub fn delete_message(&mut self, queue_id: &str) {
+        self.messages.retain(|m| m.queue_id != queue_id);
+    }
+
+    pub fn clear_messages(&mut self) {
+        self.messages.clear();
+    }
+
+    /// Bytes from the client. Complete commands are answered in order (PIPELINING).
+    pub fn handle_input(&mut self, bytes: &[u8], now: Timestamp) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        self.last_activity = now;
+        self.input.push(bytes);
+        self.process(now);
+    }
+
+    /// The client closed its side of the connection.
+    pub fn handle_client_close(&mut self, now: Timestamp) {
+        if self.phase != Phase::Closed {
+            let reason = if matches!(self.phase, Phase::Data | Phase::Chunking) { "client disconnected during the message; nothing was queued" } else { "client disconnected without QUIT" };
+            self.close(now, Closer::Client, reason);
+        }
+    }
+
+    /// The deadline after which [`Server::handle_timeout`] closes an idle session.
+    pub fn poll_timeout(&self) -> Option<Timestamp> {
+        (self.phase != Phase::Closed).then(|| self.last_activity.plus_secs(self.config.policy.idle_timeout_secs))
+    }
+
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        match self.poll_timeout() {
+            Some(deadline) if now >= deadline => {
+                self.reply(now, Situation::IdleTimeout, &[]);
+                self.close(now, Closer::Server, "idle timeout");
+            }
+            _ => {}
+        }
+    }
+
+    /// Bytes to send to the client, if any.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        (!self.transmit.is_empty()).then(|| std::mem::take(&mut self.transmit))
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    fn process(&mut self, now: Timestamp) {
+        loop {
+            match self.phase {
+                Phase::Closed => {
+                    self.input.clear();
+                    return;
+                }
+                Phase::TlsHandshake => return,
+                Phase::Data => {
+                    let Some(reader) = self.data.as_mut() else { return };
+                    let done = reader.feed(&mut self.input);
+                    let lines = reader.take_lines();
+                    let count = lines.len();
+                    for (i, line) in lines.into_iter().enumerate() {
+                        let kind = if done && i + 1 == count { ClientLine::DataEnd } else { ClientLine::Data };
+                        self.events.push_back(Event::LineReceived { at: now, raw: lossy(&line), line: kind });
+                    }
+                    if !done {
+                        return;
+                    }
+                    let (content, report) = self.data.take().expect("reader present").finish();
+                    self.finish_message(now, content, report, false);
+                }
+                _ if self.chunk.is_some() => {
+                    let limit = self.config.policy.max_message_size;
+                    let chunk = self.chunk.as_mut().expect("checked");
+                    let complete = if chunk.refusal.is_some() {
+                        // A refused chunk's octets still follow on the wire: read and drop them.
+                        chunk.reader.feed(&mut self.input, &mut Vec::new(), &mut ContentReport::default(), 0)
+                    } else {
+                        chunk.reader.feed(&mut self.input, &mut self.chunk_content, &mut self.chunk_report, limit)
+                    };
+                    if !complete {
+                        return;
+                    }
+                    self.finish_chunk(now);
+                }
+                _ => {
+                    let max = if self.phase == Phase::Authenticating { 12_288 } else { self.config.policy.max_command_line.saturating_sub(2) };
+                    match self.lines.next_frame(&mut self.input, max) {
+                        None => return,
+                        Some(Frame::Line(line)) => {
+                            if self.phase == Phase::Authenticating {
+                                self.auth_response(now, &line);
+                            } else {
+                                self.command_line(now, &line);
+                            }
+                        }
+                        Some(Frame::LineTooLong { length }) => {
+                            self.events.push_back(Event::LineReceived { at: now, raw: format!("({length} octets)"), line: ClientLine::TooLong { length } });
+                            if self.phase == Phase::Authenticating {
+                                self.finish_auth(now, Situation::AuthCancelled);
+                            } else {
+                                self.reply(now, Situation::CommandLineTooLong, &[]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn command_line(&mut self, now: Timestamp, line: &[u8]) {
+        let parsed = parse_command(line, self.config.policy.leniency);
+        self.events.push_back(Event::LineReceived { at: now, raw: lossy(line), line: ClientLine::Command { parsed: parsed.clone() } });
+        match parsed {
+            Ok(ParsedCommand { command, .. }) => self.dispatch(now, command),
+            Err(error) => self.syntax_error(now, &error),
+        }
+    }
+
+    fn syntax_error(&mut self, now: Timestamp, error: &SyntaxError) {
+        let syntax = error.expected().unwrap_or("a command in ASCII text");
+        match (&error.kind, error.verb) {
+            (SyntaxErrorKind::EmptyLine, _) => self.reply(now, Situation::EmptyCommand, &[]),
+            (SyntaxErrorKind::UnknownVerb { verb }, _) => {
+                let verb = verb.clone();
+                self.reply(now, Situation::UnknownCommand, &[("verb", &verb)])
+            }
+            (_, Some(verb @ (Verb::Mail | Verb::Rcpt | Verb::Data | Verb::Bdat))) if self.sequence_error(verb).is_some() => {
+                let situation = self.sequence_error(verb).expect("checked");
+                self.reply(now, situation, &[])
+            }
+            (SyntaxErrorKind::UnknownParameter { name } | SyntaxErrorKind::BadParameterValue { name } | SyntaxErrorKind::DuplicateParameter { name }, _) => {
+                let name = name.clone();
+                self.reply(now, Situation::ParameterUnknown, &[("detail", &name), ("syntax", syntax)])
+            }
+            (SyntaxErrorKind::Address(_) | SyntaxErrorKind::MissingAngleBrackets | SyntaxErrorKind::SpaceAfterColon, Some(Verb::Mail)) => {
+                self.reply(now, Situation::SenderSyntax, &[("syntax", syntax)])
+            }
+            (SyntaxErrorKind::Address(_) | SyntaxErrorKind::MissingAngleBrackets | SyntaxErrorKind::SpaceAfterColon, Some(Verb::Rcpt)) => {
+                self.reply(now, Situation::RecipientSyntax, &[("syntax", syntax)])
+            }
+            (_, Some(Verb::Helo | Verb::Ehlo)) => self.reply(now, Situation::GreetingSyntax, &[("syntax", syntax)]),
+            _ => self.reply(now, Situation::SyntaxError, &[("syntax", syntax)]),
+        }
+    }
+
+    /// Postfix checks the order of MAIL, RCPT and DATA before their arguments.
+    fn sequence_error(&self, verb: Verb) -> Option<Situation> {
+        let no_helo = self.phase == Phase::Connected && self.config.policy.helo_required;
+        match (verb, self.phase) {
+            (Verb::Mail, Phase::Connected) if no_helo => Some(Situation::HeloRequired),
+            (Verb::Mail, Phase::Mail | Phase::Recipients) => Some(Situation::NestedMail),
+            (Verb::Mail | Verb::Rcpt | Verb::Data, Phase::Chunking) => Some(Situation::BdatInProgress),
+            (Verb::Rcpt, Phase::Connected | Phase::Greeted) => Some(Situation::MailRequired),
+            (Verb::Data, Phase::Connected | Phase::Greeted | Phase::Mail) => Some(Situation::RecipientRequired),
+            (Verb::Bdat, Phase::Connected | Phase::Greeted) => Some(Situation::MailRequired),
+            (Verb::Bdat, Phase::Mail) => Some(Situation::RecipientRequired),
+            _ => None,
+        }
+    }
+
+    fn dispatch(&mut self, now: Timestamp, command: crate::command::Command) {
+        use crate::command::Command::*;
+        let postfix = self.config.profile == ProfileName::Postfix;
+        match command {
+            Helo { domain } => self.helo(now, domain, false),
+            Ehlo { domain } => self.helo(now, domain, true),
+            Mail { from, params } => self.mail(now, from, params),
+            Rcpt { to, params } => self.rcpt(now, to, params),
+            Data => self.data_command(now),
+            Bdat { size, last } => self.bdat(now, size, last),
+            Rset => {
+                self.reset_transaction();
+                self.reply(now, Situation::ResetDone, &[]);
+            }
+            Noop => self.reply(now, Situation::NoopDone, &[]),
+            Quit => {
+                self.reply(now, Situation::Closing, &[]);
+                self.close(now, Closer::Client, "QUIT");
+            }
+            Vrfy { argument } => self.vrfy(now, &argument),
+            // Postfix implements neither HELP nor EXPN.
+            Expn { .. } | Help { .. } if postfix => self.reply(now, Situation::UnknownCommand, &[("verb", "")]),
+            Expn { argument } => {
+                if self.config.policy.expn_enabled {
+                    self.vrfy(now, &argument)
+                } else {
+                    self.reply(now, Situation::ExpnDisabled, &[])
+                }
+            }
+            Help { .. } => self.reply(now, Situation::HelpText, &[]),
+            Auth { mechanism, initial_response } => self.auth_command(now, &mechanism, initial_response),
+            StartTls => self.starttls(now),
+        }
+    }
+
+    /// Ends the transaction in progress (RSET, HELO/EHLO, after a message).
+    fn reset_transaction(&mut self) {
+        self.envelope = Envelope::default();
+        self.chunk_content.clear();
+        self.chunk_report = ContentReport::default();
+        if matches!(self.phase, Phase::Mail | Phase::Recipients | Phase::Chunking) {
+            self.phase = Phase::Greeted;
+        }
+        if self.phase == Phase::Connected && self.client_name.is_some() {
+            self.phase = Phase::Greeted;
+        }
+    }
+
+    /// Sends the reply for `situation` in this profile's words. Client errors count toward the
+    /// bad-command limit; past it, the reply is 421 and the connection is closed.
+    fn reply(&mut self, now: Timestamp, situation: Situation, values: &[(&str, &str)]) {
+        let mut situation = situation;
+        if situation.is_client_error() {
+            self.errors += 1;
+            if self.errors > self.config.policy.bad_command_limit {
+                situation = Situation::TooManyErrors;
+            }
+        }
+        let reply = self.render(now, situation, values);
+        self.send(now, reply, situation);
+        if situation == Situation::TooManyErrors {
+            self.close(now, Closer::Server, "too many errors");
+        }
+    }
+
+    fn render(&self, now: Timestamp, situation: Situation, values: &[(&str, &str)]) -> Reply {
+        let client = self.client_name.clone().unwrap_or_else(|| format!("[{}]", self.peer.ip));
+        let date = now.rfc5322();
+        let epoch = (now.0 / 1000).to_string();
+        let mut all: Vec<(&str, &str)> = values.to_vec();
+        all.extend_from_slice(&[
+            ("host", self.config.policy.hostname.as_str()),
+            ("ip", self.peer.ip.as_str()),
+            ("client", client.as_str()),
+            ("tag", self.tag.as_str()),
+            ("date", date.as_str()),
+            ("epoch", epoch.as_str()),
+        ]);
+        render(template(self.config.profile, situation), &all)
+    }
+
+    fn send(&mut self, now: Timestamp, reply: Reply, situation: Situation) {
+        self.transmit.extend_from_slice(reply.to_wire().as_bytes());
+        self.events.push_back(Event::ReplySent { at: now, reply, situation, state: self.state(), envelope: self.envelope.clone() });
+    }
+
+    fn close(&mut self, now: Timestamp, by: Closer, reason: &str) {
+        self.phase = Phase::Closed;
+        self.data = None;
+        self.chunk = None;
+        self.auth = None;
+        self.input.clear();
+        self.events.push_back(Event::Closed { at: now, by, reason: reason.to_string() });
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64*: deterministic from the configured seed.
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A Postfix-style queue id: ten upper-case hex digits.
+    fn queue_id(&mut self) -> String {
+        format!("{:010X}", self.next_random() & 0xFF_FFFF_FFFF)
+    }
+
+    /// Gmail appends a per-session tag to its replies.
+    fn session_tag(&mut self) -> String {
+        let a = self.next_random();
+        let b = self.next_random();
+        format!("{:013x}-{:011x}sm{:07}", a & 0x1F_FFFF_FFFF_FFFF, b & 0x7FF_FFFF_FFFF, (a >> 40) % 10_000_000)
+    }
+}
+
+pub(crate) fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}

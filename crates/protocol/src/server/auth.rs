@@ -1,0 +1,170 @@
+//! AUTH PLAIN and LOGIN (RFC 4954, 4616) and STARTTLS (RFC 3207).
+
+use super::{AuthExchange, Server};
+use crate::event::{ClientLine, Event};
+use crate::session::Phase;
+use crate::situation::Situation;
+use crate::time::Timestamp;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuthMechanism {
+    Plain,
+    Login,
+}
+
+/// How a PLAIN response (`authzid NUL authcid NUL password`) reads, password hidden.
+fn describe_plain(decoded: &[u8]) -> Option<(String, String, String)> {
+    let mut parts = decoded.split(|b| *b == 0);
+    let authzid = String::from_utf8(parts.next()?.to_vec()).ok()?;
+    let user = String::from_utf8(parts.next()?.to_vec()).ok()?;
+    let password = String::from_utf8(parts.next()?.to_vec()).ok()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((authzid, user, password))
+}
+
+impl Server {
+    pub(super) fn auth_command(&mut self, now: Timestamp, mechanism: &str, initial: Option<String>) {
+        let policy = &self.config.policy;
+        let situation = if !policy.auth_enabled {
+            Some(Situation::AuthNotEnabled)
+        } else if !self.esmtp {
+            Some(Situation::HeloRequired)
+        } else if self.authenticated_as.is_some() {
+            Some(Situation::AuthAlreadyDone)
+        } else if matches!(self.phase, Phase::Mail | Phase::Recipients | Phase::Chunking) {
+            Some(Situation::AuthDuringTransaction)
+        } else if !self.tls && policy.tls_required_for_auth {
+            Some(Situation::AuthNeedsTls)
+        } else {
+            None
+        };
+        if let Some(situation) = situation {
+            return self.reply(now, situation, &[]);
+        }
+        let mechanism = match mechanism {
+            "PLAIN" => AuthMechanism::Plain,
+            "LOGIN" => AuthMechanism::Login,
+            _ => return self.reply(now, Situation::AuthMechanismUnsupported, &[]),
+        };
+        self.auth = Some(AuthExchange { mechanism, user: None, resume: self.phase });
+        self.phase = Phase::Authenticating;
+        match (mechanism, initial) {
+            (AuthMechanism::Plain, None) => self.reply(now, Situation::AuthPlainPrompt, &[]),
+            (AuthMechanism::Login, None) => self.reply(now, Situation::AuthUsernamePrompt, &[]),
+            // An initial response is handled as if it had answered the first 334 (RFC 4954 4).
+            (_, Some(initial)) => self.auth_step(now, initial.as_bytes(), false),
+        }
+    }
+
+    /// A line answering a 334 challenge.
+    pub(super) fn auth_response(&mut self, now: Timestamp, line: &[u8]) {
+        self.auth_step(now, line, true);
+    }
+
+    fn auth_step(&mut self, now: Timestamp, line: &[u8], own_line: bool) {
+        let Some(exchange) = self.auth.clone() else { return };
+        let text = String::from_utf8_lossy(line).trim().to_string();
+        let decoded = if text == "=" { Some(Vec::new()) } else { STANDARD.decode(&text).ok() };
+        let shown = match (&decoded, exchange.mechanism, exchange.user.is_some()) {
+            (None, _, _) => None,
+            (Some(bytes), AuthMechanism::Plain, _) => {
+                Some(describe_plain(bytes).map_or_else(|| "(not authzid\\0user\\0password)".to_string(), |(z, u, p)| format!("{z}\\0{u}\\0{}", "*".repeat(p.chars().count()))))
+            }
+            (Some(bytes), AuthMechanism::Login, false) => Some(String::from_utf8_lossy(bytes).into_owned()),
+            (Some(bytes), AuthMechanism::Login, true) => Some("*".repeat(String::from_utf8_lossy(bytes).chars().count())),
+        };
+        if own_line {
+            self.events.push_back(Event::LineReceived { at: now, raw: text.clone(), line: ClientLine::AuthResponse { decoded: shown } });
+        }
+        if text == "*" {
+            return self.finish_auth(now, Situation::AuthCancelled);
+        }
+        let Some(decoded) = decoded else {
+            return self.finish_auth(now, Situation::AuthBadBase64);
+        };
+        match exchange.mechanism {
+            AuthMechanism::Plain => match describe_plain(&decoded) {
+                Some((_, user, password)) => self.check_credentials(now, "PLAIN", user, &password),
+                None => self.fail_auth(now, "PLAIN", None),
+            },
+            AuthMechanism::Login => match exchange.user {
+                None => {
+                    let user = String::from_utf8_lossy(&decoded).into_owned();
+                    if let Some(auth) = self.auth.as_mut() {
+                        auth.user = Some(user);
+                    }
+                    self.reply(now, Situation::AuthPasswordPrompt, &[]);
+                }
+                Some(user) => {
+                    let password = String::from_utf8_lossy(&decoded).into_owned();
+                    self.check_credentials(now, "LOGIN", user, &password);
+                }
+            },
+        }
+    }
+
+    fn check_credentials(&mut self, now: Timestamp, mechanism: &str, user: String, password: &str) {
+        if self.config.policy.check_account(&user, password) {
+            self.events.push_back(Event::AuthSucceeded { at: now, user: user.clone(), mechanism: mechanism.into() });
+            self.authenticated_as = Some(user);
+            self.finish_auth(now, Situation::AuthSucceeded);
+        } else {
+            self.fail_auth(now, mechanism, Some(user));
+        }
+    }
+
+    fn fail_auth(&mut self, now: Timestamp, mechanism: &str, user: Option<String>) {
+        self.events.push_back(Event::AuthFailed { at: now, user, mechanism: mechanism.into() });
+        self.finish_auth(now, Situation::AuthFailed);
+    }
+
+    /// Ends the exchange: back to the phase AUTH was given in, then the reply.
+    pub(super) fn finish_auth(&mut self, now: Timestamp, situation: Situation) {
+        if let Some(exchange) = self.auth.take() {
+            self.phase = exchange.resume;
+        }
+        self.reply(now, situation, &[]);
+    }
+
+    pub(super) fn starttls(&mut self, now: Timestamp) {
+        if self.tls {
+            return self.reply(now, Situation::TlsAlreadyActive, &[]);
+        }
+        if !self.config.policy.starttls {
+            return self.reply(now, Situation::TlsUnavailable, &[]);
+        }
+        self.reply(now, Situation::TlsReady, &[]);
+        self.phase = Phase::TlsHandshake;
+        // Anything the client pipelined after STARTTLS arrived in clear text and must not be
+        // taken as a command inside TLS (the STARTTLS command injection flaw, CVE-2011-0411).
+        self.input.clear();
+    }
+
+    /// The host finished the TLS handshake (or simulated it): the session starts over and the
+    /// client must send EHLO again (RFC 3207 4.2).
+    pub fn handle_tls_established(&mut self, now: Timestamp, protocol: &str, cipher: &str, simulated: bool) {
+        if self.phase != Phase::TlsHandshake {
+            return;
+        }
+        self.tls = true;
+        self.phase = Phase::Connected;
+        self.client_name = None;
+        self.esmtp = false;
+        self.authenticated_as = None;
+        self.envelope = Default::default();
+        self.last_activity = now;
+        self.events.push_back(Event::TlsStarted { at: now, protocol: protocol.into(), cipher: cipher.into(), simulated });
+    }
+
+    /// The host's TLS handshake failed: the connection is over.
+    pub fn handle_tls_failed(&mut self, now: Timestamp, reason: &str) {
+        if self.phase == Phase::TlsHandshake {
+            self.close(now, crate::event::Closer::Server, &format!("TLS handshake failed: {reason}"));
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! The mail transaction: MAIL FROM, RCPT TO, DATA or BDAT, and queuing the message.
+
+use super::{ChunkInProgress, Server, StoredMessage};
+use crate::address::Path;
+use crate::command::{Body, MailParams, RcptParams, Verb};
+use crate::event::{ClientLine, Event};
+use crate::framing::{ChunkReader, ContentReport, DataReader};
+use crate::message::header_value;
+use crate::profile::ProfileName;
+use crate::session::{Phase, Recipient, path_address};
+use crate::situation::Situation;
+use crate::time::Timestamp;
+
+impl Server {
+    pub(super) fn mail(&mut self, now: Timestamp, from: Path, params: MailParams) {
+        if let Some(situation) = self.sequence_error(Verb::Mail) {
+            return self.reply(now, situation, &[]);
+        }
+        let policy = &self.config.policy;
+        if policy.auth_required && self.authenticated_as.is_none() {
+            return self.reply(now, Situation::AuthRequired, &[]);
+        }
+        if !params.is_empty() && !self.esmtp {
+            // ESMTP parameters need EHLO: after HELO the server offered no extensions.
+            return self.reply(now, Situation::ParameterNotOffered, &[("detail", "ESMTP parameters (the session began with HELO, not EHLO)")]);
+        }
+        if params.smtputf8 && !self.offers("SMTPUTF8") {
+            return self.reply(now, Situation::ParameterNotOffered, &[("detail", "SMTPUTF8")]);
+        }
+        if params.body == Some(Body::BinaryMime) && !self.offers("BINARYMIME") {
+            return self.reply(now, Situation::ParameterNotOffered, &[("detail", "BODY=BINARYMIME")]);
+        }
+        if !from.is_ascii() && !params.smtputf8 {
+            return self.reply(now, Situation::Utf8NotDeclared, &[]);
+        }
+        if params.size.is_some_and(|size| size > policy.max_message_size) {
+            return self.reply(now, Situation::DeclaredSizeTooBig, &[]);
+        }
+        let address = path_address(&from);
+        self.envelope.reverse_path = Some(from);
+        self.envelope.mail_params = params;
+        self.phase = Phase::Mail;
+        self.reply(now, Situation::SenderAccepted, &[("address", &address)]);
+    }
+
+    pub(super) fn rcpt(&mut self, now: Timestamp, to: Path, params: RcptParams) {
+        if let Some(situation) = self.sequence_error(Verb::Rcpt) {
+            return self.reply(now, situation, &[]);
+        }
+        let address = path_address(&to);
+        let values = [("address", address.as_str())];
+        if (params.notify.is_some() || params.orcpt.is_some()) && !self.esmtp {
+            return self.reply(now, Situation::ParameterNotOffered, &[("detail", "ESMTP parameters (the session began with HELO, not EHLO)")]);
+        }
+        let policy = &self.config.policy;
+        if self.envelope.recipients.len() >= policy.max_recipients {
+            return self.reply(now, Situation::TooManyRecipients, &values);
+        }
+        if !to.is_ascii() && !self.envelope.mail_params.smtputf8 {
+            return self.reply(now, Situation::Utf8NotDeclared, &values);
+        }
+        if let Path::Mailbox(mailbox) = &to {
+            let local = policy.is_local_domain(&mailbox.domain);
+            let may_relay = policy.open_relay || (policy.relay_when_authenticated && self.authenticated_as.is_some());
+            if local && !policy.mailbox_exists(&mailbox.local_part) && !policy.open_relay {
+                return self.reply(now, Situation::UserUnknown, &values);
+            }
+            if !local && !may_relay {
+                return self.reply(now, Situation::RelayDenied, &values);
+            }
+        }
+        if policy.greylisting {
+            let key = (self.peer.ip.clone(), self.envelope.sender_address(), address.clone());
+            let delay = policy.greylist_delay_secs;
+            let first = *self.greylist.entry(key).or_insert(now);
+            let waited = now.millis_since(first) / 1000;
+            if waited < delay || first == now {
+                let remaining = (delay - waited.min(delay)).max(1).to_string();
+                return self.reply(now, Situation::Greylisted, &[("address", &address), ("delay", &remaining)]);
+            }
+        }
+        self.envelope.recipients.push(Recipient { path: to, params });
+        self.phase = Phase::Recipients;
+        self.reply(now, Situation::RecipientAccepted, &values);
+    }
+
+    pub(super) fn data_command(&mut self, now: Timestamp) {
+        if let Some(situation) = self.sequence_error(Verb::Data) {
+            return self.reply(now, situation, &[]);
+        }
+        self.phase = Phase::Data;
+        self.data = Some(DataReader::new(self.config.policy.max_message_size));
+        self.reply(now, Situation::StartMailInput, &[]);
+    }
+
+    pub(super) fn bdat(&mut self, now: Timestamp, size: u64, last: bool) {
+        let refusal = if !self.offers("CHUNKING") {
+            Some(Situation::UnknownCommand)
+        } else {
+            self.sequence_error(Verb::Bdat)
+        };
+        if refusal.is_none() {
+            self.phase = Phase::Chunking;
+        }
+        self.chunk = Some(ChunkInProgress { reader: ChunkReader { remaining: size }, last, size, refusal });
+        if size == 0 {
+            self.finish_chunk(now);
+        }
+    }
+
+    pub(super) fn finish_chunk(&mut self, now: Timestamp) {
+        let Some(chunk) = self.chunk.take() else { return };
+        let shown = format!("({} octets of BDAT chunk{})", chunk.size, if chunk.last { ", LAST" } else { "" });
+        self.events.push_back(Event::LineReceived { at: now, raw: shown, line: ClientLine::Chunk });
+        if let Some(situation) = chunk.refusal {
+            return self.reply(now, situation, &[("verb", "BDAT")]);
+        }
+        if !chunk.last {
+            let bytes = chunk.size.to_string();
+            return self.reply(now, Situation::ChunkAccepted, &[("bytes", &bytes)]);
+        }
+        let mut content = std::mem::take(&mut self.chunk_content);
+        let report = std::mem::take(&mut self.chunk_report);
+        // Postfix ends a message that lacks a final CRLF with one.
+        if !content.is_empty() && !content.ends_with(b"\r\n") {
+            content.extend_from_slice(b"\r\n");
+        }
+        self.finish_message(now, content, report, true);
+    }
+
+    /// After DATA's end or the last BDAT chunk: refuse or queue, then end the transaction.
+    pub(super) fn finish_message(&mut self, now: Timestamp, content: Vec<u8>, report: ContentReport, chunked: bool) {
+        let refusal = if report.too_big {
+            Some(Situation::MessageTooBig)
+        } else if report.longest_line > 1000 {
+            Some(Situation::TextLineTooLong)
+        } else if self.config.policy.require_message_id && header_value(&content, "Message-ID").is_none() {
+            Some(Situation::MessageIdMissing)
+        } else {
+            None
+        };
+        if let Some(situation) = refusal {
+            self.reset_transaction();
+            self.phase = Phase::Greeted;
+            return self.reply(now, situation, &[]);
+        }
+        let queue_id = self.queue_id();
+        let raw = self.with_trace_headers(now, &queue_id, &content);
+        let size = content.len() as u64;
+        let message_id = header_value(&content, "Message-ID")
+            .map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+            .unwrap_or_else(|| format!("{}@{}", queue_id, self.config.policy.hostname));
+        let envelope = std::mem::take(&mut self.envelope);
+        self.messages.push(StoredMessage {
+            queue_id: queue_id.clone(),
+            received_at: now,
+            envelope: envelope.clone(),
+            client_name: self.client_name.clone(),
+            client_ip: self.peer.ip.clone(),
+            tls: self.tls,
+            authenticated_as: self.authenticated_as.clone(),
+            raw,
+        });
+        self.events.push_back(Event::MessageAccepted { at: now, queue_id: queue_id.clone(), envelope, size });
+        self.reset_transaction();
+        self.phase = Phase::Greeted;
+        let bytes = size.to_string();
+        let situation = if chunked { Situation::LastChunkQueued } else { Situation::MessageQueued };
+        self.reply(now, situation, &[("id", &queue_id), ("bytes", &bytes), ("msgid", &message_id)]);
+    }
+
+    /// `Return-Path:` and `Received:` as RFC 5321 4.4 has the receiving server prepend them.
+    fn with_trace_headers(&self, now: Timestamp, queue_id: &str, content: &[u8]) -> Vec<u8> {
+        let helo = self.client_name.clone().unwrap_or_else(|| "unknown".into());
+        let protocol = match (self.esmtp, self.tls, self.authenticated_as.is_some()) {
+            (false, _, _) => "SMTP",
+            (true, false, false) => "ESMTP",
+            (true, true, false) => "ESMTPS",
+            (true, false, true) => "ESMTPA",
+            (true, true, true) => "ESMTPSA",
+        };
+        let product = match self.config.profile {
+            ProfileName::Postfix => " (Postfix)",
+            ProfileName::Exchange => " (Microsoft SMTP Server)",
+            ProfileName::Gmail => " (Google Transport Security)",
+            ProfileName::Mock => " (SMTP Playground)",
+        };
+        let recipients = self.envelope.recipient_addresses();
+        let for_clause = match recipients.as_slice() {
+            [one] => format!("\r\n\tfor <{one}>"),
+            _ => String::new(),
+        };
+        let header = format!(
+            "Return-Path: <{}>\r\nReceived: from {helo} (unknown [{ip}])\r\n\tby {host}{product} with {protocol} id {queue_id}{for_clause};\r\n\t{date}\r\n",
+            self.envelope.sender_address(),
+            ip = self.peer.ip,
+            host = self.config.policy.hostname,
+            date = now.rfc5322(),
+        );
+        let mut raw = header.into_bytes();
+        raw.extend_from_slice(content);
+        raw
+    }
+}

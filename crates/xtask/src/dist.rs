@@ -1,0 +1,167 @@
+//! `cargo xtask dist`: the release build of the page into `dist/`.
+//!
+//! wasm (profile `wasm-release`) → JS glue by `wasm-bindgen-cli-support` (same version as the
+//! `wasm-bindgen` in Cargo.lock) → `wasm-opt -Oz` from the npm package `binaryen` → content-hashed
+//! names, `index.html` pointing at them, and `.gz` / `.br` copies that `smtp-bridge` serves.
+
+use crate::env::{self, run as exec};
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// The version of `wasm-bindgen-cli-support` this binary was built with (see Cargo.toml).
+const BINDGEN_VERSION: &str = "0.2.130";
+const APP: &str = "smtp-playground";
+const GLUE: &str = "smtp_playground";
+/// Where `index.html` receives the stylesheet, preload and start-up tags.
+const HEAD_MARKER: &str = "<!-- xtask:head -->";
+
+pub fn run() -> Result<PathBuf> {
+    let started = Instant::now();
+    let root = env::root();
+    env::ensure_wasm_target()?;
+    check_bindgen_version(&root)?;
+    env::ensure_npm_packages()?;
+
+    exec(env::cargo().args(["build", "--quiet", "--package", APP, "--bin", APP, "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"]))?;
+    let wasm = root.join(format!("target/wasm32-unknown-unknown/wasm-release/{APP}.wasm"));
+
+    let glue_dir = root.join("target/xtask/bindgen");
+    let _ = fs::remove_dir_all(&glue_dir);
+    fs::create_dir_all(&glue_dir)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        // The crate's default (true) differs from the CLI's: without this, `init()` never
+        // fetches the wasm by itself.
+        .omit_default_module_path(false)
+        .remove_name_section(true)
+        .remove_producers_section(true)
+        .generate(&glue_dir)
+        .context("wasm-bindgen could not generate the JS glue")?;
+
+    let bg = glue_dir.join(format!("{GLUE}_bg.wasm"));
+    let optimized = glue_dir.join(format!("{GLUE}_opt.wasm"));
+    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+    exec(Command::new(&wasm_opt)
+        .arg(&bg)
+        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        .args(WASM_FEATURES)
+        .arg("-o")
+        .arg(&optimized))
+    .context("wasm-opt (npm package binaryen) failed")?;
+
+    let dist = root.join("dist");
+    let _ = fs::remove_dir_all(&dist);
+    fs::create_dir_all(&dist)?;
+    let wasm_name = write_hashed(&dist, &fs::read(&optimized)?, GLUE, "wasm")?;
+    let js_name = write_hashed(&dist, &fs::read(glue_dir.join(format!("{GLUE}.js")))?, GLUE, "js")?;
+
+    let mut styles = Vec::new();
+    for entry in sorted_entries(&root.join("www"))? {
+        let name = entry.file_name().unwrap().to_string_lossy().to_string();
+        let bytes = fs::read(&entry)?;
+        match name.rsplit_once('.') {
+            Some((stem, "css")) => styles.push(write_hashed(&dist, &bytes, stem, "css")?),
+            _ => fs::write(dist.join(&name), bytes)?,
+        }
+    }
+
+    let template = fs::read_to_string(root.join("index.html"))?;
+    if !template.contains(HEAD_MARKER) {
+        bail!("index.html has no `{HEAD_MARKER}` line for the build to fill in");
+    }
+    let mut head = String::new();
+    for css in &styles {
+        head.push_str(&format!("<link rel=\"stylesheet\" href=\"./{css}\">\n"));
+    }
+    head.push_str(&format!(
+        "<link rel=\"modulepreload\" href=\"./{js_name}\">\n\
+         <link rel=\"preload\" href=\"./{wasm_name}\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n\
+         <script type=\"module\">import init from './{js_name}'; init({{ module_or_path: './{wasm_name}' }});</script>"
+    ));
+    fs::write(dist.join("index.html"), template.replace(HEAD_MARKER, &head))?;
+
+    compress_and_report(&dist)?;
+    println!("xtask: dist ready in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(dist)
+}
+
+/// Features that rustc's wasm32 target enables by default, so wasm-opt may keep using them.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-bulk-memory",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+fn check_bindgen_version(root: &Path) -> Result<()> {
+    let lock = fs::read_to_string(root.join("Cargo.lock")).context("Cargo.lock is missing")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            let version = lines.next().unwrap_or_default().trim_start_matches("version = ").trim_matches('"');
+            if version != BINDGEN_VERSION {
+                bail!(
+                    "Cargo.lock has wasm-bindgen {version} but xtask uses wasm-bindgen-cli-support {BINDGEN_VERSION}: \
+                     pin both to the same version in Cargo.toml and crates/xtask/Cargo.toml"
+                );
+            }
+            return Ok(());
+        }
+    }
+    bail!("Cargo.lock has no wasm-bindgen entry")
+}
+
+fn write_hashed(dist: &Path, bytes: &[u8], stem: &str, ext: &str) -> Result<String> {
+    let hash = Sha256::digest(bytes);
+    let short: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    let name = format!("{stem}-{short}.{ext}");
+    fs::write(dist.join(&name), bytes)?;
+    Ok(name)
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    entries.sort();
+    Ok(entries)
+}
+
+fn compress_and_report(dist: &Path) -> Result<()> {
+    println!("{:<36} {:>10} {:>10} {:>10}", "file", "raw", "gzip", "brotli");
+    let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
+    for file in sorted_entries(dist)? {
+        let bytes = fs::read(&file)?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&bytes)?;
+        let gz = gz.finish()?;
+        let mut br = Vec::new();
+        {
+            let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+            writer.write_all(&bytes)?;
+        }
+        let name = file.file_name().unwrap().to_string_lossy().to_string();
+        fs::write(dist.join(format!("{name}.gz")), &gz)?;
+        fs::write(dist.join(format!("{name}.br")), &br)?;
+        println!("{:<36} {:>10} {:>10} {:>10}", name, kb(bytes.len()), kb(gz.len()), kb(br.len()));
+        raw_total += bytes.len();
+        gz_total += gz.len();
+        br_total += br.len();
+    }
+    println!("{:<36} {:>10} {:>10} {:>10}", "total", kb(raw_total), kb(gz_total), kb(br_total));
+    Ok(())
+}
+
+fn kb(bytes: usize) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}

@@ -1,0 +1,141 @@
+//! The machine: where the project is, how to run tools, and how to install what is missing.
+//!
+//! Every install goes through a package registry's own client (rustup, apt-get, npm, pip);
+//! nothing here downloads a prebuilt binary or a browser of its own.
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// The workspace root (the folder holding the top `Cargo.toml`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask sits two levels below the root").to_path_buf()
+}
+
+pub fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs a command to completion, failing with its command line when it fails.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().with_context(|| format!("could not start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+pub fn ensure_wasm_target() -> Result<()> {
+    let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match out {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") => Ok(()),
+        Ok(_) => {
+            println!("xtask: adding the wasm32-unknown-unknown target with rustup");
+            run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+        }
+        Err(_) => bail!(
+            "rustup was not found; install the wasm target yourself (`rustup target add wasm32-unknown-unknown`) \
+             or install Rust with rustup"
+        ),
+    }
+}
+
+/// apt-get, as root directly or through sudo. `apt-get update` runs once first.
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    let prefix: Vec<&str> = if is_root {
+        vec![]
+    } else if on_path("sudo") {
+        vec!["sudo"]
+    } else {
+        bail!("{} missing: install it with `apt-get install {}` as root", packages.join(" "), packages.join(" "));
+    };
+    println!("xtask: installing {} with apt-get", packages.join(" "));
+    let apt = |args: &[&str]| {
+        let mut cmd = Command::new(prefix.first().copied().unwrap_or("apt-get"));
+        if !prefix.is_empty() {
+            cmd.arg("apt-get");
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut cmd)
+    };
+    apt(&["update", "-qq"])?;
+    let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    args.extend_from_slice(packages);
+    apt(&args)
+}
+
+pub fn ensure_node() -> Result<()> {
+    if on_path("node") && on_path("npm") {
+        return Ok(());
+    }
+    apt_install(&["nodejs", "npm"])
+}
+
+pub fn ensure_chromium() -> Result<()> {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    apt_install(&["chromium"])?;
+    if !Path::new(CHROMIUM).exists() {
+        bail!("apt-get installed chromium but {CHROMIUM} is still missing");
+    }
+    Ok(())
+}
+
+/// `npm ci` from the committed package-lock.json, when node_modules is missing or stale.
+pub fn ensure_npm_packages() -> Result<()> {
+    ensure_node()?;
+    let root = root();
+    let lock = root.join("package-lock.json");
+    let installed = root.join("node_modules/.package-lock.json");
+    let fresh = match (lock.metadata().and_then(|m| m.modified()), installed.metadata().and_then(|m| m.modified())) {
+        (Ok(lock), Ok(installed)) => installed >= lock,
+        _ => false,
+    };
+    if !fresh {
+        println!("xtask: installing npm packages from package-lock.json");
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&root))?;
+    }
+    Ok(())
+}
+
+/// PyPI packages that the integration tests drive (real SMTP software), into a project venv.
+pub fn ensure_python_packages(packages: &[&str]) -> Result<PathBuf> {
+    let venv = root().join("target/pyenv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        let system = if on_path("python3") { "python3" } else { bail!("python3 is missing: install it with `apt-get install python3 python3-venv`") };
+        run(Command::new(system).args(["-m", "venv"]).arg(&venv))?;
+    }
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            let module = p.split(['=', '<', '>']).next().unwrap_or(p);
+            !Command::new(&python).args(["-c", &format!("import {module}")]).output().map(|o| o.status.success()).unwrap_or(false)
+        })
+        .collect();
+    if !missing.is_empty() {
+        println!("xtask: installing {} from PyPI", missing.join(" "));
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(&missing))?;
+    }
+    Ok(python)
+}
+
+/// Builds `smtp-bridge` (debug profile: shares the artefacts of `cargo test`) and returns its path.
+pub fn build_bridge() -> Result<PathBuf> {
+    run(cargo().args(["build", "--quiet", "--package", "smtp-bridge", "--bin", "smtp-bridge"]))?;
+    Ok(root().join("target/debug/smtp-bridge"))
+}

@@ -1,0 +1,80 @@
+//! `cargo xtask`: the project's automation, in Rust, with no tool downloads.
+//!
+//! - `dist`  builds the wasm app and writes `dist/` (hashed names, .gz/.br copies).
+//! - `serve` runs `dist`, then `smtp-bridge` serving it on 127.0.0.1:8080.
+//! - `test`  runs every test: native `cargo test`, then the browser tests in Chromium.
+//!
+//! Everything missing on a fresh machine (wasm target, Chromium, npm and PyPI packages) is
+//! installed from the package registries by the step that needs it.
+
+mod dist;
+mod env;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  dist               build the playground into dist/ (release wasm, hashed, compressed)
+  serve [--port N]   build, then serve the playground at http://127.0.0.1:N (default 8080)
+  test               run every test: native, protocol transcripts, and Chromium end-to-end
+  bench              measure speed and size against peers (criterion and browser timings)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dist") => dist::run().map(|_| ()),
+        Some("serve") => serve(&args[1..]),
+        Some("test") => test::run(),
+        Some("bench") => test::bench(),
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprint!("xtask: unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        None => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: &[String]) -> anyhow::Result<()> {
+    let mut port: u16 = 8080;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--port" => {
+                let value = rest.next().ok_or_else(|| anyhow::anyhow!("--port needs a number, e.g. --port 8081"))?;
+                port = value.parse().map_err(|_| anyhow::anyhow!("--port takes a number from 1 to 65535, not `{value}`"))?;
+            }
+            other => anyhow::bail!("serve: unknown option `{other}` (usage: cargo xtask serve [--port N])"),
+        }
+    }
+    let dist = dist::run()?;
+    let bridge = env::build_bridge()?;
+    println!("xtask: serving {} — press Ctrl-C to stop", dist.display());
+    // Replace this process with the bridge so that Ctrl-C reaches it directly and it shuts
+    // down cleanly, with no orphaned child.
+    use std::os::unix::process::CommandExt;
+    let err = std::process::Command::new(bridge)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--dir")
+        .arg(&dist)
+        .exec();
+    Err(anyhow::anyhow!("could not start smtp-bridge: {err}"))
+}

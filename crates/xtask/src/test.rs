@@ -1,0 +1,47 @@
+//! `cargo xtask test` (every test) and `cargo xtask bench` (speed and size against peers).
+
+use crate::{dist, env};
+use anyhow::{Result, bail};
+use std::process::Command;
+use std::time::Instant;
+
+pub fn run() -> Result<()> {
+    let started = Instant::now();
+    println!("xtask: [1/3] native tests (cargo test --workspace)");
+    env::run(env::cargo().args(["test", "--workspace", "--quiet"]))?;
+
+    println!("xtask: [2/3] building the page (dist)");
+    let dist = dist::run()?;
+
+    println!("xtask: [3/3] end-to-end tests in headless Chromium");
+    env::ensure_chromium()?;
+    env::ensure_npm_packages()?;
+    let bridge = env::build_bridge()?;
+    let root = env::root();
+    let mut files: Vec<String> = std::fs::read_dir(root.join("tests/e2e"))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|name| name.ends_with(".test.mjs"))
+        .map(|name| format!("tests/e2e/{name}"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no browser tests found in tests/e2e/*.test.mjs");
+    }
+    env::run(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+            .args(&files)
+            .current_dir(&root)
+            .env("SMTP_BRIDGE_BIN", &bridge)
+            .env("PLAYGROUND_DIST", &dist)
+            .env("CHROMIUM_PATH", env::CHROMIUM)
+            .env("ARTIFACTS_DIR", root.join("artifacts")),
+    )?;
+    println!("xtask: every test passed in {:.0} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+pub fn bench() -> Result<()> {
+    bail!("`cargo xtask bench` is not built yet: it is tracked by the benchmark work in the issues")
+}
