@@ -23,6 +23,7 @@ pub mod expected;
 pub mod explain;
 pub mod framing;
 pub mod message;
+pub mod narration;
 pub mod profile;
 pub mod reply;
 pub mod server;

@@ -13,10 +13,9 @@
 //! have a complete explanation. The last test asserts that the transcripts together make the
 //! simulator produce every [`Situation`] it has.
 
-use smtp_protocol::command::{ParsedCommand, Verb};
-use smtp_protocol::event::{ClientLine, Event};
+use smtp_protocol::event::Event;
 use smtp_protocol::expected::Expectation;
-use smtp_protocol::explain::{WhyContext, explain_simulated};
+use smtp_protocol::narration::{Narration, Note};
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, ServerPolicy, Situation, Timestamp};
 use std::collections::HashSet;
 use std::path::Path;
@@ -29,10 +28,7 @@ struct Run {
     pending_client: Vec<u8>,
     expected: Vec<String>,
     output: String,
-    last_verb: Option<Verb>,
-    last_verb_text: Option<String>,
-    last_error: Option<smtp_protocol::command::SyntaxError>,
-    last_tolerated: Vec<smtp_protocol::command::Tolerance>,
+    narration: Narration,
     seen: HashSet<Situation>,
     name: String,
     line_no: usize,
@@ -76,10 +72,7 @@ impl Run {
             pending_client: vec![],
             expected: vec![],
             output: String::new(),
-            last_verb: None,
-            last_verb_text: None,
-            last_error: None,
-            last_tolerated: vec![],
+            narration: Narration::default(),
             seen: HashSet::new(),
             name: name.to_string(),
             line_no: 0,
@@ -99,46 +92,18 @@ impl Run {
             self.output.push_str(&String::from_utf8(bytes).expect("replies are UTF-8"));
         }
         while let Some(event) = self.server.poll_event() {
-            match event {
-                Event::LineReceived { line: ClientLine::Command { parsed }, raw, .. } => {
-                    self.last_verb_text = raw.split(' ').next().map(str::to_string);
-                    match parsed {
-                        Ok(ParsedCommand { command, tolerated }) => {
-                            self.last_verb = Some(command.verb());
-                            self.last_error = None;
-                            self.last_tolerated = tolerated;
-                        }
-                        Err(error) => {
-                            self.last_verb = error.verb;
-                            self.last_error = Some(error);
-                            self.last_tolerated = vec![];
-                        }
-                    }
-                }
-                Event::ReplySent { reply, situation, .. } => {
-                    self.seen.insert(situation);
-                    let policy = self.server.policy().clone();
-                    let ctx = WhyContext {
-                        verb: self.last_verb,
-                        verb_text: self.last_verb_text.as_deref(),
-                        error: self.last_error.as_ref(),
-                        tolerated: &self.last_tolerated,
-                        address: None,
-                        profile: self.server.profile(),
-                        policy: &policy,
-                    };
-                    let explanation = explain_simulated(&reply, situation, &ctx);
-                    assert!(!explanation.why.is_empty(), "{}: {situation:?} has no explanation", self.name);
-                    assert!(
-                        explanation.expectation != Expectation::Unexpected,
-                        "{}:{}: the simulator sent {} ({situation:?}) to {:?}, which RFC 5321 4.3.2 does not list",
-                        self.name,
-                        self.line_no,
-                        reply.code,
-                        self.last_verb
-                    );
-                }
-                _ => {}
+            let policy = self.server.policy().clone();
+            let note = self.narration.read(&event, self.server.profile(), &policy);
+            if let (Event::ReplySent { reply, situation, .. }, Some(Note::Reply(explanation))) = (&event, note) {
+                self.seen.insert(*situation);
+                assert!(!explanation.why.is_empty(), "{}: {situation:?} has no explanation", self.name);
+                assert!(
+                    explanation.expectation != Expectation::Unexpected,
+                    "{}:{}: the simulator sent {} ({situation:?}), which RFC 5321 4.3.2 does not list for what it answers",
+                    self.name,
+                    self.line_no,
+                    reply.code,
+                );
             }
         }
     }

@@ -16,7 +16,7 @@ use std::time::Instant;
 /// The version of `wasm-bindgen-cli-support` this binary was built with (see Cargo.toml).
 const BINDGEN_VERSION: &str = "0.2.130";
 const APP: &str = "smtp-playground";
-const GLUE: &str = "smtp_playground";
+const GLUE: &str = "smtp-playground";
 /// Where `index.html` receives the stylesheet, preload and start-up tags.
 const HEAD_MARKER: &str = "<!-- xtask:head -->";
 

@@ -1,0 +1,73 @@
+//! Reads a session's events in order and explains each: the command notes of client lines and
+//! the [`Explanation`] of every reply, with the context of the command it answers. The page, the
+//! mock server and the transcript tests all explain sessions through this one reader.
+
+use crate::command::{ParsedCommand, SyntaxError, Tolerance, Verb};
+use crate::event::{ClientLine, Event};
+use crate::explain::{CommandNote, Explanation, WhyContext, command_note, explain_simulated};
+use crate::profile::{ProfileName, ServerPolicy};
+use crate::session::path_address;
+
+/// What the reader has to say about one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A parsed command: what it does.
+    Command(CommandNote),
+    /// A command line that could not be parsed: what is wrong, where, and the expected form.
+    Unparsed { problem: String, column: usize, expected: Option<&'static str> },
+    /// A reply of the simulated server.
+    Reply(Box<Explanation>),
+}
+
+#[derive(Debug, Default)]
+pub struct Narration {
+    verb: Option<Verb>,
+    verb_text: Option<String>,
+    error: Option<SyntaxError>,
+    tolerated: Vec<Tolerance>,
+    address: Option<String>,
+}
+
+impl Narration {
+    pub fn read(&mut self, event: &Event, profile: ProfileName, policy: &ServerPolicy) -> Option<Note> {
+        match event {
+            Event::LineReceived { line: ClientLine::Command { parsed }, raw, .. } => {
+                self.verb_text = raw.split(' ').next().map(str::to_string);
+                match parsed {
+                    Ok(ParsedCommand { command, tolerated }) => {
+                        self.verb = Some(command.verb());
+                        self.error = None;
+                        self.tolerated = tolerated.clone();
+                        self.address = match command {
+                            crate::command::Command::Mail { from, .. } => Some(path_address(from)),
+                            crate::command::Command::Rcpt { to, .. } => Some(path_address(to)),
+                            crate::command::Command::Vrfy { argument } => Some(argument.clone()),
+                            _ => None,
+                        };
+                        Some(Note::Command(command_note(command.verb())))
+                    }
+                    Err(error) => {
+                        self.verb = error.verb;
+                        self.error = Some(error.clone());
+                        self.tolerated.clear();
+                        self.address = None;
+                        Some(Note::Unparsed { problem: error.describe(), column: error.column, expected: error.expected() })
+                    }
+                }
+            }
+            Event::ReplySent { reply, situation, .. } => {
+                let ctx = WhyContext {
+                    verb: self.verb,
+                    verb_text: self.verb_text.as_deref(),
+                    error: self.error.as_ref(),
+                    tolerated: &self.tolerated,
+                    address: self.address.as_deref(),
+                    profile,
+                    policy,
+                };
+                Some(Note::Reply(Box::new(explain_simulated(reply, *situation, &ctx))))
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,262 @@
+//! The page: header with the mode switch, the console always in view, and the tabs beside it.
+//! State lives in a few signals owned here ([`Playground`]) and shared through context.
+
+use crate::console::Console;
+use crate::lab::{Input, LabSession};
+use crate::mailbox::Mailbox;
+use crate::reference::Reference;
+use crate::settings::ServerSettings;
+use crate::timeline::Timeline;
+use leptos::prelude::*;
+use smtp_protocol::ServerConfig;
+
+/// The tabs beside the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Timeline,
+    Mailbox,
+    Server,
+    Reference,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [Tab::Timeline, Tab::Mailbox, Tab::Server, Tab::Reference];
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Timeline => "Timeline",
+            Tab::Mailbox => "Mailbox",
+            Tab::Server => "Server",
+            Tab::Reference => "Reference",
+        }
+    }
+    fn id(self) -> &'static str {
+        match self {
+            Tab::Timeline => "timeline",
+            Tab::Mailbox => "mailbox",
+            Tab::Server => "server",
+            Tab::Reference => "reference",
+        }
+    }
+}
+
+/// The page's state: the lab session, what is selected, the open tab, a banner message.
+#[derive(Clone, Copy)]
+pub struct Playground {
+    pub lab: RwSignal<LabSession>,
+    /// The console entry selected in the transcript or the timeline.
+    pub selected: RwSignal<Option<usize>>,
+    pub tab: RwSignal<Tab>,
+    pub banner: RwSignal<Option<String>>,
+    /// Wall-clock milliseconds, refreshed every second (idle countdown).
+    pub now: RwSignal<u64>,
+}
+
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+impl Playground {
+    pub fn send(&self, text: &str) {
+        self.lab.update(|lab| lab.send(text, now_ms()));
+    }
+    pub fn apply(&self, input: Input) {
+        self.lab.update(|lab| lab.apply(input));
+    }
+    pub fn configure(&self, config: ServerConfig) {
+        self.apply(Input::Configure { config });
+    }
+    /// A fresh session with the current configuration (the mailbox starts empty).
+    pub fn reset(&self) {
+        let config = self.lab.with_untracked(|lab| lab.config().clone());
+        self.lab.set(LabSession::new(config, now_ms()));
+        self.selected.set(None);
+    }
+}
+
+fn initial_session() -> (LabSession, Option<String>) {
+    let fresh = || LabSession::new(ServerConfig::new(crate::lab::DEFAULT_PROFILE), now_ms());
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    if let Some(shared) = crate::saved::from_fragment(&hash) {
+        return match shared {
+            Ok(lab) => (lab, Some("Opened a shared session: its commands were replayed against the same server settings.".into())),
+            Err(why) => (fresh(), Some(format!("This share link could not be opened: {why}. A new session was started instead."))),
+        };
+    }
+    match crate::saved::browser::load() {
+        Ok(Some(lab)) => (lab, None),
+        Ok(None) => (fresh(), None),
+        Err(message) => (fresh(), Some(message)),
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let (lab, message) = initial_session();
+    let playground = Playground {
+        lab: RwSignal::new(lab),
+        selected: RwSignal::new(None),
+        tab: RwSignal::new(Tab::Timeline),
+        banner: RwSignal::new(message),
+        now: RwSignal::new(now_ms()),
+    };
+    provide_context(playground);
+
+    // Keep the session across reloads.
+    Effect::new(move |_| playground.lab.with(|lab| crate::saved::browser::save(&lab.log)));
+    // The idle timer of the profile really fires; `now` drives the countdown.
+    let _ = set_interval_with_handle(
+        move || {
+            let now = now_ms();
+            playground.now.set(now);
+            let due = playground.lab.with_untracked(|lab| lab.deadline().is_some_and(|d| now >= d));
+            if due {
+                playground.lab.update(|lab| {
+                    lab.tick(now);
+                });
+            }
+        },
+        std::time::Duration::from_secs(1),
+    );
+
+    view! {
+        <header class="topbar">
+            <h1>"SMTP Playground"</h1>
+            <ModeSwitch/>
+            <ShareButton/>
+        </header>
+        <Banner/>
+        <main class="workspace">
+            <Console/>
+            <Tabs/>
+        </main>
+    }
+}
+
+#[component]
+fn Banner() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    view! {
+        <Show when=move || pg.banner.with(Option::is_some)>
+            <div class="banner" role="status">
+                <span>{move || pg.banner.get().unwrap_or_default()}</span>
+                <button type="button" on:click=move |_| pg.banner.set(None)>"Dismiss"</button>
+            </div>
+        </Show>
+    }
+}
+
+/// What the console talks to. Only the simulated server exists in this build; the other two
+/// modes are shown disabled with the reason.
+#[component]
+fn ModeSwitch() -> impl IntoView {
+    view! {
+        <fieldset class="mode-switch">
+            <legend>"Console talks to"</legend>
+            <label><input type="radio" name="mode" value="simulated" checked=true/>" Simulated server"</label>
+            <label title="Needs smtp-bridge, not part of this build yet">
+                <input type="radio" name="mode" value="real" disabled=true/>" Real server (bridge)"
+            </label>
+            <label title="Needs smtp-bridge mock mode, not part of this build yet">
+                <input type="radio" name="mode" value="mock" disabled=true/>" Live mock server"
+            </label>
+        </fieldset>
+    }
+}
+
+#[component]
+fn ShareButton() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let link = RwSignal::new(String::new());
+    let share = move |_| {
+        let fragment = pg.lab.with_untracked(|lab| crate::saved::share_fragment(&lab.log));
+        let Some(window) = web_sys::window() else { return };
+        let location = window.location();
+        let base = format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default());
+        let url = format!("{base}{fragment}");
+        let _ = window.navigator().clipboard().write_text(&url);
+        link.set(url);
+    };
+    view! {
+        <div class="share">
+            <button type="button" on:click=share>"Share session"</button>
+            <Show when=move || !link.with(String::is_empty)>
+                <label class="share-link">
+                    "Link (copied): "
+                    <input type="text" readonly=true aria-label="Share link" prop:value=move || link.get()/>
+                </label>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn Tabs() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let index = Tab::ALL.iter().position(|t| *t == pg.tab.get_untracked()).unwrap_or(0);
+        let next = match ev.key().as_str() {
+            "ArrowRight" => (index + 1) % Tab::ALL.len(),
+            "ArrowLeft" => (index + Tab::ALL.len() - 1) % Tab::ALL.len(),
+            "Home" => 0,
+            "End" => Tab::ALL.len() - 1,
+            _ => return,
+        };
+        ev.prevent_default();
+        pg.tab.set(Tab::ALL[next]);
+        if let Some(el) = document().get_element_by_id(&format!("tab-{}", Tab::ALL[next].id())) {
+            use wasm_bindgen::JsCast;
+            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    };
+    let profile = Memo::new(move |_| pg.lab.with(|lab| lab.config().profile));
+    view! {
+        <section class="side" aria-label="Session views">
+            <div class="tablist" role="tablist" aria-label="Views" on:keydown=on_key>
+                {Tab::ALL
+                    .into_iter()
+                    .map(|tab| {
+                        let selected = move || pg.tab.get() == tab;
+                        view! {
+                            <button
+                                type="button"
+                                role="tab"
+                                id=format!("tab-{}", tab.id())
+                                aria-controls=format!("panel-{}", tab.id())
+                                aria-selected=move || selected().to_string()
+                                tabindex=move || if selected() { "0" } else { "-1" }
+                                on:click=move |_| pg.tab.set(tab)
+                            >
+                                {tab.label()}
+                                {(tab == Tab::Mailbox).then(|| view! { <span class="count">{move || pg.lab.with(|l| l.messages().len())}</span> })}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            {Tab::ALL
+                .into_iter()
+                .map(|tab| {
+                    view! {
+                        <div
+                            class="tabpanel"
+                            role="tabpanel"
+                            id=format!("panel-{}", tab.id())
+                            aria-labelledby=format!("tab-{}", tab.id())
+                            hidden=move || pg.tab.get() != tab
+                        >
+                            {match tab {
+                                Tab::Timeline => view! { <Timeline/> }.into_any(),
+                                Tab::Mailbox => view! { <Mailbox/> }.into_any(),
+                                Tab::Server => view! { <ServerSettings/> }.into_any(),
+                                Tab::Reference => view! { <Reference/> }.into_any(),
+                            }}
+                        </div>
+                    }
+                })
+                .collect_view()}
+            <p class="profile-line">"Server: " {move || profile.get().title()}</p>
+        </section>
+    }
+}

@@ -1,0 +1,269 @@
+//! The telnet-like console: the transcript (role log) and the command input.
+
+use crate::app::{Playground, now_ms};
+use crate::lab::{Entry, EntryKind, Input, Tone};
+use crate::reply_note::{CommandNote, ReplyNote};
+use leptos::html;
+use leptos::prelude::*;
+use smtp_protocol::session::Phase;
+
+/// Entries rendered in the transcript; older ones stay in the timeline and the export.
+const SHOWN: usize = 400;
+
+const VERBS: [&str; 14] = ["HELO ", "EHLO ", "MAIL FROM:<", "RCPT TO:<", "DATA", "BDAT ", "RSET", "NOOP", "QUIT", "VRFY ", "EXPN ", "HELP", "AUTH ", "STARTTLS"];
+
+/// Tab completion: verbs at the start of the line, addresses after `FROM:<` or `TO:<`.
+pub fn complete(text: &str, addresses: &[String]) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    for prefix in ["MAIL FROM:<", "RCPT TO:<"] {
+        if let Some(partial) = upper.strip_prefix(prefix) {
+            let typed = &text[prefix.len()..];
+            let _ = partial;
+            return addresses.iter().find(|a| a.to_ascii_lowercase().starts_with(&typed.to_ascii_lowercase()) && a.len() > typed.len()).map(|a| format!("{}{a}>", &text[..prefix.len()]));
+        }
+    }
+    if text.is_empty() || text.contains(' ') && !upper.starts_with("MAIL") && !upper.starts_with("RCPT") {
+        return None;
+    }
+    VERBS.iter().find(|v| v.starts_with(&upper) && v.len() > upper.len()).map(|v| v.to_string())
+}
+
+fn dot_note(text: &str) -> Option<&'static str> {
+    if text.starts_with("..") {
+        Some("Dot-stuffed: the server removes the first dot, so the message holds this line with one dot (RFC 5321 4.5.2).")
+    } else if text.starts_with('.') && text != "." {
+        Some("This line starts with a dot: the server removes it. To keep a leading dot, type it twice (RFC 5321 4.5.2).")
+    } else {
+        None
+    }
+}
+
+#[component]
+fn EntryView(entry: Entry) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let id = entry.id;
+    let selected = move || pg.selected.get() == Some(id);
+    let body = match entry.kind {
+        EntryKind::Command { text, note } => view! {
+            <div class="line client"><span class="who" aria-hidden="true">"C:"</span><code>{text}</code></div>
+            {note.map(|note| view! { <CommandNote note=note/> })}
+        }
+        .into_any(),
+        EntryKind::Data { text, end } => {
+            let note = dot_note(&text).filter(|_| !end);
+            view! {
+                <div class="line client data" class:data-end=end>
+                    <span class="who" aria-hidden="true">"C:"</span><code>{text}</code>
+                    {end.then(|| view! { <span class="hint">" end of message"</span> })}
+                </div>
+                {note.map(|n| view! { <p class="command-note">{n}</p> })}
+            }
+            .into_any()
+        }
+        EntryKind::AuthAnswer { text, decoded } => view! {
+            <div class="line client"><span class="who" aria-hidden="true">"C:"</span><code>{text}</code></div>
+            <p class="command-note decoded">
+                {match decoded {
+                    Some(d) => format!("Base64 answer, decoded: \u{201c}{d}\u{201d} (passwords shown as *). Base64 hides nothing: anyone can decode it."),
+                    None => "Not valid base64.".to_string(),
+                }}
+            </p>
+        }
+        .into_any(),
+        EntryKind::Reply { reply, explanation } => {
+            let wire = reply.to_wire();
+            let code = reply.code;
+            view! {
+                <div class=format!("line server {}", crate::reply_note::class_css(explanation.class))>
+                    <span class="who" aria-hidden="true">"S:"</span>
+                    <pre>{wire.trim_end().to_string()}</pre>
+                </div>
+                <ReplyNote explanation=*explanation code=code/>
+            }
+            .into_any()
+        }
+        EntryKind::Notice { text, tone } => {
+            let tone = match tone {
+                Tone::Info => "info",
+                Tone::Good => "good",
+                Tone::Warn => "warn",
+            };
+            view! { <p class=format!("notice {tone}")>{text}</p> }.into_any()
+        }
+    };
+    view! {
+        <div class="entry" id=format!("entry-{id}") class:selected=selected on:click=move |_| pg.selected.set(Some(id))>
+            {body}
+        </div>
+    }
+}
+
+#[component]
+pub fn Console() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let input: NodeRef<html::Input> = NodeRef::new();
+    let history = RwSignal::new(Vec::<String>::new());
+    let position = RwSignal::new(None::<usize>);
+    let phase = Memo::new(move |_| pg.lab.with(|lab| lab.state().phase));
+    let closed = Memo::new(move |_| pg.lab.with(|lab| lab.is_closed()));
+    let entries = move || pg.lab.with(|lab| lab.entries[lab.entries.len().saturating_sub(SHOWN)..].to_vec());
+    let transcript: NodeRef<html::Div> = NodeRef::new();
+
+    // Follow the newest line, unless the student selected an older one.
+    Effect::new(move |_| {
+        let count = pg.lab.with(|lab| lab.entries.len());
+        if let Some(el) = transcript.get() {
+            let _ = count;
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+    // A selection made in the timeline scrolls the transcript to that line.
+    Effect::new(move |_| {
+        if let Some(id) = pg.selected.get() {
+            if let Some(el) = document().get_element_by_id(&format!("entry-{id}")) {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                el.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+        }
+    });
+
+    let send_text = move |text: String| {
+        if closed.get_untracked() {
+            pg.banner.set(Some("The connection is closed. Press Connect to open a new one.".into()));
+            return;
+        }
+        pg.send(&text);
+        pg.selected.set(None);
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(el) = input.get() else { return };
+        let line = el.value();
+        el.set_value("");
+        if !line.is_empty() {
+            history.update(|h| h.push(line.clone()));
+        }
+        position.set(None);
+        send_text(format!("{line}\r\n"));
+    };
+    let keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let Some(el) = input.get() else { return };
+        match ev.key().as_str() {
+            "ArrowUp" | "ArrowDown" => {
+                let len = history.with_untracked(Vec::len);
+                if len == 0 {
+                    return;
+                }
+                ev.prevent_default();
+                let next = match (ev.key().as_str(), position.get_untracked()) {
+                    ("ArrowUp", None) => Some(len - 1),
+                    ("ArrowUp", Some(p)) => Some(p.saturating_sub(1)),
+                    ("ArrowDown", Some(p)) if p + 1 < len => Some(p + 1),
+                    _ => None,
+                };
+                position.set(next);
+                el.set_value(&next.map(|p| history.with_untracked(|h| h[p].clone())).unwrap_or_default());
+            }
+            "Tab" if !ev.shift_key() => {
+                let addresses = pg.lab.with_untracked(|lab| lab.known_addresses());
+                if let Some(done) = complete(&el.value(), &addresses) {
+                    ev.prevent_default();
+                    el.set_value(&done);
+                }
+            }
+            _ => {}
+        }
+    };
+    // A pasted script is sent line by line in one write, as a pipelining client would.
+    let paste = move |ev: web_sys::ClipboardEvent| {
+        let Some(text) = ev.clipboard_data().and_then(|d| d.get_data("text").ok()) else { return };
+        if !text.contains('\n') {
+            return;
+        }
+        ev.prevent_default();
+        let Some(el) = input.get() else { return };
+        let whole = format!("{}{}", el.value(), text);
+        el.set_value("");
+        let mut script = String::new();
+        for line in whole.trim_end_matches(['\r', '\n']).split('\n') {
+            script.push_str(line.trim_end_matches('\r'));
+            script.push_str("\r\n");
+        }
+        send_text(script);
+    };
+
+    let countdown = move || {
+        let now = pg.now.get();
+        let deadline = pg.lab.with(|lab| lab.deadline())?;
+        let left = deadline.saturating_sub(now) / 1000;
+        (left <= 30).then(|| format!("Idle: the server hangs up in {left} s"))
+    };
+    let status = move || {
+        let state = pg.lab.with(|lab| lab.state());
+        if state.phase == Phase::Closed {
+            return "Disconnected".to_string();
+        }
+        let mut parts = vec![format!("Connected · {}", state.phase.label())];
+        if state.tls {
+            parts.push("TLS".into());
+        }
+        if let Some(user) = state.authenticated_as {
+            parts.push(format!("authenticated as {user}"));
+        }
+        parts.join(" · ")
+    };
+
+    view! {
+        <section class="console" aria-label="Console">
+            <div class="console-bar">
+                <span class="status" role="status">{status}</span>
+                <span class="countdown" aria-live="polite">{countdown}</span>
+                <button type="button" on:click=move |_| pg.apply(Input::Reconnect { at: now_ms() })>"Connect"</button>
+                <button type="button" disabled=move || closed.get() on:click=move |_| pg.apply(Input::Disconnect { at: now_ms() })>"Disconnect"</button>
+                <button type="button" on:click=move |_| pg.reset()>"Reset session"</button>
+            </div>
+            <div class="transcript" role="log" aria-label="Session transcript" node_ref=transcript>
+                <For each=entries key=|entry| entry.id let:entry>
+                    <EntryView entry=entry/>
+                </For>
+            </div>
+            <Show when=move || phase.get() == Phase::Data>
+                <p class="data-mode" role="status">
+                    "Message mode: header lines, an empty line, then the body. End the message with a line holding only "
+                    <kbd>"."</kbd>
+                </p>
+            </Show>
+            <form class="prompt" on:submit=submit>
+                <span class="who" aria-hidden="true">{move || if phase.get() == Phase::Data { "DATA>" } else { "C:" }}</span>
+                <input
+                    type="text"
+                    aria-label="SMTP command"
+                    autocomplete="off"
+                    autocapitalize="off"
+                    spellcheck="false"
+                    placeholder=move || if phase.get() == Phase::Data { "message line (a lone . ends it)" } else { "type a command, e.g. EHLO student.example" }
+                    node_ref=input
+                    on:keydown=keydown
+                    on:paste=paste
+                />
+                <button type="submit">"Send"</button>
+            </form>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::complete;
+
+    #[test]
+    fn tab_completes_verbs_and_addresses() {
+        assert_eq!(complete("ma", &[]).as_deref(), Some("MAIL FROM:<"));
+        assert_eq!(complete("STARTT", &[]).as_deref(), Some("STARTTLS"));
+        let known = vec!["alice@playground.test".to_string()];
+        assert_eq!(complete("RCPT TO:<al", &known).as_deref(), Some("RCPT TO:<alice@playground.test>"));
+        assert_eq!(complete("NOOP x", &known), None);
+        assert_eq!(complete("", &known), None);
+    }
+}

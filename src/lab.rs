@@ -1,0 +1,267 @@
+//! The student's session with the simulated server, as plain Rust (no DOM): it hosts the
+//! sans-IO [`Server`], turns its events into console [`Entry`]s with their explanations, and keeps
+//! the [`Input`] log from which a reload or a share link rebuilds the same session.
+
+use serde::{Deserialize, Serialize};
+use smtp_protocol::event::{ClientLine, Event};
+use smtp_protocol::explain::Explanation;
+use smtp_protocol::narration::{Narration, Note};
+use smtp_protocol::session::{Envelope, Phase, SessionState};
+use smtp_protocol::{Peer, ProfileName, Reply, Server, ServerConfig, StoredMessage, Timestamp};
+
+/// Something the student did; replaying the log rebuilds the session exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
+pub enum Input {
+    /// Bytes typed or pasted (lines with their CRLF).
+    Send { at: u64, text: String },
+    Reconnect { at: u64 },
+    Disconnect { at: u64 },
+    /// The idle timer fired.
+    Timeout { at: u64 },
+    Configure { config: ServerConfig },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Good,
+    Warn,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryKind {
+    /// A command line and what it does (or what is wrong with it).
+    Command { text: String, note: Option<Note> },
+    /// A line of message content after 354.
+    Data { text: String, end: bool },
+    /// An answer to a 334 challenge, with its base64 decoded.
+    AuthAnswer { text: String, decoded: Option<String> },
+    Reply { reply: Reply, explanation: Box<Explanation> },
+    Notice { text: String, tone: Tone },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub id: usize,
+    pub at: Timestamp,
+    pub kind: EntryKind,
+}
+
+pub struct LabSession {
+    server: Server,
+    narration: Narration,
+    pub entries: Vec<Entry>,
+    pub events: Vec<Event>,
+    pub log: Vec<Input>,
+}
+
+pub const DEFAULT_PROFILE: ProfileName = ProfileName::Postfix;
+
+impl LabSession {
+    pub fn new(config: ServerConfig, now: u64) -> Self {
+        let server = Server::new(config.clone(), Peer::default(), Timestamp(now));
+        let mut lab = LabSession { server, narration: Narration::default(), entries: vec![], events: vec![], log: vec![Input::Configure { config }] };
+        lab.drain();
+        lab
+    }
+
+    /// Rebuilds a session from its log. Inputs are replayed at their original times.
+    pub fn replay(log: &[Input]) -> Option<Self> {
+        let Some(Input::Configure { config }) = log.first() else { return None };
+        let start = log.iter().find_map(|i| match i {
+            Input::Send { at, .. } | Input::Reconnect { at } | Input::Disconnect { at } | Input::Timeout { at } => Some(*at),
+            Input::Configure { .. } => None,
+        });
+        let mut lab = LabSession::new(config.clone(), start.unwrap_or(0));
+        for input in &log[1..] {
+            lab.apply(input.clone());
+        }
+        Some(lab)
+    }
+
+    pub fn apply(&mut self, input: Input) {
+        match &input {
+            Input::Send { at, text } => {
+                self.server.handle_input(text.as_bytes(), Timestamp(*at));
+                self.drain();
+                // The simulator has no real TLS: the handshake completes at once.
+                if self.server.state().phase == Phase::TlsHandshake {
+                    self.server.handle_tls_established(Timestamp(*at), "TLSv1.3", "TLS_AES_128_GCM_SHA256", true);
+                }
+            }
+            Input::Reconnect { at } => self.server.reconnect(Timestamp(*at)),
+            Input::Disconnect { at } => self.server.handle_client_close(Timestamp(*at)),
+            Input::Timeout { at } => self.server.handle_timeout(Timestamp(*at)),
+            Input::Configure { config } => {
+                if config.profile != self.server.profile() {
+                    self.server.set_profile(config.profile);
+                }
+                self.server.set_policy(config.policy.clone());
+            }
+        }
+        self.log.push(input);
+        self.drain();
+    }
+
+    pub fn send(&mut self, text: &str, now: u64) {
+        self.apply(Input::Send { at: now, text: text.to_string() });
+    }
+
+    /// Fires the idle timer when its deadline has passed; true when it did.
+    pub fn tick(&mut self, now: u64) -> bool {
+        match self.server.poll_timeout() {
+            Some(deadline) if now >= deadline.0 => {
+                self.apply(Input::Timeout { at: now });
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn deadline(&self) -> Option<u64> {
+        self.server.poll_timeout().map(|t| t.0)
+    }
+
+    pub fn state(&self) -> SessionState {
+        self.server.state()
+    }
+    pub fn envelope(&self) -> Envelope {
+        self.server.envelope().clone()
+    }
+    pub fn config(&self) -> &ServerConfig {
+        self.server.config()
+    }
+    pub fn messages(&self) -> &[StoredMessage] {
+        self.server.messages()
+    }
+    pub fn extensions(&self) -> Vec<String> {
+        self.server.extensions()
+    }
+    pub fn is_closed(&self) -> bool {
+        self.server.is_closed()
+    }
+
+    pub fn delete_message(&mut self, queue_id: &str) {
+        self.server.delete_message(queue_id);
+    }
+    pub fn clear_messages(&mut self) {
+        self.server.clear_messages();
+    }
+
+    /// Addresses used so far, for Tab completion.
+    pub fn known_addresses(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for event in &self.events {
+            if let Event::ReplySent { envelope, .. } = event {
+                for a in std::iter::once(envelope.sender_address()).chain(envelope.recipient_addresses()) {
+                    if !a.is_empty() && !out.contains(&a) {
+                        out.push(a);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn push(&mut self, at: Timestamp, kind: EntryKind) {
+        let id = self.entries.len();
+        self.entries.push(Entry { id, at, kind });
+    }
+
+    fn drain(&mut self) {
+        let _ = self.server.poll_transmit();
+        while let Some(event) = self.server.poll_event() {
+            let profile = self.server.profile();
+            let note = self.narration.read(&event, profile, self.server.policy());
+            let at = event.at();
+            match &event {
+                Event::Connected { server, client_ip, .. } => {
+                    self.push(at, EntryKind::Notice { text: format!("Connected to {server} ({}) from {client_ip}", profile.title()), tone: Tone::Info })
+                }
+                Event::LineReceived { raw, line, .. } => match line {
+                    ClientLine::Command { .. } | ClientLine::TooLong { .. } => self.push(at, EntryKind::Command { text: raw.clone(), note }),
+                    ClientLine::Data => self.push(at, EntryKind::Data { text: raw.trim_end_matches(['\r', '\n']).to_string(), end: false }),
+                    ClientLine::DataEnd => self.push(at, EntryKind::Data { text: ".".into(), end: true }),
+                    ClientLine::Chunk => self.push(at, EntryKind::Data { text: raw.clone(), end: false }),
+                    ClientLine::AuthResponse { decoded } => self.push(at, EntryKind::AuthAnswer { text: raw.clone(), decoded: decoded.clone() }),
+                },
+                Event::ReplySent { reply, .. } => {
+                    if let Some(Note::Reply(explanation)) = note {
+                        self.push(at, EntryKind::Reply { reply: reply.clone(), explanation });
+                    }
+                }
+                Event::MessageAccepted { queue_id, envelope, size, .. } => self.push(
+                    at,
+                    EntryKind::Notice {
+                        text: format!("Message {queue_id} ({size} octets) delivered to {} — see the Mailbox tab", envelope.recipient_addresses().join(", ")),
+                        tone: Tone::Good,
+                    },
+                ),
+                Event::TlsStarted { protocol, cipher, .. } => {
+                    self.push(at, EntryKind::Notice { text: format!("TLS started ({protocol}, {cipher}; simulated). Send EHLO again."), tone: Tone::Good })
+                }
+                Event::AuthSucceeded { user, mechanism, .. } => self.push(at, EntryKind::Notice { text: format!("Authenticated as {user} ({mechanism})"), tone: Tone::Good }),
+                Event::AuthFailed { .. } => {}
+                Event::Closed { by, reason, .. } => self.push(
+                    at,
+                    EntryKind::Notice { text: format!("Connection closed by the {}: {reason}. Press Connect to start again.", if *by == smtp_protocol::event::Closer::Server { "server" } else { "client" }), tone: Tone::Warn },
+                ),
+            }
+            self.events.push(event);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lab() -> LabSession {
+        LabSession::new(ServerConfig::new(ProfileName::Postfix), 1_000_000)
+    }
+
+    #[test]
+    fn greeting_then_explained_replies() {
+        let mut lab = lab();
+        assert!(matches!(&lab.entries[1].kind, EntryKind::Reply { reply, .. } if reply.code == 220));
+        lab.send("RCPT TO:<bob@playground.test>\r\n", 1_001_000);
+        let EntryKind::Reply { reply, explanation } = &lab.entries.last().unwrap().kind else { panic!() };
+        assert_eq!(reply.code, 503);
+        assert!(explanation.why.contains("before MAIL FROM"), "{}", explanation.why);
+    }
+
+    #[test]
+    fn replaying_the_log_rebuilds_the_session() {
+        let mut lab = lab();
+        lab.send("EHLO a.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<bob@playground.test>\r\nDATA\r\n", 1_002_000);
+        lab.send("Subject: x\r\n\r\nhi\r\n.\r\n", 1_003_000);
+        lab.apply(Input::Reconnect { at: 1_004_000 });
+        let again = LabSession::replay(&lab.log).unwrap();
+        assert_eq!(again.entries, lab.entries);
+        assert_eq!(again.messages(), lab.messages());
+        assert_eq!(again.messages().len(), 1);
+    }
+
+    #[test]
+    fn starttls_completes_at_once_and_auth_answers_are_decoded() {
+        let mut lab = lab();
+        lab.send("EHLO a.example\r\nSTARTTLS\r\n", 1_001_000);
+        assert!(lab.state().tls);
+        lab.send("EHLO a.example\r\nAUTH LOGIN\r\nc3R1ZGVudA==\r\n", 1_002_000);
+        let decoded = lab.entries.iter().find_map(|e| match &e.kind {
+            EntryKind::AuthAnswer { decoded, .. } => decoded.clone(),
+            _ => None,
+        });
+        assert_eq!(decoded.as_deref(), Some("student"));
+    }
+
+    #[test]
+    fn idle_timer_closes_the_session() {
+        let mut lab = lab();
+        let deadline = lab.deadline().unwrap();
+        assert!(!lab.tick(deadline - 1));
+        assert!(lab.tick(deadline));
+        assert!(lab.is_closed());
+    }
+}

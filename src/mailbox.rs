@@ -1,0 +1,166 @@
+//! The mailbox: accepted messages like a mock server's inbox, and one message in detail with the
+//! envelope compared to its header.
+
+use crate::app::Playground;
+use crate::download::{download, download_bytes};
+use leptos::prelude::*;
+use smtp_protocol::StoredMessage;
+use smtp_protocol::message::{compare_with_envelope, parse_message, part_contents};
+
+#[component]
+pub fn Mailbox() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let open = RwSignal::new(None::<String>);
+    let messages = move || pg.lab.with(|lab| lab.messages().to_vec());
+    let current = move || {
+        let id = open.get()?;
+        pg.lab.with(|lab| lab.messages().iter().find(|m| m.queue_id == id).cloned())
+    };
+    view! {
+        <div class="mailbox">
+            <div class="mailbox-bar">
+                <span>{move || format!("{} message(s) accepted", pg.lab.with(|l| l.messages().len()))}</span>
+                <button
+                    type="button"
+                    disabled=move || pg.lab.with(|l| l.messages().is_empty())
+                    on:click=move |_| {
+                        pg.lab.update(|lab| lab.clear_messages());
+                        open.set(None);
+                    }
+                >
+                    "Delete all"
+                </button>
+            </div>
+            <Show
+                when=move || !messages().is_empty()
+                fallback=|| view! { <p class="empty">"No mail yet. Send one with MAIL FROM, RCPT TO and DATA: it appears here."</p> }
+            >
+                <table class="inbox">
+                    <caption class="visually-hidden">"Accepted messages"</caption>
+                    <thead>
+                        <tr><th scope="col">"Time"</th><th scope="col">"From"</th><th scope="col">"To"</th><th scope="col">"Subject"</th></tr>
+                    </thead>
+                    <tbody>
+                        <For each=messages key=|m| m.queue_id.clone() let:message>
+                            <InboxRow message=message open=open/>
+                        </For>
+                    </tbody>
+                </table>
+            </Show>
+            {move || current().map(|m| view! { <MessageView message=m open=open/> })}
+        </div>
+    }
+}
+
+#[component]
+fn InboxRow(message: StoredMessage, open: RwSignal<Option<String>>) -> impl IntoView {
+    let view_ = parse_message(&message.raw);
+    let id = message.queue_id.clone();
+    let time = message.received_at.rfc5322().split(' ').nth(4).unwrap_or_default().to_string();
+    let from = view_.from.first().cloned().unwrap_or_else(|| message.envelope.sender_address());
+    let to = message.envelope.recipient_addresses().join(", ");
+    let subject = view_.subject.clone().unwrap_or_else(|| "(no subject)".into());
+    let is_open = {
+        let id = id.clone();
+        move || open.get().as_deref() == Some(id.as_str())
+    };
+    view! {
+        <tr class:open=is_open>
+            <td>{time}</td>
+            <td>{from}</td>
+            <td>{to}</td>
+            <td><button type="button" class="link" on:click=move |_| open.set(Some(id.clone()))>{subject}</button></td>
+        </tr>
+    }
+}
+
+#[component]
+fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let parsed = parse_message(&message.raw);
+    let findings = compare_with_envelope(&parsed, &message.envelope);
+    let raw = String::from_utf8_lossy(&message.raw).into_owned();
+    let id = message.queue_id.clone();
+    let delete_id = id.clone();
+    let raw_for_download = message.raw.clone();
+    let subject = parsed.subject.clone().unwrap_or_else(|| "(no subject)".into());
+    let parts = parsed.parts.clone();
+    view! {
+        <article class="message" aria-label=format!("Message {id}")>
+            <header>
+                <h2>{subject}</h2>
+                <button type="button" on:click=move |_| open.set(None)>"Close"</button>
+                <button type="button" on:click=move |_| download_bytes(&format!("{}.eml", delete_id.clone()), "message/rfc822", &raw_for_download)>"Download .eml"</button>
+                <button
+                    type="button"
+                    on:click={
+                        let id = id.clone();
+                        move |_| {
+                            pg.lab.update(|lab| lab.delete_message(&id));
+                            open.set(None);
+                        }
+                    }
+                >
+                    "Delete"
+                </button>
+            </header>
+            <section aria-label="Envelope and header">
+                <h3>"Envelope versus header"</h3>
+                <dl class="envelope">
+                    <dt>"MAIL FROM"</dt><dd>{format!("<{}>", message.envelope.sender_address())}</dd>
+                    <dt>"RCPT TO"</dt><dd>{message.envelope.recipient_addresses().join(", ")}</dd>
+                    <dt>"From:"</dt><dd>{parsed.from.join(", ")}</dd>
+                    <dt>"To:"</dt><dd>{parsed.to.join(", ")}</dd>
+                    <dt>"Cc:"</dt><dd>{parsed.cc.join(", ")}</dd>
+                </dl>
+                {(!findings.is_empty()).then(|| view! {
+                    <ul class="findings" aria-label="Warnings">
+                        {findings.iter().map(|f| view! { <li class="warning">{f.describe()}</li> }).collect_view()}
+                    </ul>
+                })}
+            </section>
+            <section aria-label="Headers">
+                <h3>"Headers"</h3>
+                <table class="headers">
+                    <tbody>
+                        {parsed.headers.iter().map(|h| view! { <tr><th scope="row">{h.name.clone()}</th><td>{h.value.clone()}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <section aria-label="Body">
+                <h3>"Body"</h3>
+                <pre class="body">{parsed.text.clone().unwrap_or_default().replace("\r\n", "\n")}</pre>
+            </section>
+            {(parts.len() > 1).then(|| {
+                let raw_bytes = message.raw.clone();
+                view! {
+                    <section aria-label="MIME parts">
+                        <h3>"MIME parts"</h3>
+                        <ul>
+                            {parts.into_iter().map(|part| {
+                                let raw_bytes = raw_bytes.clone();
+                                let name = part.file_name.clone().unwrap_or_else(|| format!("part-{}", part.index));
+                                let mime = part.content_type.clone();
+                                view! {
+                                    <li>
+                                        {format!("{} · {} octets{} ", part.content_type, part.size, if part.attachment { " · attachment" } else { "" })}
+                                        <button type="button" on:click=move |_| {
+                                            if let Some(bytes) = part_contents(&raw_bytes, part.index) {
+                                                download_bytes(&name, &mime, &bytes);
+                                            }
+                                        }>{format!("Download {}", part.file_name.clone().unwrap_or_else(|| format!("part {}", part.index)))}</button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                }
+            })}
+            <details class="raw">
+                <summary>"Raw source (with the Return-Path and Received lines the server added)"</summary>
+                <pre>{raw.clone()}</pre>
+                <button type="button" on:click=move |_| download("message.txt", "text/plain", &raw)>"Save as text"</button>
+            </details>
+        </article>
+    }
+}

@@ -1,0 +1,189 @@
+//! The server settings: the profile and every policy knob, each with one line of explanation and
+//! whether it applies now or at the next connection.
+
+use crate::app::Playground;
+use leptos::prelude::*;
+use smtp_protocol::profile::{Account, Applies, VrfyPolicy};
+use smtp_protocol::{ProfileName, ServerConfig, ServerPolicy};
+
+fn applies_text(field: &str) -> &'static str {
+    match ServerPolicy::applies(field) {
+        Applies::Now => "applies now",
+        Applies::NextConnection => "applies at the next connection",
+    }
+}
+
+fn update(pg: Playground, change: impl FnOnce(&mut ServerPolicy)) {
+    let mut config = pg.lab.with_untracked(|lab| lab.config().clone());
+    change(&mut config.policy);
+    pg.configure(config);
+}
+
+#[component]
+fn Toggle(field: &'static str, label: &'static str, help: &'static str, get: fn(&ServerPolicy) -> bool, set: fn(&mut ServerPolicy, bool)) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let id = format!("knob-{field}");
+    view! {
+        <div class="knob">
+            <input
+                type="checkbox"
+                id=id.clone()
+                prop:checked=move || pg.lab.with(|lab| get(&lab.config().policy))
+                on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    update(pg, |p| set(p, on));
+                }
+            />
+            <label for=id>{label}</label>
+            <p class="help">{help} " " <span class="applies">{format!("({})", applies_text(field))}</span></p>
+        </div>
+    }
+}
+
+#[component]
+fn Number(field: &'static str, label: &'static str, help: &'static str, get: fn(&ServerPolicy) -> u64, set: fn(&mut ServerPolicy, u64)) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let id = format!("knob-{field}");
+    let error = RwSignal::new(None::<String>);
+    view! {
+        <div class="knob">
+            <label for=id.clone()>{label}</label>
+            <input
+                type="number"
+                min="0"
+                id=id
+                prop:value=move || pg.lab.with(|lab| get(&lab.config().policy).to_string())
+                on:change=move |ev| {
+                    match event_target_value(&ev).trim().parse::<u64>() {
+                        Ok(n) => {
+                            error.set(None);
+                            update(pg, |p| set(p, n));
+                        }
+                        Err(_) => error.set(Some("Enter a whole number (0 or more).".into())),
+                    }
+                }
+            />
+            <p class="help">{help} " " <span class="applies">{format!("({})", applies_text(field))}</span></p>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn List(field: &'static str, label: &'static str, help: &'static str, get: fn(&ServerPolicy) -> String, set: fn(&mut ServerPolicy, &str)) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let id = format!("knob-{field}");
+    view! {
+        <div class="knob wide">
+            <label for=id.clone()>{label}</label>
+            <input
+                type="text"
+                id=id
+                prop:value=move || pg.lab.with(|lab| get(&lab.config().policy))
+                on:change=move |ev| {
+                    let text = event_target_value(&ev);
+                    update(pg, |p| set(p, &text));
+                }
+            />
+            <p class="help">{help} " " <span class="applies">{format!("({})", applies_text(field))}</span></p>
+        </div>
+    }
+}
+
+fn accounts_text(p: &ServerPolicy) -> String {
+    p.accounts.iter().map(|a| format!("{}:{}", a.user, a.password)).collect::<Vec<_>>().join(", ")
+}
+
+fn set_accounts(p: &mut ServerPolicy, text: &str) {
+    p.accounts = split(text).iter().filter_map(|a| a.split_once(':')).map(|(u, pw)| Account { user: u.into(), password: pw.into() }).collect();
+}
+
+fn split(text: &str) -> Vec<String> {
+    text.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+}
+
+#[component]
+pub fn ServerSettings() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let profile = Memo::new(move |_| pg.lab.with(|lab| lab.config().profile));
+    view! {
+        <form class="settings" on:submit=|ev| ev.prevent_default()>
+            <div class="knob wide">
+                <label for="profile">"Server profile"</label>
+                <select
+                    id="profile"
+                    on:change=move |ev| {
+                        if let Some(p) = ProfileName::from_id(&event_target_value(&ev)) {
+                            pg.configure(ServerConfig::new(p));
+                        }
+                    }
+                >
+                    {ProfileName::ALL.into_iter().map(|p| view! { <option value=p.id() selected=move || profile.get() == p>{p.title()}</option> }).collect_view()}
+                </select>
+                <p class="help">"Whose wording and defaults the simulator uses. Choosing one resets every knob below to its defaults; replies use its wording at once, its banner at the next connection."</p>
+            </div>
+            <fieldset>
+                <legend>"Domains, mailboxes and accounts"</legend>
+                <List field="hostname" label="Host name" help="The name in the banner, EHLO reply and Received header." get=|p| p.hostname.clone() set=|p, v| p.hostname = v.trim().to_string()/>
+                <List field="local_domains" label="Local domains (comma-separated)" help="Mail to these domains is delivered here; anything else is relaying." get=|p| p.local_domains.join(", ") set=|p, v| p.local_domains = split(v)/>
+                <List field="mailboxes" label="Mailboxes (comma-separated, empty: any user exists)" help="Users of the local domains; others get 550 5.1.1." get=|p| p.mailboxes.join(", ") set=|p, v| p.mailboxes = split(v)/>
+                <List
+                    field="accounts"
+                    label="AUTH accounts (user:password, comma-separated)"
+                    help="Who can log in with AUTH PLAIN or LOGIN."
+                    get=accounts_text
+                    set=set_accounts
+                />
+            </fieldset>
+            <fieldset>
+                <legend>"Authentication, TLS and relaying"</legend>
+                <Toggle field="auth_enabled" label="Offer AUTH" help="Advertise AUTH PLAIN LOGIN in the EHLO reply." get=|p| p.auth_enabled set=|p, v| p.auth_enabled = v/>
+                <Toggle field="auth_required" label="Require AUTH before MAIL (port 587)" help="A submission server: MAIL FROM gets 530 until the client logs in." get=|p| p.auth_required set=|p, v| p.auth_required = v/>
+                <Toggle field="starttls" label="Offer STARTTLS" help="Advertise STARTTLS; the simulator completes the handshake at once." get=|p| p.starttls set=|p, v| p.starttls = v/>
+                <Toggle field="tls_required_for_auth" label="Require TLS before AUTH" help="Passwords only over TLS: AUTH gets 538 (or the profile's wording) in clear text." get=|p| p.tls_required_for_auth set=|p, v| p.tls_required_for_auth = v/>
+                <Toggle field="open_relay" label="Open relay (accept every recipient)" help="Deliver to any domain for anyone, as a mock server does. Never do this on the Internet." get=|p| p.open_relay set=|p, v| p.open_relay = v/>
+                <Toggle field="relay_when_authenticated" label="Relay for authenticated users" help="Logged-in users may send to any domain." get=|p| p.relay_when_authenticated set=|p, v| p.relay_when_authenticated = v/>
+            </fieldset>
+            <fieldset>
+                <legend>"Limits and defences"</legend>
+                <Number field="max_message_size" label="Message size limit (octets)" help="Advertised as SIZE; larger messages get 552 5.3.4." get=|p| p.max_message_size set=|p, v| p.max_message_size = v/>
+                <Number field="max_recipients" label="Recipients per message" help="Beyond this, RCPT TO gets 452 4.5.3." get=|p| p.max_recipients as u64 set=|p, v| p.max_recipients = v as usize/>
+                <Number field="idle_timeout_secs" label="Idle timeout (seconds)" help="Silence for this long ends the session with 421 4.4.2." get=|p| p.idle_timeout_secs set=|p, v| p.idle_timeout_secs = v.max(1)/>
+                <Number field="bad_command_limit" label="Bad command limit" help="After this many errors the server says 421 and hangs up." get=|p| u64::from(p.bad_command_limit) set=|p, v| p.bad_command_limit = v.min(u64::from(u32::MAX)) as u32/>
+                <Toggle field="greylisting" label="Greylisting" help="Refuse a first attempt with 451 4.7.1; accept a retry after the delay." get=|p| p.greylisting set=|p, v| p.greylisting = v/>
+                <Number field="greylist_delay_secs" label="Greylisting delay (seconds)" help="How long a retry must wait." get=|p| p.greylist_delay_secs set=|p, v| p.greylist_delay_secs = v/>
+                <Toggle field="require_message_id" label="Require a Message-ID header" help="Refuse messages without one, as a large provider does." get=|p| p.require_message_id set=|p, v| p.require_message_id = v/>
+                <Toggle field="helo_required" label="Require HELO/EHLO first" help="MAIL before a greeting gets 503." get=|p| p.helo_required set=|p, v| p.helo_required = v/>
+            </fieldset>
+            <fieldset>
+                <legend>"VRFY"</legend>
+                <div class="knob wide">
+                    <label for="knob-vrfy">"How VRFY answers"</label>
+                    <select
+                        id="knob-vrfy"
+                        on:change=move |ev| {
+                            let v = match event_target_value(&ev).as_str() {
+                                "disabled" => VrfyPolicy::Disabled,
+                                "verify" => VrfyPolicy::Verify,
+                                _ => VrfyPolicy::Ambiguous,
+                            };
+                            update(pg, |p| p.vrfy = v);
+                        }
+                    >
+                        {[("verify", "Truthfully (250/252 or 550): enumeration possible"), ("ambiguous", "252 for everyone: cannot verify"), ("disabled", "Disabled (502)")]
+                            .into_iter()
+                            .map(|(value, text)| {
+                                let selected = move || pg.lab.with(|lab| {
+                                    let v = lab.config().policy.vrfy;
+                                    matches!((v, value), (VrfyPolicy::Verify, "verify") | (VrfyPolicy::Ambiguous, "ambiguous") | (VrfyPolicy::Disabled, "disabled"))
+                                });
+                                view! { <option value=value selected=selected>{text}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    <p class="help">"VRFY lets anyone check which accounts exist; most servers hide that. (applies now)"</p>
+                </div>
+            </fieldset>
+        </form>
+    }
+}

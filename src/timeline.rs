@@ -1,0 +1,262 @@
+//! The session as a sequence diagram: client and server lanes, one arrow per line exchanged,
+//! the time between steps, the server state as a band, and markers for TLS, AUTH, accepted
+//! messages and disconnects. Only the rows in view are rendered, so long sessions stay smooth.
+
+use crate::app::Playground;
+use crate::download::download;
+use crate::lab::{Entry, EntryKind, Tone};
+use leptos::html;
+use leptos::prelude::*;
+use smtp_protocol::Transcript;
+use smtp_protocol::event::Event;
+use smtp_protocol::reply::ReplyClass;
+
+const ROW: f64 = 30.0;
+const WIDTH: f64 = 540.0;
+const CLIENT_X: f64 = 70.0;
+const SERVER_X: f64 = 420.0;
+const VIEW_HEIGHT: f64 = 540.0;
+
+#[derive(Clone, PartialEq)]
+pub enum RowKind {
+    ToServer { label: String },
+    ToClient { label: String, class: ReplyClass },
+    Marker { label: String, tone: Tone },
+}
+
+#[derive(Clone, PartialEq)]
+pub struct Row {
+    pub entry: usize,
+    pub kind: RowKind,
+    /// Milliseconds since the previous row.
+    pub delta: u64,
+    pub state: String,
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max { text.to_string() } else { format!("{}…", text.chars().take(max - 1).collect::<String>()) }
+}
+
+/// Rows from the console entries, one per line, reply or marker.
+pub fn rows(entries: &[Entry]) -> Vec<Row> {
+    let mut out = Vec::with_capacity(entries.len());
+    let mut previous = entries.first().map(|e| e.at.0).unwrap_or(0);
+    let mut state = "connected".to_string();
+    for entry in entries {
+        let kind = match &entry.kind {
+            EntryKind::Command { text, .. } | EntryKind::AuthAnswer { text, .. } => RowKind::ToServer { label: shorten(text, 44) },
+            EntryKind::Data { text, .. } => RowKind::ToServer { label: shorten(text, 44) },
+            EntryKind::Reply { reply, explanation } => {
+                if let Some(phase) = explanation_phase(reply, &explanation.id) {
+                    state = phase;
+                }
+                let first = reply.lines.first().cloned().unwrap_or_default();
+                let enhanced = reply.enhanced.map(|e| format!("{e} ")).unwrap_or_default();
+                RowKind::ToClient { label: shorten(&format!("{} {enhanced}{first}", reply.code), 44), class: explanation.class }
+            }
+            EntryKind::Notice { text, tone } => RowKind::Marker { label: shorten(text, 60), tone: *tone },
+        };
+        out.push(Row { entry: entry.id, kind, delta: entry.at.0.saturating_sub(previous), state: state.clone() });
+        previous = entry.at.0;
+    }
+    out
+}
+
+/// The server state after a reply, for the band (from the situation the reply answers).
+fn explanation_phase(_reply: &smtp_protocol::Reply, situation: &str) -> Option<String> {
+    Some(
+        match situation {
+            "Greeting" => "connected",
+            "HeloAccepted" | "EhloAccepted" | "ResetDone" | "MessageQueued" | "LastChunkQueued" => "greeted",
+            "SenderAccepted" => "mail",
+            "RecipientAccepted" => "recipients",
+            "StartMailInput" => "data",
+            "ChunkAccepted" => "chunking",
+            "TlsReady" => "tls",
+            "AuthSucceeded" => "authenticated",
+            "Closing" | "IdleTimeout" | "TooManyErrors" => "closed",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+fn class_color(class: ReplyClass) -> &'static str {
+    match class {
+        ReplyClass::Completed => "c2",
+        ReplyClass::Intermediate => "c3",
+        ReplyClass::TransientFailure => "c4",
+        ReplyClass::PermanentFailure => "c5",
+        ReplyClass::Unknown => "cx",
+    }
+}
+
+fn seconds(ms: u64) -> String {
+    if ms == 0 { String::new() } else if ms < 10_000 { format!("+{:.1} s", ms as f64 / 1000.0) } else { format!("+{} s", ms / 1000) }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The whole diagram as a standalone SVG document (for export).
+pub fn svg_document(rows: &[Row]) -> String {
+    let height = ROW * (rows.len() as f64 + 2.0);
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" font-family=\"monospace\" font-size=\"11\">\
+         <defs><marker id=\"a\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker></defs>\
+         <text x=\"{CLIENT_X}\" y=\"16\" text-anchor=\"middle\">client</text><text x=\"{SERVER_X}\" y=\"16\" text-anchor=\"middle\">server</text>\
+         <line x1=\"{CLIENT_X}\" y1=\"22\" x2=\"{CLIENT_X}\" y2=\"{height}\" stroke=\"#999\"/><line x1=\"{SERVER_X}\" y1=\"22\" x2=\"{SERVER_X}\" y2=\"{height}\" stroke=\"#999\"/>"
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let y = ROW * (i as f64 + 1.5);
+        out.push_str(&format!("<text x=\"4\" y=\"{}\" fill=\"#666\">{}</text>", y + 4.0, seconds(row.delta)));
+        match &row.kind {
+            RowKind::ToServer { label } => out.push_str(&format!(
+                "<line x1=\"{CLIENT_X}\" y1=\"{y}\" x2=\"{SERVER_X}\" y2=\"{y}\" stroke=\"#245bdb\" marker-end=\"url(#a)\"/><text x=\"{}\" y=\"{}\">{}</text>",
+                CLIENT_X + 6.0,
+                y - 4.0,
+                escape(label)
+            )),
+            RowKind::ToClient { label, .. } => out.push_str(&format!(
+                "<line x1=\"{SERVER_X}\" y1=\"{y}\" x2=\"{CLIENT_X}\" y2=\"{y}\" stroke=\"#444\" marker-end=\"url(#a)\"/><text x=\"{}\" y=\"{}\">{}</text>",
+                CLIENT_X + 6.0,
+                y - 4.0,
+                escape(label)
+            )),
+            RowKind::Marker { label, .. } => out.push_str(&format!("<text x=\"{CLIENT_X}\" y=\"{}\" font-style=\"italic\">{}</text>", y + 4.0, escape(label))),
+        }
+        out.push_str(&format!("<text x=\"{}\" y=\"{}\" fill=\"#666\">{}</text>", SERVER_X + 10.0, y + 4.0, escape(&row.state)));
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[component]
+pub fn Timeline() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let all_rows = Memo::new(move |_| pg.lab.with(|lab| rows(&lab.entries)));
+    let scroll_top = RwSignal::new(0.0_f64);
+    let container: NodeRef<html::Div> = NodeRef::new();
+    let total = move || all_rows.with(Vec::len);
+
+    // Keep the newest arrow in view as the session grows.
+    Effect::new(move |_| {
+        let n = total();
+        if let Some(el) = container.get() {
+            let bottom = (n as f64 * ROW - VIEW_HEIGHT).max(0.0);
+            el.set_scroll_top(bottom as i32);
+            scroll_top.set(bottom);
+        }
+    });
+
+    let visible = move || {
+        let first = ((scroll_top.get() / ROW) as usize).saturating_sub(5);
+        let count = (VIEW_HEIGHT / ROW) as usize + 12;
+        all_rows.with(|rows| rows.iter().enumerate().skip(first).take(count).map(|(i, r)| (i, r.clone())).collect::<Vec<_>>())
+    };
+
+    let export_text = move |_| {
+        let text = pg.lab.with_untracked(|lab| Transcript { events: lab.events.clone() }.to_text());
+        download("smtp-session.txt", "text/plain", &text);
+    };
+    let export_json = move |_| {
+        let json = pg.lab.with_untracked(|lab| serde_json::to_string_pretty(&lab.events).unwrap_or_default());
+        download("smtp-session.json", "application/json", &json);
+    };
+    let export_svg = move |_| {
+        let svg = all_rows.with_untracked(|rows| svg_document(rows));
+        download("smtp-session.svg", "image/svg+xml", &svg);
+    };
+    let events = move || pg.lab.with(|lab| lab.events.iter().filter(|e| matches!(e, Event::LineReceived { .. } | Event::ReplySent { .. })).count());
+
+    view! {
+        <div class="timeline">
+            <div class="timeline-bar">
+                <span>{move || match events() { 1 => "1 line exchanged".to_string(), n => format!("{n} lines exchanged") }}</span>
+                <button type="button" on:click=export_text>"Export text"</button>
+                <button type="button" on:click=export_json>"Export JSON"</button>
+                <button type="button" on:click=export_svg>"Export SVG"</button>
+            </div>
+            <div class="lanes" aria-hidden="true"><span>"time"</span><span>"client"</span><span>"server · state"</span></div>
+            <div
+                class="timeline-scroll"
+                node_ref=container
+                on:scroll=move |_| {
+                    if let Some(el) = container.get() {
+                        scroll_top.set(el.scroll_top() as f64);
+                    }
+                }
+            >
+                <div class="timeline-space" style:height=move || format!("{}px", total() as f64 * ROW)>
+                    <svg
+                        class="timeline-svg"
+                        role="list"
+                        aria-label="Sequence diagram"
+                        width=WIDTH
+                        height=move || total() as f64 * ROW
+                    >
+                        <defs>
+                            <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+                                <path d="M0 0L10 5L0 10z" fill="context-stroke"></path>
+                            </marker>
+                        </defs>
+                        <line class="lane" x1=CLIENT_X x2=CLIENT_X y1="0" y2=move || total() as f64 * ROW></line>
+                        <line class="lane" x1=SERVER_X x2=SERVER_X y1="0" y2=move || total() as f64 * ROW></line>
+                        <For each=visible key=|(i, row)| (*i, row.entry) let:item>
+                            <TimelineRow index=item.0 row=item.1/>
+                        </For>
+                    </svg>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn TimelineRow(index: usize, row: Row) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let entry = row.entry;
+    let selected = move || pg.selected.get() == Some(entry);
+    let select = move || pg.selected.set(Some(entry));
+    let y = ROW * (index as f64 + 0.5);
+    let (aria, css) = match &row.kind {
+        RowKind::ToServer { label } => (format!("client to server: {label}"), "to-server".to_string()),
+        RowKind::ToClient { label, class } => (format!("server to client: {label}"), format!("to-client {}", class_color(*class))),
+        RowKind::Marker { label, tone } => (label.clone(), format!("marker {}", match tone { Tone::Good => "good", Tone::Warn => "warn", Tone::Info => "info" })),
+    };
+    let shapes = match row.kind {
+        RowKind::ToServer { label } => view! {
+            <line class="arrow" x1=CLIENT_X x2=SERVER_X y1=y y2=y marker-end="url(#arrow)"></line>
+            <text class="label" x=CLIENT_X + 8.0 y=y - 5.0>{label}</text>
+        }
+        .into_any(),
+        RowKind::ToClient { label, .. } => view! {
+            <line class="arrow" x1=SERVER_X x2=CLIENT_X y1=y y2=y marker-end="url(#arrow)"></line>
+            <text class="label" x=CLIENT_X + 8.0 y=y - 5.0>{label}</text>
+        }
+        .into_any(),
+        RowKind::Marker { label, .. } => view! { <text class="label marker-text" x=CLIENT_X + 8.0 y=y + 4.0>{label}</text> }.into_any(),
+    };
+    view! {
+        <g
+            class=format!("row {css}")
+            class:selected=selected
+            role="listitem"
+            tabindex="0"
+            aria-label=aria
+            on:click=move |_| select()
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Enter" || ev.key() == " " {
+                    ev.prevent_default();
+                    select();
+                }
+            }
+        >
+            <rect class="hit" x="0" width=WIDTH height=ROW y=y - ROW / 2.0></rect>
+            <text class="delta" x="4" y=y + 4.0>{seconds(row.delta)}</text>
+            {shapes}
+            <text class="state" x=SERVER_X + 10.0 y=y + 4.0>{row.state}</text>
+        </g>
+    }
+}

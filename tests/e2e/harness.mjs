@@ -1,0 +1,89 @@
+// Starts smtp-bridge on a free loopback port and Debian's Chromium (playwright-core, no browser
+// download), and fails a test on any console error or uncaught exception in the page.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests with \`cargo xtask test\``);
+  return value;
+}
+
+/** Starts `smtp-bridge --listen 127.0.0.1:0` serving dist/ and resolves with its URL. */
+export async function startBridge(extraArgs = []) {
+  const child = spawn(required('SMTP_BRIDGE_BIN'), ['--listen', '127.0.0.1:0', '--dir', required('PLAYGROUND_DIST'), ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`smtp-bridge did not start: ${stderr}`)), 15000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/at (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`smtp-bridge exited (${code}): ${stderr}`)); });
+  });
+  return { url, stop: () => new Promise((r) => { if (child.exitCode !== null) return r(); child.once('exit', r); child.kill('SIGTERM'); }) };
+}
+
+export async function launchBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'smtp-playground-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: required('CHROMIUM_PATH'),
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 860 },
+  });
+  return { context, close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); } };
+}
+
+/** A new page that records console errors and uncaught exceptions. */
+export async function openPage(context, url) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
+  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  page.problems = problems;
+  await page.goto(url);
+  await page.getByRole('log', { name: 'Session transcript' }).locator('.server pre').first().waitFor();
+  return page;
+}
+
+export async function screenshot(page, name) {
+  const dir = process.env.ARTIFACTS_DIR || 'artifacts';
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
+}
+
+/** Types one line into the console and presses Enter, as a student would. */
+export async function type(page, line) {
+  const input = page.getByRole('textbox', { name: 'SMTP command' });
+  await input.fill(line);
+  await input.press('Enter');
+}
+
+/** The text of the transcript's last server reply line(s). */
+export async function lastReply(page) {
+  const replies = page.getByRole('log', { name: 'Session transcript' }).locator('.server pre');
+  return await replies.last().innerText();
+}
+
+/** Types a command and waits for the server's reply to it; returns the reply text. */
+export async function exchange(page, line) {
+  const replies = page.getByRole('log', { name: 'Session transcript' }).locator('.server pre');
+  const before = await replies.count();
+  await type(page, line);
+  await page.waitForFunction((n) => document.querySelectorAll('.transcript .server pre').length > n, before);
+  return (await lastReply(page)).trim();
+}

@@ -1,0 +1,135 @@
+// The session beyond the console: mailbox, timeline, settings, sharing, reload, bad saved data.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { exchange, launchBrowser, openPage, screenshot, startBridge, type } from './harness.mjs';
+
+let bridge;
+let browser;
+before(async () => {
+  bridge = await startBridge();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await bridge?.stop();
+});
+
+async function fresh() {
+  const page = await openPage(browser.context, bridge.url);
+  await page.getByRole('button', { name: 'Reset session' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.transcript .server pre').length === 1);
+  return page;
+}
+
+async function sendMessage(page, from, to, lines) {
+  assert.match(await exchange(page, 'EHLO student.example'), /^250-vm/);
+  assert.match(await exchange(page, `MAIL FROM:<${from}>`), /^250 /);
+  assert.match(await exchange(page, `RCPT TO:<${to}>`), /^250 /);
+  assert.match(await exchange(page, 'DATA'), /^354 /);
+  for (const line of lines) await type(page, line);
+  assert.match(await exchange(page, '.'), /^250 2\.0\.0 Ok: queued as/);
+}
+
+test('a multi-line message with a dot-stuffed line arrives intact in the Mailbox', async () => {
+  const page = await fresh();
+  await sendMessage(page, 'student@playground.test', 'bob@playground.test', [
+    'From: student@playground.test', 'To: bob@playground.test', 'Subject: Dots', '', 'first line', '..leading dot', 'last line',
+  ]);
+  // The console explains the doubled dot.
+  assert.match(await page.getByRole('log', { name: 'Session transcript' }).innerText(), /Dot-stuffed: the server removes the first dot/);
+  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await page.getByRole('button', { name: 'Dots' }).click();
+  const body = await page.getByRole('region', { name: 'Body' }).innerText();
+  assert.match(body, /first line\n\.leading dot\nlast line/);
+  const raw = page.getByRole('article').locator('details.raw');
+  await raw.locator('summary').click();
+  assert.match(await raw.innerText(), /Received: from student\.example/);
+  await screenshot(page, 'mailbox');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a spoofed From shows the warning in the Mailbox', async () => {
+  const page = await fresh();
+  await sendMessage(page, 'student@playground.test', 'bob@playground.test', ['From: The Dean <dean@university.example>', 'To: bob@playground.test', 'Subject: You passed', '', 'hi']);
+  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await page.getByRole('button', { name: 'You passed' }).click();
+  const warnings = page.getByRole('list', { name: 'Warnings' });
+  assert.match(await warnings.innerText(), /The From: header says dean@university\.example, but the envelope sender \(MAIL FROM\) was <student@playground\.test>/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the timeline has one arrow per exchanged line, and selecting one highlights the transcript', async () => {
+  const page = await fresh();
+  await exchange(page, 'EHLO student.example');
+  await exchange(page, 'MAIL FROM:<student@playground.test>');
+  await exchange(page, 'RCPT TO:<nobody@playground.test>');
+  // 1 greeting + 3 commands + 3 replies = 7 lines.
+  const diagram = page.getByRole('list', { name: 'Sequence diagram' });
+  const toServer = diagram.getByRole('listitem', { name: /^client to server:/ });
+  const toClient = diagram.getByRole('listitem', { name: /^server to client:/ });
+  assert.equal(await toServer.count(), 3);
+  assert.equal(await toClient.count(), 4);
+  await toClient.filter({ hasText: '550' }).click();
+  const selected = page.getByRole('log', { name: 'Session transcript' }).locator('.entry.selected');
+  assert.match(await selected.innerText(), /550 5\.1\.1/);
+  await screenshot(page, 'timeline');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('turning on "auth required" changes the next reply', async () => {
+  const page = await fresh();
+  await exchange(page, 'EHLO student.example');
+  await page.getByRole('tab', { name: 'Server' }).click();
+  await page.getByRole('checkbox', { name: 'Require AUTH before MAIL (port 587)' }).check();
+  assert.match(await exchange(page, 'MAIL FROM:<student@playground.test>'), /^530 5\.7\.0/);
+  assert.match(await page.locator('.reply-note').last().innerText(), /submission server/);
+  await screenshot(page, 'settings');
+  await page.getByRole('checkbox', { name: 'Require AUTH before MAIL (port 587)' }).uncheck();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a share link replays the session in a new tab', async () => {
+  const page = await fresh();
+  await exchange(page, 'EHLO shared.example');
+  await exchange(page, 'VRFY nobody-here');
+  await page.getByRole('button', { name: 'Share session' }).click();
+  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  assert.match(link, /#session=/);
+  const other = await browser.context.newPage();
+  other.problems = [];
+  other.on('pageerror', (e) => other.problems.push(e.message));
+  await other.goto(link);
+  await other.getByText('Opened a shared session').waitFor();
+  const text = await other.getByRole('log', { name: 'Session transcript' }).innerText();
+  assert.match(text, /EHLO shared\.example/);
+  assert.match(text, /550 5\.1\.1 <nobody-here>/);
+  assert.deepEqual(other.problems, []);
+  await other.close();
+  await page.close();
+});
+
+test('a reload keeps the session', async () => {
+  const page = await fresh();
+  await exchange(page, 'EHLO reload.example');
+  await exchange(page, 'MAIL FROM:<student@playground.test>');
+  await page.reload();
+  await page.waitForFunction(() => /MAIL FROM:<student@playground\.test>/.test(document.querySelector('.transcript')?.innerText ?? ''));
+  // Still inside the transaction: a second MAIL is nested.
+  assert.match(await exchange(page, 'MAIL FROM:<x@playground.test>'), /^503 5\.5\.1 Error: nested MAIL command/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a corrupt saved session is reset with a visible message', async () => {
+  const page = await fresh();
+  await page.evaluate(() => localStorage.setItem('smtp-playground/session/v1', '{"version":1,"log":[{"input":"bogus"'));
+  await page.reload();
+  await page.getByText('Your saved session could not be read, so a new one was started').waitFor();
+  assert.match(await page.getByRole('log', { name: 'Session transcript' }).innerText(), /220 vm ESMTP Postfix/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
