@@ -1,6 +1,7 @@
 //! The telnet-like console: the transcript (role log) and the command input.
 
 use crate::app::{Playground, now_ms};
+use crate::completion::complete;
 use crate::lab::{Entry, EntryKind, Input, Tone};
 use crate::reply_note::{CommandNote, ReplyNote};
 use leptos::html;
@@ -9,24 +10,6 @@ use smtp_protocol::session::Phase;
 
 /// Entries rendered in the transcript; older ones stay in the timeline and the export.
 const SHOWN: usize = 400;
-
-const VERBS: [&str; 14] = ["HELO ", "EHLO ", "MAIL FROM:<", "RCPT TO:<", "DATA", "BDAT ", "RSET", "NOOP", "QUIT", "VRFY ", "EXPN ", "HELP", "AUTH ", "STARTTLS"];
-
-/// Tab completion: verbs at the start of the line, addresses after `FROM:<` or `TO:<`.
-pub fn complete(text: &str, addresses: &[String]) -> Option<String> {
-    let upper = text.to_ascii_uppercase();
-    for prefix in ["MAIL FROM:<", "RCPT TO:<"] {
-        if let Some(partial) = upper.strip_prefix(prefix) {
-            let typed = &text[prefix.len()..];
-            let _ = partial;
-            return addresses.iter().find(|a| a.to_ascii_lowercase().starts_with(&typed.to_ascii_lowercase()) && a.len() > typed.len()).map(|a| format!("{}{a}>", &text[..prefix.len()]));
-        }
-    }
-    if text.is_empty() || text.contains(' ') && !upper.starts_with("MAIL") && !upper.starts_with("RCPT") {
-        return None;
-    }
-    VERBS.iter().find(|v| v.starts_with(&upper) && v.len() > upper.len()).map(|v| v.to_string())
-}
 
 fn dot_note(text: &str) -> Option<&'static str> {
     if text.starts_with("..") {
@@ -253,17 +236,3 @@ pub fn Console() -> impl IntoView {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::complete;
-
-    #[test]
-    fn tab_completes_verbs_and_addresses() {
-        assert_eq!(complete("ma", &[]).as_deref(), Some("MAIL FROM:<"));
-        assert_eq!(complete("STARTT", &[]).as_deref(), Some("STARTTLS"));
-        let known = vec!["alice@playground.test".to_string()];
-        assert_eq!(complete("RCPT TO:<al", &known).as_deref(), Some("RCPT TO:<alice@playground.test>"));
-        assert_eq!(complete("NOOP x", &known), None);
-        assert_eq!(complete("", &known), None);
-    }
-}

@@ -13,6 +13,8 @@ use smtp_protocol::{Peer, ProfileName, Reply, Server, ServerConfig, StoredMessag
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "input", rename_all = "snake_case")]
 pub enum Input {
+    /// The session opened (always the first input).
+    Start { at: u64, config: ServerConfig },
     /// Bytes typed or pasted (lines with their CRLF).
     Send { at: u64, text: String },
     Reconnect { at: u64 },
@@ -61,20 +63,19 @@ pub const DEFAULT_PROFILE: ProfileName = ProfileName::Postfix;
 impl LabSession {
     pub fn new(config: ServerConfig, now: u64) -> Self {
         let server = Server::new(config.clone(), Peer::default(), Timestamp(now));
-        let mut lab = LabSession { server, narration: Narration::default(), entries: vec![], events: vec![], log: vec![Input::Configure { config }] };
+        let mut lab = LabSession { server, narration: Narration::default(), entries: vec![], events: vec![], log: vec![Input::Start { at: now, config }] };
         lab.drain();
         lab
     }
 
     /// Rebuilds a session from its log. Inputs are replayed at their original times.
     pub fn replay(log: &[Input]) -> Option<Self> {
-        let Some(Input::Configure { config }) = log.first() else { return None };
-        let start = log.iter().find_map(|i| match i {
-            Input::Send { at, .. } | Input::Reconnect { at } | Input::Disconnect { at } | Input::Timeout { at } => Some(*at),
-            Input::Configure { .. } => None,
-        });
-        let mut lab = LabSession::new(config.clone(), start.unwrap_or(0));
+        let Some(Input::Start { at, config }) = log.first() else { return None };
+        let mut lab = LabSession::new(config.clone(), *at);
         for input in &log[1..] {
+            if matches!(input, Input::Start { .. }) {
+                return None;
+            }
             lab.apply(input.clone());
         }
         Some(lab)
@@ -93,6 +94,7 @@ impl LabSession {
             Input::Reconnect { at } => self.server.reconnect(Timestamp(*at)),
             Input::Disconnect { at } => self.server.handle_client_close(Timestamp(*at)),
             Input::Timeout { at } => self.server.handle_timeout(Timestamp(*at)),
+            Input::Start { .. } => {}
             Input::Configure { config } => {
                 if config.profile != self.server.profile() {
                     self.server.set_profile(config.profile);

@@ -4,6 +4,7 @@
 //! the user sees: [`console::Console`], [`timeline::Timeline`], [`mailbox::Mailbox`],
 //! [`settings::ServerSettings`], [`reference::Reference`].
 
+pub mod completion;
 pub mod lab;
 pub mod saved;
 

@@ -147,14 +147,19 @@ pub fn parse_path(text: &str, allow_null: bool, enforce_lengths: bool) -> Result
 }
 
 fn find_close_bracket(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if !bytes.contains(&b'"') {
+        return memchr::memchr(b'>', bytes);
+    }
     let mut quoted = false;
     let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        match c {
+    // '>', '"' and '\\' are ASCII, so a byte scan is exact on UTF-8 too.
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
             _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            '>' if !quoted => return Some(i),
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            b'>' if !quoted => return Some(i),
             _ => {}
         }
     }
@@ -174,9 +179,10 @@ fn shift(err: AddressError, by: usize) -> AddressError {
     }
 }
 
-/// `atext` of RFC 5322 3.2.3, plus any non-ASCII character (RFC 6531 `UTF8-non-ascii`).
-fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c) || !c.is_ascii()
+/// `atext` of RFC 5322 3.2.3, plus any byte of a non-ASCII character (RFC 6531
+/// `UTF8-non-ascii`; the text is valid UTF-8 already).
+fn is_atext(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b) || !b.is_ascii()
 }
 
 pub fn parse_mailbox(text: &str, enforce_lengths: bool) -> Result<Mailbox, AddressError> {
@@ -208,8 +214,8 @@ pub fn parse_mailbox(text: &str, enforce_lengths: bool) -> Result<Mailbox, Addre
             return Err(AddressError::EmptyLocalPart { at: 0 });
         }
         let mut previous_dot = true;
-        for (i, c) in local.char_indices() {
-            let dot = c == '.';
+        for (i, &c) in local.as_bytes().iter().enumerate() {
+            let dot = c == b'.';
             if (dot && previous_dot) || (!dot && !is_atext(c)) {
                 return Err(AddressError::BadLocalPart { at: i });
             }
@@ -246,16 +252,21 @@ pub fn validate_domain(domain: &str) -> Result<(), AddressError> {
         };
         return if valid { Ok(()) } else { Err(AddressError::BadAddressLiteral { at: 1 }) };
     }
-    let mut offset = 0;
-    for label in domain.split('.') {
-        let ok = !label.is_empty()
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii());
-        if !ok {
-            return Err(AddressError::BadDomain { at: offset });
+    // One pass over the bytes: labels of letters, digits, hyphens (or UTF-8), not empty, and
+    // neither starting nor ending with a hyphen.
+    let bytes = domain.as_bytes();
+    let mut label_start = 0;
+    for i in 0..=bytes.len() {
+        let end = i == bytes.len() || bytes[i] == b'.';
+        if end {
+            let label = &bytes[label_start..i];
+            if label.is_empty() || label[0] == b'-' || label[label.len() - 1] == b'-' {
+                return Err(AddressError::BadDomain { at: label_start });
+            }
+            label_start = i + 1;
+        } else if !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-' || !bytes[i].is_ascii()) {
+            return Err(AddressError::BadDomain { at: label_start });
         }
-        offset += label.len() + 1;
     }
     Ok(())
 }

@@ -150,7 +150,35 @@ impl Verb {
     }
 
     pub fn from_name(name: &str) -> Option<Verb> {
-        Verb::ALL.into_iter().find(|v| v.name().eq_ignore_ascii_case(name))
+        let bytes = name.as_bytes();
+        // Upper-case ASCII letters by clearing bit 5; a non-letter cannot then match a verb,
+        // since every verb is letters only.
+        match bytes.len() {
+            4 => {
+                if !bytes.iter().all(u8::is_ascii_alphabetic) {
+                    return None;
+                }
+                let word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) & 0xDFDF_DFDF;
+                Some(match &word.to_be_bytes() {
+                    b"HELO" => Verb::Helo,
+                    b"EHLO" => Verb::Ehlo,
+                    b"MAIL" => Verb::Mail,
+                    b"RCPT" => Verb::Rcpt,
+                    b"DATA" => Verb::Data,
+                    b"BDAT" => Verb::Bdat,
+                    b"RSET" => Verb::Rset,
+                    b"NOOP" => Verb::Noop,
+                    b"QUIT" => Verb::Quit,
+                    b"VRFY" => Verb::Vrfy,
+                    b"EXPN" => Verb::Expn,
+                    b"HELP" => Verb::Help,
+                    b"AUTH" => Verb::Auth,
+                    _ => return None,
+                })
+            }
+            8 if name.eq_ignore_ascii_case("STARTTLS") => Some(Verb::StartTls),
+            _ => None,
+        }
     }
 
     /// The form a command must take, as the syntax error replies quote it.
@@ -270,7 +298,10 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
     if text.trim_start().is_empty() {
         return Err(SyntaxError::new(SyntaxErrorKind::EmptyLine, 0, None));
     }
-    let (word, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let (word, rest) = match memchr::memchr(b' ', text.as_bytes()) {
+        Some(space) => (&text[..space], &text[space + 1..]),
+        None => (text, ""),
+    };
     let verb = Verb::from_name(word).ok_or_else(|| SyntaxError::new(SyntaxErrorKind::UnknownVerb { verb: word.to_string() }, 0, None))?;
     let arg_column = word.len() + 1;
     let arg = rest.trim_start();
@@ -362,19 +393,44 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
     }
 }
 
-fn params(text: &str) -> impl Iterator<Item = (String, Option<&str>)> {
+/// `KEYWORD[=value]` words; keywords upper-cased in a small stack buffer (no allocation).
+fn params(text: &str) -> impl Iterator<Item = (Keyword, Option<&str>)> {
     text.split(' ').filter(|w| !w.is_empty()).map(|w| match w.split_once('=') {
-        Some((k, v)) => (k.to_ascii_uppercase(), Some(v)),
-        None => (w.to_ascii_uppercase(), None),
+        Some((k, v)) => (Keyword::new(k), Some(v)),
+        None => (Keyword::new(w), None),
     })
+}
+
+/// An ESMTP keyword, upper-cased; long or unknown ones keep their text for the error.
+struct Keyword {
+    upper: [u8; 12],
+    len: usize,
+    original: String,
+}
+
+impl Keyword {
+    fn new(text: &str) -> Self {
+        let mut upper = [0u8; 12];
+        let fits = text.len() <= 12;
+        if fits {
+            for (u, b) in upper.iter_mut().zip(text.bytes()) {
+                *u = b.to_ascii_uppercase();
+            }
+        }
+        Keyword { upper, len: if fits { text.len() } else { 0 }, original: if fits { String::new() } else { text.to_ascii_uppercase() } }
+    }
+    fn as_str(&self) -> &str {
+        if self.len == 0 && !self.original.is_empty() { &self.original } else { std::str::from_utf8(&self.upper[..self.len]).unwrap_or("?") }
+    }
 }
 
 fn parse_mail_params(text: &str) -> Result<MailParams, SyntaxErrorKind> {
     let mut out = MailParams::default();
-    for (name, value) in params(text) {
-        let bad = || SyntaxErrorKind::BadParameterValue { name: name.clone() };
-        let dup = || SyntaxErrorKind::DuplicateParameter { name: name.clone() };
-        match (name.as_str(), value) {
+    for (keyword, value) in params(text) {
+        let name = keyword.as_str();
+        let bad = || SyntaxErrorKind::BadParameterValue { name: name.to_string() };
+        let dup = || SyntaxErrorKind::DuplicateParameter { name: name.to_string() };
+        match (name, value) {
             ("SIZE", Some(v)) => {
                 if out.size.is_some() {
                     return Err(dup());
@@ -385,10 +441,10 @@ fn parse_mail_params(text: &str) -> Result<MailParams, SyntaxErrorKind> {
                 if out.body.is_some() {
                     return Err(dup());
                 }
-                out.body = Some(match v.to_ascii_uppercase().as_str() {
-                    "7BIT" => Body::SevenBit,
-                    "8BITMIME" => Body::EightBitMime,
-                    "BINARYMIME" => Body::BinaryMime,
+                out.body = Some(match v {
+                    _ if v.eq_ignore_ascii_case("7BIT") => Body::SevenBit,
+                    _ if v.eq_ignore_ascii_case("8BITMIME") => Body::EightBitMime,
+                    _ if v.eq_ignore_ascii_case("BINARYMIME") => Body::BinaryMime,
                     _ => return Err(bad()),
                 });
             }
@@ -403,7 +459,7 @@ fn parse_mail_params(text: &str) -> Result<MailParams, SyntaxErrorKind> {
             ("ENVID", Some(v)) if !v.is_empty() => out.envid = Some(v.to_string()),
             ("AUTH", Some(v)) if !v.is_empty() => out.auth = Some(v.to_string()),
             ("SIZE" | "BODY" | "RET" | "ENVID" | "AUTH" | "SMTPUTF8", _) => return Err(bad()),
-            _ => return Err(SyntaxErrorKind::UnknownParameter { name }),
+            _ => return Err(SyntaxErrorKind::UnknownParameter { name: name.to_string() }),
         }
     }
     Ok(out)
@@ -411,17 +467,18 @@ fn parse_mail_params(text: &str) -> Result<MailParams, SyntaxErrorKind> {
 
 fn parse_rcpt_params(text: &str) -> Result<RcptParams, SyntaxErrorKind> {
     let mut out = RcptParams::default();
-    for (name, value) in params(text) {
-        let bad = || SyntaxErrorKind::BadParameterValue { name: name.clone() };
-        match (name.as_str(), value) {
+    for (keyword, value) in params(text) {
+        let name = keyword.as_str();
+        let bad = || SyntaxErrorKind::BadParameterValue { name: name.to_string() };
+        match (name, value) {
             ("NOTIFY", Some(v)) => {
                 let mut list = Vec::new();
                 for item in v.split(',') {
-                    list.push(match item.to_ascii_uppercase().as_str() {
-                        "NEVER" => Notify::Never,
-                        "SUCCESS" => Notify::Success,
-                        "FAILURE" => Notify::Failure,
-                        "DELAY" => Notify::Delay,
+                    list.push(match item {
+                        _ if item.eq_ignore_ascii_case("NEVER") => Notify::Never,
+                        _ if item.eq_ignore_ascii_case("SUCCESS") => Notify::Success,
+                        _ if item.eq_ignore_ascii_case("FAILURE") => Notify::Failure,
+                        _ if item.eq_ignore_ascii_case("DELAY") => Notify::Delay,
                         _ => return Err(bad()),
                     });
                 }
@@ -432,7 +489,7 @@ fn parse_rcpt_params(text: &str) -> Result<RcptParams, SyntaxErrorKind> {
             }
             ("ORCPT", Some(v)) if v.contains(';') => out.orcpt = Some(v.to_string()),
             ("NOTIFY" | "ORCPT", _) => return Err(bad()),
-            _ => return Err(SyntaxErrorKind::UnknownParameter { name }),
+            _ => return Err(SyntaxErrorKind::UnknownParameter { name: name.to_string() }),
         }
     }
     Ok(out)

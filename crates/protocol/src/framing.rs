@@ -124,9 +124,14 @@ pub const RECORDED_LINES: usize = 2000;
 impl DataReader {
     /// `limit`: the message size limit; at most that much content is held in memory.
     pub fn new(limit: u64) -> Self {
+        Self::with_capacity(limit, 0)
+    }
+
+    /// As [`DataReader::new`], reserving `expected` octets (e.g. the SIZE the client declared).
+    pub fn with_capacity(limit: u64, expected: u64) -> Self {
         DataReader {
             limit,
-            content: Vec::new(),
+            content: Vec::with_capacity(expected.min(limit) as usize),
             report: ContentReport::default(),
             at_line_start: true,
             previous_cr: false,
@@ -143,64 +148,81 @@ impl DataReader {
     }
 
     /// Consumes input; returns true once the terminating line has been read.
+    ///
+    /// Content is stored in contiguous spans between stuffed dots, so the cost per line is one
+    /// `memchr` and a few comparisons; lines are copied only while the transcript records them.
     pub fn feed(&mut self, input: &mut InputBuffer) -> bool {
-        loop {
-            let available = input.as_slice();
-            if available.is_empty() {
-                return false;
-            }
-            if self.at_line_start && available[0] == b'.' {
-                if available.len() < 3 && (available.len() < 2 || available[1] == b'\r') {
-                    return false; // wait: this may be the end marker
+        let available = input.as_slice();
+        let mut pos = 0;
+        let mut span = 0;
+        let ended = loop {
+            if self.at_line_start {
+                let rest = &available[pos..];
+                if rest.is_empty() {
+                    break false;
                 }
-                if available.starts_with(b".\r\n") {
-                    input.consume(3);
-                    self.record_line(b".\r\n", true);
-                    return true;
+                if rest[0] == b'.' {
+                    if rest.len() < 3 && (rest.len() < 2 || rest[1] == b'\r') {
+                        break false; // wait: this may be the end marker
+                    }
+                    self.store(&available[span..pos]);
+                    if rest.starts_with(b".\r\n") {
+                        pos += 3;
+                        span = pos;
+                        self.record(b".\r\n", true);
+                        break true;
+                    }
+                    // Transparency: the first dot of the line is not content.
+                    self.report.unstuffed_lines += 1;
+                    self.record(b".", false);
+                    self.line_length = 1;
+                    self.at_line_start = false;
+                    self.previous_cr = false;
+                    pos += 1;
+                    span = pos;
+                    continue;
                 }
-                // Transparency: drop the first dot of the line.
-                self.report.unstuffed_lines += 1;
-                self.record_partial(b".");
-                self.line_length += 1;
-                self.at_line_start = false;
-                self.previous_cr = false;
-                input.consume(1);
-                continue;
             }
-            let available = input.as_slice();
-            match memchr(b'\n', available) {
+            let rest = &available[pos..];
+            match memchr(b'\n', rest) {
                 Some(lf) => {
-                    let line = &available[..=lf];
-                    let crlf = if lf > 0 { available[lf - 1] == b'\r' } else { self.previous_cr };
-                    self.store(line);
-                    self.line_length += line.len();
+                    let crlf = if lf > 0 { rest[lf - 1] == b'\r' } else { self.previous_cr };
+                    self.line_length += lf + 1;
                     self.report.longest_line = self.report.longest_line.max(self.line_length);
                     if !crlf {
                         self.report.bare_line_feeds += 1;
                     }
-                    let line = line.to_vec();
-                    self.record_line(&line, false);
+                    if self.line_budget > 0 {
+                        self.record(&rest[..=lf], true);
+                    }
                     self.line_length = 0;
                     self.at_line_start = crlf;
                     self.previous_cr = false;
-                    input.consume(lf + 1);
+                    pos += lf + 1;
                 }
                 None => {
-                    let chunk = available.to_vec();
-                    self.store(&chunk);
-                    self.line_length += chunk.len();
+                    self.line_length += rest.len();
                     self.report.longest_line = self.report.longest_line.max(self.line_length);
-                    self.previous_cr = chunk.last() == Some(&b'\r');
-                    self.record_partial(&chunk);
+                    self.previous_cr = rest.last() == Some(&b'\r');
+                    if self.line_budget > 0 {
+                        self.record(rest, false);
+                    }
                     self.at_line_start = false;
-                    input.consume(chunk.len());
-                    return false;
+                    pos = available.len();
+                    break false;
                 }
             }
-        }
+        };
+        // (When the marker was found, everything before it was stored already and span == pos.)
+        self.store(&available[span..pos]);
+        input.consume(pos);
+        ended
     }
 
     fn store(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
         self.report.size += bytes.len() as u64;
         if self.report.size > self.limit {
             self.report.too_big = true;
@@ -209,22 +231,17 @@ impl DataReader {
         self.content.extend_from_slice(bytes);
     }
 
-    fn record_partial(&mut self, bytes: &[u8]) {
-        if self.line_budget > 0 && self.current.len() < 1100 {
-            self.current.extend_from_slice(&bytes[..bytes.len().min(1100 - self.current.len())]);
-        }
-    }
-
-    fn record_line(&mut self, bytes: &[u8], end: bool) {
+    /// Keeps the first lines for the transcript: `complete` ends the current line.
+    fn record(&mut self, bytes: &[u8], complete: bool) {
         if self.line_budget == 0 {
             return;
         }
-        let mut line = std::mem::take(&mut self.current);
-        if line.len() < 1100 {
-            line.extend_from_slice(&bytes[..bytes.len().min(1100 - line.len())]);
+        if self.current.len() < 1100 {
+            let room = 1100 - self.current.len();
+            self.current.extend_from_slice(&bytes[..bytes.len().min(room)]);
         }
-        if !end || line.is_empty() || line == b".\r\n" {
-            self.lines.push(line);
+        if complete {
+            self.lines.push(std::mem::take(&mut self.current));
             self.line_budget -= 1;
         }
     }

@@ -93,18 +93,27 @@ impl Reply {
 
     /// The reply as sent: every line but the last has `-` after the code (RFC 5321 4.2.1).
     pub fn to_wire(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(self.lines.iter().map(|l| l.len() + 12).sum());
+        self.write_wire(&mut out);
+        out
+    }
+
+    /// Appends the reply as sent to `out`.
+    pub fn write_wire(&self, out: &mut String) {
+        use std::fmt::Write;
         let last = self.lines.len().saturating_sub(1);
         for (i, line) in self.lines.iter().enumerate() {
             let sep = if i == last { ' ' } else { '-' };
-            match (self.enhanced, line.is_empty()) {
-                (Some(enhanced), false) => out.push_str(&format!("{}{sep}{enhanced} {line}\r\n", self.code)),
-                (Some(enhanced), true) => out.push_str(&format!("{}{sep}{enhanced}\r\n", self.code)),
-                (None, false) => out.push_str(&format!("{}{sep}{line}\r\n", self.code)),
-                (None, true) => out.push_str(&format!("{}{sep}\r\n", self.code)),
+            let _ = write!(out, "{}{sep}", self.code);
+            if let Some(enhanced) = self.enhanced {
+                let _ = write!(out, "{enhanced}");
+                if !line.is_empty() {
+                    out.push(' ');
+                }
             }
+            out.push_str(line);
+            out.push_str("\r\n");
         }
-        out
     }
 
     /// All lines joined with spaces, without codes: what a person reads.

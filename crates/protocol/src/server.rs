@@ -21,7 +21,7 @@ use crate::reply::Reply;
 use crate::session::{Envelope, Phase, SessionState};
 use crate::situation::Situation;
 use crate::time::Timestamp;
-use crate::wording::{render, template};
+use crate::wording::{render_with, template};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 
@@ -198,6 +198,11 @@ impl Server {
         self.phase == Phase::Closed
     }
 
+    /// Octets received but not yet consumed (bounded by the line limits; for tests and metrics).
+    pub fn buffered_input(&self) -> usize {
+        self.input.len()
+    }
+
     /// Messages accepted on every connection so far, oldest first.
     pub fn messages(&self) -> &[StoredMessage] {
         &self.messages
@@ -272,7 +277,7 @@ impl Server {
                     let lines = reader.take_lines();
                     let count = lines.len();
                     for (i, line) in lines.into_iter().enumerate() {
-                        let kind = if done && i + 1 == count { ClientLine::DataEnd } else { ClientLine::Data };
+                        let kind = if done && i + 1 == count && line == b".\r\n" { ClientLine::DataEnd } else { ClientLine::Data };
                         self.events.push_back(Event::LineReceived { at: now, raw: lossy(&line), line: kind });
                     }
                     if !done {
@@ -437,19 +442,29 @@ impl Server {
     }
 
     fn render(&self, now: Timestamp, situation: Situation, values: &[(&str, &str)]) -> Reply {
-        let client = self.client_name.clone().unwrap_or_else(|| format!("[{}]", self.peer.ip));
-        let date = now.rfc5322();
-        let epoch = (now.0 / 1000).to_string();
-        let mut all: Vec<(&str, &str)> = values.to_vec();
-        all.extend_from_slice(&[
-            ("host", self.config.policy.hostname.as_str()),
-            ("ip", self.peer.ip.as_str()),
-            ("client", client.as_str()),
-            ("tag", self.tag.as_str()),
-            ("date", date.as_str()),
-            ("epoch", epoch.as_str()),
-        ]);
-        render(template(self.config.profile, situation), &all)
+        render_with(template(self.config.profile, situation), |name, out| {
+            if let Some((_, value)) = values.iter().find(|(n, _)| *n == name) {
+                out.push_str(value);
+                return true;
+            }
+            match name {
+                "host" => out.push_str(&self.config.policy.hostname),
+                "ip" => out.push_str(&self.peer.ip),
+                "client" => match &self.client_name {
+                    Some(name) => out.push_str(name),
+                    None => {
+                        out.push('[');
+                        out.push_str(&self.peer.ip);
+                        out.push(']');
+                    }
+                },
+                "tag" => out.push_str(&self.tag),
+                "date" => out.push_str(&now.rfc5322()),
+                "epoch" => out.push_str(&(now.0 / 1000).to_string()),
+                _ => return false,
+            }
+            true
+        })
     }
 
     fn send(&mut self, now: Timestamp, reply: Reply, situation: Situation) {

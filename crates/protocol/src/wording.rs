@@ -35,17 +35,46 @@ pub fn template(profile: ProfileName, situation: Situation) -> Template {
 
 /// Fills the placeholders from `values` (name, value) and builds the reply.
 pub fn render(template: Template, values: &[(&str, &str)]) -> Reply {
-    let mut text = template.text.to_string();
-    if text.contains('{') {
-        for (name, value) in values {
-            let key = format!("{{{name}}}");
-            if text.contains(&key) {
-                text = text.replace(&key, value);
+    render_with(template, |name, out| match values.iter().find(|(n, _)| *n == name) {
+        Some((_, value)) => {
+            out.push_str(value);
+            true
+        }
+        None => false,
+    })
+}
+
+/// Fills the placeholders in one pass: `fill(name, out)` appends the value of `name` to `out`
+/// and returns false for an unknown name (which is then kept as written).
+pub fn render_with(template: Template, mut fill: impl FnMut(&str, &mut String) -> bool) -> Reply {
+    let mut lines = Vec::with_capacity(1);
+    let mut line = String::with_capacity(template.text.len() + 24);
+    let mut rest = template.text;
+    while let Some(at) = rest.find(['{', '\n']) {
+        line.push_str(&rest[..at]);
+        let after = &rest[at..];
+        if after.starts_with('\n') {
+            lines.push(std::mem::take(&mut line));
+            rest = &after[1..];
+            continue;
+        }
+        match after.find('}') {
+            Some(close) => {
+                if !fill(&after[1..close], &mut line) {
+                    line.push_str(&after[..=close]);
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                line.push_str(after);
+                rest = "";
             }
         }
     }
+    line.push_str(rest);
+    lines.push(line);
     let enhanced = if template.enhanced.is_empty() { None } else { EnhancedCode::parse(template.enhanced) };
-    Reply { code: template.code, enhanced, lines: text.split('\n').map(str::to_string).collect() }
+    Reply { code: template.code, enhanced, lines }
 }
 
 /// Plain RFC-style wording: the mock server's, and everyone's fallback.

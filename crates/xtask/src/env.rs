@@ -111,29 +111,6 @@ pub fn ensure_npm_packages() -> Result<()> {
     Ok(())
 }
 
-/// PyPI packages that the integration tests drive (real SMTP software), into a project venv.
-pub fn ensure_python_packages(packages: &[&str]) -> Result<PathBuf> {
-    let venv = root().join("target/pyenv");
-    let python = venv.join("bin/python");
-    if !python.exists() {
-        let system = if on_path("python3") { "python3" } else { bail!("python3 is missing: install it with `apt-get install python3 python3-venv`") };
-        run(Command::new(system).args(["-m", "venv"]).arg(&venv))?;
-    }
-    let missing: Vec<&str> = packages
-        .iter()
-        .copied()
-        .filter(|p| {
-            let module = p.split(['=', '<', '>']).next().unwrap_or(p);
-            !Command::new(&python).args(["-c", &format!("import {module}")]).output().map(|o| o.status.success()).unwrap_or(false)
-        })
-        .collect();
-    if !missing.is_empty() {
-        println!("xtask: installing {} from PyPI", missing.join(" "));
-        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(&missing))?;
-    }
-    Ok(python)
-}
-
 /// Builds `smtp-bridge` (debug profile: shares the artefacts of `cargo test`) and returns its path.
 pub fn build_bridge() -> Result<PathBuf> {
     run(cargo().args(["build", "--quiet", "--package", "smtp-bridge", "--bin", "smtp-bridge"]))?;

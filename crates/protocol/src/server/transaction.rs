@@ -89,7 +89,8 @@ impl Server {
             return self.reply(now, situation, &[]);
         }
         self.phase = Phase::Data;
-        self.data = Some(DataReader::new(self.config.policy.max_message_size));
+        let expected = self.envelope.mail_params.size.unwrap_or(0).min(1 << 20);
+        self.data = Some(DataReader::with_capacity(self.config.policy.max_message_size, expected));
         self.reply(now, Situation::StartMailInput, &[]);
     }
 

@@ -1,0 +1,113 @@
+//! Properties of the simulated server under arbitrary input: it never panics, answers the same
+//! however the bytes are split, and holds a bounded amount of input.
+
+use proptest::prelude::*;
+use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
+
+fn run(profile: ProfileName, chunks: &[Vec<u8>]) -> (Vec<u8>, usize) {
+    let mut config = ServerConfig::new(profile);
+    config.policy.max_message_size = 4096;
+    let mut server = Server::new(config, Peer::default(), Timestamp(1_000));
+    let mut out = Vec::new();
+    let mut peak = 0;
+    for (i, chunk) in chunks.iter().enumerate() {
+        server.handle_input(chunk, Timestamp(1_000 + i as u64));
+        peak = peak.max(server.buffered_input());
+        while let Some(bytes) = server.poll_transmit() {
+            out.extend_from_slice(&bytes);
+        }
+        while server.poll_event().is_some() {}
+    }
+    (out, peak)
+}
+
+/// Input that reaches deep states: real commands mixed with noise.
+fn session_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let pieces = prop_oneof![
+        Just(b"EHLO a.example\r\n".to_vec()),
+        Just(b"HELO a.example\r\n".to_vec()),
+        Just(b"MAIL FROM:<a@b.example>\r\n".to_vec()),
+        Just(b"RCPT TO:<bob@playground.test>\r\n".to_vec()),
+        Just(b"RCPT TO:<x@elsewhere.example>\r\n".to_vec()),
+        Just(b"DATA\r\n".to_vec()),
+        Just(b"BDAT 7\r\n".to_vec()),
+        Just(b"BDAT 3 LAST\r\n".to_vec()),
+        Just(b"AUTH LOGIN\r\n".to_vec()),
+        Just(b"AUTH PLAIN\r\n".to_vec()),
+        Just(b"STARTTLS\r\n".to_vec()),
+        Just(b"RSET\r\n".to_vec()),
+        Just(b".\r\n".to_vec()),
+        Just(b"..x\r\n".to_vec()),
+        Just(b"\r\n".to_vec()),
+        Just(b"\n.\n".to_vec()),
+        Just(b"c3R1ZGVudA==\r\n".to_vec()),
+        proptest::collection::vec(any::<u8>(), 0..64),
+        proptest::collection::vec(prop_oneof![Just(b'A'), Just(b'\r'), Just(b'\n'), Just(b'.'), Just(0u8), Just(0xffu8)], 0..700),
+    ];
+    proptest::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
+}
+
+fn split(bytes: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+    points.sort_unstable();
+    let mut out = Vec::new();
+    let mut last = 0;
+    for p in points {
+        out.push(bytes[last..p].to_vec());
+        last = p;
+    }
+    out.push(bytes[last..].to_vec());
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn chunking_never_changes_the_replies(bytes in session_bytes(), cuts in proptest::collection::vec(any::<usize>(), 0..12)) {
+        for profile in ProfileName::ALL {
+            let (whole, _) = run(profile, &[bytes.clone()]);
+            let (pieces, peak) = run(profile, &split(&bytes, &cuts));
+            prop_assert_eq!(&whole, &pieces, "{:?}", profile);
+            // At most one command line (Postfix: 2048) or AUTH line (12288) is ever held.
+            prop_assert!(peak <= 12_300 + 2048, "held {} octets", peak);
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+        for profile in ProfileName::ALL {
+            let _ = run(profile, &[bytes.clone()]);
+        }
+    }
+}
+
+#[test]
+fn a_pipelined_batch_of_ten_thousand_commands_is_answered_in_order() {
+    let mut config = ServerConfig::new(ProfileName::Mock);
+    config.policy.bad_command_limit = u32::MAX;
+    let mut server = Server::new(config, Peer::default(), Timestamp(0));
+    let mut batch = b"EHLO a.example\r\n".to_vec();
+    for i in 0..10_000 {
+        batch.extend_from_slice(if i % 2 == 0 { b"NOOP\r\n" } else { b"RSET\r\n" });
+    }
+    server.handle_input(&batch, Timestamp(1));
+    let out = String::from_utf8(server.poll_transmit().unwrap()).unwrap();
+    let replies: Vec<&str> = out.lines().filter(|l| l.starts_with("250 ")).collect();
+    assert_eq!(replies.len(), 10_001);
+    assert_eq!(replies[1], "250 2.0.0 OK");
+    assert_eq!(replies[2], "250 2.0.0 Reset OK");
+    assert_eq!(server.buffered_input(), 0);
+}
+
+#[test]
+fn a_flood_of_long_garbage_is_held_in_bounded_memory() {
+    let mut server = Server::new(ServerConfig::new(ProfileName::Postfix), Peer::default(), Timestamp(0));
+    for _ in 0..1000 {
+        server.handle_input(&[b'x'; 10_000], Timestamp(1));
+        assert!(server.buffered_input() <= 2048, "held {}", server.buffered_input());
+    }
+    server.handle_input(b"\r\nNOOP\r\n", Timestamp(2));
+    let out = String::from_utf8(server.poll_transmit().unwrap()).unwrap();
+    assert!(out.ends_with("500 5.5.2 Error: line too long\r\n250 2.0.0 Ok\r\n"), "{out}");
+}
