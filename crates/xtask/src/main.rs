@@ -7,6 +7,7 @@
 //! Everything missing on a fresh machine (wasm target, Chromium, npm and PyPI packages) is
 //! installed from the package registries by the step that needs it.
 
+mod bench;
 mod dist;
 mod env;
 mod test;
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
         Some("dist") => dist::run().map(|_| ()),
         Some("serve") => serve(&args[1..]),
         Some("test") => test::run(),
-        Some("bench") => test::bench(),
+        Some("bench") => bench::run(),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,4 +1,4 @@
-//! `cargo xtask test` (every test) and `cargo xtask bench` (speed and size against peers).
+//! `cargo xtask test`: every test, native then in Chromium.
 
 use crate::{dist, env};
 use anyhow::{Result, bail};
@@ -40,8 +40,4 @@ pub fn run() -> Result<()> {
     )?;
     println!("xtask: every test passed in {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
-}
-
-pub fn bench() -> Result<()> {
-    bail!("`cargo xtask bench` is not built yet: it is tracked by the benchmark work in the issues")
 }

@@ -1,0 +1,87 @@
+//! `cargo xtask bench`: speed and size, each against its goal and, where there is one, a peer
+//! measured in the same run. Nothing here asserts: it prints a table.
+
+use crate::{dist, env};
+use anyhow::{Context, Result};
+use std::path::Path;
+use std::process::Command;
+
+/// (group/function, ours, peer, unit of throughput, goal text)
+const PAIRS: &[(&str, &str, Option<&str>, &str)] = &[
+    ("commands/parse", "smtp-protocol", Some("smtp-proto"), "at least as fast as smtp-proto"),
+    ("commands/answer", "smtp-protocol", Some("smtp-proto"), "parse + answer at least as fast as smtp-proto's parse alone"),
+    ("data/ingest", "smtp-protocol", Some("smtp-proto"), "at least 1 GB/s"),
+];
+
+pub fn run() -> Result<()> {
+    let root = env::root();
+    println!("xtask: [1/3] protocol throughput (criterion)");
+    env::run(env::cargo().args(["bench", "--quiet", "--package", "smtp-protocol", "--bench", "throughput"]))?;
+    println!("\n{:<18} {:>16} {:>16} {:>8}  goal", "benchmark", "smtp-protocol", "peer", "ratio");
+    for (bench, ours, peer, goal) in PAIRS {
+        let ours_rate = rate(&root, bench, ours)?;
+        // `answer` is compared with the peer's parse of the same lines.
+        let peer_bench = if *bench == "commands/answer" { "commands/parse" } else { bench };
+        let peer_rate = match peer {
+            Some(peer) => Some(rate(&root, peer_bench, peer)?),
+            None => None,
+        };
+        let ratio = peer_rate.map(|p| format!("{:.2}x", ours_rate.0 / p.0)).unwrap_or_default();
+        println!(
+            "{:<18} {:>16} {:>16} {:>8}  {goal}",
+            bench,
+            human(ours_rate),
+            peer_rate.map(human).unwrap_or_else(|| "-".into()),
+            ratio
+        );
+    }
+
+    println!("\nxtask: [2/3] page size (dist)");
+    let dist = dist::run()?;
+    let mut gzip_total = 0u64;
+    for entry in std::fs::read_dir(&dist)? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if [".wasm.gz", ".js.gz", ".css.gz"].iter().any(|ext| name.ends_with(ext)) {
+            gzip_total += path.metadata()?.len();
+        }
+    }
+    println!("{:<18} {:>16} {:>16} {:>8}  goal: at most 180 KB gzip (wasm + js + css)", "page size", format!("{:.1} KB gzip", gzip_total as f64 / 1000.0), "-", "");
+
+    println!("\nxtask: [3/3] browser timings (Chromium)");
+    env::ensure_chromium()?;
+    env::ensure_npm_packages()?;
+    let bridge = env::build_bridge()?;
+    env::run(
+        Command::new("node")
+            .arg("tests/bench/page.bench.mjs")
+            .current_dir(&root)
+            .env("SMTP_BRIDGE_BIN", &bridge)
+            .env("PLAYGROUND_DIST", &dist)
+            .env("CHROMIUM_PATH", env::CHROMIUM),
+    )
+}
+
+/// (amount per second, unit) from criterion's estimates for one benchmark.
+fn rate(root: &Path, bench: &str, name: &str) -> Result<(f64, &'static str)> {
+    let dir = root.join("target/criterion").join(bench).join(name).join("new");
+    let read = |file: &str| -> Result<serde_json::Value> {
+        let text = std::fs::read_to_string(dir.join(file)).with_context(|| format!("no criterion result in {}", dir.display()))?;
+        Ok(serde_json::from_str(&text)?)
+    };
+    let estimates = read("estimates.json")?;
+    let benchmark = read("benchmark.json")?;
+    let nanos = estimates["mean"]["point_estimate"].as_f64().context("estimates.json has no mean")?;
+    let (amount, unit) = match benchmark["throughput"]["Bytes"].as_f64() {
+        Some(n) => (n, "B"),
+        None => (benchmark["throughput"]["Elements"].as_f64().unwrap_or(1.0), "cmd"),
+    };
+    Ok((amount / (nanos / 1e9), unit))
+}
+
+fn human((rate, unit): (f64, &str)) -> String {
+    match unit {
+        "B" => format!("{:.2} GB/s", rate / 1e9),
+        _ => format!("{:.2} M{unit}/s", rate / 1e6),
+    }
+}
