@@ -303,7 +303,7 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
         None => (text, ""),
     };
     let verb = Verb::from_name(word).ok_or_else(|| SyntaxError::new(SyntaxErrorKind::UnknownVerb { verb: word.to_string() }, 0, None))?;
-    let arg_column = word.len() + 1;
+    let arg_column = (word.len() + 1).min(text.len());
     let arg = rest.trim_start();
     let arg_column = arg_column + (rest.len() - arg.len());
     let err = |kind, column| SyntaxError::new(kind, column, Some(verb));
@@ -311,6 +311,8 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
         if arg.is_empty() { Ok(ParsedCommand { command, tolerated: vec![] }) } else { Err(err(SyntaxErrorKind::UnexpectedArgument, arg_column)) }
     };
     let required = || if arg.is_empty() { Err(err(SyntaxErrorKind::MissingArgument, text.len())) } else { Ok(arg.to_string()) };
+    // VRFY and EXPN need something to look up: `""` names nobody.
+    let lookup = || if arg.trim_matches('"').trim().is_empty() { Err(err(SyntaxErrorKind::MissingArgument, arg_column)) } else { Ok(arg.to_string()) };
     let plain = |command| Ok(ParsedCommand { command, tolerated: vec![] });
     match verb {
         Verb::Helo => plain(Command::Helo { domain: required()? }),
@@ -320,8 +322,8 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
         Verb::Quit => none(Command::Quit),
         Verb::StartTls => none(Command::StartTls),
         Verb::Noop => plain(Command::Noop),
-        Verb::Vrfy => plain(Command::Vrfy { argument: required()? }),
-        Verb::Expn => plain(Command::Expn { argument: required()? }),
+        Verb::Vrfy => plain(Command::Vrfy { argument: lookup()? }),
+        Verb::Expn => plain(Command::Expn { argument: lookup()? }),
         Verb::Help => plain(Command::Help { topic: (!arg.is_empty()).then(|| arg.to_string()) }),
         Verb::Auth => {
             let arg = required()?;

@@ -3,7 +3,6 @@
 
 use crate::{dist, env};
 use anyhow::{Context, Result};
-use std::path::Path;
 use std::process::Command;
 
 /// (group/function, ours, peer, unit of throughput, goal text)
@@ -14,16 +13,15 @@ const PAIRS: &[(&str, &str, Option<&str>, &str)] = &[
 ];
 
 pub fn run() -> Result<()> {
-    let root = env::root();
     println!("xtask: [1/3] protocol throughput (criterion)");
     env::run(env::cargo().args(["bench", "--quiet", "--package", "smtp-protocol", "--bench", "throughput"]))?;
     println!("\n{:<18} {:>16} {:>16} {:>8}  goal", "benchmark", "smtp-protocol", "peer", "ratio");
     for (bench, ours, peer, goal) in PAIRS {
-        let ours_rate = rate(&root, bench, ours)?;
+        let ours_rate = rate(bench, ours)?;
         // `answer` is compared with the peer's parse of the same lines.
         let peer_bench = if *bench == "commands/answer" { "commands/parse" } else { bench };
         let peer_rate = match peer {
-            Some(peer) => Some(rate(&root, peer_bench, peer)?),
+            Some(peer) => Some(rate(peer_bench, peer)?),
             None => None,
         };
         let ratio = peer_rate.map(|p| format!("{:.2}x", ours_rate.0 / p.0)).unwrap_or_default();
@@ -55,7 +53,7 @@ pub fn run() -> Result<()> {
     env::run(
         Command::new("node")
             .arg("tests/bench/page.bench.mjs")
-            .current_dir(&root)
+            .current_dir(env::root())
             .env("SMTP_BRIDGE_BIN", &bridge)
             .env("PLAYGROUND_DIST", &dist)
             .env("CHROMIUM_PATH", env::CHROMIUM),
@@ -63,8 +61,8 @@ pub fn run() -> Result<()> {
 }
 
 /// (amount per second, unit) from criterion's estimates for one benchmark.
-fn rate(root: &Path, bench: &str, name: &str) -> Result<(f64, &'static str)> {
-    let dir = root.join("target/criterion").join(bench).join(name).join("new");
+fn rate(bench: &str, name: &str) -> Result<(f64, &'static str)> {
+    let dir = env::target_dir().join("criterion").join(bench).join(name).join("new");
     let read = |file: &str| -> Result<serde_json::Value> {
         let text = std::fs::read_to_string(dir.join(file)).with_context(|| format!("no criterion result in {}", dir.display()))?;
         Ok(serde_json::from_str(&text)?)

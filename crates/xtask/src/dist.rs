@@ -28,9 +28,9 @@ pub fn run() -> Result<PathBuf> {
     env::ensure_npm_packages()?;
 
     exec(env::cargo().args(["build", "--quiet", "--package", APP, "--bin", APP, "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"]))?;
-    let wasm = root.join(format!("target/wasm32-unknown-unknown/wasm-release/{APP}.wasm"));
+    let wasm = env::target_dir().join(format!("wasm32-unknown-unknown/wasm-release/{APP}.wasm"));
 
-    let glue_dir = root.join("target/xtask/bindgen");
+    let glue_dir = env::target_dir().join("xtask/bindgen");
     let _ = fs::remove_dir_all(&glue_dir);
     fs::create_dir_all(&glue_dir)?;
     wasm_bindgen_cli_support::Bindgen::new()

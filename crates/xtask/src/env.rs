@@ -14,6 +14,14 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask sits two levels below the root").to_path_buf()
 }
 
+/// Where cargo builds: `CARGO_TARGET_DIR` when set (relative to the root), else `target/`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
 pub fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(root());
@@ -114,5 +122,5 @@ pub fn ensure_npm_packages() -> Result<()> {
 /// Builds `smtp-bridge` (debug profile: shares the artefacts of `cargo test`) and returns its path.
 pub fn build_bridge() -> Result<PathBuf> {
     run(cargo().args(["build", "--quiet", "--package", "smtp-bridge", "--bin", "smtp-bridge"]))?;
-    Ok(root().join("target/debug/smtp-bridge"))
+    Ok(target_dir().join("debug/smtp-bridge"))
 }

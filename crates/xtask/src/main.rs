@@ -65,6 +65,12 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
             other => anyhow::bail!("serve: unknown option `{other}` (usage: cargo xtask serve [--port N])"),
         }
     }
+    // Say it before a minute of building, and in terms of this command's own flag.
+    if let Err(err) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+        if err.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::bail!("port {port} is already in use on 127.0.0.1: stop the other program or choose another port with `cargo xtask serve --port N`");
+        }
+    }
     let dist = dist::run()?;
     let bridge = env::build_bridge()?;
     println!("xtask: serving {} — press Ctrl-C to stop", dist.display());
