@@ -3,6 +3,7 @@
 use crate::app::{Playground, now_ms};
 use crate::completion::complete;
 use crate::lab::{Entry, EntryKind, Input, Tone};
+use std::sync::Arc;
 use crate::reply_note::{CommandNote, ReplyNote};
 use leptos::html;
 use leptos::prelude::*;
@@ -22,11 +23,11 @@ fn dot_note(text: &str) -> Option<&'static str> {
 }
 
 #[component]
-fn EntryView(entry: Entry) -> impl IntoView {
+fn EntryView(entry: Arc<Entry>) -> impl IntoView {
     let pg = expect_context::<Playground>();
     let id = entry.id;
     let selected = move || pg.selected.get() == Some(id);
-    let body = match entry.kind {
+    let body = match entry.kind.clone() {
         EntryKind::Command { text, note } => view! {
             <div class="line client"><span class="who" aria-hidden="true">"C:"</span><code>{text}</code></div>
             {note.map(|note| view! { <CommandNote note=note/> })}
@@ -92,12 +93,12 @@ pub fn Console() -> impl IntoView {
     let entries = move || pg.lab.with(|lab| lab.entries[lab.entries.len().saturating_sub(SHOWN)..].to_vec());
     let transcript: NodeRef<html::Div> = NodeRef::new();
 
-    // Follow the newest line, unless the student selected an older one.
+    // Follow the newest line. Reading scrollHeight forces a layout, so it waits for the next
+    // frame, when the browser lays out anyway (it cost 3 ms a command when done at once).
     Effect::new(move |_| {
-        let count = pg.lab.with(|lab| lab.entries.len());
+        pg.lab.track();
         if let Some(el) = transcript.get() {
-            let _ = count;
-            el.set_scroll_top(el.scroll_height());
+            request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
         }
     });
     // A selection made in the timeline scrolls the transcript to that line.

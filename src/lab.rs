@@ -8,6 +8,7 @@ use smtp_protocol::explain::Explanation;
 use smtp_protocol::narration::{Narration, Note};
 use smtp_protocol::session::{Envelope, Phase, SessionState};
 use smtp_protocol::{Peer, ProfileName, Reply, Server, ServerConfig, StoredMessage, Timestamp};
+use std::sync::Arc;
 
 /// Something the student did; replaying the log rebuilds the session exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,7 +54,8 @@ pub struct Entry {
 pub struct LabSession {
     server: Server,
     narration: Narration,
-    pub entries: Vec<Entry>,
+    /// Shared, so that views clone pointers, not explanations.
+    pub entries: Vec<Arc<Entry>>,
     pub events: Vec<Event>,
     pub log: Vec<Input>,
 }
@@ -168,7 +170,7 @@ impl LabSession {
 
     fn push(&mut self, at: Timestamp, kind: EntryKind) {
         let id = self.entries.len();
-        self.entries.push(Entry { id, at, kind });
+        self.entries.push(Arc::new(Entry { id, at, kind }));
     }
 
     fn drain(&mut self) {

@@ -5,6 +5,7 @@
 use crate::app::Playground;
 use crate::download::download;
 use crate::lab::{Entry, EntryKind, Tone};
+use std::sync::Arc;
 use leptos::html;
 use leptos::prelude::*;
 use smtp_protocol::Transcript;
@@ -37,12 +38,21 @@ fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max { text.to_string() } else { format!("{}…", text.chars().take(max - 1).collect::<String>()) }
 }
 
-/// Rows from the console entries, one per line, reply or marker.
-pub fn rows(entries: &[Entry]) -> Vec<Row> {
-    let mut out = Vec::with_capacity(entries.len());
-    let mut previous = entries.first().map(|e| e.at.0).unwrap_or(0);
-    let mut state = "connected".to_string();
-    for entry in entries {
+/// Rows for `entries[range]`: one per line, reply or marker. The state band at the start of the
+/// range is found by looking back to the last reply that set it, so a window costs what it shows.
+pub fn rows(entries: &[Arc<Entry>], range: std::ops::Range<usize>) -> Vec<Row> {
+    let range = range.start.min(entries.len())..range.end.min(entries.len());
+    let mut out = Vec::with_capacity(range.len());
+    let mut previous = range.start.checked_sub(1).and_then(|i| entries.get(i)).or(entries.first()).map(|e| e.at.0).unwrap_or(0);
+    let mut state = entries[..range.start]
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            EntryKind::Reply { reply, explanation } => explanation_phase(reply, &explanation.id),
+            _ => None,
+        })
+        .unwrap_or_else(|| "connected".to_string());
+    for entry in &entries[range] {
         let kind = match &entry.kind {
             EntryKind::Command { text, .. } | EntryKind::AuthAnswer { text, .. } => RowKind::ToServer { label: shorten(text, 44) },
             EntryKind::Data { text, .. } => RowKind::ToServer { label: shorten(text, 44) },
@@ -135,10 +145,9 @@ pub fn svg_document(rows: &[Row]) -> String {
 #[component]
 pub fn Timeline() -> impl IntoView {
     let pg = expect_context::<Playground>();
-    let all_rows = Memo::new(move |_| pg.lab.with(|lab| rows(&lab.entries)));
     let scroll_top = RwSignal::new(0.0_f64);
     let container: NodeRef<html::Div> = NodeRef::new();
-    let total = move || all_rows.with(Vec::len);
+    let total = move || pg.lab.with(|lab| lab.entries.len());
 
     // Keep the newest arrow in view as the session grows.
     Effect::new(move |_| {
@@ -153,7 +162,7 @@ pub fn Timeline() -> impl IntoView {
     let visible = move || {
         let first = ((scroll_top.get() / ROW) as usize).saturating_sub(5);
         let count = (VIEW_HEIGHT / ROW) as usize + 12;
-        all_rows.with(|rows| rows.iter().enumerate().skip(first).take(count).map(|(i, r)| (i, r.clone())).collect::<Vec<_>>())
+        pg.lab.with(|lab| rows(&lab.entries, first..first + count).into_iter().enumerate().map(|(i, r)| (first + i, r)).collect::<Vec<_>>())
     };
 
     let export_text = move |_| {
@@ -165,7 +174,7 @@ pub fn Timeline() -> impl IntoView {
         download("smtp-session.json", "application/json", &json);
     };
     let export_svg = move |_| {
-        let svg = all_rows.with_untracked(|rows| svg_document(rows));
+        let svg = pg.lab.with_untracked(|lab| svg_document(&rows(&lab.entries, 0..lab.entries.len())));
         download("smtp-session.svg", "image/svg+xml", &svg);
     };
     let events = move || pg.lab.with(|lab| lab.events.iter().filter(|e| matches!(e, Event::LineReceived { .. } | Event::ReplySent { .. })).count());

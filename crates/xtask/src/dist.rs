@@ -33,13 +33,15 @@ pub fn run() -> Result<PathBuf> {
     let glue_dir = env::target_dir().join("xtask/bindgen");
     let _ = fs::remove_dir_all(&glue_dir);
     fs::create_dir_all(&glue_dir)?;
+    // XTASK_PROFILING=1 keeps function names, so that a browser profile is readable.
+    let profiling = std::env::var_os("XTASK_PROFILING").is_some();
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(&wasm)
         .web(true)?
         // The crate's default (true) differs from the CLI's: without this, `init()` never
         // fetches the wasm by itself.
         .omit_default_module_path(false)
-        .remove_name_section(true)
+        .remove_name_section(!profiling)
         .remove_producers_section(true)
         .generate(&glue_dir)
         .context("wasm-bindgen could not generate the JS glue")?;
@@ -49,7 +51,7 @@ pub fn run() -> Result<PathBuf> {
     let wasm_opt = root.join("node_modules/.bin/wasm-opt");
     exec(Command::new(&wasm_opt)
         .arg(&bg)
-        .args(["-Oz", "--strip-debug", "--strip-producers"])
+        .args(if profiling { &["-Oz", "--debuginfo"][..] } else { &["-Oz", "--strip-debug", "--strip-producers"][..] })
         .args(WASM_FEATURES)
         .arg("-o")
         .arg(&optimized))
