@@ -64,7 +64,7 @@ pub fn rows(entries: &[Arc<Entry>], range: std::ops::Range<usize>) -> Vec<Row> {
                 let enhanced = reply.enhanced.map(|e| format!("{e} ")).unwrap_or_default();
                 RowKind::ToClient { label: shorten(&format!("{} {enhanced}{first}", reply.code), 44), class: explanation.class }
             }
-            EntryKind::Notice { text, tone } => RowKind::Marker { label: shorten(text, 60), tone: *tone },
+            EntryKind::Notice { text, tone } => RowKind::Marker { label: shorten(text, 48), tone: *tone },
         };
         out.push(Row { entry: entry.id, kind, delta: entry.at.0.saturating_sub(previous), state: state.clone() });
         previous = entry.at.0;
