@@ -2,6 +2,7 @@
 //! State lives in a few signals owned here ([`Playground`]) and shared through context.
 
 use crate::console::Console;
+use crate::exercise_panel::ExercisePanel;
 use crate::lab::{Input, LabSession};
 use crate::mailbox::Mailbox;
 use crate::reference::Reference;
@@ -13,6 +14,7 @@ use smtp_protocol::ServerConfig;
 /// The tabs beside the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
+    Exercises,
     Timeline,
     Mailbox,
     Server,
@@ -20,9 +22,10 @@ pub enum Tab {
 }
 
 impl Tab {
-    const ALL: [Tab; 4] = [Tab::Timeline, Tab::Mailbox, Tab::Server, Tab::Reference];
+    const ALL: [Tab; 5] = [Tab::Exercises, Tab::Timeline, Tab::Mailbox, Tab::Server, Tab::Reference];
     fn label(self) -> &'static str {
         match self {
+            Tab::Exercises => "Exercises",
             Tab::Timeline => "Timeline",
             Tab::Mailbox => "Mailbox",
             Tab::Server => "Server",
@@ -31,6 +34,7 @@ impl Tab {
     }
     fn id(self) -> &'static str {
         match self {
+            Tab::Exercises => "exercises",
             Tab::Timeline => "timeline",
             Tab::Mailbox => "mailbox",
             Tab::Server => "server",
@@ -47,6 +51,8 @@ pub struct Playground {
     pub selected: RwSignal<Option<usize>>,
     pub tab: RwSignal<Tab>,
     pub banner: RwSignal<Option<String>>,
+    /// Exercise progress (saved beside the session).
+    pub course: RwSignal<crate::course::CourseProgress>,
     /// Wall-clock milliseconds, refreshed every second (idle countdown).
     pub now: RwSignal<u64>,
 }
@@ -92,14 +98,20 @@ fn initial_session() -> (LabSession, Option<String>) {
 #[component]
 pub fn App() -> impl IntoView {
     let (lab, message) = initial_session();
+    let (course, course_message) = match crate::course::browser::load() {
+        Ok(course) => (course, None),
+        Err(message) => (Default::default(), Some(message)),
+    };
     let playground = Playground {
         lab: RwSignal::new(lab),
         selected: RwSignal::new(None),
         tab: RwSignal::new(Tab::Timeline),
-        banner: RwSignal::new(message),
+        banner: RwSignal::new(message.or(course_message)),
+        course: RwSignal::new(course),
         now: RwSignal::new(now_ms()),
     };
     provide_context(playground);
+    Effect::new(move |_| playground.course.with(crate::course::browser::save));
 
     // Keep the session across reloads.
     Effect::new(move |_| playground.lab.with(|lab| crate::saved::browser::save(&lab.log)));
@@ -247,6 +259,7 @@ fn Tabs() -> impl IntoView {
                             hidden=move || pg.tab.get() != tab
                         >
                             {match tab {
+                                Tab::Exercises => view! { <ExercisePanel/> }.into_any(),
                                 Tab::Timeline => view! { <Timeline/> }.into_any(),
                                 Tab::Mailbox => view! { <Mailbox/> }.into_any(),
                                 Tab::Server => view! { <ServerSettings/> }.into_any(),

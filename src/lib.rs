@@ -5,6 +5,7 @@
 //! [`settings::ServerSettings`], [`reference::Reference`].
 
 pub mod completion;
+pub mod course;
 pub mod lab;
 pub mod saved;
 
@@ -14,6 +15,8 @@ mod app;
 mod console;
 #[cfg(target_arch = "wasm32")]
 mod download;
+#[cfg(target_arch = "wasm32")]
+mod exercise_panel;
 #[cfg(target_arch = "wasm32")]
 mod mailbox;
 #[cfg(target_arch = "wasm32")]

@@ -19,6 +19,7 @@ pub mod address;
 pub mod command;
 pub mod dns;
 pub mod event;
+pub mod exercise;
 pub mod expected;
 pub mod explain;
 pub mod framing;

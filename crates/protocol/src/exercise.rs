@@ -1,0 +1,313 @@
+//! Guided exercises: data (JSON files a teacher can write), and their checking, which reads only
+//! the session's events — what the server did — never the text the student typed.
+//!
+//! A step is done when an event after the previous step's matches its [`Check`]. Several paths
+//! are accepted because checks describe outcomes ("a 250 to HELO or EHLO"), not keystrokes. When
+//! the student's last reply was a failure that did not advance the exercise, the hint explains that
+//! reply (from the same catalog as the console).
+
+use crate::command::Verb;
+use crate::event::{ClientLine, Event};
+use crate::message::{Finding, compare_with_envelope, parse_message};
+use crate::narration::{Narration, Note};
+use crate::profile::{ProfileName, ServerConfig, ServerPolicy};
+use crate::reply::ReplyClass;
+use crate::situation::Situation;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exercise {
+    pub id: String,
+    pub title: String,
+    /// One sentence: what the student will be able to do.
+    pub goal: String,
+    pub background: String,
+    /// RFC references, e.g. "RFC 5321 4.1.1.2".
+    #[serde(default)]
+    pub rfc: Vec<String>,
+    pub profile: ProfileName,
+    /// Policy fields that differ from the profile's defaults.
+    #[serde(default)]
+    pub policy: serde_json::Map<String, serde_json::Value>,
+    pub steps: Vec<Step>,
+    /// What a student would type. An entry with several lines is sent in one write (pipelining);
+    /// `-- wait N` lets N seconds pass; `-- set FIELD=JSON` changes a policy field (Server tab).
+    pub solution: Vec<String>,
+    /// This exercise needs a real server through smtp-bridge (it cannot be solved in the simulator).
+    #[serde(default)]
+    pub needs_bridge: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub text: String,
+    pub check: Check,
+    /// Said when the student is stuck on this step.
+    #[serde(default)]
+    pub hint: Option<String>,
+}
+
+/// What the session must show for a step to be done.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Check {
+    /// A reply, optionally to given commands (`"HELO|EHLO"`), with a code, class (2..5),
+    /// situation id, or text it contains.
+    Reply {
+        #[serde(default)]
+        command: Option<String>,
+        #[serde(default)]
+        code: Option<u16>,
+        #[serde(default)]
+        class: Option<u8>,
+        #[serde(default)]
+        situation: Option<String>,
+        #[serde(default)]
+        contains: Option<String>,
+    },
+    /// A message accepted with at least this many recipients, these headers, these findings
+    /// (`from_differs_from_envelope`, `blind_recipient`, `cc_without_recipient`, ...).
+    MessageAccepted {
+        #[serde(default)]
+        min_recipients: usize,
+        #[serde(default)]
+        headers: Vec<String>,
+        #[serde(default)]
+        findings: Vec<String>,
+        #[serde(default)]
+        dot_stuffed: bool,
+    },
+    TlsStarted,
+    AuthSucceeded,
+    /// The server closed the connection (idle timeout, too many errors, after QUIT).
+    Closed {
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// At least this many commands arrived in one write.
+    Pipelined { min_commands: usize },
+    /// A question answered in the exercise panel (e.g. reading `dig` output).
+    Answer { question: String, accept: Vec<String> },
+}
+
+/// A malformed exercise file: which file, which field, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExerciseError {
+    pub file: String,
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ExerciseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: field `{}`: {}", self.file, self.field, self.message)
+    }
+}
+
+const FINDINGS: [&str; 7] = ["from_differs_from_envelope", "missing_from", "cc_without_recipient", "to_without_recipient", "blind_recipient", "missing_date", "missing_message_id"];
+
+impl Exercise {
+    /// Parses and validates one exercise file.
+    pub fn parse(file: &str, text: &str) -> Result<Exercise, ExerciseError> {
+        let error = |field: String, message: String| ExerciseError { file: file.to_string(), field, message };
+        let deserializer = &mut serde_json::Deserializer::from_str(text);
+        let exercise: Exercise = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let path = e.path().to_string();
+            error(if path == "." { "(top level)".into() } else { path }, e.into_inner().to_string())
+        })?;
+        if exercise.steps.is_empty() {
+            return Err(error("steps".into(), "an exercise needs at least one step".into()));
+        }
+        exercise.config().map_err(|(field, message)| error(format!("policy.{field}"), message))?;
+        for (i, step) in exercise.steps.iter().enumerate() {
+            let field = |name: &str| format!("steps[{i}].check.{name}");
+            match &step.check {
+                Check::Reply { command, situation, class, .. } => {
+                    if let Some(commands) = command {
+                        for verb in commands.split('|') {
+                            if Verb::from_name(verb).is_none() {
+                                return Err(error(field("command"), format!("`{verb}` is not a command (use e.g. \"HELO|EHLO\")")));
+                            }
+                        }
+                    }
+                    if let Some(s) = situation {
+                        if Situation::from_id(s).is_none() {
+                            return Err(error(field("situation"), format!("`{s}` is not a situation id (see smtp_protocol::Situation)")));
+                        }
+                    }
+                    if class.is_some_and(|c| !(2..=5).contains(&c)) {
+                        return Err(error(field("class"), "a reply class is 2, 3, 4 or 5".into()));
+                    }
+                }
+                Check::MessageAccepted { findings, .. } => {
+                    if let Some(bad) = findings.iter().find(|f| !FINDINGS.contains(&f.as_str())) {
+                        return Err(error(field("findings"), format!("`{bad}` is not one of {}", FINDINGS.join(", "))));
+                    }
+                }
+                Check::Answer { accept, .. } if accept.is_empty() => return Err(error(field("accept"), "list at least one accepted answer".into())),
+                _ => {}
+            }
+        }
+        Ok(exercise)
+    }
+
+    /// The server this exercise runs against: its profile, with the policy changes applied.
+    pub fn config(&self) -> Result<ServerConfig, (String, String)> {
+        let mut policy = serde_json::to_value(ServerPolicy::for_profile(self.profile)).map_err(|e| ("(all)".to_string(), e.to_string()))?;
+        for (key, value) in &self.policy {
+            if policy.get(key).is_none() {
+                return Err((key.clone(), "no such policy field".into()));
+            }
+            policy[key] = value.clone();
+        }
+        let policy: ServerPolicy = serde_json::from_value(policy).map_err(|e| ("(value)".to_string(), e.to_string()))?;
+        Ok(ServerConfig { profile: self.profile, policy, seed: 0x5eed })
+    }
+}
+
+/// How far the student is, and what to say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// Steps done, in order.
+    pub done: usize,
+    pub complete: bool,
+    /// Explains the failure the student just met, when it did not advance the exercise.
+    pub hint: Option<String>,
+}
+
+fn finding_id(finding: &Finding) -> &'static str {
+    match finding {
+        Finding::FromDiffersFromEnvelope { .. } => "from_differs_from_envelope",
+        Finding::MissingFrom => "missing_from",
+        Finding::CcWithoutRecipient { .. } => "cc_without_recipient",
+        Finding::ToWithoutRecipient { .. } => "to_without_recipient",
+        Finding::BlindRecipient { .. } => "blind_recipient",
+        Finding::MissingDate => "missing_date",
+        Finding::MissingMessageId => "missing_message_id",
+    }
+}
+
+/// Reads the session's events against the exercise. `messages` are the raw messages the server
+/// accepted, by queue id; `answers` the student's answers to `Answer` steps, by step index.
+pub fn evaluate(exercise: &Exercise, events: &[Event], messages: &dyn Fn(&str) -> Option<Vec<u8>>, answers: &dyn Fn(usize) -> Option<String>) -> Progress {
+    let config = exercise.config().unwrap_or_else(|_| ServerConfig::new(exercise.profile));
+    let mut narration = Narration::default();
+    let mut done = 0;
+    let mut last_verb: Option<Verb> = None;
+    let mut batch: (u64, usize) = (u64::MAX, 0);
+    let mut hint = None;
+    for event in events {
+        let note = narration.read(event, config.profile, &config.policy);
+        if let Event::LineReceived { at, line: ClientLine::Command { parsed }, .. } = event {
+            last_verb = parsed.as_ref().ok().map(|p| p.command.verb()).or_else(|| parsed.as_ref().err().and_then(|e| e.verb));
+            batch = if batch.0 == at.0 { (at.0, batch.1 + 1) } else { (at.0, 1) };
+        }
+        // Answer steps are satisfied wherever they stand.
+        while let Some(Step { check: Check::Answer { accept, .. }, .. }) = exercise.steps.get(done) {
+            if answer_matches(accept, answers(done)) {
+                done += 1;
+            } else {
+                break;
+            }
+        }
+        let Some(step) = exercise.steps.get(done) else { break };
+        if matches(&step.check, event, last_verb, batch.1, messages) {
+            done += 1;
+            hint = None;
+        } else if let (Event::ReplySent { reply, .. }, Some(Note::Reply(explanation))) = (event, note) {
+            if matches!(reply.class(), ReplyClass::TransientFailure | ReplyClass::PermanentFailure) {
+                hint = Some(format!("The server answered {} because: {}", reply.code, explanation.why));
+            }
+        }
+    }
+    while let Some(Step { check: Check::Answer { accept, .. }, .. }) = exercise.steps.get(done) {
+        if !answer_matches(accept, answers(done)) {
+            break;
+        }
+        done += 1;
+    }
+    let complete = done == exercise.steps.len();
+    Progress { done, complete, hint: if complete { None } else { hint } }
+}
+
+fn answer_matches(accept: &[String], answer: Option<String>) -> bool {
+    let Some(answer) = answer else { return false };
+    let normal = |s: &str| s.trim().trim_end_matches('.').to_ascii_lowercase();
+    accept.iter().any(|a| normal(a) == normal(&answer))
+}
+
+fn matches(check: &Check, event: &Event, verb: Option<Verb>, batch: usize, messages: &dyn Fn(&str) -> Option<Vec<u8>>) -> bool {
+    match (check, event) {
+        (Check::Reply { command, code, class, situation: wanted, contains }, Event::ReplySent { reply, situation, .. }) => {
+            let command_ok = match command {
+                None => true,
+                Some(list) => verb.is_some_and(|v| list.split('|').any(|c| Verb::from_name(c) == Some(v))) && *situation != Situation::Greeting,
+            };
+            command_ok
+                && code.is_none_or(|c| c == reply.code)
+                && class.is_none_or(|c| u16::from(c) == reply.code / 100)
+                && wanted.as_deref().is_none_or(|w| w == situation.id())
+                && contains.as_deref().is_none_or(|t| reply.lines.iter().any(|l| l.contains(t)))
+        }
+        (Check::MessageAccepted { min_recipients, headers, findings, dot_stuffed }, Event::MessageAccepted { queue_id, envelope, .. }) => {
+            if envelope.recipients.len() < *min_recipients {
+                return false;
+            }
+            let Some(raw) = messages(queue_id) else { return headers.is_empty() && findings.is_empty() && !dot_stuffed };
+            let view = parse_message(&raw);
+            let found: Vec<&str> = compare_with_envelope(&view, envelope).iter().map(finding_id).collect();
+            let body_has_dot = view.text.as_deref().is_some_and(|t| t.lines().any(|l| l.starts_with('.')));
+            headers.iter().all(|h| view.headers.iter().any(|f| f.name.eq_ignore_ascii_case(h)))
+                && findings.iter().all(|f| found.contains(&f.as_str()))
+                && (!dot_stuffed || body_has_dot)
+        }
+        (Check::TlsStarted, Event::TlsStarted { .. }) => true,
+        (Check::AuthSucceeded, Event::AuthSucceeded { .. }) => true,
+        (Check::Closed { reason }, Event::Closed { reason: actual, .. }) => reason.as_deref().is_none_or(|r| actual.contains(r)),
+        (Check::Pipelined { min_commands }, Event::LineReceived { line: ClientLine::Command { .. }, .. }) => batch >= *min_commands,
+        _ => false,
+    }
+}
+
+/// Plays an exercise's own solution against the simulator and returns its progress.
+pub fn solve(exercise: &Exercise) -> Progress {
+    use crate::server::{Peer, Server};
+    use crate::session::Phase;
+    use crate::time::Timestamp;
+    let config = exercise.config().expect("validated");
+    let mut now = Timestamp(1_795_394_866_000);
+    let mut server = Server::new(config, Peer::default(), now);
+    let mut events = Vec::new();
+    for entry in &exercise.solution {
+        if let Some(secs) = entry.strip_prefix("-- wait ") {
+            now = now.plus_secs(secs.trim().parse().unwrap_or(0));
+            server.handle_timeout(now);
+        } else if let Some(change) = entry.strip_prefix("-- set ") {
+            let (field, value) = change.split_once('=').unwrap_or((change, "null"));
+            let mut policy = serde_json::to_value(server.policy()).expect("a policy serializes");
+            policy[field.trim()] = serde_json::from_str(value).unwrap_or(serde_json::Value::Null);
+            if let Ok(policy) = serde_json::from_value(policy) {
+                server.set_policy(policy);
+            }
+        } else {
+            now = now.plus_secs(1);
+            let bytes: String = entry.lines().map(|l| format!("{l}\r\n")).collect();
+            server.handle_input(bytes.as_bytes(), now);
+        }
+        if server.state().phase == Phase::TlsHandshake {
+            server.handle_tls_established(now, "TLSv1.3", "TLS_AES_128_GCM_SHA256", true);
+        }
+        while let Some(event) = server.poll_event() {
+            events.push(event);
+        }
+    }
+    let messages: Vec<(String, Vec<u8>)> = server.messages().iter().map(|m| (m.queue_id.clone(), m.raw.clone())).collect();
+    let lookup = |id: &str| messages.iter().find(|(q, _)| q == id).map(|(_, raw)| raw.clone());
+    let accepted = |i: usize| match &exercise.steps[i].check {
+        Check::Answer { accept, .. } => accept.first().cloned(),
+        _ => None,
+    };
+    evaluate(exercise, &events, &lookup, &accepted)
+}

@@ -1,0 +1,64 @@
+//! Every exercise file is valid, and its own solution completes it against the simulator.
+
+use smtp_protocol::exercise::{Exercise, solve};
+use std::path::Path;
+
+fn exercise_files() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../exercises");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_exercise_is_solved_by_its_own_solution() {
+    let files = exercise_files();
+    assert!(files.len() >= 15, "only {} exercises", files.len());
+    let mut failures = Vec::new();
+    for file in files {
+        let name = format!("exercises/{}", file.file_name().unwrap().to_string_lossy());
+        let exercise = Exercise::parse(&name, &std::fs::read_to_string(&file).unwrap()).unwrap_or_else(|e| panic!("{e}"));
+        if exercise.needs_bridge {
+            continue;
+        }
+        let progress = solve(&exercise);
+        if !progress.complete {
+            failures.push(format!("{name}: solution stops at step {} of {} ({:?}); hint: {:?}", progress.done + 1, exercise.steps.len(), exercise.steps.get(progress.done).map(|s| &s.text), progress.hint));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_malformed_exercise_names_the_file_and_the_field() {
+    let cases = [
+        (r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"replyy"}}],"solution":[]}"#, "steps[0].check.kind"),
+        (r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"sendmail","steps":[],"solution":[]}"#, "profile"),
+        (r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","policy":{"colour":1},"steps":[{"text":"s","check":{"kind":"tls_started"}}],"solution":[]}"#, "policy.colour"),
+        (r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"reply","command":"SEND"}}],"solution":[]}"#, "steps[0].check.command"),
+        (r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"reply","situation":"Nope"}}],"solution":[]}"#, "steps[0].check.situation"),
+        (r#"{"id":"x","title":"t"}"#, "(top level)"),
+    ];
+    for (text, field) in cases {
+        let error = Exercise::parse("exercises/broken.json", text).unwrap_err();
+        assert_eq!(error.file, "exercises/broken.json");
+        assert_eq!(error.field, field, "{error}");
+        assert!(error.to_string().starts_with("exercises/broken.json: field `"), "{error}");
+    }
+}
+
+#[test]
+fn a_wrong_step_gets_a_hint_that_explains_the_reply() {
+    use smtp_protocol::exercise::evaluate;
+    use smtp_protocol::{Peer, Server, Timestamp};
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../exercises/01-by-hand.json")).unwrap();
+    let exercise = Exercise::parse("01", &text).unwrap();
+    let mut server = Server::new(exercise.config().unwrap(), Peer::default(), Timestamp(0));
+    server.handle_input(b"HELO student.example\r\nDATA\r\n", Timestamp(1));
+    let events: Vec<_> = std::iter::from_fn(|| server.poll_event()).collect();
+    let progress = evaluate(&exercise, &events, &|_| None, &|_| None);
+    assert_eq!(progress.done, 1);
+    let hint = progress.hint.expect("a hint");
+    assert!(hint.starts_with("The server answered 503 because"), "{hint}");
+    assert!(hint.contains("no RCPT TO was accepted"), "{hint}");
+}

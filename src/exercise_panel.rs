@@ -1,0 +1,200 @@
+//! Guided exercises: the list with each one's state, and the exercise being worked on, checked
+//! step by step from the session's events.
+
+use crate::app::{Playground, now_ms};
+use crate::course::{State, exercises};
+use crate::lab::LabSession;
+use leptos::prelude::*;
+use smtp_protocol::exercise::{Check, Exercise, Progress, evaluate};
+
+fn progress_of(pg: Playground, exercise: &Exercise) -> Progress {
+    let id = exercise.id.clone();
+    let answers = pg.course.with(|c| c.answers.get(&id).cloned().unwrap_or_default());
+    pg.lab.with(|lab| {
+        let messages = |queue_id: &str| lab.messages().iter().find(|m| m.queue_id == queue_id).map(|m| m.raw.clone());
+        evaluate(exercise, &lab.events, &messages, &|step| answers.get(&step).cloned())
+    })
+}
+
+/// Starts (or restarts) an exercise: a fresh session on the server it needs.
+pub fn start(pg: Playground, exercise: &Exercise) {
+    let Ok(config) = exercise.config() else { return };
+    pg.course.update(|c| c.start(&exercise.id));
+    pg.lab.set(LabSession::new(config, now_ms()));
+    pg.selected.set(None);
+}
+
+#[component]
+pub fn ExercisePanel() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let all = StoredValue::new(exercises());
+    let active = move || {
+        let id = pg.course.with(|c| c.active.clone())?;
+        all.with_value(|all| all.iter().filter_map(|e| e.as_ref().ok()).find(|e| e.id == id).cloned())
+    };
+    view! {
+        <div class="exercises">
+            {move || match active() {
+                Some(exercise) => view! { <ExerciseView exercise=exercise/> }.into_any(),
+                None => view! { <ExerciseList/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn ExerciseList() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let all = exercises();
+    let ids: Vec<String> = all.iter().filter_map(|e| e.as_ref().ok()).map(|e| e.id.clone()).collect();
+    let next = move || pg.course.with(|c| c.next(ids.iter().map(String::as_str)).map(str::to_string));
+    let done = move || pg.course.with(|c| c.states.values().filter(|s| **s == State::Done).count());
+    let total = all.len();
+    view! {
+        <p class="course-summary">{move || format!("{} of {total} exercises done.", done())}</p>
+        <ol class="exercise-list" aria-label="Exercises">
+            {all
+                .into_iter()
+                .map(|item| match item {
+                    Ok(exercise) => {
+                        let id = exercise.id.clone();
+                        let id_for_state = id.clone();
+                        let state = Memo::new(move |_| pg.course.with(|c| c.state(&id_for_state)));
+                        let is_next = {
+                            let next = next.clone();
+                            Memo::new(move |_| next().as_deref() == Some(id.as_str()))
+                        };
+                        let title = exercise.title.clone();
+                        let goal = exercise.goal.clone();
+                        let label = format!("Start: {title}");
+                        view! {
+                            <li class="exercise-item" class:next=move || is_next.get()>
+                                <div>
+                                    <strong>{title}</strong>
+                                    <span class=move || format!("state {:?}", state.get()).to_lowercase()>{move || state.get().label()}</span>
+                                    {move || is_next.get().then(|| view! { <span class="state next-badge">"Next"</span> })}
+                                    <p>{goal}</p>
+                                </div>
+                                <button type="button" aria-label=label on:click=move |_| start(pg, &exercise)>
+                                    {move || if state.get() == State::NotStarted { "Start" } else { "Open" }}
+                                </button>
+                            </li>
+                        }
+                        .into_any()
+                    }
+                    Err(error) => view! { <li class="exercise-item broken" role="alert">{format!("This exercise could not be loaded: {error}")}</li> }.into_any(),
+                })
+                .collect_view()}
+        </ol>
+    }
+}
+
+#[component]
+fn ExerciseView(exercise: Exercise) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let stored = StoredValue::new(exercise.clone());
+    let progress = Memo::new(move |_| stored.with_value(|e| progress_of(pg, e)));
+    // Record completion once the last step is done.
+    Effect::new(move |_| {
+        if progress.with(|p| p.complete) {
+            let id = stored.with_value(|e| e.id.clone());
+            if pg.course.with_untracked(|c| c.state(&id)) != State::Done {
+                pg.course.update(|c| c.finish(&id));
+            }
+        }
+    });
+    let next_exercise = move || {
+        let ids: Vec<Exercise> = exercises().into_iter().filter_map(Result::ok).collect();
+        let next_id = pg.course.with(|c| c.next(ids.iter().map(|e| e.id.as_str())).map(str::to_string))?;
+        ids.into_iter().find(|e| e.id == next_id)
+    };
+    let steps = exercise.steps.clone();
+    let solution = exercise.solution.clone();
+    view! {
+        <article class="exercise" aria-label=format!("Exercise: {}", exercise.title)>
+            <div class="exercise-bar">
+                <button type="button" on:click=move |_| pg.course.update(|c| c.active = None)>"All exercises"</button>
+                <button type="button" on:click=move |_| stored.with_value(|e| start(pg, e))>"Restart exercise"</button>
+            </div>
+            <h2>{exercise.title.clone()}</h2>
+            <p class="goal">{exercise.goal.clone()}</p>
+            <details class="background" open=true>
+                <summary>"Background"</summary>
+                <p>{exercise.background.clone()}</p>
+                <p class="help">{exercise.rfc.join(" · ")}</p>
+            </details>
+            <ol class="steps" aria-label="Steps">
+                {steps
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, step)| {
+                        let status = move || {
+                            let done = progress.with(|p| p.done);
+                            if index < done { "done" } else if index == done { "current" } else { "todo" }
+                        };
+                        let question = match step.check.clone() {
+                            Check::Answer { question, .. } => Some(question),
+                            _ => None,
+                        };
+                        view! {
+                            <li class=move || format!("step {}", status())>
+                                <span class="mark" aria-hidden="true">{move || match status() { "done" => "✓", "current" => "→", _ => "·" }}</span>
+                                <span>{step.text.clone()}</span>
+                                <span class="visually-hidden">{move || match status() { "done" => " (done)", "current" => " (current step)", _ => " (to do)" }}</span>
+                                {question.map(|q| view! { <AnswerBox index=index question=q exercise_id=stored.with_value(|e| e.id.clone())/> })}
+                                {step.hint.clone().map(|h| view! { <Show when=move || status() == "current"><p class="step-hint">{h.clone()}</p></Show> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+            <div class="exercise-feedback" role="status">
+                {move || progress.with(|p| p.hint.clone()).map(|h| view! { <p class="hint">{h}</p> })}
+                {move || progress.with(|p| p.complete).then(|| view! {
+                    <p class="complete">"Exercise complete. Well done!"</p>
+                    {next_exercise().map(|e| {
+                        let title = e.title.clone();
+                        view! { <button type="button" class="primary" on:click=move |_| start(pg, &e)>{format!("Next: {title}")}</button> }
+                    })}
+                })}
+            </div>
+            <details class="solution">
+                <summary>"Show solution"</summary>
+                <pre>
+                    {solution
+                        .iter()
+                        .map(|entry| match entry.strip_prefix("-- wait ") {
+                            Some(secs) => format!("(wait {secs} seconds)\n"),
+                            None => match entry.strip_prefix("-- set ") {
+                                Some(change) => format!("(in the Server tab: {change})\n"),
+                                None => format!("{entry}\n"),
+                            },
+                        })
+                        .collect::<String>()}
+                </pre>
+            </details>
+        </article>
+    }
+}
+
+#[component]
+fn AnswerBox(index: usize, question: String, exercise_id: String) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let id = format!("answer-{index}");
+    let value = RwSignal::new(pg.course.with_untracked(|c| c.answer(&exercise_id, index)).unwrap_or_default());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let answer = value.get_untracked();
+        let exercise_id = exercise_id.clone();
+        pg.course.update(|c| {
+            c.answers.entry(exercise_id).or_default().insert(index, answer);
+        });
+    };
+    view! {
+        <form class="answer" on:submit=submit>
+            <label for=id.clone()>{question}</label>
+            <input type="text" id=id prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            <button type="submit">"Check answer"</button>
+        </form>
+    }
+}
