@@ -1,22 +1,55 @@
-//! `smtp-bridge`: serves the built playground and (see ARCHITECTURE.md) relays its sessions.
-
-mod static_files;
+//! `smtp-bridge`: serves the built playground and relays its sessions to allowed SMTP servers.
 
 use clap::Parser;
+use smtp_bridge::target::Allowed;
+use smtp_bridge::{BridgeConfig, app};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Serves SMTP Playground from a built `dist/` folder.
+/// Serves SMTP Playground from a built `dist/` folder, and relays its "Real server" sessions over
+/// WebSocket (/bridge) to the SMTP servers the allow-list names. It is never an open proxy: no
+/// target is allowed unless named, and private addresses are refused unless --allow-private.
 #[derive(Parser, Debug)]
 #[command(name = "smtp-bridge", version, about)]
 struct Cli {
-    /// Address to listen on for the page (and, later, its WebSocket). Port 0 picks a free port.
+    /// Address for the page and its WebSocket. Port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// The built playground (`cargo xtask dist` writes it to dist/).
     #[arg(long, default_value = "dist")]
     dir: PathBuf,
+    /// An SMTP server sessions may reach, as host:port; `*.example.org:587` for subdomains,
+    /// `host:*` for any port. Repeatable. None by default.
+    #[arg(long = "allow", value_name = "HOST:PORT")]
+    allow: Vec<Allowed>,
+    /// Also allow targets that resolve to private, loopback or link-local addresses (a lab LAN).
+    #[arg(long)]
+    allow_private: bool,
+    /// Accept TLS certificates that fail verification (self-signed lab servers); the page says so.
+    #[arg(long)]
+    insecure_lab: bool,
+    /// A page origin allowed besides the bridge's own (e.g. http://localhost:3000). Repeatable.
+    #[arg(long = "origin", value_name = "ORIGIN")]
+    origins: Vec<String>,
+    /// A shared secret the page must present.
+    #[arg(long)]
+    token: Option<String>,
+    /// Concurrent relayed sessions in all.
+    #[arg(long, default_value_t = 256)]
+    max_sessions: usize,
+    /// Concurrent relayed sessions per client address.
+    #[arg(long, default_value_t = 8)]
+    max_sessions_per_client: usize,
+    /// Seconds without traffic before a relayed session is closed.
+    #[arg(long, default_value_t = 300)]
+    idle_timeout: u64,
+    /// Longest a relayed session may last, in seconds.
+    #[arg(long, default_value_t = 3600)]
+    max_duration: u64,
+    /// Listen on an address other than loopback (anyone who can reach it can use the allow-list).
+    #[arg(long)]
+    public: bool,
 }
 
 #[tokio::main]
@@ -26,6 +59,13 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if !cli.listen.ip().is_loopback() {
+        if !cli.public {
+            eprintln!("smtp-bridge: {} is not a loopback address; add --public to listen there on purpose", cli.listen.ip());
+            return ExitCode::from(2);
+        }
+        eprintln!("smtp-bridge: warning: listening on {}: anyone who reaches it can relay to the allowed servers", cli.listen);
+    }
     if !cli.dir.join("index.html").is_file() {
         eprintln!("smtp-bridge: {} has no index.html; build the page first with `cargo xtask dist`", cli.dir.display());
         return ExitCode::from(2);
@@ -42,7 +82,17 @@ async fn main() -> ExitCode {
         }
     };
     let local = listener.local_addr().expect("a bound listener has an address");
-    let app = static_files::router(&cli.dir);
+    let mut config = BridgeConfig::new(cli.dir.clone());
+    config.allow = cli.allow;
+    config.allow_private = cli.allow_private;
+    config.insecure_lab = cli.insecure_lab;
+    config.origins = cli.origins;
+    config.token = cli.token;
+    config.max_sessions = cli.max_sessions;
+    config.max_sessions_per_client = cli.max_sessions_per_client;
+    config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
+    config.max_duration = std::time::Duration::from_secs(cli.max_duration);
+    let app = app(config).into_make_service_with_connect_info::<SocketAddr>();
     // Tests and scripts read this line to learn the port.
     println!("smtp-bridge: serving {} at http://{local}/", cli.dir.display());
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
