@@ -43,10 +43,20 @@ impl Tab {
     }
 }
 
+/// What the console talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Simulated,
+    Real,
+}
+
 /// The page's state: the lab session, what is selected, the open tab, a banner message.
 #[derive(Clone, Copy)]
 pub struct Playground {
     pub lab: RwSignal<LabSession>,
+    pub mode: RwSignal<Mode>,
+    /// The session with a real server through smtp-bridge.
+    pub remote: RwSignal<crate::remote::RemoteSession>,
     /// The console entry selected in the transcript or the timeline.
     pub selected: RwSignal<Option<usize>>,
     pub tab: RwSignal<Tab>,
@@ -62,8 +72,26 @@ pub fn now_ms() -> u64 {
 }
 
 impl Playground {
+    /// Sends what the student typed to the simulator or, in real mode, through the bridge.
     pub fn send(&self, text: &str) {
-        self.lab.update(|lab| lab.send(text, now_ms()));
+        match self.mode.get_untracked() {
+            Mode::Simulated => self.lab.update(|lab| lab.send(text, now_ms())),
+            Mode::Real => {
+                if crate::bridge_link::send(text) {
+                    self.remote.update(|r| r.client_sent(text, now_ms()));
+                } else {
+                    self.banner.set(Some("Not connected to a real server: fill in host and port above the console and press Connect.".into()));
+                }
+            }
+        }
+    }
+
+    /// The console entries of the session the console shows (tracked).
+    pub fn with_entries<R>(&self, f: impl FnOnce(&[std::sync::Arc<crate::lab::Entry>]) -> R) -> R {
+        match self.mode.get() {
+            Mode::Simulated => self.lab.with(|lab| f(&lab.entries)),
+            Mode::Real => self.remote.with(|remote| f(&remote.entries)),
+        }
     }
     pub fn apply(&self, input: Input) {
         self.lab.update(|lab| lab.apply(input));
@@ -104,6 +132,8 @@ pub fn App() -> impl IntoView {
     };
     let playground = Playground {
         lab: RwSignal::new(lab),
+        mode: RwSignal::new(Mode::Simulated),
+        remote: RwSignal::new(Default::default()),
         selected: RwSignal::new(None),
         tab: RwSignal::new(Tab::Timeline),
         banner: RwSignal::new(message.or(course_message)),
@@ -157,16 +187,27 @@ fn Banner() -> impl IntoView {
     }
 }
 
-/// What the console talks to. Only the simulated server exists in this build; the other two
-/// modes are shown disabled with the reason.
+/// What the console talks to. The live mock server is not built yet and is shown disabled.
 #[component]
 fn ModeSwitch() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let choose = move |mode: Mode| {
+        if mode == Mode::Simulated {
+            crate::bridge_link::disconnect();
+        }
+        pg.mode.set(mode);
+        pg.selected.set(None);
+    };
     view! {
         <fieldset class="mode-switch">
             <legend>"Console talks to"</legend>
-            <label><input type="radio" name="mode" value="simulated" checked=true/>" Simulated server"</label>
-            <label title="Needs smtp-bridge, not part of this build yet">
-                <input type="radio" name="mode" value="real" disabled=true/>" Real server (bridge)"
+            <label>
+                <input type="radio" name="mode" value="simulated" prop:checked=move || pg.mode.get() == Mode::Simulated on:change=move |_| choose(Mode::Simulated)/>
+                " Simulated server"
+            </label>
+            <label>
+                <input type="radio" name="mode" value="real" prop:checked=move || pg.mode.get() == Mode::Real on:change=move |_| choose(Mode::Real)/>
+                " Real server (bridge)"
             </label>
             <label title="Needs smtp-bridge mock mode, not part of this build yet">
                 <input type="radio" name="mode" value="mock" disabled=true/>" Live mock server"
@@ -269,7 +310,12 @@ fn Tabs() -> impl IntoView {
                     }
                 })
                 .collect_view()}
-            <p class="profile-line">"Server: " {move || profile.get().title()}</p>
+            <p class="profile-line">
+                {move || match pg.mode.get() {
+                    Mode::Simulated => format!("Server: {} (simulated)", profile.get().title()),
+                    Mode::Real => "Server: a real SMTP server, through smtp-bridge".to_string(),
+                }}
+            </p>
         </section>
     }
 }

@@ -1,6 +1,6 @@
 //! The telnet-like console: the transcript (role log) and the command input.
 
-use crate::app::{Playground, now_ms};
+use crate::app::{Mode, Playground, now_ms};
 use crate::completion::complete;
 use crate::lab::{Entry, EntryKind, Input, Tone};
 use std::sync::Arc;
@@ -88,15 +88,17 @@ pub fn Console() -> impl IntoView {
     let input: NodeRef<html::Input> = NodeRef::new();
     let history = RwSignal::new(Vec::<String>::new());
     let position = RwSignal::new(None::<usize>);
+    let real = Memo::new(move |_| pg.mode.get() == Mode::Real);
     let phase = Memo::new(move |_| pg.lab.with(|lab| lab.state().phase));
+    let in_data = Memo::new(move |_| if real.get() { pg.remote.with(|r| r.in_data) } else { phase.get() == Phase::Data });
     let closed = Memo::new(move |_| pg.lab.with(|lab| lab.is_closed()));
-    let entries = move || pg.lab.with(|lab| lab.entries[lab.entries.len().saturating_sub(SHOWN)..].to_vec());
+    let entries = move || pg.with_entries(|entries| entries[entries.len().saturating_sub(SHOWN)..].to_vec());
     let transcript: NodeRef<html::Div> = NodeRef::new();
 
     // Follow the newest line. Reading scrollHeight forces a layout, so it waits for the next
     // frame, when the browser lays out anyway (it cost 3 ms a command when done at once).
     Effect::new(move |_| {
-        pg.lab.track();
+        pg.with_entries(|entries| entries.len());
         if let Some(el) = transcript.get() {
             request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
         }
@@ -113,7 +115,7 @@ pub fn Console() -> impl IntoView {
     });
 
     let send_text = move |text: String| {
-        if closed.get_untracked() {
+        if !real.get_untracked() && closed.get_untracked() {
             pg.banner.set(Some("The connection is closed. Press Connect to open a new one.".into()));
             return;
         }
@@ -178,6 +180,9 @@ pub fn Console() -> impl IntoView {
     };
 
     let countdown = move || {
+        if real.get() {
+            return None;
+        }
         let now = pg.now.get();
         let deadline = pg.lab.with(|lab| lab.deadline())?;
         let left = deadline.saturating_sub(now) / 1000;
@@ -200,33 +205,40 @@ pub fn Console() -> impl IntoView {
 
     view! {
         <section class="console" aria-label="Console">
-            <div class="console-bar">
-                <span class="status" role="status">{status}</span>
-                <span class="countdown" aria-live="polite">{countdown}</span>
-                <button type="button" on:click=move |_| pg.apply(Input::Reconnect { at: now_ms() })>"Connect"</button>
-                <button type="button" disabled=move || closed.get() on:click=move |_| pg.apply(Input::Disconnect { at: now_ms() })>"Disconnect"</button>
-                <button type="button" on:click=move |_| pg.reset()>"Reset session"</button>
-            </div>
+            <Show
+                when=move || real.get()
+                fallback=move || view! {
+                    <div class="console-bar">
+                        <span class="status" role="status">{status}</span>
+                        <span class="countdown" aria-live="polite">{countdown}</span>
+                        <button type="button" on:click=move |_| pg.apply(Input::Reconnect { at: now_ms() })>"Connect"</button>
+                        <button type="button" disabled=move || closed.get() on:click=move |_| pg.apply(Input::Disconnect { at: now_ms() })>"Disconnect"</button>
+                        <button type="button" on:click=move |_| pg.reset()>"Reset session"</button>
+                    </div>
+                }
+            >
+                <RealServerForm/>
+            </Show>
             <div class="transcript" role="log" aria-label="Session transcript" node_ref=transcript>
                 <For each=entries key=|entry| entry.id let:entry>
                     <EntryView entry=entry/>
                 </For>
             </div>
-            <Show when=move || phase.get() == Phase::Data>
+            <Show when=move || in_data.get()>
                 <p class="data-mode" role="status">
                     "Message mode: header lines, an empty line, then the body. End the message with a line holding only "
                     <kbd>"."</kbd>
                 </p>
             </Show>
             <form class="prompt" on:submit=submit>
-                <span class="who" aria-hidden="true">{move || if phase.get() == Phase::Data { "DATA>" } else { "C:" }}</span>
+                <span class="who" aria-hidden="true">{move || if in_data.get() { "DATA>" } else { "C:" }}</span>
                 <input
                     type="text"
                     aria-label="SMTP command"
                     autocomplete="off"
                     autocapitalize="off"
                     spellcheck="false"
-                    placeholder=move || if phase.get() == Phase::Data { "message line (a lone . ends it)" } else { "type a command, e.g. EHLO student.example" }
+                    placeholder=move || if in_data.get() { "message line (a lone . ends it)" } else { "type a command, e.g. EHLO student.example" }
                     node_ref=input
                     on:keydown=keydown
                     on:paste=paste
@@ -237,3 +249,56 @@ pub fn Console() -> impl IntoView {
     }
 }
 
+
+/// Where the "Real server" mode connects: host, port and security, through smtp-bridge.
+#[component]
+fn RealServerForm() -> impl IntoView {
+    use crate::remote::Link;
+    use smtp_protocol::relay::Security;
+    let pg = expect_context::<Playground>();
+    let host = RwSignal::new("localhost".to_string());
+    let port = RwSignal::new("25".to_string());
+    let security = RwSignal::new(Security::Starttls);
+    let error = RwSignal::new(None::<String>);
+    let connect = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(number) = port.get_untracked().trim().parse::<u16>() else {
+            error.set(Some("The port is a number from 1 to 65535 (25, 587 or 465 for SMTP).".into()));
+            return;
+        };
+        let name = host.get_untracked().trim().to_string();
+        if name.is_empty() {
+            error.set(Some("Enter the server's host name, e.g. the MX you found with dig.".into()));
+            return;
+        }
+        error.set(None);
+        crate::bridge_link::connect(pg, name, number, security.get_untracked());
+    };
+    let link = move || pg.remote.with(|r| r.link.clone());
+    view! {
+        <form class="console-bar real-server" on:submit=connect aria-label="Real server">
+            <label>"Host " <input type="text" aria-label="Server host" prop:value=move || host.get() on:input=move |ev| host.set(event_target_value(&ev))/></label>
+            <label>"Port " <input type="number" min="1" max="65535" class="port" aria-label="Server port" prop:value=move || port.get() on:input=move |ev| port.set(event_target_value(&ev))/></label>
+            <label>
+                "Security "
+                <select aria-label="Security" on:change=move |ev| security.set(match event_target_value(&ev).as_str() { "plain" => Security::Plain, "tls" => Security::Tls, _ => Security::Starttls })>
+                    <option value="starttls" selected=true>"STARTTLS (25, 587)"</option>
+                    <option value="tls">"TLS (465)"</option>
+                    <option value="plain">"Plain"</option>
+                </select>
+            </label>
+            <button type="submit">"Connect"</button>
+            <button type="button" disabled=move || !matches!(link(), Link::Open { .. } | Link::Connecting) on:click=move |_| crate::bridge_link::disconnect()>"Disconnect"</button>
+            <span class="status" role="status">
+                {move || match link() {
+                    Link::Idle => "Not connected".to_string(),
+                    Link::Connecting => "Connecting…".to_string(),
+                    Link::Open { tls: true } => "Connected · TLS".to_string(),
+                    Link::Open { tls: false } => "Connected".to_string(),
+                    Link::Closed => "Disconnected".to_string(),
+                }}
+            </span>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </form>
+    }
+}

@@ -7,10 +7,13 @@
 pub mod completion;
 pub mod course;
 pub mod lab;
+pub mod remote;
 pub mod saved;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
+#[cfg(target_arch = "wasm32")]
+mod bridge_link;
 #[cfg(target_arch = "wasm32")]
 mod console;
 #[cfg(target_arch = "wasm32")]

@@ -85,6 +85,10 @@ fn explanation_phase(_reply: &smtp_protocol::Reply, situation: &str) -> Option<S
             "TlsReady" => "tls",
             "AuthSucceeded" => "authenticated",
             "Closing" | "IdleTimeout" | "TooManyErrors" => "closed",
+            // A real server's replies, by code.
+            "code:354" => "data",
+            "code:235" => "authenticated",
+            "code:221" | "code:421" => "closed",
             _ => return None,
         }
         .to_string(),
@@ -147,7 +151,7 @@ pub fn Timeline() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let scroll_top = RwSignal::new(0.0_f64);
     let container: NodeRef<html::Div> = NodeRef::new();
-    let total = move || pg.lab.with(|lab| lab.entries.len());
+    let total = move || pg.with_entries(|entries| entries.len());
 
     // Keep the newest arrow in view as the session grows.
     Effect::new(move |_| {
@@ -162,11 +166,12 @@ pub fn Timeline() -> impl IntoView {
     let visible = move || {
         let first = ((scroll_top.get() / ROW) as usize).saturating_sub(5);
         let count = (VIEW_HEIGHT / ROW) as usize + 12;
-        pg.lab.with(|lab| rows(&lab.entries, first..first + count).into_iter().enumerate().map(|(i, r)| (first + i, r)).collect::<Vec<_>>())
+        pg.with_entries(|entries| rows(entries, first..first + count).into_iter().enumerate().map(|(i, r)| (first + i, r)).collect::<Vec<_>>())
     };
 
+    let real = move || pg.mode.get() == crate::app::Mode::Real;
     let export_text = move |_| {
-        let text = pg.lab.with_untracked(|lab| Transcript { events: lab.events.clone() }.to_text());
+        let text = if real() { pg.remote.with_untracked(|r| r.transcript()) } else { pg.lab.with_untracked(|lab| Transcript { events: lab.events.clone() }.to_text()) };
         download("smtp-session.txt", "text/plain", &text);
     };
     let export_json = move |_| {
@@ -174,17 +179,23 @@ pub fn Timeline() -> impl IntoView {
         download("smtp-session.json", "application/json", &json);
     };
     let export_svg = move |_| {
-        let svg = pg.lab.with_untracked(|lab| svg_document(&rows(&lab.entries, 0..lab.entries.len())));
+        let svg = untrack(|| pg.with_entries(|entries| svg_document(&rows(entries, 0..entries.len()))));
         download("smtp-session.svg", "image/svg+xml", &svg);
     };
-    let events = move || pg.lab.with(|lab| lab.events.iter().filter(|e| matches!(e, Event::LineReceived { .. } | Event::ReplySent { .. })).count());
+    let events = move || {
+        if real() {
+            pg.remote.with(|r| r.entries.iter().filter(|e| !matches!(e.kind, EntryKind::Notice { .. })).count())
+        } else {
+            pg.lab.with(|lab| lab.events.iter().filter(|e| matches!(e, Event::LineReceived { .. } | Event::ReplySent { .. })).count())
+        }
+    };
 
     view! {
         <div class="timeline">
             <div class="timeline-bar">
                 <span>{move || match events() { 1 => "1 line exchanged".to_string(), n => format!("{n} lines exchanged") }}</span>
                 <button type="button" on:click=export_text>"Export text"</button>
-                <button type="button" on:click=export_json>"Export JSON"</button>
+                <button type="button" on:click=export_json disabled=real title=move || if real() { "The JSON event record is kept for the simulator; export text here" } else { "" }>"Export JSON"</button>
                 <button type="button" on:click=export_svg>"Export SVG"</button>
             </div>
             <div class="lanes" aria-hidden="true"><span>"time"</span><span>"client"</span><span>"server · state"</span></div>

@@ -87,3 +87,37 @@ export async function exchange(page, line) {
   await page.waitForFunction((n) => document.querySelectorAll('.transcript .server pre').length > n, before);
   return (await lastReply(page)).trim();
 }
+
+/** A free loopback port (the listener is closed again before use). */
+export async function freePort() {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts aiosmtpd (real SMTP software, from PyPI) on a free loopback port. */
+export async function startAiosmtpd() {
+  const python = required('SMTP_TEST_PYTHON');
+  const port = await freePort();
+  const child = spawn(python, ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const net = await import('node:net');
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const up = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`aiosmtpd did not start: ${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, output: () => output, stop: () => new Promise((r) => { if (child.exitCode !== null) return r(); child.once('exit', r); child.kill('SIGTERM'); }) };
+}

@@ -26,6 +26,7 @@ pub mod framing;
 pub mod message;
 pub mod narration;
 pub mod profile;
+pub mod relay;
 pub mod reply;
 pub mod server;
 pub mod session;

@@ -119,6 +119,32 @@ pub fn ensure_npm_packages() -> Result<()> {
     Ok(())
 }
 
+/// PyPI packages the tests drive (real SMTP software), in a venv under the target directory.
+/// Returns the venv's python.
+pub fn ensure_python_packages(packages: &[&str]) -> Result<PathBuf> {
+    let venv = target_dir().join("pyenv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        if !on_path("python3") {
+            bail!("python3 is missing: install it with `apt-get install python3 python3-venv`");
+        }
+        run(Command::new("python3").args(["-m", "venv"]).arg(&venv)).context("could not create a Python venv (on Debian: apt-get install python3-venv)")?;
+    }
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            let module = p.split(['=', '<', '>']).next().unwrap_or(p);
+            !Command::new(&python).args(["-c", &format!("import {module}")]).output().map(|o| o.status.success()).unwrap_or(false)
+        })
+        .collect();
+    if !missing.is_empty() {
+        println!("xtask: installing {} from PyPI", missing.join(" "));
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(&missing))?;
+    }
+    Ok(python)
+}
+
 /// Builds `smtp-bridge` (debug profile: shares the artefacts of `cargo test`) and returns its path.
 pub fn build_bridge() -> Result<PathBuf> {
     run(cargo().args(["build", "--quiet", "--package", "smtp-bridge", "--bin", "smtp-bridge"]))?;

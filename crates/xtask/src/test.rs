@@ -16,6 +16,7 @@ pub fn run() -> Result<()> {
     println!("xtask: [3/3] end-to-end tests in headless Chromium");
     env::ensure_chromium()?;
     env::ensure_npm_packages()?;
+    let python = env::ensure_python_packages(&["aiosmtpd==1.4.6"])?;
     let bridge = env::build_bridge()?;
     let root = env::root();
     let mut files: Vec<String> = std::fs::read_dir(root.join("tests/e2e"))?
@@ -36,6 +37,7 @@ pub fn run() -> Result<()> {
             .env("SMTP_BRIDGE_BIN", &bridge)
             .env("PLAYGROUND_DIST", &dist)
             .env("CHROMIUM_PATH", env::CHROMIUM)
+            .env("SMTP_TEST_PYTHON", &python)
             .env("ARTIFACTS_DIR", root.join("artifacts")),
     )?;
     println!("xtask: every test passed in {:.0} s", started.elapsed().as_secs_f64());

@@ -1,0 +1,63 @@
+// The page's "Real server" mode: a session through smtp-bridge to aiosmtpd (real SMTP software)
+// on loopback, explained from the real replies.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { exchange, launchBrowser, openPage, screenshot, startAiosmtpd, startBridge, type } from './harness.mjs';
+
+let smtp;
+let bridge;
+let browser;
+before(async () => {
+  smtp = await startAiosmtpd();
+  bridge = await startBridge(['--allow', `localhost:${smtp.port}`, '--allow-private']);
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await bridge?.stop();
+  await smtp?.stop();
+});
+
+test('a session with aiosmtpd through the bridge, explained', async () => {
+  const page = await openPage(browser.context, bridge.url);
+  await page.getByRole('radio', { name: 'Real server (bridge)' }).check();
+  await page.getByRole('textbox', { name: 'Server host' }).fill('localhost');
+  await page.getByRole('spinbutton', { name: 'Server port' }).fill(String(smtp.port));
+  await page.getByRole('combobox', { name: 'Security' }).selectOption('plain');
+  await page.getByRole('form', { name: 'Real server' }).getByRole('button', { name: 'Connect', exact: true }).click();
+  const log = page.getByRole('log', { name: 'Session transcript' });
+  await page.waitForFunction(() => /^220 /m.test(document.querySelector('.transcript .server pre')?.innerText ?? ''));
+  assert.match(await log.innerText(), /Connected to localhost \(127\.0\.0\.1:\d+\)/);
+  assert.match(await exchange(page, 'EHLO student.example'), /^250-/);
+  // A real server's refusal is explained by code and enhanced code, for the command it answers.
+  assert.match(await exchange(page, 'RCPT TO:<bob@example.org>'), /^503/);
+  const note = await page.locator('.reply-note').last().innerText();
+  assert.match(note, /5xx: permanent failure/);
+  assert.match(note, /in answer to RCPT/);
+  assert.match(await exchange(page, 'MAIL FROM:<student@example.org>'), /^250/);
+  assert.match(await exchange(page, 'RCPT TO:<bob@example.org>'), /^250/);
+  assert.match(await exchange(page, 'DATA'), /^354/);
+  for (const line of ['Subject: through the bridge', '', 'Hello from the playground.']) await type(page, line);
+  assert.match(await exchange(page, '.'), /^250/);
+  assert.match(await exchange(page, 'QUIT'), /^221/);
+  await log.getByText(/Connection closed by the server/).waitFor();
+  await screenshot(page, 'real-server');
+  // aiosmtpd received the message as sent.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.match(smtp.output(), /Subject: through the bridge/);
+  assert.match(smtp.output(), /Hello from the playground\./);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a target off the allow-list is refused with the command that allows it', async () => {
+  const page = await openPage(browser.context, bridge.url);
+  await page.getByRole('radio', { name: 'Real server (bridge)' }).check();
+  await page.getByRole('textbox', { name: 'Server host' }).fill('localhost');
+  await page.getByRole('spinbutton', { name: 'Server port' }).fill('2');
+  await page.getByRole('form', { name: 'Real server' }).getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByRole('log', { name: 'Session transcript' }).getByText(/Target not allowed: localhost:2 is not on this bridge's allow-list/).waitFor();
+  assert.match(await page.getByRole('log', { name: 'Session transcript' }).innerText(), /smtp-bridge --allow localhost:2/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
