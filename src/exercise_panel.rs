@@ -1,15 +1,18 @@
 //! Guided exercises: the list with each one's state, and the exercise being worked on, checked
 //! step by step from the session's events.
 
-use crate::app::{Playground, now_ms};
+use crate::app::{Mode, Playground, now_ms};
 use crate::course::{State, exercises};
 use crate::lab::LabSession;
 use leptos::prelude::*;
-use smtp_protocol::exercise::{Check, Exercise, Progress, evaluate};
+use smtp_protocol::exercise::{Check, Exercise, Progress, evaluate, evaluate_observed};
 
 fn progress_of(pg: Playground, exercise: &Exercise) -> Progress {
     let id = exercise.id.clone();
     let answers = pg.course.with(|c| c.answers.get(&id).cloned().unwrap_or_default());
+    if exercise.needs_bridge {
+        return pg.remote.with(|remote| evaluate_observed(exercise, &remote.observed, &|step| answers.get(&step).cloned()));
+    }
     pg.lab.with(|lab| {
         let messages = |queue_id: &str| lab.messages().iter().find(|m| m.queue_id == queue_id).map(|m| m.raw.clone());
         evaluate(exercise, &lab.events, &messages, &|step| answers.get(&step).cloned())
@@ -17,10 +20,18 @@ fn progress_of(pg: Playground, exercise: &Exercise) -> Progress {
 }
 
 /// Starts (or restarts) an exercise: a fresh session on the server it needs.
+/// An exercise that needs the bridge switches the console to the real-server mode instead.
 pub fn start(pg: Playground, exercise: &Exercise) {
     let Ok(config) = exercise.config() else { return };
     pg.course.update(|c| c.start(&exercise.id));
-    pg.lab.set(LabSession::new(config, now_ms()));
+    crate::bridge_link::disconnect();
+    if exercise.needs_bridge {
+        pg.remote.set(Default::default());
+        pg.mode.set(Mode::Real);
+    } else {
+        pg.mode.set(Mode::Simulated);
+        pg.lab.set(LabSession::new(config, now_ms()));
+    }
     pg.selected.set(None);
 }
 
@@ -117,6 +128,13 @@ fn ExerciseView(exercise: Exercise) -> impl IntoView {
                 <button type="button" on:click=move |_| stored.with_value(|e| start(pg, e))>"Restart exercise"</button>
             </div>
             <h2>{exercise.title.clone()}</h2>
+            {exercise.needs_bridge.then(|| view! {
+                <p class="bridge-note" role="note">
+                    "This exercise runs against a real server through smtp-bridge: the console is in "
+                    <strong>"Real server (bridge)"</strong>
+                    " mode. Without a bridge, the console says how to start one."
+                </p>
+            })}
             <p class="goal">{exercise.goal.clone()}</p>
             <details class="background" open=true>
                 <summary>"Background"</summary>

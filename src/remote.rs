@@ -4,6 +4,7 @@
 
 use crate::lab::{Entry, EntryKind, Tone};
 use smtp_protocol::command::{Leniency, Verb, parse_command};
+use smtp_protocol::exercise::Observation;
 use smtp_protocol::explain::{command_note, explain_real};
 use smtp_protocol::narration::Note;
 use smtp_protocol::relay::{Closer, ErrorKind, Security, ToPage};
@@ -27,11 +28,13 @@ pub struct RemoteSession {
     last_verb: Option<Verb>,
     /// After 354: the student's lines are message content until a lone ".".
     pub in_data: bool,
+    /// What exercises check in a real session.
+    pub observed: Vec<Observation>,
 }
 
 impl Default for RemoteSession {
     fn default() -> Self {
-        RemoteSession { entries: vec![], link: Link::Idle, parser: ReplyParser::new(), partial: vec![], last_verb: None, in_data: false }
+        RemoteSession { entries: vec![], link: Link::Idle, parser: ReplyParser::new(), partial: vec![], last_verb: None, in_data: false, observed: vec![] }
     }
 }
 
@@ -115,6 +118,7 @@ impl RemoteSession {
                     if reply.code == 354 {
                         self.in_data = true;
                     }
+                    self.observed.push(Observation::Reply { verb: self.last_verb, reply: reply.clone(), why: explanation.why.clone() });
                     self.push(at, EntryKind::Reply { reply, explanation: Box::new(explanation) });
                 }
                 Ok(None) => {}
@@ -135,6 +139,7 @@ impl RemoteSession {
             }
             ToPage::Tls { protocol, cipher, subject, issuer, not_after, verified, problem, .. } => {
                 self.link = Link::Open { tls: true };
+                self.observed.push(Observation::TlsStarted);
                 let who = format!("{protocol}, {cipher}; certificate {subject}, issued by {issuer}, valid until {not_after}");
                 if verified {
                     self.notice(at, format!("TLS started ({who}); certificate verified."), Tone::Good);
@@ -148,6 +153,7 @@ impl RemoteSession {
             }
             ToPage::Closed { by, reason } => {
                 self.link = Link::Closed;
+                self.observed.push(Observation::Closed { reason: reason.clone() });
                 let who = match by {
                     Closer::Server => "the server",
                     Closer::Page => "you",

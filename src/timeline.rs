@@ -95,16 +95,6 @@ fn explanation_phase(_reply: &smtp_protocol::Reply, situation: &str) -> Option<S
     )
 }
 
-fn class_color(class: ReplyClass) -> &'static str {
-    match class {
-        ReplyClass::Completed => "c2",
-        ReplyClass::Intermediate => "c3",
-        ReplyClass::TransientFailure => "c4",
-        ReplyClass::PermanentFailure => "c5",
-        ReplyClass::Unknown => "cx",
-    }
-}
-
 fn seconds(ms: u64) -> String {
     if ms == 0 { String::new() } else if ms < 10_000 { format!("+{:.1} s", ms as f64 / 1000.0) } else { format!("+{} s", ms / 1000) }
 }
@@ -242,7 +232,7 @@ fn TimelineRow(index: usize, row: Row) -> impl IntoView {
     let y = ROW * (index as f64 + 0.5);
     let (aria, css) = match &row.kind {
         RowKind::ToServer { label } => (format!("client to server: {label}"), "to-server".to_string()),
-        RowKind::ToClient { label, class } => (format!("server to client: {label}"), format!("to-client {}", class_color(*class))),
+        RowKind::ToClient { label, class } => (format!("server to client: {label}"), format!("to-client {}", crate::reply_note::class_css(*class))),
         RowKind::Marker { label, tone } => (label.clone(), format!("marker {}", match tone { Tone::Good => "good", Tone::Warn => "warn", Tone::Info => "info" })),
     };
     let shapes = match row.kind {

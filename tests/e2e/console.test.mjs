@@ -1,26 +1,10 @@
 // The console against the simulated server, driven as a student would, in real Chromium.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, launchBrowser, lastReply, openPage, screenshot, startBridge, type } from './harness.mjs';
+import { exchange, freshPage, lastReply, screenshot, type, usePlayground } from './harness.mjs';
 
-let bridge;
-let browser;
-before(async () => {
-  bridge = await startBridge();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await bridge?.stop();
-});
-
-async function fresh() {
-  const page = await openPage(browser.context, bridge.url);
-  // Every test starts from a new session on the default (Postfix) server.
-  await page.getByRole('button', { name: 'Reset session' }).click();
-  await page.waitForFunction(() => document.querySelectorAll('.transcript .server pre').length === 1);
-  return page;
-}
+const lab = usePlayground();
+const fresh = () => freshPage(lab);
 
 function noProblems(page) {
   assert.deepEqual(page.problems, [], 'the page logged errors');

@@ -1,6 +1,7 @@
 // Starts smtp-bridge on a free loopback port and Debian's Chromium (playwright-core, no browser
 // download), and fails a test on any console error or uncaught exception in the page.
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,4 +121,29 @@ export async function startAiosmtpd() {
     await new Promise((r) => setTimeout(r, 100));
   }
   return { port, output: () => output, stop: () => new Promise((r) => { if (child.exitCode !== null) return r(); child.once('exit', r); child.kill('SIGTERM'); }) };
+}
+
+/**
+ * Registers before/after hooks that start a bridge (with `bridgeArgs`) and a browser for a test
+ * file, and returns them once started: `const lab = usePlayground(); ... lab.bridge.url`.
+ */
+export function usePlayground(bridgeArgs = () => []) {
+  const lab = {};
+  before(async () => {
+    lab.bridge = await startBridge(bridgeArgs());
+    lab.browser = await launchBrowser();
+  });
+  after(async () => {
+    await lab.browser?.close();
+    await lab.bridge?.stop();
+  });
+  return lab;
+}
+
+/** A page on a fresh simulated session (the default Postfix server). */
+export async function freshPage(lab) {
+  const page = await openPage(lab.browser.context, lab.bridge.url);
+  await page.getByRole('button', { name: 'Reset session' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.transcript .server pre').length === 1);
+  return page;
 }

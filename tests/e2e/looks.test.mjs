@@ -1,22 +1,13 @@
 // How the page looks: a 390 px phone without horizontal scrolling, the dark theme, and the
 // screenshots the README shows (saved under artifacts/).
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, launchBrowser, screenshot, startBridge, type } from './harness.mjs';
+import { exchange, screenshot, type, usePlayground } from './harness.mjs';
 
-let bridge;
-let browser;
-before(async () => {
-  bridge = await startBridge();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await bridge?.stop();
-});
+const lab = usePlayground();
 
 async function typical(page) {
-  await page.goto(bridge.url);
+  await page.goto(lab.bridge.url);
   await page.waitForSelector('.transcript .server pre');
   await page.getByRole('button', { name: 'Reset session' }).click();
   await page.waitForFunction(() => document.querySelectorAll('.transcript .server pre').length === 1);
@@ -30,7 +21,7 @@ async function typical(page) {
 }
 
 test('on a 390 px phone nothing scrolls sideways and the input stays usable', async () => {
-  const page = await browser.context.newPage();
+  const page = await lab.browser.context.newPage();
   await page.setViewportSize({ width: 390, height: 844 });
   await typical(page);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -42,7 +33,7 @@ test('on a 390 px phone nothing scrolls sideways and the input stays usable', as
 });
 
 test('the dark theme follows prefers-color-scheme', async () => {
-  const page = await browser.context.newPage();
+  const page = await lab.browser.context.newPage();
   await page.emulateMedia({ colorScheme: 'dark' });
   await typical(page);
   const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);

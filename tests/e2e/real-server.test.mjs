@@ -2,7 +2,8 @@
 // on loopback, explained from the real replies.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, launchBrowser, openPage, screenshot, startAiosmtpd, startBridge, type } from './harness.mjs';
+import { spawn } from 'node:child_process';
+import { exchange, freePort, launchBrowser, openPage, screenshot, startAiosmtpd, startBridge, type } from './harness.mjs';
 
 let smtp;
 let bridge;
@@ -60,4 +61,52 @@ test('a target off the allow-list is refused with the command that allows it', a
   assert.match(await page.getByRole('log', { name: 'Session transcript' }).innerText(), /smtp-bridge --allow localhost:2/);
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+async function connectTo(page, port, security = 'plain') {
+  await page.getByRole('textbox', { name: 'Server host' }).fill('localhost');
+  await page.getByRole('spinbutton', { name: 'Server port' }).fill(String(port));
+  await page.getByRole('combobox', { name: 'Security' }).selectOption(security);
+  await page.getByRole('form', { name: 'Real server' }).getByRole('button', { name: 'Connect', exact: true }).click();
+}
+
+test('the real-server exercise is completed through the bridge', async () => {
+  const page = await openPage(browser.context, bridge.url);
+  await page.getByRole('tab', { name: 'Exercises' }).click();
+  await page.getByRole('button', { name: 'Start: The same lab against a real server' }).click();
+  // Starting it switches the console to the real-server mode.
+  assert.equal(await page.getByRole('radio', { name: 'Real server (bridge)' }).isChecked(), true);
+  await connectTo(page, smtp.port);
+  await page.waitForFunction(() => /^220 /m.test(document.querySelector('.transcript .server pre')?.innerText ?? ''));
+  await exchange(page, 'EHLO student.example');
+  await exchange(page, 'MAIL FROM:<student@example.org>');
+  await exchange(page, 'RCPT TO:<bob@example.org>');
+  await exchange(page, 'DATA');
+  for (const line of ['Subject: exercise 19', '', 'Hello.']) await type(page, line);
+  await exchange(page, '.');
+  await exchange(page, 'QUIT');
+  await page.getByText('Exercise complete. Well done!').waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('without a bridge, connecting says exactly how to start one', async () => {
+  // The page served by a plain static server: there is no /bridge.
+  const port = await freePort();
+  const server = spawn(process.env.SMTP_TEST_PYTHON, ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', process.env.PLAYGROUND_DIST], { stdio: 'ignore' });
+  try {
+    const page = await browser.context.newPage();
+    for (let i = 0; i < 50; i++) {
+      try { await page.goto(`http://127.0.0.1:${port}/`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    await page.waitForSelector('.transcript .server pre');
+    await page.getByRole('radio', { name: 'Real server (bridge)' }).check();
+    await connectTo(page, 25, 'starttls');
+    const log = page.getByRole('log', { name: 'Session transcript' });
+    await log.getByText(/The bridge is not reachable at ws:\/\/127\.0\.0\.1:\d+\/bridge/).waitFor();
+    assert.match(await log.innerText(), /Start it with `cargo xtask serve`/);
+    await page.close();
+  } finally {
+    server.kill('SIGTERM');
+  }
 });

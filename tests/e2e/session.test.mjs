@@ -1,25 +1,10 @@
 // The session beyond the console: mailbox, timeline, settings, sharing, reload, bad saved data.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, launchBrowser, openPage, screenshot, startBridge, type } from './harness.mjs';
+import { exchange, freshPage, screenshot, type, usePlayground } from './harness.mjs';
 
-let bridge;
-let browser;
-before(async () => {
-  bridge = await startBridge();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await bridge?.stop();
-});
-
-async function fresh() {
-  const page = await openPage(browser.context, bridge.url);
-  await page.getByRole('button', { name: 'Reset session' }).click();
-  await page.waitForFunction(() => document.querySelectorAll('.transcript .server pre').length === 1);
-  return page;
-}
+const lab = usePlayground();
+const fresh = () => freshPage(lab);
 
 async function sendMessage(page, from, to, lines) {
   assert.match(await exchange(page, 'EHLO student.example'), /^250-vm/);
@@ -99,7 +84,7 @@ test('a share link replays the session in a new tab', async () => {
   await page.getByRole('button', { name: 'Share session' }).click();
   const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
   assert.match(link, /#session=/);
-  const other = await browser.context.newPage();
+  const other = await lab.browser.context.newPage();
   other.problems = [];
   other.on('pageerror', (e) => other.problems.push(e.message));
   await other.goto(link);

@@ -149,6 +149,10 @@ impl Exercise {
                 Check::Answer { accept, .. } if accept.is_empty() => return Err(error(field("accept"), "list at least one accepted answer".into())),
                 _ => {}
             }
+            let seen_on_real_servers = matches!(&step.check, Check::Reply { situation: None, .. } | Check::TlsStarted | Check::Closed { .. } | Check::Answer { .. });
+            if exercise.needs_bridge && !seen_on_real_servers {
+                return Err(error(field("kind"), "an exercise that needs the bridge can only check replies (without `situation`), tls_started, closed and answers".into()));
+            }
         }
         Ok(exercise)
     }
@@ -269,6 +273,56 @@ fn matches(check: &Check, event: &Event, verb: Option<Verb>, batch: usize, messa
         (Check::Pipelined { min_commands }, Event::LineReceived { line: ClientLine::Command { .. }, .. }) => batch >= *min_commands,
         _ => false,
     }
+}
+
+/// What a session with a real server shows (through smtp-bridge): no simulator events, only
+/// replies with the command they answered, TLS, and the end.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observation {
+    Reply { verb: Option<Verb>, reply: crate::reply::Reply, why: String },
+    TlsStarted,
+    Closed { reason: String },
+}
+
+/// As [`evaluate`], for a real server's session. `message_accepted` and `situation` checks cannot
+/// be seen there; [`Exercise::parse`] refuses them in exercises that need the bridge.
+pub fn evaluate_observed(exercise: &Exercise, observed: &[Observation], answers: &dyn Fn(usize) -> Option<String>) -> Progress {
+    let mut done = 0;
+    let mut hint = None;
+    let skip_answers = |done: &mut usize| {
+        while let Some(Step { check: Check::Answer { accept, .. }, .. }) = exercise.steps.get(*done) {
+            if !answer_matches(accept, answers(*done)) {
+                break;
+            }
+            *done += 1;
+        }
+    };
+    for observation in observed {
+        skip_answers(&mut done);
+        let Some(step) = exercise.steps.get(done) else { break };
+        let matched = match (&step.check, observation) {
+            (Check::Reply { command, code, class, situation: None, contains }, Observation::Reply { verb, reply, .. }) => {
+                command.as_ref().is_none_or(|list| verb.is_some_and(|v| list.split('|').any(|c| Verb::from_name(c) == Some(v))))
+                    && code.is_none_or(|c| c == reply.code)
+                    && class.is_none_or(|c| u16::from(c) == reply.code / 100)
+                    && contains.as_deref().is_none_or(|t| reply.lines.iter().any(|l| l.contains(t)))
+            }
+            (Check::TlsStarted, Observation::TlsStarted) => true,
+            (Check::Closed { reason }, Observation::Closed { reason: actual }) => reason.as_deref().is_none_or(|r| actual.contains(r)),
+            _ => false,
+        };
+        if matched {
+            done += 1;
+            hint = None;
+        } else if let Observation::Reply { reply, why, .. } = observation {
+            if matches!(reply.class(), ReplyClass::TransientFailure | ReplyClass::PermanentFailure) {
+                hint = Some(format!("The server answered {}: {why}", reply.code));
+            }
+        }
+    }
+    skip_answers(&mut done);
+    let complete = done == exercise.steps.len();
+    Progress { done, complete, hint: if complete { None } else { hint } }
 }
 
 /// Plays an exercise's own solution against the simulator and returns its progress.

@@ -62,3 +62,28 @@ fn a_wrong_step_gets_a_hint_that_explains_the_reply() {
     assert!(hint.starts_with("The server answered 503 because"), "{hint}");
     assert!(hint.contains("no RCPT TO was accepted"), "{hint}");
 }
+
+#[test]
+fn the_real_server_exercise_is_checked_from_observed_replies() {
+    use smtp_protocol::command::Verb;
+    use smtp_protocol::exercise::{Observation, evaluate_observed};
+    use smtp_protocol::{EnhancedCode, Reply};
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../exercises/19-real-server.json")).unwrap();
+    let exercise = Exercise::parse("19", &text).unwrap();
+    assert!(exercise.needs_bridge);
+    let reply = |verb: Verb, code: u16, text: &str| Observation::Reply { verb: Some(verb), reply: Reply::new(code, None, text), why: format!("why {code}") };
+    let refused = Observation::Reply { verb: Some(Verb::Rcpt), reply: Reply::new(550, Some(EnhancedCode::new(5, 1, 1)), "No such user"), why: "the mailbox does not exist".into() };
+    let mut observed = vec![reply(Verb::Ehlo, 250, "mx"), reply(Verb::Mail, 250, "ok"), refused];
+    let progress = evaluate_observed(&exercise, &observed, &|_| None);
+    assert_eq!(progress.done, 2);
+    assert_eq!(progress.hint.as_deref(), Some("The server answered 550: the mailbox does not exist"));
+    observed.extend([reply(Verb::Rcpt, 250, "ok"), reply(Verb::Data, 354, "go"), reply(Verb::Data, 250, "queued"), reply(Verb::Quit, 221, "bye")]);
+    assert!(evaluate_observed(&exercise, &observed, &|_| None).complete);
+}
+
+#[test]
+fn an_exercise_for_the_bridge_cannot_use_simulator_only_checks() {
+    let text = r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","needs_bridge":true,"steps":[{"text":"s","check":{"kind":"message_accepted"}}],"solution":[]}"#;
+    let error = Exercise::parse("exercises/x.json", text).unwrap_err();
+    assert_eq!(error.field, "steps[0].check.kind");
+}
