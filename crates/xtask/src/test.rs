@@ -7,8 +7,10 @@ use std::time::Instant;
 
 pub fn run() -> Result<()> {
     let started = Instant::now();
+    // The bridge's tests drive aiosmtpd (real SMTP software, from PyPI).
+    let python = env::ensure_python_packages(&["aiosmtpd==1.4.6"])?;
     println!("xtask: [1/3] native tests (cargo test --workspace)");
-    env::run(env::cargo().args(["test", "--workspace", "--quiet"]))?;
+    env::run(env::cargo().args(["test", "--workspace", "--quiet"]).env("SMTP_TEST_PYTHON", &python))?;
 
     println!("xtask: [2/3] building the page (dist)");
     let dist = dist::run()?;
@@ -16,7 +18,6 @@ pub fn run() -> Result<()> {
     println!("xtask: [3/3] end-to-end tests in headless Chromium");
     env::ensure_chromium()?;
     env::ensure_npm_packages()?;
-    let python = env::ensure_python_packages(&["aiosmtpd==1.4.6"])?;
     let bridge = env::build_bridge()?;
     let root = env::root();
     let mut files: Vec<String> = std::fs::read_dir(root.join("tests/e2e"))?

@@ -1,0 +1,189 @@
+//! The bridge against real SMTP software: aiosmtpd from PyPI, with AUTH, and with STARTTLS or TLS
+//! from the first byte, using a certificate rcgen makes for the test. aiosmtpd reports the bytes it
+//! received; they must be exactly what the page sent (dot-unstuffed).
+//!
+//! aiosmtpd comes from the venv `cargo xtask test` prepares (SMTP_TEST_PYTHON); run alone, the
+//! test makes that venv itself from PyPI.
+
+use futures_util::{SinkExt, StreamExt};
+use smtp_bridge::wire::ToPage;
+use smtp_bridge::{BridgeConfig, app};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn python() -> PathBuf {
+    if let Some(python) = std::env::var_os("SMTP_TEST_PYTHON") {
+        return python.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let venv = target.join("pyenv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        assert!(Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap().success(), "python3 -m venv failed");
+    }
+    let has = Command::new(&python).args(["-c", "import aiosmtpd"]).status().map(|s| s.success()).unwrap_or(false);
+    if !has {
+        let ok = Command::new(&python).args(["-m", "pip", "install", "--quiet", "aiosmtpd==1.4.6"]).status().unwrap().success();
+        assert!(ok, "could not install aiosmtpd from PyPI");
+    }
+    python
+}
+
+struct Aiosmtpd {
+    child: Child,
+    port: u16,
+    lines: std::sync::mpsc::Receiver<String>,
+    _dir: PathBuf,
+}
+
+impl Drop for Aiosmtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts aiosmtpd in `mode` ("starttls" or "smtps"); returns it and the certificate to trust.
+fn aiosmtpd(mode: &str) -> (Aiosmtpd, rustls::pki_types::CertificateDer<'static>) {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("smtp-bridge-aiosmtpd-{}-{mode}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("cert.pem"), made.cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), made.signing_key.serialize_pem()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/aiosmtpd_lab.py");
+    let mut child = Command::new(python())
+        .arg(script)
+        .args([mode, &port.to_string()])
+        .arg(dir.join("cert.pem"))
+        .arg(dir.join("key.pem"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python starts");
+    let stdout = child.stdout.take().unwrap();
+    let (send, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = send.send(line);
+        }
+    });
+    let ready = lines.recv_timeout(Duration::from_secs(30)).expect("aiosmtpd prints READY");
+    assert_eq!(ready, "READY");
+    (Aiosmtpd { child, port, lines, _dir: dir }, made.cert.der().clone())
+}
+
+async fn bridge(port: u16, root: rustls::pki_types::CertificateDer<'static>) -> SocketAddr {
+    let mut config = BridgeConfig::new(std::env::temp_dir());
+    config.allow = vec![format!("localhost:{port}").parse().unwrap()];
+    config.allow_private = true;
+    config.extra_roots = vec![root];
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app(config).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap() });
+    address
+}
+
+async fn open(bridge: SocketAddr, port: u16, security: &str) -> Ws {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{bridge}/bridge")).await.unwrap();
+    let request = serde_json::json!({"type": "connect", "v": 1, "host": "localhost", "port": port, "security": security});
+    ws.send(Message::Text(request.to_string().into())).await.unwrap();
+    ws
+}
+
+async fn control(ws: &mut Ws) -> ToPage {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("the bridge answers") {
+            Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
+            Some(Ok(_)) => {}
+            other => panic!("the websocket ended: {other:?}"),
+        }
+    }
+}
+
+async fn reply(ws: &mut Ws, code: &str) -> String {
+    let mut text = String::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a reply") {
+            Some(Ok(Message::Binary(bytes))) => {
+                text.push_str(&String::from_utf8_lossy(&bytes));
+                if let Some(last) = text.lines().find(|l| l.len() >= 4 && &l[3..4] == " ") {
+                    assert!(last.starts_with(code), "expected {code}, got {text:?}");
+                    return text;
+                }
+            }
+            Some(Ok(Message::Text(control))) if control.contains("\"tls\"") => {}
+            other => panic!("expected {code}: {other:?} after {text:?}"),
+        }
+    }
+}
+
+async fn say(ws: &mut Ws, bytes: &str) {
+    ws.send(Message::Binary(bytes.as_bytes().to_vec().into())).await.unwrap();
+}
+
+#[tokio::test]
+async fn starttls_auth_login_and_a_message_received_exactly() {
+    let (server, root) = aiosmtpd("starttls");
+    let bridge = bridge(server.port, root).await;
+    let mut ws = open(bridge, server.port, "starttls").await;
+    assert!(matches!(control(&mut ws).await, ToPage::Connected { .. }));
+    reply(&mut ws, "220").await;
+    say(&mut ws, "EHLO relay.example\r\n").await;
+    assert!(reply(&mut ws, "250").await.contains("STARTTLS"));
+    say(&mut ws, "STARTTLS\r\n").await;
+    reply(&mut ws, "220").await;
+    match control(&mut ws).await {
+        ToPage::Tls { verified, .. } => assert!(verified),
+        other => panic!("expected tls: {other:?}"),
+    }
+    say(&mut ws, "EHLO relay.example\r\n").await;
+    assert!(reply(&mut ws, "250").await.contains("AUTH"));
+    say(&mut ws, "AUTH LOGIN\r\n").await;
+    reply(&mut ws, "334").await;
+    say(&mut ws, "c3R1ZGVudA==\r\n").await;
+    reply(&mut ws, "334").await;
+    say(&mut ws, "c2VjcmV0\r\n").await;
+    reply(&mut ws, "235").await;
+    say(&mut ws, "MAIL FROM:<a@relay.example>\r\n").await;
+    reply(&mut ws, "250").await;
+    say(&mut ws, "RCPT TO:<b@example.org>\r\n").await;
+    reply(&mut ws, "250").await;
+    say(&mut ws, "DATA\r\n").await;
+    reply(&mut ws, "354").await;
+    say(&mut ws, "Subject: exact\r\n\r\n..leading dot\r\nlast line\r\n.\r\n").await;
+    reply(&mut ws, "250").await;
+    let record: serde_json::Value = serde_json::from_str(&server.lines.recv_timeout(Duration::from_secs(10)).unwrap()).unwrap();
+    assert_eq!(record["from"], "a@relay.example");
+    assert_eq!(record["to"], serde_json::json!(["b@example.org"]));
+    assert_eq!(record["data"], "Subject: exact\r\n\r\n.leading dot\r\nlast line\r\n");
+    say(&mut ws, "QUIT\r\n").await;
+    reply(&mut ws, "221").await;
+}
+
+#[tokio::test]
+async fn tls_from_the_first_byte_like_port_465() {
+    let (server, root) = aiosmtpd("smtps");
+    let bridge = bridge(server.port, root).await;
+    let mut ws = open(bridge, server.port, "tls").await;
+    assert!(matches!(control(&mut ws).await, ToPage::Connected { .. }));
+    match control(&mut ws).await {
+        ToPage::Tls { verified, protocol, .. } => {
+            assert!(verified);
+            assert!(protocol.starts_with("TLS 1."), "{protocol}");
+        }
+        other => panic!("expected tls first: {other:?}"),
+    }
+    reply(&mut ws, "220").await;
+    say(&mut ws, "EHLO relay.example\r\n").await;
+    reply(&mut ws, "250").await;
+    say(&mut ws, "QUIT\r\n").await;
+    reply(&mut ws, "221").await;
+}
