@@ -19,7 +19,7 @@ fn bridge_url() -> String {
     format!("{}/bridge", origin.replacen("http", "ws", 1))
 }
 
-pub fn connect(pg: Playground, host: String, port: u16, security: Security) {
+pub fn connect(pg: Playground, host: String, port: u16, security: Security, token: Option<String>) {
     disconnect();
     let url = bridge_url();
     pg.remote.update(|r| r.connecting(&host, port, security, now_ms()));
@@ -30,7 +30,7 @@ pub fn connect(pg: Playground, host: String, port: u16, security: Security) {
     socket.set_binary_type(BinaryType::Arraybuffer);
     let opened = std::rc::Rc::new(std::cell::Cell::new(false));
 
-    let request = serde_json::to_string(&FromPage::Connect { v: VERSION, host, port, security, token: None }).unwrap_or_default();
+    let request = serde_json::to_string(&FromPage::Connect { v: VERSION, host, port, security, token }).unwrap_or_default();
     let on_open = {
         let opened = opened.clone();
         let socket = socket.clone();

@@ -259,6 +259,7 @@ fn RealServerForm() -> impl IntoView {
     let host = RwSignal::new("localhost".to_string());
     let port = RwSignal::new("25".to_string());
     let security = RwSignal::new(Security::Starttls);
+    let token = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let connect = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -272,7 +273,8 @@ fn RealServerForm() -> impl IntoView {
             return;
         }
         error.set(None);
-        crate::bridge_link::connect(pg, name, number, security.get_untracked());
+        let token = Some(token.get_untracked().trim().to_string()).filter(|t| !t.is_empty());
+        crate::bridge_link::connect(pg, name, number, security.get_untracked(), token);
     };
     let link = move || pg.remote.with(|r| r.link.clone());
     view! {
@@ -286,6 +288,9 @@ fn RealServerForm() -> impl IntoView {
                     <option value="tls">"TLS (465)"</option>
                     <option value="plain">"Plain"</option>
                 </select>
+            </label>
+            <label title="Only if the bridge was started with --token">
+                "Token " <input type="password" class="token" aria-label="Bridge token (optional)" autocomplete="off" on:input=move |ev| token.set(event_target_value(&ev))/>
             </label>
             <button type="submit">"Connect"</button>
             <button type="button" disabled=move || !matches!(link(), Link::Open { .. } | Link::Connecting) on:click=move |_| crate::bridge_link::disconnect()>"Disconnect"</button>

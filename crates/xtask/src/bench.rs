@@ -13,7 +13,7 @@ const PAIRS: &[(&str, &str, Option<&str>, &str)] = &[
 ];
 
 pub fn run() -> Result<()> {
-    println!("xtask: [1/3] protocol throughput (criterion)");
+    println!("xtask: [1/4] protocol throughput (criterion)");
     env::run(env::cargo().args(["bench", "--quiet", "--package", "smtp-protocol", "--bench", "throughput"]))?;
     println!("\n{:<18} {:>16} {:>16} {:>8}  goal", "benchmark", "smtp-protocol", "peer", "ratio");
     for (bench, ours, peer, goal) in PAIRS {
@@ -34,7 +34,7 @@ pub fn run() -> Result<()> {
         );
     }
 
-    println!("\nxtask: [2/3] page size (dist)");
+    println!("\nxtask: [2/4] page size (dist)");
     let dist = dist::run()?;
     let mut gzip_total = 0u64;
     for entry in std::fs::read_dir(&dist)? {
@@ -46,7 +46,18 @@ pub fn run() -> Result<()> {
     }
     println!("{:<18} {:>16} {:>16} {:>8}  goal: at most 180 KB gzip (wasm + js + css)", "page size", format!("{:.1} KB gzip", gzip_total as f64 / 1000.0), "-", "");
 
-    println!("\nxtask: [3/3] browser timings (Chromium)");
+    println!("\nxtask: [3/4] the bridge (release build) against direct TCP and websockify");
+    let python = env::ensure_python_packages(&["aiosmtpd==1.4.6", "websockify==0.13.0"])?;
+    env::run(env::cargo().args(["build", "--quiet", "--release", "--package", "smtp-bridge", "--bin", "smtp-bridge"]))?;
+    env::run(
+        env::cargo()
+            .args(["bench", "--quiet", "--package", "smtp-bridge", "--bench", "relay"])
+            .env("SMTP_BRIDGE_BIN", env::target_dir().join("release/smtp-bridge"))
+            .env("PLAYGROUND_DIST", &dist)
+            .env("SMTP_TEST_PYTHON", &python),
+    )?;
+
+    println!("\nxtask: [4/4] browser timings (Chromium)");
     env::ensure_chromium()?;
     env::ensure_npm_packages()?;
     let bridge = env::build_bridge()?;
