@@ -176,6 +176,24 @@ async fn throughput(mut path: Path, messages: usize) -> f64 {
     messages as f64 / started.elapsed().as_secs_f64()
 }
 
+/// Messages per second over `sessions` concurrent sessions.
+async fn throughput_concurrent<F, Fut>(open: F, sessions: usize, per_session: usize) -> f64
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Path> + Send + 'static,
+{
+    let mut paths = Vec::new();
+    for _ in 0..sessions {
+        paths.push(open().await);
+    }
+    let started = Instant::now();
+    let tasks: Vec<_> = paths.into_iter().map(|path| tokio::spawn(throughput(path, per_session))).collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    (sessions * per_session) as f64 / started.elapsed().as_secs_f64()
+}
+
 fn rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|n| n.parse().ok()).unwrap_or(0)
@@ -241,6 +259,15 @@ async fn main() {
             row("messages/s, one session (websockify)", format!("{relayed:.0}"), format!("{peer:.0}"), &format!("at least 3x websockify: {:.1}x", relayed / peer));
         }
         None => row("messages/s (websockify)", "-".into(), "not installed".into(), "at least 3x websockify"),
+    }
+    let bridge_address = address.clone();
+    let relayed = throughput_concurrent(move || { let a = bridge_address.clone(); async move { via_bridge(&a, smtp).await } }, 20, 300).await;
+    let direct = throughput_concurrent(move || async move { Path::Direct(TcpStream::connect(smtp).await.unwrap()) }, 20, 300).await;
+    row("messages/s, 20 sessions (direct TCP)", format!("{relayed:.0}"), format!("{direct:.0}"), "");
+    if let Some((_, port)) = &websockify {
+        let port = *port;
+        let peer = throughput_concurrent(move || async move { via_websockify(port).await }, 20, 300).await;
+        row("messages/s, 20 sessions (websockify)", format!("{relayed:.0}"), format!("{peer:.0}"), &format!("at least 3x websockify: {:.1}x", relayed / peer));
     }
 
     let pid = bridge.0.id();
