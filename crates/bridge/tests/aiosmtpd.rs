@@ -5,18 +5,16 @@
 //! aiosmtpd comes from the venv `cargo xtask test` prepares (SMTP_TEST_PYTHON); run alone, the
 //! test makes that venv itself from PyPI.
 
-use futures_util::{SinkExt, StreamExt};
+mod common;
+
+use common::{Ws, connect, control, open, reply};
+use futures_util::SinkExt;
 use smtp_bridge::wire::ToPage;
-use smtp_bridge::{BridgeConfig, app};
 use std::io::BufRead;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 fn python() -> PathBuf {
     if let Some(python) = std::env::var_os("SMTP_TEST_PYTHON") {
@@ -80,49 +78,19 @@ fn aiosmtpd(mode: &str) -> (Aiosmtpd, rustls::pki_types::CertificateDer<'static>
     (Aiosmtpd { child, port, lines, _dir: dir }, made.cert.der().clone())
 }
 
-async fn bridge(port: u16, root: rustls::pki_types::CertificateDer<'static>) -> SocketAddr {
-    let mut config = BridgeConfig::new(std::env::temp_dir());
-    config.allow = vec![format!("localhost:{port}").parse().unwrap()];
-    config.allow_private = true;
-    config.extra_roots = vec![root];
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app(config).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap() });
-    address
+async fn bridge(port: u16, root: rustls::pki_types::CertificateDer<'static>) -> std::net::SocketAddr {
+    common::bridge(move |config| {
+        config.allow = vec![format!("localhost:{port}").parse().unwrap()];
+        config.allow_private = true;
+        config.extra_roots = vec![root];
+    })
+    .await
 }
 
-async fn open(bridge: SocketAddr, port: u16, security: &str) -> Ws {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{bridge}/bridge")).await.unwrap();
-    let request = serde_json::json!({"type": "connect", "v": 1, "host": "localhost", "port": port, "security": security});
-    ws.send(Message::Text(request.to_string().into())).await.unwrap();
+async fn session(bridge: std::net::SocketAddr, port: u16, security: &str) -> Ws {
+    let mut ws = open(bridge, None).await.unwrap();
+    connect(&mut ws, "localhost", port, security).await;
     ws
-}
-
-async fn control(ws: &mut Ws) -> ToPage {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("the bridge answers") {
-            Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
-            Some(Ok(_)) => {}
-            other => panic!("the websocket ended: {other:?}"),
-        }
-    }
-}
-
-async fn reply(ws: &mut Ws, code: &str) -> String {
-    let mut text = String::new();
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a reply") {
-            Some(Ok(Message::Binary(bytes))) => {
-                text.push_str(&String::from_utf8_lossy(&bytes));
-                if let Some(last) = text.lines().find(|l| l.len() >= 4 && &l[3..4] == " ") {
-                    assert!(last.starts_with(code), "expected {code}, got {text:?}");
-                    return text;
-                }
-            }
-            Some(Ok(Message::Text(control))) if control.contains("\"tls\"") => {}
-            other => panic!("expected {code}: {other:?} after {text:?}"),
-        }
-    }
 }
 
 async fn say(ws: &mut Ws, bytes: &str) {
@@ -133,7 +101,7 @@ async fn say(ws: &mut Ws, bytes: &str) {
 async fn starttls_auth_login_and_a_message_received_exactly() {
     let (server, root) = aiosmtpd("starttls");
     let bridge = bridge(server.port, root).await;
-    let mut ws = open(bridge, server.port, "starttls").await;
+    let mut ws = session(bridge, server.port, "starttls").await;
     assert!(matches!(control(&mut ws).await, ToPage::Connected { .. }));
     reply(&mut ws, "220").await;
     say(&mut ws, "EHLO relay.example\r\n").await;
@@ -172,7 +140,7 @@ async fn starttls_auth_login_and_a_message_received_exactly() {
 async fn tls_from_the_first_byte_like_port_465() {
     let (server, root) = aiosmtpd("smtps");
     let bridge = bridge(server.port, root).await;
-    let mut ws = open(bridge, server.port, "tls").await;
+    let mut ws = session(bridge, server.port, "tls").await;
     assert!(matches!(control(&mut ws).await, ToPage::Connected { .. }));
     match control(&mut ws).await {
         ToPage::Tls { verified, protocol, .. } => {

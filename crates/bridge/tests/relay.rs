@@ -3,10 +3,13 @@
 //! each refusal: allow-list, private address, bad Origin, idle timeout, server hanging up,
 //! oversize frame. The SMTP server is smtp-protocol's simulator served over real TCP.
 
+mod common;
+
+use common::{bridge, connect, control, open, reply, say};
 use futures_util::{SinkExt, StreamExt};
 use smtp_bridge::target::Allowed;
 use smtp_bridge::wire::{ErrorKind, ToPage};
-use smtp_bridge::{BridgeConfig, app};
+use smtp_bridge::BridgeConfig;
 use smtp_protocol::session::Phase;
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, StoredMessage, Timestamp};
 use std::net::SocketAddr;
@@ -15,9 +18,6 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct Lab {
     cert: rustls::pki_types::CertificateDer<'static>,
@@ -98,63 +98,6 @@ async fn smtp_server(lab: Option<tokio_rustls::TlsAcceptor>, implicit_tls: bool,
         }
     });
     (address, store)
-}
-
-async fn bridge(configure: impl FnOnce(&mut BridgeConfig)) -> SocketAddr {
-    let mut config = BridgeConfig::new(std::env::temp_dir());
-    configure(&mut config);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(listener, app(config).into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
-    });
-    address
-}
-
-async fn open(bridge: SocketAddr, origin: Option<&str>) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
-    let mut request = format!("ws://{bridge}/bridge").into_client_request().unwrap();
-    if let Some(origin) = origin {
-        request.headers_mut().insert("origin", origin.parse().unwrap());
-    }
-    tokio_tungstenite::connect_async(request).await.map(|(ws, _)| ws)
-}
-
-async fn connect(ws: &mut Ws, host: &str, port: u16, security: &str) {
-    let request = serde_json::json!({"type": "connect", "v": 1, "host": host, "port": port, "security": security});
-    ws.send(Message::Text(request.to_string().into())).await.unwrap();
-}
-
-/// The next control message (skipping SMTP bytes).
-async fn control(ws: &mut Ws) -> ToPage {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("the bridge answers") {
-            Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
-            Some(Ok(_)) => {}
-            other => panic!("the websocket ended: {other:?}"),
-        }
-    }
-}
-
-/// SMTP bytes until a reply whose last line starts with `code ` arrives.
-async fn reply(ws: &mut Ws, code: &str) -> String {
-    let mut text = String::new();
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a reply") {
-            Some(Ok(Message::Binary(bytes))) => {
-                text.push_str(&String::from_utf8_lossy(&bytes));
-                if text.lines().any(|l| l.starts_with(&format!("{code} "))) {
-                    return text;
-                }
-            }
-            Some(Ok(Message::Text(control))) if !control.contains("\"tls\"") => panic!("expected {code}, got control {control} after {text:?}"),
-            Some(Ok(_)) => {}
-            other => panic!("expected {code}, the websocket ended: {other:?} after {text:?}"),
-        }
-    }
-}
-
-async fn say(ws: &mut Ws, line: &str) {
-    ws.send(Message::Binary(format!("{line}\r\n").into_bytes().into())).await.unwrap();
 }
 
 fn allowing(port: u16) -> impl FnOnce(&mut BridgeConfig) {
