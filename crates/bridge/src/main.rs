@@ -23,6 +23,9 @@ struct Cli {
     /// `host:*` for any port. Repeatable. None by default.
     #[arg(long = "allow", value_name = "HOST:PORT")]
     allow: Vec<Allowed>,
+    /// A file of allowed servers: one HOST:PORT pattern a line, `#` for comments.
+    #[arg(long, value_name = "FILE")]
+    allow_file: Option<PathBuf>,
     /// Also allow targets that resolve to private, loopback or link-local addresses (a lab LAN).
     #[arg(long)]
     allow_private: bool,
@@ -84,6 +87,15 @@ async fn main() -> ExitCode {
     let local = listener.local_addr().expect("a bound listener has an address");
     let mut config = BridgeConfig::new(cli.dir.clone());
     config.allow = cli.allow;
+    if let Some(file) = &cli.allow_file {
+        match smtp_bridge::target::read_allow_file(file) {
+            Ok(list) => config.allow.extend(list),
+            Err(err) => {
+                eprintln!("smtp-bridge: --allow-file {err}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     config.allow_private = cli.allow_private;
     config.insecure_lab = cli.insecure_lab;
     config.origins = cli.origins;

@@ -37,6 +37,25 @@ impl Allowed {
     }
 }
 
+/// Reads an allow-list file: one `host:port` pattern a line; `#` starts a comment. An error names
+/// the file and the line.
+pub fn read_allow_file(path: &std::path::Path) -> Result<Vec<Allowed>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse_allow_list(&text).map_err(|(line, message)| format!("{}:{line}: {message}", path.display()))
+}
+
+/// The allow-list text of a file: (line number, message) for the first bad entry.
+pub fn parse_allow_list(text: &str) -> Result<Vec<Allowed>, (usize, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let entry = line.split('#').next().unwrap_or("").trim();
+        if !entry.is_empty() {
+            out.push(entry.parse().map_err(|e| (i + 1, e))?);
+        }
+    }
+    Ok(out)
+}
+
 /// Why an address may not be used without `--allow-private`.
 pub fn restricted(ip: IpAddr) -> Option<&'static str> {
     match ip {
@@ -110,6 +129,14 @@ mod tests {
         assert!("mail.example.org".parse::<Allowed>().is_err());
         assert!("*evil:25".parse::<Allowed>().is_err());
         assert!("a.*.org:25".parse::<Allowed>().is_err());
+    }
+
+    #[test]
+    fn allow_list_files() {
+        let list = parse_allow_list("# the lab servers\nmail.example.org:25\n\n*.lab.example:587  # submission\n").unwrap();
+        assert_eq!(list.len(), 2);
+        assert!(list[1].permits("smtp.lab.example", 587));
+        assert_eq!(parse_allow_list("ok.example:25\nbroken\n").unwrap_err().0, 2);
     }
 
     #[test]
