@@ -1,6 +1,7 @@
 //! `smtp-bridge` as a library: the HTTP server for the built page, and the WebSocket endpoint
 //! `/bridge` that relays a page's session to an allowed SMTP server (see ARCHITECTURE.md).
 
+pub mod mock;
 pub mod relay;
 pub mod static_files;
 pub mod target;

@@ -13,11 +13,14 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "smtp-bridge", version, about)]
 struct Cli {
-    /// Address for the page and its WebSocket. Port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[command(subcommand)]
+    command: Option<Mode>,
+    /// Address for the page and its WebSocket (and, in mock mode, the JSON API). Port 0 picks a
+    /// free port.
+    #[arg(long, default_value = "127.0.0.1:8080", global = true)]
     listen: SocketAddr,
     /// The built playground (`cargo xtask dist` writes it to dist/).
-    #[arg(long, default_value = "dist")]
+    #[arg(long, default_value = "dist", global = true)]
     dir: PathBuf,
     /// An SMTP server sessions may reach, as host:port; `*.example.org:587` for subdomains,
     /// `host:*` for any port. Repeatable. None by default.
@@ -53,6 +56,20 @@ struct Cli {
     /// Listen on an address other than loopback (anyone who can reach it can use the allow-list).
     #[arg(long)]
     public: bool,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Mode {
+    /// Run the simulated server (mock profile: accepts every sender and recipient) on an SMTP
+    /// port for real mail clients, with the captured mail and sessions at /api/v1 on --listen.
+    Mock {
+        /// The SMTP address clients send to.
+        #[arg(long, default_value = "127.0.0.1:2525")]
+        smtp: SocketAddr,
+        /// Messages kept in memory; the oldest is dropped beyond this.
+        #[arg(long, default_value_t = 1000)]
+        max_messages: usize,
+    },
 }
 
 #[tokio::main]
@@ -104,7 +121,27 @@ async fn main() -> ExitCode {
     config.max_sessions_per_client = cli.max_sessions_per_client;
     config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
     config.max_duration = std::time::Duration::from_secs(cli.max_duration);
-    let app = app(config).into_make_service_with_connect_info::<SocketAddr>();
+    let mut router = app(config);
+    if let Some(Mode::Mock { smtp, max_messages }) = cli.command {
+        let mock = match smtp_bridge::mock::Mock::with_defaults(max_messages) {
+            Ok(mock) => std::sync::Arc::new(mock),
+            Err(err) => {
+                eprintln!("smtp-bridge: could not make the STARTTLS certificate: {err}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let smtp_listener = match tokio::net::TcpListener::bind(smtp).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                eprintln!("smtp-bridge: cannot listen for SMTP on {smtp}: {err}; pick another address with --smtp");
+                return ExitCode::from(1);
+            }
+        };
+        println!("smtp-bridge: mock SMTP server on {}", smtp_listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
+        router = router.merge(smtp_bridge::mock::api(mock.clone()));
+        tokio::spawn(smtp_bridge::mock::serve_smtp(smtp_listener, mock));
+    }
+    let app = router.into_make_service_with_connect_info::<SocketAddr>();
     // Tests and scripts read this line to learn the port.
     println!("smtp-bridge: serving {} at http://{local}/", cli.dir.display());
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;

@@ -7,32 +7,15 @@
 
 mod common;
 
-use common::{Ws, connect, control, open, reply};
+use common::{Ws, connect, control, open, python, reply};
 use futures_util::SinkExt;
 use smtp_bridge::wire::ToPage;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
-
-fn python() -> PathBuf {
-    if let Some(python) = std::env::var_os("SMTP_TEST_PYTHON") {
-        return python.into();
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let venv = target.join("pyenv");
-    let python = venv.join("bin/python");
-    if !python.exists() {
-        assert!(Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap().success(), "python3 -m venv failed");
-    }
-    let has = Command::new(&python).args(["-c", "import aiosmtpd"]).status().map(|s| s.success()).unwrap_or(false);
-    if !has {
-        let ok = Command::new(&python).args(["-m", "pip", "install", "--quiet", "aiosmtpd==1.4.6"]).status().unwrap().success();
-        assert!(ok, "could not install aiosmtpd from PyPI");
-    }
-    python
-}
 
 struct Aiosmtpd {
     child: Child,

@@ -6,6 +6,8 @@ use futures_util::{SinkExt, StreamExt};
 use smtp_bridge::wire::ToPage;
 use smtp_bridge::{BridgeConfig, app};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
@@ -72,3 +74,24 @@ pub async fn reply(ws: &mut Ws, code: &str) -> String {
 pub async fn say(ws: &mut Ws, line: &str) {
     ws.send(Message::Binary(format!("{line}\r\n").into_bytes().into())).await.unwrap();
 }
+
+/// The venv python with aiosmtpd: SMTP_TEST_PYTHON (set by `cargo xtask test`), or one made
+/// here from PyPI.
+pub fn python() -> PathBuf {
+    if let Some(python) = std::env::var_os("SMTP_TEST_PYTHON") {
+        return python.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let venv = target.join("pyenv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        assert!(Command::new("python3").args(["-m", "venv"]).arg(&venv).status().unwrap().success(), "python3 -m venv failed");
+    }
+    let has = Command::new(&python).args(["-c", "import aiosmtpd"]).status().map(|s| s.success()).unwrap_or(false);
+    if !has {
+        let ok = Command::new(&python).args(["-m", "pip", "install", "--quiet", "aiosmtpd==1.4.6"]).status().unwrap().success();
+        assert!(ok, "could not install aiosmtpd from PyPI");
+    }
+    python
+}
+

@@ -1,0 +1,136 @@
+//! Mock mode with a real mail client: Python's smtplib sends through STARTTLS and AUTH, one
+//! recipient over the limit is refused, and the JSON API shows what arrived.
+
+mod common;
+
+use common::python;
+use smtp_bridge::mock::{Mock, api, self_signed_acceptor, serve_smtp};
+use smtp_protocol::{ProfileName, ServerConfig};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+const CLIENT: &str = r#"
+import smtplib, ssl, sys
+from email.message import EmailMessage
+port = int(sys.argv[1])
+context = ssl._create_unverified_context()  # the mock's certificate is self-signed
+with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
+    s.starttls(context=context)
+    s.login("student", "secret")
+    refused = s.sendmail("prank@a.example", ["v1@b.example", "v2@c.example", "v3@d.example"], "From: v1@b.example\r\nSubject: Free pizza\r\n\r\nRoom 101.\r\n")
+    print("refused", sorted(refused))
+m = EmailMessage()
+m["From"] = "x@a.example"
+m["To"] = "y@b.example"
+m["Subject"] = "second"
+m.set_content("hello\n.leading dot\n")
+with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
+    s.send_message(m)
+print("done")
+"#;
+
+async fn start() -> (SocketAddr, SocketAddr) {
+    let mut config = ServerConfig::new(ProfileName::Mock);
+    config.policy.max_recipients = 2;
+    let mock = Arc::new(Mock::new(config, 100, Some(self_signed_acceptor().unwrap())));
+    let smtp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let smtp_address = smtp.local_addr().unwrap();
+    tokio::spawn(serve_smtp(smtp, mock.clone()));
+    let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let http_address = http.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(http, api(mock)).await.unwrap() });
+    (smtp_address, http_address)
+}
+
+async fn get(http: SocketAddr, path: &str) -> (u16, String) {
+    request(http, "GET", path).await
+}
+
+/// A minimal HTTP/1.1 client (the tests need no HTTP client crate for three requests).
+async fn request(http: SocketAddr, method: &str, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(http).await.unwrap();
+    tcp.write_all(format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tcp.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response).to_string();
+    let status = text[9..12].parse().unwrap();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test]
+async fn smtplib_sends_through_starttls_and_auth_and_the_api_shows_it() {
+    let (smtp, http) = start().await;
+    let port = smtp.port();
+    let output = tokio::task::spawn_blocking(move || std::process::Command::new(python()).args(["-c", CLIENT, &port.to_string()]).output().unwrap()).await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "smtplib failed: {stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("refused ['v3@d.example']"), "{stdout}");
+
+    let (status, body) = get(http, "/api/v1/messages").await;
+    assert_eq!(status, 200);
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(list["total"], 2, "{body}");
+    let newest = &list["messages"][0];
+    assert_eq!(newest["subject"], "second");
+    let first = &list["messages"][1];
+    assert_eq!(first["to"], serde_json::json!(["v1@b.example", "v2@c.example"]));
+    assert_ne!(first["queue_id"], newest["queue_id"], "queue ids are unique across sessions");
+
+    let id = first["id"].as_u64().unwrap();
+    let (_, body) = get(http, &format!("/api/v1/message/{id}")).await;
+    let detail: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(detail["tls"], true);
+    assert_eq!(detail["authenticated_as"], "student");
+    assert!(detail["findings"].as_array().unwrap().iter().any(|f| f.as_str().unwrap().contains("The From: header says v1@b.example")), "{body}");
+
+    let second = newest["id"].as_u64().unwrap();
+    let (_, raw) = get(http, &format!("/api/v1/message/{second}/raw")).await;
+    assert!(raw.contains("Subject: second"), "{raw}");
+    assert!(raw.contains("\r\n.leading dot\r\n"), "dot-stuffing undone: {raw}");
+    assert!(raw.starts_with("Return-Path: <x@a.example>\r\nReceived: from "), "{raw}");
+
+    let (_, body) = get(http, "/api/v1/sessions").await;
+    let sessions: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(sessions["total"], 2);
+    let transcript = sessions["sessions"][1]["transcript"].as_str().unwrap();
+    assert!(transcript.contains("C: STARTTLS") && transcript.contains("-- TLS started"), "{transcript}");
+    assert!(transcript.contains("S: 452 4.5.3 Too many recipients"), "{transcript}");
+
+    assert_eq!(request(http, "DELETE", &format!("/api/v1/message/{id}")).await.0, 204);
+    assert_eq!(get(http, &format!("/api/v1/message/{id}")).await.0, 404);
+    assert_eq!(request(http, "DELETE", "/api/v1/messages").await.0, 204);
+    let (_, body) = get(http, "/api/v1/messages").await;
+    assert!(body.contains("\"total\":0"), "{body}");
+}
+
+#[tokio::test]
+async fn a_client_that_breaks_off_mid_data_loses_nothing_already_accepted() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (smtp, http) = start().await;
+    let mut tcp = tokio::net::TcpStream::connect(smtp).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    tcp.read(&mut buf).await.unwrap();
+    tcp.write_all(b"EHLO x\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\n").await.unwrap();
+    let mut seen = String::new();
+    while !seen.contains("354") {
+        let n = tcp.read(&mut buf).await.unwrap();
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    tcp.write_all(b"Subject: one\r\n\r\nfirst\r\n.\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\n").await.unwrap();
+    while seen.matches("354").count() < 2 {
+        let n = tcp.read(&mut buf).await.unwrap();
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    tcp.write_all(b"Subject: two\r\n\r\nhalf a message").await.unwrap();
+    drop(tcp);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let (_, body) = get(http, "/api/v1/messages").await;
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(list["total"], 1, "{body}");
+    assert_eq!(list["messages"][0]["subject"], "one");
+    let (_, body) = get(http, "/api/v1/sessions").await;
+    assert!(body.contains("client disconnected during the message"), "{body}");
+}
