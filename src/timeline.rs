@@ -153,6 +153,19 @@ pub fn Timeline() -> impl IntoView {
         }
     });
 
+    // A line selected in the transcript is brought into view here too (entry ids are row indices).
+    Effect::new(move |_| {
+        let Some(id) = pg.selected.get() else { return };
+        let Some(el) = container.get_untracked() else { return };
+        let y = id as f64 * ROW;
+        let top = el.scroll_top() as f64;
+        if y < top || y + ROW > top + VIEW_HEIGHT {
+            let target = (y - VIEW_HEIGHT / 2.0).max(0.0);
+            el.set_scroll_top(target as i32);
+            scroll_top.set(target);
+        }
+    });
+
     let visible = move || {
         let first = ((scroll_top.get() / ROW) as usize).saturating_sub(5);
         let count = (VIEW_HEIGHT / ROW) as usize + 12;

@@ -59,6 +59,9 @@ test('the timeline has one arrow per exchanged line, and selecting one highlight
   await toClient.filter({ hasText: '550' }).click();
   const selected = page.getByRole('log', { name: 'Session transcript' }).locator('.entry.selected');
   assert.match(await selected.innerText(), /550 5\.1\.1/);
+  // And the other way: a transcript line selects its arrow.
+  await page.getByRole('log', { name: 'Session transcript' }).getByText('MAIL FROM:<student@playground.test>').click();
+  assert.match(await diagram.locator('.row.selected').getAttribute('aria-label'), /^client to server: MAIL FROM:<student@playground\.test>/);
   await screenshot(page, 'timeline');
   assert.deepEqual(page.problems, []);
   await page.close();
