@@ -20,15 +20,22 @@ const GLUE: &str = "smtp-playground";
 /// Where `index.html` receives the stylesheet, preload and start-up tags.
 const HEAD_MARKER: &str = "<!-- xtask:head -->";
 
+/// The release build: what users and CI get.
 pub fn run() -> Result<PathBuf> {
+    build(false)
+}
+
+/// `dev`: incremental, no LTO, no wasm-opt, no compression — for working on the page.
+pub fn build(dev: bool) -> Result<PathBuf> {
     let started = Instant::now();
     let root = env::root();
     env::ensure_wasm_target()?;
     check_bindgen_version(&root)?;
     env::ensure_npm_packages()?;
 
-    exec(env::cargo().args(["build", "--quiet", "--package", APP, "--bin", APP, "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"]))?;
-    let wasm = env::target_dir().join(format!("wasm32-unknown-unknown/wasm-release/{APP}.wasm"));
+    let profile = if dev { "wasm-dev" } else { "wasm-release" };
+    exec(env::cargo().args(["build", "--quiet", "--package", APP, "--bin", APP, "--target", "wasm32-unknown-unknown", "--profile", profile]))?;
+    let wasm = env::target_dir().join(format!("wasm32-unknown-unknown/{profile}/{APP}.wasm"));
 
     let glue_dir = env::target_dir().join("xtask/bindgen");
     let _ = fs::remove_dir_all(&glue_dir);
@@ -49,13 +56,17 @@ pub fn run() -> Result<PathBuf> {
     let bg = glue_dir.join(format!("{GLUE}_bg.wasm"));
     let optimized = glue_dir.join(format!("{GLUE}_opt.wasm"));
     let wasm_opt = root.join("node_modules/.bin/wasm-opt");
-    exec(Command::new(&wasm_opt)
-        .arg(&bg)
-        .args(if profiling { &["-Oz", "--debuginfo"][..] } else { &["-Oz", "--strip-debug", "--strip-producers"][..] })
-        .args(WASM_FEATURES)
-        .arg("-o")
-        .arg(&optimized))
-    .context("wasm-opt (npm package binaryen) failed")?;
+    if dev {
+        fs::copy(&bg, &optimized)?;
+    } else {
+        exec(Command::new(&wasm_opt)
+            .arg(&bg)
+            .args(if profiling { &["-Oz", "--debuginfo"][..] } else { &["-Oz", "--strip-debug", "--strip-producers"][..] })
+            .args(WASM_FEATURES)
+            .arg("-o")
+            .arg(&optimized))
+        .context("wasm-opt (npm package binaryen) failed")?;
+    }
 
     let dist = root.join("dist");
     let _ = fs::remove_dir_all(&dist);
@@ -88,7 +99,11 @@ pub fn run() -> Result<PathBuf> {
     ));
     fs::write(dist.join("index.html"), template.replace(HEAD_MARKER, &head))?;
 
-    compress_and_report(&dist)?;
+    if dev {
+        println!("xtask: dev build (not optimised, not compressed) — for `cargo xtask serve --dev`");
+    } else {
+        compress_and_report(&dist)?;
+    }
     println!("xtask: dist ready in {:.1} s", started.elapsed().as_secs_f64());
     Ok(dist)
 }

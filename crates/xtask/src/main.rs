@@ -18,8 +18,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  dist               build the playground into dist/ (release wasm, hashed, compressed)
-  serve [--port N]   build, then serve the playground at http://127.0.0.1:N (default 8080)
+  dist [--dev]       build the playground into dist/ (release wasm, hashed, compressed;
+                     --dev: a fast unoptimised build for working on the page)
+  serve [--port N] [--dev]
+                     build, then serve the playground at http://127.0.0.1:N (default 8080)
   test               run every test: native, protocol transcripts, and Chromium end-to-end
   bench              measure speed and size against peers (criterion and browser timings)
 ";
@@ -27,7 +29,11 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("dist") => dist::run().map(|_| ()),
+        Some("dist") => match args.get(1).map(String::as_str) {
+            None => dist::run().map(|_| ()),
+            Some("--dev") => dist::build(true).map(|_| ()),
+            Some(other) => Err(anyhow::anyhow!("dist: unknown option `{other}` (usage: cargo xtask dist [--dev])")),
+        },
         Some("serve") => serve(&args[1..]),
         Some("test") => test::run(),
         Some("bench") => bench::run(),
@@ -55,14 +61,16 @@ fn main() -> ExitCode {
 
 fn serve(args: &[String]) -> anyhow::Result<()> {
     let mut port: u16 = 8080;
+    let mut dev = false;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
+            "--dev" => dev = true,
             "--port" => {
                 let value = rest.next().ok_or_else(|| anyhow::anyhow!("--port needs a number, e.g. --port 8081"))?;
                 port = value.parse().map_err(|_| anyhow::anyhow!("--port takes a number from 1 to 65535, not `{value}`"))?;
             }
-            other => anyhow::bail!("serve: unknown option `{other}` (usage: cargo xtask serve [--port N])"),
+            other => anyhow::bail!("serve: unknown option `{other}` (usage: cargo xtask serve [--port N] [--dev])"),
         }
     }
     // Say it before a minute of building, and in terms of this command's own flag.
@@ -71,7 +79,7 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
             anyhow::bail!("port {port} is already in use on 127.0.0.1: stop the other program or choose another port with `cargo xtask serve --port N`");
         }
     }
-    let dist = dist::run()?;
+    let dist = dist::build(dev)?;
     let bridge = env::build_bridge()?;
     println!("xtask: serving {} — press Ctrl-C to stop", dist.display());
     // Replace this process with the bridge so that Ctrl-C reaches it directly and it shuts
