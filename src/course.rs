@@ -9,9 +9,10 @@ mod files {
     include!(concat!(env!("OUT_DIR"), "/exercises.rs"));
 }
 
-/// Every exercise, or the error that keeps one from loading (shown in the panel).
-pub fn exercises() -> Vec<Result<Exercise, ExerciseError>> {
-    files::FILES.iter().map(|(name, text)| Exercise::parse(name, text)).collect()
+/// Every exercise, or the error that keeps one from loading (shown in the panel). Parsed once.
+pub fn exercises() -> &'static [Result<Exercise, ExerciseError>] {
+    static PARSED: std::sync::OnceLock<Vec<Result<Exercise, ExerciseError>>> = std::sync::OnceLock::new();
+    PARSED.get_or_init(|| files::FILES.iter().map(|(name, text)| Exercise::parse(name, text)).collect())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,7 +105,7 @@ mod tests {
     fn every_embedded_exercise_loads() {
         let all = exercises();
         assert!(all.len() >= 15);
-        for exercise in &all {
+        for exercise in all {
             assert!(exercise.is_ok(), "{}", exercise.as_ref().unwrap_err());
         }
     }

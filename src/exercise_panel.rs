@@ -38,10 +38,9 @@ pub fn start(pg: Playground, exercise: &Exercise) {
 #[component]
 pub fn ExercisePanel() -> impl IntoView {
     let pg = expect_context::<Playground>();
-    let all = StoredValue::new(exercises());
     let active = move || {
         let id = pg.course.with(|c| c.active.clone())?;
-        all.with_value(|all| all.iter().filter_map(|e| e.as_ref().ok()).find(|e| e.id == id).cloned())
+        exercises().iter().filter_map(|e| e.as_ref().ok()).find(|e| e.id == id).cloned()
     };
     view! {
         <div class="exercises">
@@ -65,8 +64,8 @@ fn ExerciseList() -> impl IntoView {
         <p class="course-summary">{move || format!("{} of {total} exercises done.", done())}</p>
         <ol class="exercise-list" aria-label="Exercises">
             {all
-                .into_iter()
-                .map(|item| match item {
+                .iter()
+                .map(|item| match item.clone() {
                     Ok(exercise) => {
                         let id = exercise.id.clone();
                         let id_for_state = id.clone();
@@ -115,9 +114,9 @@ fn ExerciseView(exercise: Exercise) -> impl IntoView {
         }
     });
     let next_exercise = move || {
-        let ids: Vec<Exercise> = exercises().into_iter().filter_map(Result::ok).collect();
-        let next_id = pg.course.with(|c| c.next(ids.iter().map(|e| e.id.as_str())).map(str::to_string))?;
-        ids.into_iter().find(|e| e.id == next_id)
+        let all = exercises().iter().filter_map(|e| e.as_ref().ok());
+        let next_id = pg.course.with(|c| c.next(all.clone().map(|e| e.id.as_str())).map(str::to_string))?;
+        all.into_iter().find(|e| e.id == next_id).cloned()
     };
     let steps = exercise.steps.clone();
     let solution = exercise.solution.clone();

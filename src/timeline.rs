@@ -48,7 +48,7 @@ pub fn rows(entries: &[Arc<Entry>], range: std::ops::Range<usize>) -> Vec<Row> {
         .iter()
         .rev()
         .find_map(|e| match &e.kind {
-            EntryKind::Reply { reply, explanation } => explanation_phase(reply, &explanation.id),
+            EntryKind::Reply { explanation, .. } => explanation_phase(&explanation.id),
             _ => None,
         })
         .unwrap_or_else(|| "connected".to_string());
@@ -57,7 +57,7 @@ pub fn rows(entries: &[Arc<Entry>], range: std::ops::Range<usize>) -> Vec<Row> {
             EntryKind::Command { text, .. } | EntryKind::AuthAnswer { text, .. } => RowKind::ToServer { label: shorten(text, 44) },
             EntryKind::Data { text, .. } => RowKind::ToServer { label: shorten(text, 44) },
             EntryKind::Reply { reply, explanation } => {
-                if let Some(phase) = explanation_phase(reply, &explanation.id) {
+                if let Some(phase) = explanation_phase(&explanation.id) {
                     state = phase;
                 }
                 let first = reply.lines.first().cloned().unwrap_or_default();
@@ -73,7 +73,7 @@ pub fn rows(entries: &[Arc<Entry>], range: std::ops::Range<usize>) -> Vec<Row> {
 }
 
 /// The server state after a reply, for the band (from the situation the reply answers).
-fn explanation_phase(_reply: &smtp_protocol::Reply, situation: &str) -> Option<String> {
+fn explanation_phase(situation: &str) -> Option<String> {
     Some(
         match situation {
             "Greeting" => "connected",

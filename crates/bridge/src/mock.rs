@@ -119,28 +119,34 @@ pub async fn serve_smtp(listener: TcpListener, mock: Arc<Mock>) {
 struct Recorder {
     id: u64,
     mock: Arc<Mock>,
-    transcript: Transcript,
+    messages: usize,
 }
 
 impl Recorder {
     fn drain(&mut self, server: &mut Server) {
+        let mut closed = None;
+        let mut changed = false;
+        // Only the new lines: the record's transcript grows, it is never rendered again.
+        let mut appended = String::new();
         while let Some(event) = server.poll_event() {
-            let accepted = matches!(event, Event::MessageAccepted { .. });
-            let closed = match &event {
-                Event::Closed { by, reason, .. } => Some(format!("closed by the {}: {reason}", if *by == Closer::Server { "server" } else { "client" })),
-                _ => None,
-            };
-            self.transcript.events.push(event);
-            if accepted {
-                for message in server.take_messages() {
-                    self.mock.store(self.id, message);
+            changed = true;
+            Transcript::write_event(&event, &mut appended);
+            match &event {
+                Event::MessageAccepted { .. } => {
+                    self.messages += 1;
+                    for message in server.take_messages() {
+                        self.mock.store(self.id, message);
+                    }
                 }
+                Event::Closed { by, reason, .. } => closed = Some(format!("closed by the {}: {reason}", if *by == Closer::Server { "server" } else { "client" })),
+                _ => {}
             }
-            let text = self.transcript.to_text();
-            let count = self.transcript.events.iter().filter(|e| matches!(e, Event::MessageAccepted { .. })).count();
+        }
+        if changed {
+            let messages = self.messages;
             self.mock.update_session(self.id, |record| {
-                record.transcript = text;
-                record.messages = count;
+                record.transcript.push_str(&appended);
+                record.messages = messages;
                 if let Some(result) = closed {
                     record.result = Some(result);
                     record.ended = Some(now().0);
@@ -188,7 +194,7 @@ async fn session(mut tcp: TcpStream, peer: SocketAddr, mock: Arc<Mock>) {
     let mut config = mock.config.clone();
     config.seed ^= id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now().0;
     let mut server = Server::new(config, Peer { ip: peer.ip().to_string() }, now());
-    let mut recorder = Recorder { id, mock: mock.clone(), transcript: Transcript::default() };
+    let mut recorder = Recorder { id, mock: mock.clone(), messages: 0 };
     if converse(&mut server, &mut tcp, &mut recorder).await {
         match mock.tls.as_ref().map(|acceptor| acceptor.accept(tcp)) {
             Some(handshake) => match handshake.await {

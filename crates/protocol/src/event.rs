@@ -77,26 +77,32 @@ impl Transcript {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         for event in &self.events {
-            match event {
-                Event::LineReceived { raw, .. } => {
-                    for line in raw.trim_end_matches(['\r', '\n']).split("\r\n") {
-                        out.push_str("C: ");
-                        out.push_str(line);
-                        out.push('\n');
-                    }
-                }
-                Event::ReplySent { reply, .. } => {
-                    for line in reply.to_wire().lines() {
-                        out.push_str("S: ");
-                        out.push_str(line);
-                        out.push('\n');
-                    }
-                }
-                Event::TlsStarted { protocol, .. } => out.push_str(&format!("-- TLS started ({protocol})\n")),
-                Event::Closed { by, reason, .. } => out.push_str(&format!("-- connection closed by {by:?}: {reason}\n").to_lowercase()),
-                _ => {}
-            }
+            Transcript::write_event(event, &mut out);
         }
         out
+    }
+
+    /// Appends one event as `C:` / `S:` / `--` lines (events that are not lines add nothing), so
+    /// that a live session's text grows without being rendered again.
+    pub fn write_event(event: &Event, out: &mut String) {
+        match event {
+            Event::LineReceived { raw, .. } => {
+                for line in raw.trim_end_matches(['\r', '\n']).split("\r\n") {
+                    out.push_str("C: ");
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+            Event::ReplySent { reply, .. } => {
+                for line in reply.to_wire().lines() {
+                    out.push_str("S: ");
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+            Event::TlsStarted { protocol, .. } => out.push_str(&format!("-- TLS started ({protocol})\n")),
+            Event::Closed { by, reason, .. } => out.push_str(&format!("-- connection closed by {by:?}: {reason}\n").to_lowercase()),
+            _ => {}
+        }
     }
 }

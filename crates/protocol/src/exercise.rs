@@ -242,19 +242,21 @@ fn answer_matches(accept: &[String], answer: Option<String>) -> bool {
     accept.iter().any(|a| normal(a) == normal(&answer))
 }
 
+/// The one rule for a `reply` check, for the simulator's replies and a real server's alike.
+/// `situation` is `None` for a real server, whose replies never match a check naming one.
+fn reply_matches(check: &Check, verb: Option<Verb>, reply: &crate::reply::Reply, situation: Option<Situation>) -> bool {
+    let Check::Reply { command, code, class, situation: wanted, contains } = check else { return false };
+    let answers_command = |list: &String| verb.is_some_and(|v| list.split('|').any(|c| Verb::from_name(c) == Some(v))) && situation != Some(Situation::Greeting);
+    command.as_ref().is_none_or(answers_command)
+        && code.is_none_or(|c| c == reply.code)
+        && class.is_none_or(|c| u16::from(c) == reply.code / 100)
+        && wanted.as_deref().is_none_or(|w| situation.is_some_and(|s| s.id() == w))
+        && contains.as_deref().is_none_or(|t| reply.lines.iter().any(|l| l.contains(t)))
+}
+
 fn matches(check: &Check, event: &Event, verb: Option<Verb>, batch: usize, messages: &dyn Fn(&str) -> Option<Vec<u8>>) -> bool {
     match (check, event) {
-        (Check::Reply { command, code, class, situation: wanted, contains }, Event::ReplySent { reply, situation, .. }) => {
-            let command_ok = match command {
-                None => true,
-                Some(list) => verb.is_some_and(|v| list.split('|').any(|c| Verb::from_name(c) == Some(v))) && *situation != Situation::Greeting,
-            };
-            command_ok
-                && code.is_none_or(|c| c == reply.code)
-                && class.is_none_or(|c| u16::from(c) == reply.code / 100)
-                && wanted.as_deref().is_none_or(|w| w == situation.id())
-                && contains.as_deref().is_none_or(|t| reply.lines.iter().any(|l| l.contains(t)))
-        }
+        (Check::Reply { .. }, Event::ReplySent { reply, situation, .. }) => reply_matches(check, verb, reply, Some(*situation)),
         (Check::MessageAccepted { min_recipients, headers, findings, dot_stuffed }, Event::MessageAccepted { queue_id, envelope, .. }) => {
             if envelope.recipients.len() < *min_recipients {
                 return false;
@@ -301,12 +303,7 @@ pub fn evaluate_observed(exercise: &Exercise, observed: &[Observation], answers:
         skip_answers(&mut done);
         let Some(step) = exercise.steps.get(done) else { break };
         let matched = match (&step.check, observation) {
-            (Check::Reply { command, code, class, situation: None, contains }, Observation::Reply { verb, reply, .. }) => {
-                command.as_ref().is_none_or(|list| verb.is_some_and(|v| list.split('|').any(|c| Verb::from_name(c) == Some(v))))
-                    && code.is_none_or(|c| c == reply.code)
-                    && class.is_none_or(|c| u16::from(c) == reply.code / 100)
-                    && contains.as_deref().is_none_or(|t| reply.lines.iter().any(|l| l.contains(t)))
-            }
+            (Check::Reply { .. }, Observation::Reply { verb, reply, .. }) => reply_matches(&step.check, *verb, reply, None),
             (Check::TlsStarted, Observation::TlsStarted) => true,
             (Check::Closed { reason }, Observation::Closed { reason: actual }) => reason.as_deref().is_none_or(|r| actual.contains(r)),
             _ => false,

@@ -336,16 +336,15 @@ impl Server {
 
     fn syntax_error(&mut self, now: Timestamp, error: &SyntaxError) {
         let syntax = error.expected().unwrap_or("a command in ASCII text");
+        // Postfix answers a malformed MAIL/RCPT/DATA/BDAT out of order with the order error.
+        let out_of_order = error.verb.and_then(|verb| matches!(verb, Verb::Mail | Verb::Rcpt | Verb::Data | Verb::Bdat).then(|| self.sequence_error(verb)).flatten());
         match (&error.kind, error.verb) {
             (SyntaxErrorKind::EmptyLine, _) => self.reply(now, Situation::EmptyCommand, &[]),
             (SyntaxErrorKind::UnknownVerb { verb }, _) => {
                 let verb = verb.clone();
                 self.reply(now, Situation::UnknownCommand, &[("verb", &verb)])
             }
-            (_, Some(verb @ (Verb::Mail | Verb::Rcpt | Verb::Data | Verb::Bdat))) if self.sequence_error(verb).is_some() => {
-                let situation = self.sequence_error(verb).expect("checked");
-                self.reply(now, situation, &[])
-            }
+            _ if out_of_order.is_some() => self.reply(now, out_of_order.expect("checked"), &[]),
             (SyntaxErrorKind::UnknownParameter { name } | SyntaxErrorKind::BadParameterValue { name } | SyntaxErrorKind::DuplicateParameter { name }, _) => {
                 let name = name.clone();
                 self.reply(now, Situation::ParameterUnknown, &[("detail", &name), ("syntax", syntax)])
