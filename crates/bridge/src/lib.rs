@@ -1,6 +1,7 @@
 //! `smtp-bridge` as a library: the HTTP server for the built page, and the WebSocket endpoint
 //! `/bridge` that relays a page's session to an allowed SMTP server (see ARCHITECTURE.md).
 
+pub mod maildir;
 pub mod mock;
 pub mod relay;
 pub mod static_files;
@@ -88,18 +89,26 @@ pub fn app(config: BridgeConfig) -> Router {
     Router::new().route("/bridge", get(upgrade)).with_state(bridge).merge(static_files::router(&dir))
 }
 
+/// A page from another site must not drive this bridge nor read its captured mail (cross-site
+/// WebSocket hijacking): a WebSocket's Origin must be the bridge's own or one of `extra`.
+pub fn check_origin(headers: &HeaderMap, extra: &[String]) -> Result<(), Response> {
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        let own = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| format!("http://{h}"));
+        if own.as_deref() != Some(origin) && !extra.iter().any(|o| o == origin) {
+            return Err(refusal(StatusCode::FORBIDDEN, format!("origin {origin} is not allowed: open the page from this bridge, or start it with --origin {origin}")));
+        }
+    }
+    Ok(())
+}
+
 fn refusal(status: StatusCode, message: String) -> Response {
     tracing::info!(%status, %message, "websocket refused");
     (status, message).into_response()
 }
 
 async fn upgrade(ws: WebSocketUpgrade, State(bridge): State<Arc<Bridge>>, ConnectInfo(client): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
-    // A page from another site must not drive this bridge (cross-site WebSocket hijacking).
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
-        let own = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| format!("http://{h}"));
-        if own.as_deref() != Some(origin) && !bridge.config.origins.iter().any(|o| o == origin) {
-            return refusal(StatusCode::FORBIDDEN, format!("origin {origin} is not allowed: open the page from this bridge, or start it with --origin {origin}"));
-        }
+    if let Err(refused) = check_origin(&headers, &bridge.config.origins) {
+        return refused;
     }
     let slot = {
         let mut sessions = bridge.sessions.lock().expect("not poisoned");

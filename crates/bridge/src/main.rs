@@ -61,14 +61,32 @@ struct Cli {
 #[derive(clap::Subcommand, Debug)]
 enum Mode {
     /// Run the simulated server (mock profile: accepts every sender and recipient) on an SMTP
-    /// port for real mail clients, with the captured mail and sessions at /api/v1 on --listen.
+    /// port for real mail clients; the page on --listen watches their sessions live, and the
+    /// captured mail and sessions are at /api/v1 there.
     Mock {
         /// The SMTP address clients send to.
         #[arg(long, default_value = "127.0.0.1:2525")]
         smtp: SocketAddr,
+        /// The server to imitate: mock, postfix, exchange or gmail.
+        #[arg(long, default_value = "mock")]
+        profile: String,
+        /// Change one policy setting, as KEY=VALUE (e.g. auth_required=true, max_recipients=50,
+        /// local_domains=["lab.test"]). Repeatable. The page's Server tab changes them too.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        settings: Vec<String>,
         /// Messages kept in memory; the oldest is dropped beyond this.
         #[arg(long, default_value_t = 1000)]
         max_messages: usize,
+        /// Also keep the messages in this Maildir (created if missing); those already in it are
+        /// loaded at start.
+        #[arg(long, value_name = "DIR")]
+        maildir: Option<PathBuf>,
+        /// The STARTTLS certificate chain (PEM); without it a self-signed one is made at start.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The STARTTLS certificate's private key (PEM).
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
 }
 
@@ -115,19 +133,19 @@ async fn main() -> ExitCode {
     }
     config.allow_private = cli.allow_private;
     config.insecure_lab = cli.insecure_lab;
-    config.origins = cli.origins;
+    config.origins = cli.origins.clone();
     config.token = cli.token;
     config.max_sessions = cli.max_sessions;
     config.max_sessions_per_client = cli.max_sessions_per_client;
     config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
     config.max_duration = std::time::Duration::from_secs(cli.max_duration);
     let mut router = app(config);
-    if let Some(Mode::Mock { smtp, max_messages }) = cli.command {
-        let mock = match smtp_bridge::mock::Mock::with_defaults(max_messages) {
-            Ok(mock) => std::sync::Arc::new(mock),
+    if let Some(Mode::Mock { smtp, profile, settings, max_messages, maildir, tls_cert, tls_key }) = cli.command {
+        let mock = match mock_server(&profile, &settings, max_messages, maildir.as_deref(), tls_cert.as_deref().zip(tls_key.as_deref())) {
+            Ok(mock) => mock,
             Err(err) => {
-                eprintln!("smtp-bridge: could not make the STARTTLS certificate: {err}");
-                return ExitCode::FAILURE;
+                eprintln!("smtp-bridge: {err}");
+                return ExitCode::from(2);
             }
         };
         let smtp_listener = match tokio::net::TcpListener::bind(smtp).await {
@@ -137,9 +155,11 @@ async fn main() -> ExitCode {
                 return ExitCode::from(1);
             }
         };
-        println!("smtp-bridge: mock SMTP server on {}", smtp_listener.local_addr().map(|a| a.to_string()).unwrap_or_default());
-        router = router.merge(smtp_bridge::mock::api(mock.clone()));
-        tokio::spawn(smtp_bridge::mock::serve_smtp(smtp_listener, mock));
+        let smtp_address = smtp_listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        println!("smtp-bridge: mock SMTP server on {smtp_address}");
+        let mock = std::sync::Arc::new(mock.with_smtp_address(smtp_address));
+        router = router.merge(smtp_bridge::mock::router(mock.clone(), cli.origins.clone()));
+        tokio::spawn(smtp_bridge::mock::smtp::serve_smtp(smtp_listener, mock));
     }
     let app = router.into_make_service_with_connect_info::<SocketAddr>();
     // Tests and scripts read this line to learn the port.
@@ -155,6 +175,24 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The mock server the flags describe; errors say which flag is wrong.
+fn mock_server(profile: &str, settings: &[String], max_messages: usize, maildir: Option<&std::path::Path>, tls: Option<(&std::path::Path, &std::path::Path)>) -> Result<smtp_bridge::mock::Mock, String> {
+    use smtp_bridge::mock;
+    let name = smtp_protocol::ProfileName::from_id(profile).ok_or_else(|| format!("--profile {profile}: not a profile; choose mock, postfix, exchange or gmail"))?;
+    let mut config = smtp_protocol::ServerConfig::new(name);
+    mock::apply_settings(&mut config, settings)?;
+    let acceptor = match tls {
+        Some((cert, key)) => mock::acceptor_from_files(cert, key).map_err(|e| format!("--tls-cert/--tls-key: {e}"))?,
+        None => mock::self_signed_acceptor().map_err(|e| format!("could not make the STARTTLS certificate: {e}"))?,
+    };
+    let maildir = match maildir {
+        Some(dir) => Some(smtp_bridge::maildir::Maildir::open(dir).map_err(|e| format!("--maildir: {e}"))?),
+        None => None,
+    };
+    let store = mock::Store::new(max_messages, maildir).map_err(|e| format!("--maildir: could not read it: {e}"))?;
+    Ok(mock::Mock::new(config, store, Some(acceptor)))
 }
 
 async fn shutdown_signal() {

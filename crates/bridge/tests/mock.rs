@@ -3,12 +3,7 @@
 
 mod common;
 
-use common::python;
-use smtp_bridge::mock::{Mock, api, self_signed_acceptor, serve_smtp};
-use smtp_protocol::{ProfileName, ServerConfig};
-use std::net::SocketAddr;
-use std::sync::Arc;
-use tokio::net::TcpListener;
+use common::{get, python, request, start_mock};
 
 const CLIENT: &str = r#"
 import smtplib, ssl, sys
@@ -30,39 +25,9 @@ with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
 print("done")
 "#;
 
-async fn start() -> (SocketAddr, SocketAddr) {
-    let mut config = ServerConfig::new(ProfileName::Mock);
-    config.policy.max_recipients = 2;
-    let mock = Arc::new(Mock::new(config, 100, Some(self_signed_acceptor().unwrap())));
-    let smtp = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let smtp_address = smtp.local_addr().unwrap();
-    tokio::spawn(serve_smtp(smtp, mock.clone()));
-    let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let http_address = http.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(http, api(mock)).await.unwrap() });
-    (smtp_address, http_address)
-}
-
-async fn get(http: SocketAddr, path: &str) -> (u16, String) {
-    request(http, "GET", path).await
-}
-
-/// A minimal HTTP/1.1 client (the tests need no HTTP client crate for three requests).
-async fn request(http: SocketAddr, method: &str, path: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = tokio::net::TcpStream::connect(http).await.unwrap();
-    tcp.write_all(format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    tcp.read_to_end(&mut response).await.unwrap();
-    let text = String::from_utf8_lossy(&response).to_string();
-    let status = text[9..12].parse().unwrap();
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    (status, body)
-}
-
 #[tokio::test]
 async fn smtplib_sends_through_starttls_and_auth_and_the_api_shows_it() {
-    let (smtp, http) = start().await;
+    let (smtp, http) = start_mock().await;
     let port = smtp.port();
     let output = tokio::task::spawn_blocking(move || std::process::Command::new(python()).args(["-c", CLIENT, &port.to_string()]).output().unwrap()).await.unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -109,7 +74,7 @@ async fn smtplib_sends_through_starttls_and_auth_and_the_api_shows_it() {
 #[tokio::test]
 async fn a_client_that_breaks_off_mid_data_loses_nothing_already_accepted() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let (smtp, http) = start().await;
+    let (smtp, http) = start_mock().await;
     let mut tcp = tokio::net::TcpStream::connect(smtp).await.unwrap();
     let mut buf = vec![0u8; 4096];
     tcp.read(&mut buf).await.unwrap();

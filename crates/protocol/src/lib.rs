@@ -8,7 +8,8 @@
 //!   (a [`ProfileName`] for its wording, a [`ServerPolicy`] for its behaviour);
 //! - [`explain`] explains every reply and command; [`expected`] says which replies a command may get;
 //! - [`event`] is the session record the page's console, timeline and export are built from;
-//! - [`message`] parses accepted mail for the mailbox view; [`dns`] is the MX lesson's zone.
+//! - [`message`] parses accepted mail for the mailbox view; [`dns`] is the MX lesson's zone;
+//! - [`relay`] and [`watch`] are the bridge's WebSocket protocols, as data.
 //!
 //! The contract, as in quinn-proto: deterministic, no networking, no clock (time comes in as a
 //! [`Timestamp`]), no JS, no `unsafe`. The same inputs give the same outputs, in wasm and native.
@@ -32,6 +33,7 @@ pub mod server;
 pub mod session;
 pub mod situation;
 pub mod time;
+pub mod watch;
 pub mod wording;
 
 pub use event::{Event, Transcript};

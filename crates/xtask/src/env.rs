@@ -102,6 +102,16 @@ pub fn ensure_chromium() -> Result<()> {
     Ok(())
 }
 
+/// swaks, the SMTP swiss-army knife, that the mock server's tests drive as a real client
+/// (Debian's package; Net::SSLeay for its --tls).
+pub fn ensure_swaks() -> Result<()> {
+    let has_tls = Command::new("perl").args(["-MNet::SSLeay", "-e", "1"]).output().map(|o| o.status.success()).unwrap_or(false);
+    if on_path("swaks") && has_tls {
+        return Ok(());
+    }
+    apt_install(&["swaks", "libnet-ssleay-perl"])
+}
+
 /// `npm ci` from the committed package-lock.json, when node_modules is missing or stale.
 pub fn ensure_npm_packages() -> Result<()> {
     ensure_node()?;

@@ -9,6 +9,8 @@ pub fn run() -> Result<()> {
     let started = Instant::now();
     // The bridge's tests drive aiosmtpd (real SMTP software, from PyPI).
     let python = env::ensure_python_packages(&["aiosmtpd==1.4.6"])?;
+    // The mock server's tests drive swaks too (Debian).
+    env::ensure_swaks()?;
     println!("xtask: [1/3] native tests (cargo test --workspace)");
     env::run(env::cargo().args(["test", "--workspace", "--quiet"]).env("SMTP_TEST_PYTHON", &python))?;
 

@@ -95,3 +95,45 @@ pub fn python() -> PathBuf {
     python
 }
 
+
+// Mock mode: the simulator on a free SMTP port and its API and live feed on a free HTTP port.
+
+use smtp_bridge::mock::smtp::serve_smtp;
+use smtp_bridge::mock::{Mock, Store, router, self_signed_acceptor};
+use smtp_protocol::{ProfileName, ServerConfig};
+use std::sync::Arc;
+
+pub async fn start_mock() -> (SocketAddr, SocketAddr) {
+    let mut config = ServerConfig::new(ProfileName::Mock);
+    config.policy.max_recipients = 2;
+    start_mock_with(config, Store::new(100, None).unwrap()).await
+}
+
+pub async fn start_mock_with(config: ServerConfig, store: Store) -> (SocketAddr, SocketAddr) {
+    let smtp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let smtp_address = smtp.local_addr().unwrap();
+    let mock = Arc::new(Mock::new(config, store, Some(self_signed_acceptor().unwrap())).with_smtp_address(smtp_address.to_string()));
+    tokio::spawn(serve_smtp(smtp, mock.clone()));
+    let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let http_address = http.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(http, router(mock, vec![])).await.unwrap() });
+    (smtp_address, http_address)
+}
+
+pub async fn get(http: SocketAddr, path: &str) -> (u16, String) {
+    request(http, "GET", path).await
+}
+
+/// A minimal HTTP/1.1 client (the tests need no HTTP client crate for three requests).
+pub async fn request(http: SocketAddr, method: &str, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(http).await.unwrap();
+    tcp.write_all(format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tcp.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response).to_string();
+    let status = text[9..12].parse().unwrap();
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (status, body)
+}
+

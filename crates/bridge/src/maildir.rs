@@ -1,0 +1,138 @@
+//! The mock server's optional persistence: captured mail as a Maildir (`tmp/`, `new/`, `cur/`),
+//! which mutt, Thunderbird's import, `mu` or a shell script can read.
+//!
+//! Each message is written to `tmp/` and renamed into `new/` (the Maildir delivery protocol, so
+//! a reader never sees half a file). The file is the message as stored, `Return-Path:` and
+//! `Received:` included, with one `X-Original-To:` header per envelope recipient in front (as
+//! Postfix's local delivery writes it): so the envelope survives a restart. The queue id is in
+//! the file name. Files are not fsync'ed: this is a lab's mailbox, not a mail queue.
+
+use smtp_protocol::address::{Path as SmtpPath, parse_mailbox};
+use smtp_protocol::session::{Envelope, Recipient};
+use smtp_protocol::{StoredMessage, Timestamp};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub struct Maildir {
+    root: PathBuf,
+    host: String,
+    counter: AtomicU64,
+}
+
+impl Maildir {
+    /// Opens (creating if needed) the Maildir at `root`.
+    pub fn open(root: &Path) -> io::Result<Self> {
+        for sub in ["tmp", "new", "cur"] {
+            std::fs::create_dir_all(root.join(sub)).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", root.join(sub).display())))?;
+        }
+        let host = std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().replace(['/', ':'], "_")).filter(|h| !h.is_empty()).unwrap_or_else(|| "smtp-bridge".into());
+        Ok(Maildir { root: root.to_path_buf(), host, counter: AtomicU64::new(0) })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Writes one message into `new/`; its path.
+    pub fn deliver(&self, message: &StoredMessage) -> io::Result<PathBuf> {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let secs = message.received_at.0 / 1000;
+        // time.unique.host; the queue id is letters and digits only, safe in a file name.
+        let queue_id: String = message.queue_id.chars().filter(char::is_ascii_alphanumeric).collect();
+        let name = format!("{secs}.P{}Q{n}_{queue_id}.{}", std::process::id(), self.host);
+        let mut content = Vec::with_capacity(message.raw.len() + 64);
+        for recipient in message.envelope.recipient_addresses() {
+            content.extend_from_slice(format!("X-Original-To: {recipient}\r\n").as_bytes());
+        }
+        content.extend_from_slice(&message.raw);
+        let tmp = self.root.join("tmp").join(&name);
+        let new = self.root.join("new").join(&name);
+        std::fs::write(&tmp, &content)?;
+        std::fs::rename(&tmp, &new)?;
+        Ok(new)
+    }
+
+    /// Removes a delivered message (deleted from the page or the API, or dropped).
+    pub fn remove(&self, path: &Path) {
+        if let Err(err) = std::fs::remove_file(path) {
+            if err.kind() != io::ErrorKind::NotFound {
+                tracing::warn!(%err, path = %path.display(), "could not remove a message from the Maildir");
+            }
+        }
+    }
+
+    /// Every message in `new/` and `cur/`, oldest first, with its envelope rebuilt from
+    /// `Return-Path:` and `X-Original-To:`. Files that are not mail are skipped with a warning.
+    pub fn load(&self) -> io::Result<Vec<(PathBuf, StoredMessage)>> {
+        let mut found = Vec::new();
+        for sub in ["new", "cur"] {
+            for entry in std::fs::read_dir(self.root.join(sub))? {
+                let path = entry?.path();
+                if !path.is_file() {
+                    continue;
+                }
+                match std::fs::read(&path) {
+                    Ok(bytes) => found.push((path.clone(), read_message(&path, bytes))),
+                    Err(err) => tracing::warn!(%err, path = %path.display(), "skipped an unreadable file in the Maildir"),
+                }
+            }
+        }
+        found.sort_by_key(|(path, message)| (message.received_at, path.clone()));
+        Ok(found)
+    }
+}
+
+/// A Maildir file as a stored message: the `X-Original-To:` lines in front become the envelope's
+/// recipients again and are taken off; the rest is the message as it was stored.
+fn read_message(file: &Path, bytes: Vec<u8>) -> StoredMessage {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let secs: u64 = name.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let queue_id = name.split('.').nth(1).and_then(|u| u.split_once('_')).map(|(_, q)| q.to_string()).unwrap_or_else(|| name.to_string());
+    let mut recipients = Vec::new();
+    let mut rest = &bytes[..];
+    while let Some(line_end) = rest.windows(2).position(|w| w == b"\r\n") {
+        let line = &rest[..line_end];
+        let Some(value) = line.strip_prefix(b"X-Original-To: ") else { break };
+        recipients.push(String::from_utf8_lossy(value).trim().to_string());
+        rest = &rest[line_end + 2..];
+    }
+    let raw = rest.to_vec();
+    let sender = header(&raw, "Return-Path").map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_string()).unwrap_or_default();
+    let envelope = Envelope {
+        reverse_path: Some(smtp_path(&sender)),
+        recipients: recipients.iter().map(|r| Recipient { path: smtp_path(r), params: Default::default() }).collect(),
+        ..Default::default()
+    };
+    StoredMessage {
+        queue_id,
+        received_at: Timestamp(secs * 1000),
+        envelope,
+        client_name: None,
+        client_ip: String::new(),
+        tls: false,
+        authenticated_as: None,
+        raw,
+    }
+}
+
+fn smtp_path(address: &str) -> SmtpPath {
+    match address {
+        "" => SmtpPath::Null,
+        a if a.eq_ignore_ascii_case("postmaster") => SmtpPath::Postmaster,
+        a => parse_mailbox(a, false).map(SmtpPath::Mailbox).unwrap_or_else(|_| {
+            let (local_part, domain) = a.rsplit_once('@').unwrap_or((a, ""));
+            SmtpPath::Mailbox(smtp_protocol::address::Mailbox { local_part: local_part.into(), domain: domain.into() })
+        }),
+    }
+}
+
+/// The first header of that name, unfolded.
+fn header(raw: &[u8], name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(raw);
+    let head = text.split("\r\n\r\n").next()?;
+    head.split("\r\n").find_map(|line| {
+        let (field, value) = line.split_once(':')?;
+        field.eq_ignore_ascii_case(name).then(|| value.to_string())
+    })
+}

@@ -1,0 +1,107 @@
+//! Mock-server mode: smtp-protocol's simulated server on a real SMTP port, for real mail clients
+//! (a lab program, Thunderbird, swaks), in the manner of Mailpit. Each connection is its own
+//! `Server`; a client that stalls or breaks affects no other.
+//!
+//! - `smtp` accepts clients and runs the conversations (real STARTTLS);
+//! - `store` keeps the captured mail and the sessions, bounded, and feeds watchers;
+//! - `api` is the JSON API (`/api/v1/...`); `live` the WebSocket feed pages watch.
+
+pub mod api;
+pub mod live;
+pub mod smtp;
+pub mod store;
+
+use smtp_protocol::ServerConfig;
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+pub use store::{Captured, SessionRecord, Store};
+
+/// The mock server: its configuration for new connections, TLS, and what it captured.
+pub struct Mock {
+    config: RwLock<ServerConfig>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    pub store: Store,
+    /// Where clients connect (shown on the page).
+    pub smtp_address: String,
+}
+
+impl Mock {
+    pub fn new(config: ServerConfig, store: Store, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
+        let mock = Mock { config: RwLock::new(config.clone()), tls, store, smtp_address: String::new() };
+        mock.configure(config);
+        mock
+    }
+
+    pub fn with_smtp_address(mut self, address: String) -> Self {
+        self.smtp_address = address;
+        self
+    }
+
+    /// The configuration the next connection gets.
+    pub fn config(&self) -> ServerConfig {
+        self.config.read().expect("not poisoned").clone()
+    }
+
+    /// Changes the configuration of the next connections (sessions under way keep theirs) and
+    /// tells every watching page. STARTTLS can only be offered when TLS is set up.
+    pub fn configure(&self, mut config: ServerConfig) -> ServerConfig {
+        config.policy.starttls &= self.tls.is_some();
+        *self.config.write().expect("not poisoned") = config.clone();
+        self.store.broadcast(|| smtp_protocol::watch::ToWatcher::Config { config: config.clone() });
+        config
+    }
+}
+
+/// The JSON API and the live feed, for the bridge's router.
+pub fn router(mock: Arc<Mock>, origins: Vec<String>) -> axum::Router {
+    api::router(mock.clone()).merge(live::router(mock, origins))
+}
+
+/// `KEY=VALUE` settings (`--set max_recipients=50`) applied to a policy: VALUE is read as JSON
+/// when it is JSON (`true`, `50`, `["a.example"]`) and as a string otherwise. Errors name the key.
+pub fn apply_settings(config: &mut ServerConfig, settings: &[String]) -> Result<(), String> {
+    let mut policy = serde_json::to_value(&config.policy).map_err(|e| e.to_string())?;
+    for setting in settings {
+        let Some((key, value)) = setting.split_once('=') else {
+            return Err(format!("--set {setting}: expected KEY=VALUE, for example --set auth_required=true"));
+        };
+        let key = key.trim();
+        let Some(slot) = policy.get_mut(key) else {
+            let known: Vec<&str> = policy.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+            return Err(format!("--set {key}: no such setting; the settings are {}", known.join(", ")));
+        };
+        *slot = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
+        config.policy = serde_json::from_value(policy.clone()).map_err(|e| format!("--set {key}={value}: {e}"))?;
+    }
+    Ok(())
+}
+
+fn server_config(cert: Vec<rustls::pki_types::CertificateDer<'static>>, key: rustls::pki_types::PrivateKeyDer<'static>) -> Result<tokio_rustls::TlsAcceptor, String> {
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(cert, key)
+        .map_err(|e| e.to_string())?;
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// A self-signed certificate for STARTTLS, made at start.
+pub fn self_signed_acceptor() -> Result<tokio_rustls::TlsAcceptor, String> {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "mock.playground.test".to_string()]).map_err(|e| e.to_string())?;
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
+    server_config(vec![made.cert.der().clone()], key)
+}
+
+/// A certificate chain and its key from PEM files (`--tls-cert`, `--tls-key`); errors name the file.
+pub fn acceptor_from_files(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, String> {
+    use rustls::pki_types::pem::PemObject;
+    let chain = rustls::pki_types::CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!("{}: no PEM certificate in it", cert.display()));
+    }
+    let key_der = rustls::pki_types::PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    server_config(chain, key_der).map_err(|e| format!("{} and {}: {e}", cert.display(), key.display()))
+}

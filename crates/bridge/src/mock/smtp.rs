@@ -1,0 +1,104 @@
+//! The SMTP side of mock mode: one simulated `Server` per TCP connection, driven by the socket
+//! and the clock, with real STARTTLS. What each session does goes to the [`Store`](super::Store).
+
+use super::Mock;
+use smtp_protocol::session::Phase;
+use smtp_protocol::{Peer, Server, Timestamp};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+pub(crate) fn now() -> Timestamp {
+    Timestamp(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0))
+}
+
+/// Accepts SMTP clients until the listener fails.
+pub async fn serve_smtp(listener: TcpListener, mock: Arc<Mock>) {
+    loop {
+        match listener.accept().await {
+            Ok((tcp, peer)) => {
+                let _ = tcp.set_nodelay(true);
+                let mock = mock.clone();
+                tokio::spawn(async move { session(tcp, peer, mock).await });
+            }
+            Err(err) => {
+                tracing::warn!(%err, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// Hands a session's events and accepted messages to the store as they come.
+struct Recorder {
+    id: u64,
+    mock: Arc<Mock>,
+}
+
+impl Recorder {
+    fn drain(&mut self, server: &mut Server) {
+        let mut events = Vec::new();
+        while let Some(event) = server.poll_event() {
+            events.push(event);
+        }
+        if !events.is_empty() {
+            let messages = server.take_messages();
+            self.mock.store.record(self.id, events, messages);
+        }
+    }
+}
+
+/// One conversation over `stream`; true when STARTTLS was accepted and TLS must start.
+async fn converse<S: AsyncRead + AsyncWrite + Unpin>(server: &mut Server, stream: &mut S, recorder: &mut Recorder) -> bool {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        if let Some(out) = server.poll_transmit() {
+            if stream.write_all(&out).await.is_err() || stream.flush().await.is_err() {
+                server.handle_client_close(now());
+            }
+        }
+        recorder.drain(server);
+        if server.is_closed() {
+            return false;
+        }
+        if server.state().phase == Phase::TlsHandshake {
+            return true;
+        }
+        let wait = server.poll_timeout().map(|d| d.0.saturating_sub(now().0)).unwrap_or(300_000);
+        match tokio::time::timeout(std::time::Duration::from_millis(wait), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => server.handle_client_close(now()),
+            Ok(Ok(n)) => server.handle_input(&buf[..n], now()),
+            Err(_) => server.handle_timeout(now()),
+        }
+    }
+}
+
+async fn session(mut tcp: TcpStream, peer: SocketAddr, mock: Arc<Mock>) {
+    let id = mock.store.open_session(peer.to_string(), now().0);
+    // Each session its own seed: queue ids must not repeat across sessions.
+    let mut config = mock.config();
+    config.seed ^= id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now().0;
+    let mut server = Server::new(config, Peer { ip: peer.ip().to_string() }, now());
+    let mut recorder = Recorder { id, mock: mock.clone() };
+    if converse(&mut server, &mut tcp, &mut recorder).await {
+        match mock.tls.as_ref().map(|acceptor| acceptor.accept(tcp)) {
+            Some(handshake) => match handshake.await {
+                Ok(mut tls) => {
+                    let (protocol, cipher) = {
+                        let connection = tls.get_ref().1;
+                        (
+                            connection.protocol_version().and_then(|v| v.as_str()).unwrap_or("TLS").to_string(),
+                            connection.negotiated_cipher_suite().and_then(|c| c.suite().as_str()).unwrap_or("unknown").to_string(),
+                        )
+                    };
+                    server.handle_tls_established(now(), &protocol, &cipher, false);
+                    converse(&mut server, &mut tls, &mut recorder).await;
+                }
+                Err(err) => server.handle_tls_failed(now(), &err.to_string()),
+            },
+            None => server.handle_tls_failed(now(), "TLS is not configured"),
+        }
+    }
+    recorder.drain(&mut server);
+}

@@ -1,0 +1,309 @@
+//! What the mock server captured: the mail (bounded: the oldest is dropped) and the recent
+//! sessions with their events (bounded too), mirrored to a Maildir when one is given, and fed
+//! live to watching pages.
+//!
+//! Ordering: every change is broadcast while the store's lock is held, and a watcher subscribes
+//! and takes its snapshot under the same lock, so a page sees each event exactly once, in order.
+
+use crate::maildir::Maildir;
+use serde::Serialize;
+use smtp_protocol::event::{Closer, Event};
+use smtp_protocol::watch::{Removal, ToWatcher, WireMessage};
+use smtp_protocol::{StoredMessage, Transcript};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+/// Sessions remembered (the oldest is forgotten first).
+pub const MAX_SESSIONS: usize = 1000;
+/// Events remembered per session: a client sending thousands of messages in one connection
+/// keeps only its latest events (the page's timeline shows at most this many).
+pub const MAX_EVENTS_PER_SESSION: usize = 10_000;
+/// Sessions whose events a new watcher receives (the others are listed only through the API).
+const SNAPSHOT_SESSIONS: usize = 50;
+/// Frames a watcher may fall behind before it is told to start again.
+const FEED_CAPACITY: usize = 8192;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Captured {
+    pub id: u64,
+    /// The session it came in (0: loaded from the Maildir at start).
+    pub session: u64,
+    #[serde(flatten)]
+    pub message: StoredMessage,
+    #[serde(skip)]
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id: u64,
+    pub client: String,
+    pub started: u64,
+    pub ended: Option<u64>,
+    pub messages: usize,
+    /// How it ended, once it has.
+    pub result: Option<String>,
+    pub events: VecDeque<Event>,
+    /// Older events left out (see [`MAX_EVENTS_PER_SESSION`]).
+    pub skipped: u64,
+}
+
+impl SessionRecord {
+    /// The session as `C:`/`S:` lines.
+    pub fn transcript(&self) -> String {
+        let mut out = String::new();
+        if self.skipped > 0 {
+            out.push_str(&format!("-- {} earlier events not kept\n", self.skipped));
+        }
+        for event in &self.events {
+            Transcript::write_event(event, &mut out);
+        }
+        out
+    }
+}
+
+struct Inner {
+    sessions: VecDeque<SessionRecord>,
+    messages: VecDeque<Captured>,
+    dropped: u64,
+    next_id: u64,
+}
+
+pub struct Store {
+    inner: Mutex<Inner>,
+    feed: broadcast::Sender<Arc<str>>,
+    maildir: Option<Maildir>,
+    max_messages: usize,
+}
+
+fn frame(message: &ToWatcher) -> Arc<str> {
+    serde_json::to_string(message).unwrap_or_default().into()
+}
+
+impl Store {
+    /// A store for `max_messages` messages; with a Maildir, the messages already in it are loaded
+    /// (the newest `max_messages`) and every change is written through.
+    pub fn new(max_messages: usize, maildir: Option<Maildir>) -> std::io::Result<Self> {
+        let max_messages = max_messages.max(1);
+        let mut inner = Inner { sessions: VecDeque::new(), messages: VecDeque::new(), dropped: 0, next_id: 1 };
+        if let Some(dir) = &maildir {
+            let found = dir.load()?;
+            let excess = found.len().saturating_sub(max_messages);
+            if excess > 0 {
+                tracing::warn!(excess, "the Maildir holds more messages than --max-messages: the oldest stay on disk, not loaded");
+            }
+            for (path, message) in found.into_iter().skip(excess) {
+                let id = inner.next_id;
+                inner.next_id += 1;
+                inner.messages.push_back(Captured { id, session: 0, message, file: Some(path) });
+            }
+        }
+        Ok(Store { inner: Mutex::new(inner), feed: broadcast::channel(FEED_CAPACITY).0, maildir, max_messages })
+    }
+
+    pub fn max_messages(&self) -> usize {
+        self.max_messages
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().expect("not poisoned")
+    }
+
+    /// Sends a frame to every watching page; builds it only when somebody watches.
+    pub fn broadcast(&self, message: impl FnOnce() -> ToWatcher) {
+        if self.feed.receiver_count() > 0 {
+            let _ = self.feed.send(frame(&message()));
+        }
+    }
+
+    pub fn open_session(&self, client: String, started: u64) -> u64 {
+        let mut inner = self.lock();
+        let id = inner.next_id;
+        inner.next_id += 1;
+        if inner.sessions.len() >= MAX_SESSIONS {
+            inner.sessions.pop_front();
+        }
+        inner.sessions.push_back(SessionRecord { id, client: client.clone(), started, ended: None, messages: 0, result: None, events: VecDeque::new(), skipped: 0 });
+        self.broadcast(|| ToWatcher::Session { session: id, client, started });
+        id
+    }
+
+    /// A session's new events and the messages it had accepted with them.
+    pub fn record(&self, session: u64, events: Vec<Event>, messages: Vec<StoredMessage>) {
+        // Disk first, outside the lock: one slow write must not stall other sessions.
+        let delivered: Vec<(StoredMessage, Option<PathBuf>)> = messages
+            .into_iter()
+            .map(|message| {
+                let file = self.maildir.as_ref().and_then(|dir| match dir.deliver(&message) {
+                    Ok(path) => Some(path),
+                    Err(err) => {
+                        tracing::warn!(%err, queue_id = %message.queue_id, "could not write the message to the Maildir; it is kept in memory only");
+                        None
+                    }
+                });
+                (message, file)
+            })
+            .collect();
+        let mut evicted = Vec::new();
+        {
+            let mut inner = self.lock();
+            let at = inner.sessions.iter().position(|s| s.id == session);
+            for event in events {
+                if let Some(record) = at.map(|i| &mut inner.sessions[i]) {
+                    match &event {
+                        Event::MessageAccepted { .. } => record.messages += 1,
+                        Event::Closed { at, by, reason } => {
+                            record.ended = Some(at.0);
+                            let who = if *by == Closer::Server { "server" } else { "client" };
+                            record.result = Some(format!("closed by the {who}: {reason}"));
+                        }
+                        _ => {}
+                    }
+                    self.broadcast(|| ToWatcher::Event { session, event: event.clone(), skipped: 0 });
+                    if record.events.len() >= MAX_EVENTS_PER_SESSION {
+                        record.events.pop_front();
+                        record.skipped += 1;
+                    }
+                    record.events.push_back(event);
+                }
+            }
+            for (message, file) in delivered {
+                if inner.messages.len() >= self.max_messages {
+                    if let Some(old) = inner.messages.pop_front() {
+                        inner.dropped += 1;
+                        self.broadcast(|| ToWatcher::Removed { queue_ids: vec![old.message.queue_id.clone()], why: Removal::Dropped });
+                        evicted.push(old);
+                    }
+                }
+                let id = inner.next_id;
+                inner.next_id += 1;
+                self.broadcast(|| ToWatcher::Message { id, session, message: WireMessage::from_stored(&message) });
+                inner.messages.push_back(Captured { id, session, message, file });
+            }
+        }
+        self.unlink(evicted);
+    }
+
+    fn unlink(&self, gone: Vec<Captured>) {
+        if let Some(dir) = &self.maildir {
+            for captured in gone {
+                if let Some(file) = &captured.file {
+                    dir.remove(file);
+                }
+            }
+        }
+    }
+
+    /// Deletes the messages `which` picks; the queue ids of those deleted.
+    pub fn delete(&self, which: impl Fn(&Captured) -> bool) -> Vec<String> {
+        let gone: Vec<Captured> = {
+            let mut inner = self.lock();
+            let (gone, kept): (Vec<Captured>, Vec<Captured>) = std::mem::take(&mut inner.messages).into_iter().partition(|c| which(c));
+            inner.messages = kept.into();
+            if !gone.is_empty() {
+                let queue_ids = gone.iter().map(|c| c.message.queue_id.clone()).collect();
+                self.broadcast(|| ToWatcher::Removed { queue_ids, why: Removal::Deleted });
+            }
+            gone
+        };
+        let ids = gone.iter().map(|c| c.message.queue_id.clone()).collect();
+        self.unlink(gone);
+        ids
+    }
+
+    /// The messages, oldest first, read under the lock.
+    pub fn with_messages<R>(&self, f: impl FnOnce(&VecDeque<Captured>) -> R) -> R {
+        f(&self.lock().messages)
+    }
+
+    pub fn find(&self, id: u64) -> Option<Captured> {
+        self.lock().messages.iter().find(|c| c.id == id).cloned()
+    }
+
+    /// Messages dropped because the store was full.
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    /// The sessions, oldest first, read under the lock.
+    pub fn with_sessions<R>(&self, f: impl FnOnce(&VecDeque<SessionRecord>) -> R) -> R {
+        f(&self.lock().sessions)
+    }
+
+    /// A new watcher: `hello`, then the recent sessions and every stored message as frames, and
+    /// the feed of what happens next (nothing missed, nothing twice).
+    pub fn watch(&self, hello: ToWatcher) -> (Vec<Arc<str>>, broadcast::Receiver<Arc<str>>) {
+        let inner = self.lock();
+        let receiver = self.feed.subscribe();
+        let mut frames = vec![frame(&hello)];
+        for record in inner.sessions.iter().rev().take(SNAPSHOT_SESSIONS).collect::<Vec<_>>().into_iter().rev() {
+            frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started }));
+            for (i, event) in record.events.iter().enumerate() {
+                let skipped = if i == 0 { record.skipped } else { 0 };
+                frames.push(frame(&ToWatcher::Event { session: record.id, event: event.clone(), skipped }));
+            }
+        }
+        for captured in &inner.messages {
+            frames.push(frame(&ToWatcher::Message { id: captured.id, session: captured.session, message: WireMessage::from_stored(&captured.message) }));
+        }
+        (frames, receiver)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
+
+    fn messages(n: usize) -> (Vec<Event>, Vec<StoredMessage>) {
+        let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer::default(), Timestamp(1_000));
+        server.handle_input(b"EHLO a\r\n", Timestamp(1_001));
+        for i in 0..n {
+            server.handle_input(format!("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nSubject: {i}\r\n\r\nx\r\n.\r\n").as_bytes(), Timestamp(1_002));
+        }
+        let mut events = vec![];
+        while let Some(e) = server.poll_event() {
+            events.push(e);
+        }
+        (events, server.take_messages())
+    }
+
+    #[test]
+    fn the_oldest_message_makes_room_and_watchers_are_told() {
+        let store = Store::new(2, None).unwrap();
+        let session = store.open_session("127.0.0.1:1".into(), 1);
+        let (_, mut feed) = store.watch(ToWatcher::Refused { reason: "hello".into() });
+        let (events, stored) = messages(3);
+        let first = stored[0].queue_id.clone();
+        store.record(session, events, stored);
+        assert_eq!(store.with_messages(|m| m.len()), 2);
+        assert_eq!(store.dropped(), 1);
+        let mut frames = vec![];
+        while let Ok(frame) = feed.try_recv() {
+            frames.push(frame.to_string());
+        }
+        assert!(frames.iter().any(|f| f.contains("\"removed\"") && f.contains(&first) && f.contains("dropped")), "{frames:?}");
+        assert_eq!(frames.iter().filter(|f| f.contains("\"type\":\"message\"")).count(), 3);
+        assert_eq!(store.with_sessions(|s| s[0].messages), 3);
+    }
+
+    #[test]
+    fn a_long_session_keeps_its_latest_events() {
+        let store = Store::new(10, None).unwrap();
+        let session = store.open_session("127.0.0.1:1".into(), 1);
+        let (events, _) = messages(1);
+        let per_message = events.len();
+        for _ in 0..(MAX_EVENTS_PER_SESSION / per_message + 5) {
+            store.record(session, events.clone(), vec![]);
+        }
+        store.with_sessions(|s| {
+            assert_eq!(s[0].events.len(), MAX_EVENTS_PER_SESSION);
+            assert!(s[0].skipped > 0);
+            assert!(s[0].transcript().starts_with(&format!("-- {} earlier events not kept", s[0].skipped)));
+        });
+        let (frames, _) = store.watch(ToWatcher::Refused { reason: "hello".into() });
+        assert!(frames[2].contains("\"skipped\""), "{}", frames[2]);
+    }
+}

@@ -1,0 +1,67 @@
+//! `smtp-bridge mock --maildir DIR`: captured mail written as a Maildir that other tools read,
+//! loaded again at the next start with its envelope, deleted and dropped in step with the store.
+
+mod common;
+
+use common::{get, request, start_mock_with};
+use smtp_bridge::maildir::Maildir;
+use smtp_bridge::mock::Store;
+use smtp_protocol::{ProfileName, ServerConfig};
+use std::path::{Path, PathBuf};
+
+fn fresh_dir(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let dir = std::env::temp_dir().join(format!("smtp-playground-{name}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("new")).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+}
+
+async fn send(smtp: std::net::SocketAddr, subject: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(smtp).await.unwrap();
+    tcp.write_all(format!("EHLO lab.test\r\nMAIL FROM:<sender@lab.test>\r\nRCPT TO:<one@x.example>\r\nRCPT TO:<two@y.example>\r\nDATA\r\nSubject: {subject}\r\n\r\nbody\r\n.\r\nQUIT\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    tcp.read_to_end(&mut all).await.unwrap();
+    assert!(String::from_utf8_lossy(&all).contains("221 2.0.0"), "{}", String::from_utf8_lossy(&all));
+}
+
+#[tokio::test]
+async fn mail_survives_a_restart_in_the_maildir() {
+    let dir = fresh_dir("maildir");
+    let (smtp, http) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(2, Some(Maildir::open(&dir).unwrap())).unwrap()).await;
+    for subject in ["first", "second", "third"] {
+        send(smtp, subject).await;
+    }
+    // Bounded at two: the first was dropped from the store and from the folder.
+    let written = files(&dir);
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(std::fs::read_dir(dir.join("tmp")).unwrap().next().is_none(), "nothing left half-written in tmp/");
+    let content = std::fs::read_to_string(&written[0]).unwrap();
+    assert!(content.starts_with("X-Original-To: one@x.example\r\nX-Original-To: two@y.example\r\nReturn-Path: <sender@lab.test>\r\nReceived: from lab.test"), "{content}");
+    assert!(content.contains("Subject: second"), "{content}");
+
+    // Started again on the same folder: the mail is back, with its envelope.
+    let (_, http_again) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(10, Some(Maildir::open(&dir).unwrap())).unwrap()).await;
+    let list: serde_json::Value = serde_json::from_str(&get(http_again, "/api/v1/messages").await.1).unwrap();
+    assert_eq!(list["total"], 2, "{list}");
+    assert_eq!(list["messages"][0]["subject"], "third");
+    assert_eq!(list["messages"][0]["from"], "sender@lab.test");
+    assert_eq!(list["messages"][0]["to"], serde_json::json!(["one@x.example", "two@y.example"]));
+    let id = list["messages"][0]["id"].as_u64().unwrap();
+    let raw = get(http_again, &format!("/api/v1/message/{id}/raw")).await.1;
+    assert!(raw.starts_with("Return-Path: <sender@lab.test>\r\n"), "the envelope lines are not part of the message: {raw}");
+
+    // Deleting through the API removes the file.
+    assert_eq!(request(http_again, "DELETE", &format!("/api/v1/message/{id}")).await.0, 204);
+    assert_eq!(files(&dir).len(), 1);
+    drop(http);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,140 @@
+//! The mock server's live feed (data only; smtp-bridge does the I/O): what a page watching
+//! `smtp-bridge mock` receives over its WebSocket (`/api/v1/live`), and what it may ask.
+//!
+//! A watcher first gets [`ToWatcher::Hello`], then the recent sessions and the stored messages
+//! as they are (the same messages as later, so a page needs one code path), then each new event
+//! as it happens. Every frame is one JSON text message, versioned by `Hello::v`.
+
+use crate::event::Event;
+use crate::profile::ServerConfig;
+use crate::server::StoredMessage;
+use serde::{Deserialize, Serialize};
+
+pub const VERSION: u32 = 1;
+
+/// From the mock server to a watching page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWatcher {
+    /// Sent first: where real clients connect, and the configuration new connections get.
+    Hello { v: u32, smtp: String, config: ServerConfig, max_messages: usize },
+    /// A client connected (or, in the first frames, a session that had already started).
+    Session { session: u64, client: String, started: u64 },
+    /// One event of a session, in order. Older events of a very long session may be left out
+    /// of the first frames; `skipped` says how many.
+    Event {
+        session: u64,
+        event: Event,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        skipped: u64,
+    },
+    /// A message was stored (the raw bytes travel as base64: 8-bit mail is not UTF-8).
+    Message { id: u64, session: u64, message: WireMessage },
+    /// Messages removed: deleted from a page or the API, or the oldest dropped when the store
+    /// was full.
+    Removed { queue_ids: Vec<String>, why: Removal },
+    /// The configuration changed (from a page); it applies to the next connection.
+    Config { config: ServerConfig },
+    /// A request this page sent was refused.
+    Refused { reason: String },
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Removal {
+    Deleted,
+    /// The store was full (`--max-messages`): the oldest message made room.
+    Dropped,
+}
+
+/// From a watching page to the mock server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWatcher {
+    /// Use this profile and policy for the next connections.
+    Configure { v: u32, config: ServerConfig },
+    Delete { queue_id: String },
+    DeleteAll,
+}
+
+/// A [`StoredMessage`] with its raw bytes as base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireMessage {
+    #[serde(flatten)]
+    pub message: StoredMessageHead,
+    pub raw_base64: String,
+}
+
+/// Everything of a [`StoredMessage`] but its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessageHead {
+    pub queue_id: String,
+    pub received_at: crate::Timestamp,
+    pub envelope: crate::session::Envelope,
+    pub client_name: Option<String>,
+    pub client_ip: String,
+    pub tls: bool,
+    pub authenticated_as: Option<String>,
+}
+
+impl WireMessage {
+    pub fn from_stored(message: &StoredMessage) -> Self {
+        use base64::Engine;
+        WireMessage {
+            message: StoredMessageHead {
+                queue_id: message.queue_id.clone(),
+                received_at: message.received_at,
+                envelope: message.envelope.clone(),
+                client_name: message.client_name.clone(),
+                client_ip: message.client_ip.clone(),
+                tls: message.tls,
+                authenticated_as: message.authenticated_as.clone(),
+            },
+            raw_base64: base64::engine::general_purpose::STANDARD.encode(&message.raw),
+        }
+    }
+
+    /// The stored message again; `None` when the base64 is damaged.
+    pub fn into_stored(self) -> Option<StoredMessage> {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::STANDARD.decode(self.raw_base64.as_bytes()).ok()?;
+        let h = self.message;
+        Some(StoredMessage {
+            queue_id: h.queue_id,
+            received_at: h.received_at,
+            envelope: h.envelope,
+            client_name: h.client_name,
+            client_ip: h.client_ip,
+            tls: h.tls,
+            authenticated_as: h.authenticated_as,
+            raw,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Peer, ProfileName, Server, Timestamp};
+
+    #[test]
+    fn eight_bit_mail_survives_the_feed() {
+        let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer::default(), Timestamp(1_000));
+        server.handle_input(b"EHLO a\r\nMAIL FROM:<a@b.example> BODY=8BITMIME\r\nRCPT TO:<c@d.example>\r\nDATA\r\nSubject: caf\xe9\r\n\r\n\xff\xfe\r\n.\r\n", Timestamp(2_000));
+        let stored = server.take_messages().pop().expect("accepted");
+        let frame = serde_json::to_string(&ToWatcher::Message { id: 1, session: 1, message: WireMessage::from_stored(&stored) }).unwrap();
+        let ToWatcher::Message { message, .. } = serde_json::from_str(&frame).unwrap() else { panic!("{frame}") };
+        assert_eq!(message.into_stored(), Some(stored));
+    }
+
+    #[test]
+    fn requests_are_tagged_json() {
+        let json = r#"{"type":"delete","queue_id":"4XyZ"}"#;
+        assert_eq!(serde_json::from_str::<FromWatcher>(json).unwrap(), FromWatcher::Delete { queue_id: "4XyZ".into() });
+        assert!(serde_json::from_str::<FromWatcher>(r#"{"type":"explode"}"#).is_err());
+    }
+}
