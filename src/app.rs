@@ -48,6 +48,8 @@ impl Tab {
 pub enum Mode {
     Simulated,
     Real,
+    /// Watching real mail clients' sessions with a live mock server (`smtp-bridge mock`).
+    Mock,
 }
 
 /// The page's state: the lab session, what is selected, the open tab, a banner message.
@@ -57,6 +59,8 @@ pub struct Playground {
     pub mode: RwSignal<Mode>,
     /// The session with a real server through smtp-bridge.
     pub remote: RwSignal<crate::remote::RemoteSession>,
+    /// What a live mock server's feed said.
+    pub mock: RwSignal<crate::mock_feed::MockFeed>,
     /// The console entry selected in the transcript or the timeline.
     pub selected: RwSignal<Option<usize>>,
     pub tab: RwSignal<Tab>,
@@ -83,6 +87,7 @@ impl Playground {
                     self.banner.set(Some("Not connected to a real server: fill in host and port above the console and press Connect.".into()));
                 }
             }
+            Mode::Mock => self.banner.set(Some("This console only shows what real mail clients send to the mock server; to type commands yourself, switch to Simulated server.".into())),
         }
     }
 
@@ -91,13 +96,60 @@ impl Playground {
         match self.mode.get() {
             Mode::Simulated => self.lab.with(|lab| f(&lab.entries)),
             Mode::Real => self.remote.with(|remote| f(&remote.entries)),
+            Mode::Mock => self.mock.with(|mock| f(mock.entries())),
         }
+    }
+    /// Which session the console and timeline show: rows are keyed by entry number, so a view
+    /// starts afresh when this changes (another mode, a reset, another watched client).
+    pub fn scope(&self) -> (u8, u64) {
+        match self.mode.get() {
+            Mode::Simulated => (0, self.lab.with(|lab| match lab.log.first() {
+                Some(Input::Start { at, .. }) => *at,
+                _ => 0,
+            })),
+            Mode::Real => (1, 0),
+            Mode::Mock => (2, self.mock.with(|m| m.shown().map(|s| s.id).unwrap_or(0))),
+        }
+    }
+    /// The accepted mail the Mailbox shows (tracked).
+    pub fn with_messages<R>(&self, f: impl FnOnce(&[smtp_protocol::StoredMessage]) -> R) -> R {
+        match self.mode.get() {
+            Mode::Mock => self.mock.with(|mock| f(&mock.messages)),
+            _ => self.lab.with(|lab| f(lab.messages())),
+        }
+    }
+    pub fn delete_message(&self, queue_id: &str) {
+        match self.mode.get_untracked() {
+            Mode::Mock => crate::mock_link::request(*self, &smtp_protocol::watch::FromWatcher::Delete { queue_id: queue_id.to_string() }),
+            _ => self.lab.update(|lab| lab.delete_message(queue_id)),
+        }
+    }
+    pub fn clear_messages(&self) {
+        match self.mode.get_untracked() {
+            Mode::Mock => crate::mock_link::request(*self, &smtp_protocol::watch::FromWatcher::DeleteAll),
+            _ => self.lab.update(|lab| lab.clear_messages()),
+        }
+    }
+    /// The configuration the Server tab shows and changes: the simulator's, or in mock mode the
+    /// live mock server's (tracked).
+    pub fn with_config<R>(&self, f: impl FnOnce(&ServerConfig) -> R) -> R {
+        if self.mode.get() == Mode::Mock {
+            // Until the feed's first frame, the mock profile's defaults.
+            return self.mock.with(|mock| match &mock.config {
+                Some(config) => f(config),
+                None => f(&ServerConfig::new(smtp_protocol::ProfileName::Mock)),
+            });
+        }
+        self.lab.with(|lab| f(lab.config()))
     }
     pub fn apply(&self, input: Input) {
         self.lab.update(|lab| lab.apply(input));
     }
     pub fn configure(&self, config: ServerConfig) {
-        self.apply(Input::Configure { config });
+        match self.mode.get_untracked() {
+            Mode::Mock => crate::mock_link::request(*self, &smtp_protocol::watch::FromWatcher::Configure { v: smtp_protocol::watch::VERSION, config }),
+            _ => self.apply(Input::Configure { config }),
+        }
     }
     /// A fresh session with the current configuration (the mailbox starts empty).
     pub fn reset(&self) {
@@ -123,6 +175,13 @@ fn initial_session() -> (LabSession, Option<String>) {
     }
 }
 
+/// `?mode=mock` opens the page watching the live mock server (`cargo xtask serve --mock` prints
+/// that link).
+fn initial_mode() -> Mode {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    if search.trim_start_matches('?').split('&').any(|pair| pair == "mode=mock") { Mode::Mock } else { Mode::Simulated }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let (lab, message) = initial_session();
@@ -132,8 +191,9 @@ pub fn App() -> impl IntoView {
     };
     let playground = Playground {
         lab: RwSignal::new(lab),
-        mode: RwSignal::new(Mode::Simulated),
+        mode: RwSignal::new(initial_mode()),
         remote: RwSignal::new(Default::default()),
+        mock: RwSignal::new(Default::default()),
         selected: RwSignal::new(None),
         tab: RwSignal::new(Tab::Timeline),
         banner: RwSignal::new(message.or(course_message)),
@@ -141,6 +201,16 @@ pub fn App() -> impl IntoView {
         now: RwSignal::new(now_ms()),
     };
     provide_context(playground);
+    if playground.mode.get_untracked() == Mode::Mock {
+        crate::mock_link::connect(playground);
+    }
+    // What the mock server refused or dropped is said in the banner.
+    Effect::new(move |_| {
+        if let Some(notice) = playground.mock.with(|m| m.notice.clone()) {
+            playground.banner.set(Some(notice));
+            playground.mock.update_untracked(|m| m.notice = None);
+        }
+    });
     Effect::new(move |_| playground.course.with(crate::course::browser::save));
 
     // Keep the session across reloads.
@@ -187,31 +257,37 @@ fn Banner() -> impl IntoView {
     }
 }
 
-/// What the console talks to. The live mock server is not built yet and is shown disabled.
+/// What the console talks to: the simulator, a real server through the bridge, or the real
+/// clients of a live mock server.
 #[component]
 fn ModeSwitch() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let choose = move |mode: Mode| {
-        if mode == Mode::Simulated {
+        if mode != Mode::Real {
             crate::bridge_link::disconnect();
+        }
+        if mode == Mode::Mock {
+            crate::mock_link::connect(pg);
+        } else {
+            crate::mock_link::disconnect();
         }
         pg.mode.set(mode);
         pg.selected.set(None);
     };
+    let option = move |mode: Mode, value: &'static str, label: &'static str| {
+        view! {
+            <label>
+                <input type="radio" name="mode" value=value prop:checked=move || pg.mode.get() == mode on:change=move |_| choose(mode)/>
+                {label}
+            </label>
+        }
+    };
     view! {
         <fieldset class="mode-switch">
             <legend>"Console talks to"</legend>
-            <label>
-                <input type="radio" name="mode" value="simulated" prop:checked=move || pg.mode.get() == Mode::Simulated on:change=move |_| choose(Mode::Simulated)/>
-                " Simulated server"
-            </label>
-            <label>
-                <input type="radio" name="mode" value="real" prop:checked=move || pg.mode.get() == Mode::Real on:change=move |_| choose(Mode::Real)/>
-                " Real server (bridge)"
-            </label>
-            <label title="Needs smtp-bridge mock mode, not part of this build yet">
-                <input type="radio" name="mode" value="mock" disabled=true/>" Live mock server"
-            </label>
+            {option(Mode::Simulated, "simulated", " Simulated server")}
+            {option(Mode::Real, "real", " Real server (bridge)")}
+            {option(Mode::Mock, "mock", " Live mock server")}
         </fieldset>
     }
 }
@@ -282,7 +358,7 @@ fn Tabs() -> impl IntoView {
                                 on:click=move |_| pg.tab.set(tab)
                             >
                                 {tab.label()}
-                                {(tab == Tab::Mailbox).then(|| view! { <span class="count">{move || pg.lab.with(|l| l.messages().len())}</span> })}
+                                {(tab == Tab::Mailbox).then(|| view! { <span class="count">{move || pg.with_messages(|m| m.len())}</span> })}
                             </button>
                         }
                     })
@@ -314,6 +390,10 @@ fn Tabs() -> impl IntoView {
                 {move || match pg.mode.get() {
                     Mode::Simulated => format!("Server: {} (simulated)", profile.get().title()),
                     Mode::Real => "Server: a real SMTP server, through smtp-bridge".to_string(),
+                    Mode::Mock => pg.mock.with(|m| match &m.config {
+                        Some(config) => format!("Server: live mock server at {} ({} profile), for real mail clients", m.smtp, config.profile.title()),
+                        None => "Server: live mock server (not connected)".to_string(),
+                    }),
                 }}
             </p>
         </section>

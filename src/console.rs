@@ -88,11 +88,20 @@ pub fn Console() -> impl IntoView {
     let input: NodeRef<html::Input> = NodeRef::new();
     let history = RwSignal::new(Vec::<String>::new());
     let position = RwSignal::new(None::<usize>);
-    let real = Memo::new(move |_| pg.mode.get() == Mode::Real);
+    let mode = Memo::new(move |_| pg.mode.get());
+    let watching = Memo::new(move |_| mode.get() == Mode::Mock);
     let phase = Memo::new(move |_| pg.lab.with(|lab| lab.state().phase));
-    let in_data = Memo::new(move |_| if real.get() { pg.remote.with(|r| r.in_data) } else { phase.get() == Phase::Data });
+    let in_data = Memo::new(move |_| match mode.get() {
+        Mode::Real => pg.remote.with(|r| r.in_data),
+        Mode::Simulated => phase.get() == Phase::Data,
+        Mode::Mock => false,
+    });
     let closed = Memo::new(move |_| pg.lab.with(|lab| lab.is_closed()));
-    let entries = move || pg.with_entries(|entries| entries[entries.len().saturating_sub(SHOWN)..].to_vec());
+    // Rows are keyed by session and entry number: another session's entry 3 is another row.
+    let entries = move || {
+        let scope = pg.scope();
+        pg.with_entries(|entries| entries[entries.len().saturating_sub(SHOWN)..].iter().map(|e| (scope, e.clone())).collect::<Vec<_>>())
+    };
     let transcript: NodeRef<html::Div> = NodeRef::new();
 
     // Follow the newest line. Reading scrollHeight forces a layout, so it waits for the next
@@ -115,7 +124,7 @@ pub fn Console() -> impl IntoView {
     });
 
     let send_text = move |text: String| {
-        if !real.get_untracked() && closed.get_untracked() {
+        if mode.get_untracked() == Mode::Simulated && closed.get_untracked() {
             pg.banner.set(Some("The connection is closed. Press Connect to open a new one.".into()));
             return;
         }
@@ -179,10 +188,58 @@ pub fn Console() -> impl IntoView {
         send_text(script);
     };
 
+    view! {
+        <section class="console" aria-label="Console">
+            {move || match mode.get() {
+                Mode::Simulated => view! { <SimulatorBar/> }.into_any(),
+                Mode::Real => view! { <RealServerForm/> }.into_any(),
+                Mode::Mock => view! { <crate::session_list::SessionList/> }.into_any(),
+            }}
+            <div class="transcript" role="log" aria-label="Session transcript" node_ref=transcript>
+                <For each=entries key=|(scope, entry)| (*scope, entry.id) let:item>
+                    <EntryView entry=item.1/>
+                </For>
+            </div>
+            <Show when=move || in_data.get()>
+                <p class="data-mode" role="status">
+                    "Message mode: header lines, an empty line, then the body. End the message with a line holding only "
+                    <kbd>"."</kbd>
+                </p>
+            </Show>
+            <form class="prompt" on:submit=submit>
+                <span class="who" aria-hidden="true">{move || if in_data.get() { "DATA>" } else { "C:" }}</span>
+                <input
+                    type="text"
+                    aria-label="SMTP command"
+                    autocomplete="off"
+                    autocapitalize="off"
+                    spellcheck="false"
+                    placeholder=move || {
+                        if watching.get() {
+                            "read-only: real mail clients are talking here"
+                        } else if in_data.get() {
+                            "message line (a lone . ends it)"
+                        } else {
+                            "type a command, e.g. EHLO student.example"
+                        }
+                    }
+                    readonly=move || watching.get()
+                    node_ref=input
+                    on:keydown=keydown
+                    on:paste=paste
+                />
+                <button type="submit" disabled=move || watching.get()>"Send"</button>
+            </form>
+        </section>
+    }
+}
+
+/// The simulated connection: its state, the idle countdown, and connect/disconnect/reset.
+#[component]
+fn SimulatorBar() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let closed = Memo::new(move |_| pg.lab.with(|lab| lab.is_closed()));
     let countdown = move || {
-        if real.get() {
-            return None;
-        }
         let now = pg.now.get();
         let deadline = pg.lab.with(|lab| lab.deadline())?;
         let left = deadline.saturating_sub(now) / 1000;
@@ -202,53 +259,16 @@ pub fn Console() -> impl IntoView {
         }
         parts.join(" · ")
     };
-
     view! {
-        <section class="console" aria-label="Console">
-            <Show
-                when=move || real.get()
-                fallback=move || view! {
-                    <div class="console-bar">
-                        <span class="status" role="status">{status}</span>
-                        <span class="countdown" aria-live="polite">{countdown}</span>
-                        <button type="button" on:click=move |_| pg.apply(Input::Reconnect { at: now_ms() })>"Connect"</button>
-                        <button type="button" disabled=move || closed.get() on:click=move |_| pg.apply(Input::Disconnect { at: now_ms() })>"Disconnect"</button>
-                        <button type="button" on:click=move |_| pg.reset()>"Reset session"</button>
-                    </div>
-                }
-            >
-                <RealServerForm/>
-            </Show>
-            <div class="transcript" role="log" aria-label="Session transcript" node_ref=transcript>
-                <For each=entries key=|entry| entry.id let:entry>
-                    <EntryView entry=entry/>
-                </For>
-            </div>
-            <Show when=move || in_data.get()>
-                <p class="data-mode" role="status">
-                    "Message mode: header lines, an empty line, then the body. End the message with a line holding only "
-                    <kbd>"."</kbd>
-                </p>
-            </Show>
-            <form class="prompt" on:submit=submit>
-                <span class="who" aria-hidden="true">{move || if in_data.get() { "DATA>" } else { "C:" }}</span>
-                <input
-                    type="text"
-                    aria-label="SMTP command"
-                    autocomplete="off"
-                    autocapitalize="off"
-                    spellcheck="false"
-                    placeholder=move || if in_data.get() { "message line (a lone . ends it)" } else { "type a command, e.g. EHLO student.example" }
-                    node_ref=input
-                    on:keydown=keydown
-                    on:paste=paste
-                />
-                <button type="submit">"Send"</button>
-            </form>
-        </section>
+        <div class="console-bar">
+            <span class="status" role="status">{status}</span>
+            <span class="countdown" aria-live="polite">{countdown}</span>
+            <button type="button" on:click=move |_| pg.apply(Input::Reconnect { at: now_ms() })>"Connect"</button>
+            <button type="button" disabled=move || closed.get() on:click=move |_| pg.apply(Input::Disconnect { at: now_ms() })>"Disconnect"</button>
+            <button type="button" on:click=move |_| pg.reset()>"Reset session"</button>
+        </div>
     }
 }
-
 
 /// Where the "Real server" mode connects: host, port and security, through smtp-bridge.
 #[component]

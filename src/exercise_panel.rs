@@ -25,6 +25,7 @@ pub fn start(pg: Playground, exercise: &Exercise) {
     let Ok(config) = exercise.config() else { return };
     pg.course.update(|c| c.start(&exercise.id));
     crate::bridge_link::disconnect();
+    crate::mock_link::disconnect();
     if exercise.needs_bridge {
         pg.remote.set(Default::default());
         pg.mode.set(Mode::Real);

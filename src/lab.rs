@@ -178,43 +178,56 @@ impl LabSession {
         while let Some(event) = self.server.poll_event() {
             let profile = self.server.profile();
             let note = self.narration.read(&event, profile, self.server.policy());
-            let at = event.at();
-            match &event {
-                Event::Connected { server, client_ip, .. } => {
-                    self.push(at, EntryKind::Notice { text: format!("Connected to {server} ({}) from {client_ip}", profile.title()), tone: Tone::Info })
-                }
-                Event::LineReceived { raw, line, .. } => match line {
-                    ClientLine::Command { .. } | ClientLine::TooLong { .. } => self.push(at, EntryKind::Command { text: raw.clone(), note }),
-                    ClientLine::Data => self.push(at, EntryKind::Data { text: raw.trim_end_matches(['\r', '\n']).to_string(), end: false }),
-                    ClientLine::DataEnd => self.push(at, EntryKind::Data { text: ".".into(), end: true }),
-                    ClientLine::Chunk => self.push(at, EntryKind::Data { text: raw.clone(), end: false }),
-                    ClientLine::AuthResponse { decoded } => self.push(at, EntryKind::AuthAnswer { text: raw.clone(), decoded: decoded.clone() }),
-                },
-                Event::ReplySent { reply, .. } => {
-                    if let Some(Note::Reply(explanation)) = note {
-                        self.push(at, EntryKind::Reply { reply: reply.clone(), explanation });
-                    }
-                }
-                Event::MessageAccepted { queue_id, envelope, size, .. } => self.push(
-                    at,
-                    EntryKind::Notice {
-                        text: format!("Message {queue_id} ({size} octets) delivered to {} — see the Mailbox tab", envelope.recipient_addresses().join(", ")),
-                        tone: Tone::Good,
-                    },
-                ),
-                Event::TlsStarted { protocol, cipher, .. } => {
-                    self.push(at, EntryKind::Notice { text: format!("TLS started ({protocol}, {cipher}; simulated). Send EHLO again."), tone: Tone::Good })
-                }
-                Event::AuthSucceeded { user, mechanism, .. } => self.push(at, EntryKind::Notice { text: format!("Authenticated as {user} ({mechanism})"), tone: Tone::Good }),
-                Event::AuthFailed { .. } => {}
-                Event::Closed { by, reason, .. } => self.push(
-                    at,
-                    EntryKind::Notice { text: format!("Connection closed by the {}: {reason}. Press Connect to start again.", if *by == smtp_protocol::event::Closer::Server { "server" } else { "client" }), tone: Tone::Warn },
-                ),
+            if let Some(kind) = entry_for(&event, note, profile, Voice::Student) {
+                self.push(event.at(), kind);
             }
             self.events.push(event);
         }
     }
+}
+
+/// Who the console speaks to: the student at the keyboard, or a teacher watching a real client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Voice {
+    Student,
+    Watcher,
+}
+
+/// The console entry for one event of a simulated server (its explanation from `note`), or
+/// `None` for events the console does not show.
+pub fn entry_for(event: &Event, note: Option<Note>, profile: ProfileName, voice: Voice) -> Option<EntryKind> {
+    Some(match event {
+        Event::Connected { server, client_ip, .. } => EntryKind::Notice { text: format!("Connected to {server} ({}) from {client_ip}", profile.title()), tone: Tone::Info },
+        Event::LineReceived { raw, line, .. } => match line {
+            ClientLine::Command { .. } | ClientLine::TooLong { .. } => EntryKind::Command { text: raw.clone(), note },
+            ClientLine::Data => EntryKind::Data { text: raw.trim_end_matches(['\r', '\n']).to_string(), end: false },
+            ClientLine::DataEnd => EntryKind::Data { text: ".".into(), end: true },
+            ClientLine::Chunk => EntryKind::Data { text: raw.clone(), end: false },
+            ClientLine::AuthResponse { decoded } => EntryKind::AuthAnswer { text: raw.clone(), decoded: decoded.clone() },
+        },
+        Event::ReplySent { reply, .. } => match note {
+            Some(Note::Reply(explanation)) => EntryKind::Reply { reply: reply.clone(), explanation },
+            _ => return None,
+        },
+        Event::MessageAccepted { queue_id, envelope, size, .. } => EntryKind::Notice {
+            text: format!("Message {queue_id} ({size} octets) delivered to {} — see the Mailbox tab", envelope.recipient_addresses().join(", ")),
+            tone: Tone::Good,
+        },
+        Event::TlsStarted { protocol, cipher, simulated, .. } => {
+            let how = if *simulated { "; simulated" } else { "" };
+            EntryKind::Notice { text: format!("TLS started ({protocol}, {cipher}{how}). The client must send EHLO again."), tone: Tone::Good }
+        }
+        Event::AuthSucceeded { user, mechanism, .. } => EntryKind::Notice { text: format!("Authenticated as {user} ({mechanism})"), tone: Tone::Good },
+        Event::AuthFailed { .. } => return None,
+        Event::Closed { by, reason, .. } => {
+            let who = if *by == smtp_protocol::event::Closer::Server { "server" } else { "client" };
+            let next = match voice {
+                Voice::Student => " Press Connect to start again.",
+                Voice::Watcher => "",
+            };
+            EntryKind::Notice { text: format!("Connection closed by the {who}: {reason}.{next}"), tone: Tone::Warn }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 pub mod completion;
 pub mod course;
 pub mod lab;
+pub mod mock_feed;
 pub mod remote;
 pub mod saved;
 
@@ -23,9 +24,13 @@ mod exercise_panel;
 #[cfg(target_arch = "wasm32")]
 mod mailbox;
 #[cfg(target_arch = "wasm32")]
+mod mock_link;
+#[cfg(target_arch = "wasm32")]
 mod reference;
 #[cfg(target_arch = "wasm32")]
 mod reply_note;
+#[cfg(target_arch = "wasm32")]
+mod session_list;
 #[cfg(target_arch = "wasm32")]
 mod settings;
 #[cfg(target_arch = "wasm32")]

@@ -11,20 +11,20 @@ use smtp_protocol::message::{compare_with_envelope, parse_message, part_contents
 pub fn Mailbox() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let open = RwSignal::new(None::<String>);
-    let messages = move || pg.lab.with(|lab| lab.messages().to_vec());
+    let messages = move || pg.with_messages(|m| m.to_vec());
     let current = move || {
         let id = open.get()?;
-        pg.lab.with(|lab| lab.messages().iter().find(|m| m.queue_id == id).cloned())
+        pg.with_messages(|m| m.iter().find(|m| m.queue_id == id).cloned())
     };
     view! {
         <div class="mailbox">
             <div class="mailbox-bar">
-                <span>{move || format!("{} message(s) accepted", pg.lab.with(|l| l.messages().len()))}</span>
+                <span>{move || format!("{} message(s) accepted", pg.with_messages(|m| m.len()))}</span>
                 <button
                     type="button"
-                    disabled=move || pg.lab.with(|l| l.messages().is_empty())
+                    disabled=move || pg.with_messages(|m| m.is_empty())
                     on:click=move |_| {
-                        pg.lab.update(|lab| lab.clear_messages());
+                        pg.clear_messages();
                         open.set(None);
                     }
                 >
@@ -96,7 +96,7 @@ fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl I
                     on:click={
                         let id = id.clone();
                         move |_| {
-                            pg.lab.update(|lab| lab.delete_message(&id));
+                            pg.delete_message(&id);
                             open.set(None);
                         }
                     }

@@ -14,7 +14,7 @@ fn applies_text(field: &str) -> &'static str {
 }
 
 fn update(pg: Playground, change: impl FnOnce(&mut ServerPolicy)) {
-    let mut config = pg.lab.with_untracked(|lab| lab.config().clone());
+    let mut config = untrack(|| pg.with_config(ServerConfig::clone));
     change(&mut config.policy);
     pg.configure(config);
 }
@@ -28,7 +28,7 @@ fn Toggle(field: &'static str, label: &'static str, help: &'static str, get: fn(
             <input
                 type="checkbox"
                 id=id.clone()
-                prop:checked=move || pg.lab.with(|lab| get(&lab.config().policy))
+                prop:checked=move || pg.with_config(|c| get(&c.policy))
                 on:change=move |ev| {
                     let on = event_target_checked(&ev);
                     update(pg, |p| set(p, on));
@@ -52,7 +52,7 @@ fn Number(field: &'static str, label: &'static str, help: &'static str, get: fn(
                 type="number"
                 min="0"
                 id=id
-                prop:value=move || pg.lab.with(|lab| get(&lab.config().policy).to_string())
+                prop:value=move || pg.with_config(|c| get(&c.policy).to_string())
                 on:change=move |ev| {
                     match event_target_value(&ev).trim().parse::<u64>() {
                         Ok(n) => {
@@ -79,7 +79,7 @@ fn List(field: &'static str, label: &'static str, help: &'static str, get: fn(&S
             <input
                 type="text"
                 id=id
-                prop:value=move || pg.lab.with(|lab| get(&lab.config().policy))
+                prop:value=move || pg.with_config(|c| get(&c.policy))
                 on:change=move |ev| {
                     let text = event_target_value(&ev);
                     update(pg, |p| set(p, &text));
@@ -105,9 +105,18 @@ fn split(text: &str) -> Vec<String> {
 #[component]
 pub fn ServerSettings() -> impl IntoView {
     let pg = expect_context::<Playground>();
-    let profile = Memo::new(move |_| pg.lab.with(|lab| lab.config().profile));
+    let profile = Memo::new(move |_| pg.with_config(|c| c.profile));
     view! {
         <form class="settings" on:submit=|ev| ev.prevent_default()>
+            <Show when=move || pg.mode.get() == crate::app::Mode::Mock>
+                <p class="settings-scope" role="note">
+                    {move || pg.mock.with(|m| if m.config.is_some() {
+                        format!("These are the live mock server's settings ({}): a change applies to its next client connection, and every page watching it sees it.", m.smtp)
+                    } else {
+                        "Not connected to a live mock server: changes here cannot reach it.".to_string()
+                    })}
+                </p>
+            </Show>
             <div class="knob wide">
                 <label for="profile">"Server profile"</label>
                 <select
@@ -173,8 +182,8 @@ pub fn ServerSettings() -> impl IntoView {
                         {[("verify", "Truthfully (250/252 or 550): enumeration possible"), ("ambiguous", "252 for everyone: cannot verify"), ("disabled", "Disabled (502)")]
                             .into_iter()
                             .map(|(value, text)| {
-                                let selected = move || pg.lab.with(|lab| {
-                                    let v = lab.config().policy.vrfy;
+                                let selected = move || pg.with_config(|c| {
+                                    let v = c.policy.vrfy;
                                     matches!((v, value), (VrfyPolicy::Verify, "verify") | (VrfyPolicy::Ambiguous, "ambiguous") | (VrfyPolicy::Disabled, "disabled"))
                                 });
                                 view! { <option value=value selected=selected>{text}</option> }

@@ -2,7 +2,7 @@
 //! the time between steps, the server state as a band, and markers for TLS, AUTH, accepted
 //! messages and disconnects. Only the rows in view are rendered, so long sessions stay smooth.
 
-use crate::app::Playground;
+use crate::app::{Mode, Playground};
 use crate::download::download;
 use crate::lab::{Entry, EntryKind, Tone};
 use std::sync::Arc;
@@ -169,28 +169,36 @@ pub fn Timeline() -> impl IntoView {
     let visible = move || {
         let first = ((scroll_top.get() / ROW) as usize).saturating_sub(5);
         let count = (VIEW_HEIGHT / ROW) as usize + 12;
-        pg.with_entries(|entries| rows(entries, first..first + count).into_iter().enumerate().map(|(i, r)| (first + i, r)).collect::<Vec<_>>())
+        // The scope is part of each row's key: another session's row 3 is another row.
+        let scope = pg.scope();
+        pg.with_entries(|entries| rows(entries, first..first + count).into_iter().enumerate().map(|(i, r)| (scope, first + i, r)).collect::<Vec<_>>())
     };
 
-    let real = move || pg.mode.get() == crate::app::Mode::Real;
+    let mode = move || pg.mode.get();
+    let real = move || mode() == Mode::Real;
     let export_text = move |_| {
-        let text = if real() { pg.remote.with_untracked(|r| r.transcript()) } else { pg.lab.with_untracked(|lab| Transcript { events: lab.events.clone() }.to_text()) };
+        let text = match mode() {
+            Mode::Real => pg.remote.with_untracked(|r| r.transcript()),
+            Mode::Mock => pg.mock.with_untracked(|m| m.transcript()),
+            Mode::Simulated => pg.lab.with_untracked(|lab| Transcript { events: lab.events.clone() }.to_text()),
+        };
         download("smtp-session.txt", "text/plain", &text);
     };
     let export_json = move |_| {
-        let json = pg.lab.with_untracked(|lab| serde_json::to_string_pretty(&lab.events).unwrap_or_default());
-        download("smtp-session.json", "application/json", &json);
+        let json = match mode() {
+            Mode::Mock => pg.mock.with_untracked(|m| serde_json::to_string_pretty(&m.shown().map(|s| s.events.clone()).unwrap_or_default())),
+            _ => pg.lab.with_untracked(|lab| serde_json::to_string_pretty(&lab.events)),
+        };
+        download("smtp-session.json", "application/json", &json.unwrap_or_default());
     };
     let export_svg = move |_| {
         let svg = untrack(|| pg.with_entries(|entries| svg_document(&rows(entries, 0..entries.len()))));
         download("smtp-session.svg", "image/svg+xml", &svg);
     };
-    let events = move || {
-        if real() {
-            pg.remote.with(|r| r.entries.iter().filter(|e| !matches!(e.kind, EntryKind::Notice { .. })).count())
-        } else {
-            pg.lab.with(|lab| lab.events.iter().filter(|e| matches!(e, Event::LineReceived { .. } | Event::ReplySent { .. })).count())
-        }
+    let events = move || match mode() {
+        Mode::Real => pg.remote.with(|r| r.entries.iter().filter(|e| !matches!(e.kind, EntryKind::Notice { .. })).count()),
+        Mode::Mock => pg.mock.with(|m| m.shown().map(|s| s.events.iter().filter(|e| matches!(e, Event::LineReceived { .. } | Event::ReplySent { .. })).count()).unwrap_or(0)),
+        Mode::Simulated => pg.lab.with(|lab| lab.events.iter().filter(|e| matches!(e, Event::LineReceived { .. } | Event::ReplySent { .. })).count()),
     };
 
     view! {
@@ -226,8 +234,8 @@ pub fn Timeline() -> impl IntoView {
                         </defs>
                         <line class="lane" x1=CLIENT_X x2=CLIENT_X y1="0" y2=move || total() as f64 * ROW></line>
                         <line class="lane" x1=SERVER_X x2=SERVER_X y1="0" y2=move || total() as f64 * ROW></line>
-                        <For each=visible key=|(i, row)| (*i, row.entry) let:item>
-                            <TimelineRow index=item.0 row=item.1/>
+                        <For each=visible key=|(scope, i, row)| (*scope, *i, row.entry) let:item>
+                            <TimelineRow index=item.1 row=item.2/>
                         </For>
                     </svg>
                 </div>

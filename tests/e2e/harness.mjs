@@ -6,6 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
 
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -18,24 +20,30 @@ function required(name) {
   return value;
 }
 
-/** Starts `smtp-bridge --listen 127.0.0.1:0` serving dist/ and resolves with its URL. */
+/**
+ * Starts `smtp-bridge --listen 127.0.0.1:0` serving dist/ and resolves with its URL (and, in
+ * mock mode, `smtp`: the address its mock SMTP server took).
+ */
 export async function startBridge(extraArgs = []) {
   const child = spawn(required('SMTP_BRIDGE_BIN'), ['--listen', '127.0.0.1:0', '--dir', required('PLAYGROUND_DIST'), ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
+  let smtp = null;
   const url = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`smtp-bridge did not start: ${stderr}`)), 15000);
     child.stdout.on('data', (d) => {
       out += d;
+      const mock = out.match(/mock SMTP server on (127\.0\.0\.1:\d+)/);
+      if (mock) smtp = mock[1];
       const m = out.match(/at (http:\/\/127\.0\.0\.1:\d+\/)/);
       if (m) { clearTimeout(timer); resolve(m[1]); }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`smtp-bridge exited (${code}): ${stderr}`)); });
   });
-  return { url, stop: () => new Promise((r) => { if (child.exitCode !== null) return r(); child.once('exit', r); child.kill('SIGTERM'); }) };
+  return { url, smtp, stop: () => new Promise((r) => { if (child.exitCode !== null) return r(); child.once('exit', r); child.kill('SIGTERM'); }) };
 }
 
 export async function launchBrowser() {
@@ -146,4 +154,17 @@ export async function freshPage(lab) {
   await page.getByRole('button', { name: 'Reset session' }).click();
   await page.waitForFunction(() => document.querySelectorAll('.transcript .server pre').length === 1);
   return page;
+}
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** An axe-core audit of the page as it is: fails on any serious or critical violation. */
+export async function audit(page, what) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const { violations } = await axe.run(document, { resultTypes: ['violations'] });
+    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+  assert.deepEqual(result, [], `${what}: accessibility violations`);
 }

@@ -46,7 +46,7 @@ pub fn run() -> Result<()> {
     }
     println!("{:<18} {:>16} {:>16} {:>8}  goal: at most 180 KB gzip (wasm + js + css)", "page size", format!("{:.1} KB gzip", gzip_total as f64 / 1000.0), "-", "");
 
-    println!("\nxtask: [3/4] the bridge (release build) against direct TCP and websockify");
+    println!("\nxtask: [3/4] the bridge (release build) against direct TCP and websockify, and mock mode against smtp-sink");
     let python = env::ensure_python_packages(&["aiosmtpd==1.4.6", "websockify==0.13.0"])?;
     env::run(env::cargo().args(["build", "--quiet", "--release", "--package", "smtp-bridge", "--bin", "smtp-bridge"]))?;
     env::run(
@@ -56,6 +56,17 @@ pub fn run() -> Result<()> {
             .env("PLAYGROUND_DIST", &dist)
             .env("SMTP_TEST_PYTHON", &python),
     )?;
+
+    println!("\nxtask: mock mode against Postfix's smtp-sink");
+    let mut mock_bench = env::cargo();
+    mock_bench
+        .args(["bench", "--quiet", "--package", "smtp-bridge", "--bench", "mock"])
+        .env("SMTP_BRIDGE_BIN", env::target_dir().join("release/smtp-bridge"))
+        .env("PLAYGROUND_DIST", &dist);
+    if let Some((sink, source, libs)) = env::postfix_tools() {
+        mock_bench.env("SMTP_SINK_BIN", sink).env("SMTP_SOURCE_BIN", source).env("LD_LIBRARY_PATH", libs);
+    }
+    env::run(&mut mock_bench)?;
 
     println!("\nxtask: [4/4] browser timings (Chromium)");
     env::ensure_chromium()?;

@@ -112,6 +112,47 @@ pub fn ensure_swaks() -> Result<()> {
     apt_install(&["swaks", "libnet-ssleay-perl"])
 }
 
+/// Postfix's `smtp-sink` and `smtp-source`, the bench's peer and load generator: the system's
+/// when Postfix is installed, else Debian's postfix package unpacked under the target directory
+/// (`apt-get download`, `dpkg-deb -x`: nothing is installed, no mail server starts). Returns
+/// (smtp-sink, smtp-source, the folder of their libraries), or None with the reason printed.
+pub fn postfix_tools() -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let system = (Path::new("/usr/sbin/smtp-sink"), Path::new("/usr/sbin/smtp-source"));
+    if system.0.exists() && system.1.exists() {
+        return Some((system.0.into(), system.1.into(), PathBuf::from("/usr/lib/postfix")));
+    }
+    let dir = target_dir().join("postfix");
+    let unpacked = dir.join("root");
+    let tools = (unpacked.join("usr/sbin/smtp-sink"), unpacked.join("usr/sbin/smtp-source"), unpacked.join("usr/lib/postfix"));
+    if tools.0.exists() {
+        return Some(tools);
+    }
+    let fetch = || -> Result<()> {
+        std::fs::create_dir_all(&dir)?;
+        println!("xtask: fetching Debian's postfix package for smtp-sink and smtp-source (unpacked, not installed)");
+        let download = |dir: &Path| Command::new("apt-get").args(["download", "-qq", "postfix"]).current_dir(dir).status().map(|s| s.success()).unwrap_or(false);
+        if !download(&dir) {
+            run(Command::new("apt-get").args(["update", "-qq"]))?;
+            if !download(&dir) {
+                bail!("apt-get download postfix failed");
+            }
+        }
+        let deb = std::fs::read_dir(&dir)?.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "deb")).context("no .deb was downloaded")?;
+        run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&unpacked))
+    };
+    match fetch() {
+        Ok(()) if tools.0.exists() => Some(tools),
+        Ok(()) => {
+            println!("xtask: the postfix package has no smtp-sink; the bench runs without it");
+            None
+        }
+        Err(err) => {
+            println!("xtask: no smtp-sink for the bench ({err:#}); it runs without that peer");
+            None
+        }
+    }
+}
+
 /// `npm ci` from the committed package-lock.json, when node_modules is missing or stale.
 pub fn ensure_npm_packages() -> Result<()> {
     ensure_node()?;

@@ -20,8 +20,10 @@ usage: cargo xtask <command> [options]
 commands:
   dist [--dev]       build the playground into dist/ (release wasm, hashed, compressed;
                      --dev: a fast unoptimised build for working on the page)
-  serve [--port N] [--dev]
-                     build, then serve the playground at http://127.0.0.1:N (default 8080)
+  serve [--port N] [--dev] [--mock]
+                     build, then serve the playground at http://127.0.0.1:N (default 8080);
+                     --mock: also run the mock SMTP server on 127.0.0.1:2525 for real mail
+                     clients, watched live by the page
   test               run every test: native, protocol transcripts, and Chromium end-to-end
   bench              measure speed and size against peers (criterion and browser timings)
 ";
@@ -59,18 +61,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where `cargo xtask serve --mock` takes mail (the port course notes use).
+const MOCK_SMTP_PORT: u16 = 2525;
+
 fn serve(args: &[String]) -> anyhow::Result<()> {
     let mut port: u16 = 8080;
     let mut dev = false;
+    let mut mock = false;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--dev" => dev = true,
+            "--mock" => mock = true,
             "--port" => {
                 let value = rest.next().ok_or_else(|| anyhow::anyhow!("--port needs a number, e.g. --port 8081"))?;
                 port = value.parse().map_err(|_| anyhow::anyhow!("--port takes a number from 1 to 65535, not `{value}`"))?;
             }
-            other => anyhow::bail!("serve: unknown option `{other}` (usage: cargo xtask serve [--port N] [--dev])"),
+            other => anyhow::bail!("serve: unknown option `{other}` (usage: cargo xtask serve [--port N] [--dev] [--mock])"),
         }
     }
     // Say it before a minute of building, and in terms of this command's own flag.
@@ -79,13 +86,25 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
             anyhow::bail!("port {port} is already in use on 127.0.0.1: stop the other program or choose another port with `cargo xtask serve --port N`");
         }
     }
+    if mock {
+        if let Err(err) = std::net::TcpListener::bind(("127.0.0.1", MOCK_SMTP_PORT)) {
+            if err.kind() == std::io::ErrorKind::AddrInUse {
+                anyhow::bail!("port {MOCK_SMTP_PORT} (the mock's SMTP port) is already in use on 127.0.0.1: stop the other program, or run `smtp-bridge mock --smtp 127.0.0.1:PORT` yourself");
+            }
+        }
+    }
     let dist = dist::build(dev)?;
     let bridge = env::build_bridge()?;
     println!("xtask: serving {} — press Ctrl-C to stop", dist.display());
+    let mut command = std::process::Command::new(bridge);
+    if mock {
+        println!("xtask: mail clients can send to 127.0.0.1:{MOCK_SMTP_PORT}; watch them at http://127.0.0.1:{port}/?mode=mock");
+        command.args(["mock", "--smtp", &format!("127.0.0.1:{MOCK_SMTP_PORT}")]);
+    }
     // Replace this process with the bridge so that Ctrl-C reaches it directly and it shuts
     // down cleanly, with no orphaned child.
     use std::os::unix::process::CommandExt;
-    let err = std::process::Command::new(bridge)
+    let err = command
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
         .arg("--dir")

@@ -1,0 +1,187 @@
+//! Mock mode's throughput, for `cargo xtask bench`: small messages per second with 20 concurrent
+//! sessions into the release `smtp-bridge mock`, side by side with Postfix's `smtp-sink` (which
+//! accepts and discards, the field's yardstick) in the same run. The load comes from a Rust
+//! generator always, and from Postfix's `smtp-source` too where it is installed
+//! (SMTP_SOURCE_BIN / SMTP_SINK_BIN, set by xtask). Prints a table; asserts nothing.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const SESSIONS: usize = 20;
+const MESSAGES: usize = 20_000;
+
+struct Process(Child);
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(program: &str, args: &[String], ready: &str) -> (Process, Vec<String>) {
+    let mut child = Command::new(program).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
+    let stdout = child.stdout.take().unwrap();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = send.send(line);
+        }
+    });
+    let mut lines = vec![];
+    loop {
+        let line = receive.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| panic!("{program} did not start"));
+        let done = line.contains(ready);
+        lines.push(line);
+        if done {
+            return (Process(child), lines);
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Reads until `count` final reply lines have arrived.
+async fn replies(tcp: &mut TcpStream, count: usize, buf: &mut Vec<u8>) -> bool {
+    let mut seen = 0;
+    let mut chunk = [0u8; 8192];
+    while seen < count {
+        match tcp.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+        while let Some(end) = buf.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = buf.drain(..=end).collect();
+            if line.len() > 3 && line[3] == b' ' {
+                seen += 1;
+            }
+        }
+    }
+    true
+}
+
+/// One client: `messages` small messages, a new connection each time when `reconnect`, else all
+/// in one session, each command waiting for its reply (as most lab programs do).
+async fn client(server: SocketAddr, messages: usize, reconnect: bool) -> usize {
+    let body = format!("From: load@bench.example\r\nTo: sink@bench.example\r\nSubject: load\r\n\r\n{}.\r\n", "A small message for the load test.\r\n".repeat(8));
+    let mut sent = 0;
+    let mut buf = Vec::new();
+    let mut session: Option<TcpStream> = None;
+    while sent < messages {
+        let tcp = match session.as_mut() {
+            Some(tcp) => tcp,
+            None => {
+                let mut tcp = TcpStream::connect(server).await.unwrap();
+                tcp.set_nodelay(true).unwrap();
+                buf.clear();
+                replies(&mut tcp, 1, &mut buf).await;
+                tcp.write_all(b"EHLO load.bench.example\r\n").await.unwrap();
+                replies(&mut tcp, 1, &mut buf).await;
+                session.insert(tcp)
+            }
+        };
+        for command in [&b"MAIL FROM:<load@bench.example>\r\n"[..], b"RCPT TO:<sink@bench.example>\r\n", b"DATA\r\n", body.as_bytes()] {
+            tcp.write_all(command).await.unwrap();
+            if !replies(tcp, 1, &mut buf).await {
+                panic!("the server closed the connection");
+            }
+        }
+        sent += 1;
+        if reconnect {
+            let mut tcp = session.take().unwrap();
+            let _ = tcp.write_all(b"QUIT\r\n").await;
+            replies(&mut tcp, 1, &mut buf).await;
+        }
+    }
+    if let Some(mut tcp) = session {
+        let _ = tcp.write_all(b"QUIT\r\n").await;
+    }
+    sent
+}
+
+/// Messages per second from the Rust generator: `SESSIONS` clients at once.
+async fn generate(server: SocketAddr, reconnect: bool) -> f64 {
+    let total = if reconnect { MESSAGES / 4 } else { MESSAGES };
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..SESSIONS).map(|_| tokio::spawn(client(server, total / SESSIONS, reconnect))).collect();
+    let mut sent = 0;
+    for task in tasks {
+        sent += task.await.unwrap();
+    }
+    sent as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Messages per second from Postfix's smtp-source with `SESSIONS` parallel sessions.
+fn smtp_source(bin: &str, server: SocketAddr, reconnect: bool) -> Option<f64> {
+    let total = if reconnect { MESSAGES / 4 } else { MESSAGES };
+    let mut args = vec!["-s".to_string(), SESSIONS.to_string(), "-m".into(), total.to_string(), "-l".into(), "300".into(), "-f".into(), "load@bench.example".into(), "-t".into(), "sink@bench.example".into()];
+    if !reconnect {
+        args.push("-d".into());
+    }
+    args.push(server.to_string());
+    let started = Instant::now();
+    let status = Command::new(bin).args(&args).stdout(Stdio::null()).stderr(Stdio::null()).status().ok()?;
+    status.success().then(|| total as f64 / started.elapsed().as_secs_f64())
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+}
+
+fn row(name: &str, ours: f64, peer: Option<f64>, goal: &str) {
+    let peer_text = peer.map(|p| format!("{p:.0}")).unwrap_or_else(|| "not installed".into());
+    let ratio = peer.map(|p| format!("{:.2}x", ours / p)).unwrap_or_default();
+    println!("{name:<44} {:>12} {peer_text:>14} {ratio:>7}  {goal}", format!("{ours:.0}"));
+}
+
+#[tokio::main]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let bridge_bin = std::env::var("SMTP_BRIDGE_BIN").expect("run through `cargo xtask bench`, which builds the release bridge");
+    let dist = std::env::var("PLAYGROUND_DIST").expect("PLAYGROUND_DIST");
+    let (_mock, lines) = start(
+        &bridge_bin,
+        &["--listen", "127.0.0.1:0", "--dir", &dist, "mock", "--smtp", "127.0.0.1:0", "--max-messages", "1000"].map(String::from),
+        "serving",
+    );
+    let mock: SocketAddr = lines.iter().find_map(|l| l.split("mock SMTP server on ").nth(1)).expect("the mock says its SMTP address").trim().parse().unwrap();
+    let sink = std::env::var("SMTP_SINK_BIN").ok().map(|bin| {
+        let port = free_port();
+        // 256: the listen backlog. As root it must be told whom to run as.
+        let mut args: Vec<String> = if is_root() { vec!["-u".into(), "nobody".into()] } else { vec![] };
+        args.extend([format!("127.0.0.1:{port}"), "256".into()]);
+        let child = Command::new(&bin).args(&args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("smtp-sink starts");
+        std::thread::sleep(Duration::from_millis(300));
+        (Process(child), SocketAddr::from(([127, 0, 0, 1], port)))
+    });
+    let source = std::env::var("SMTP_SOURCE_BIN").ok();
+
+    println!("\n{:<44} {:>12} {:>14} {:>7}  goal", "mock server (messages/s, 20 sessions)", "smtp-bridge", "smtp-sink", "ratio");
+    for (reconnect, what) in [(false, "many messages per session"), (true, "a connection per message")] {
+        let ours = generate(mock, reconnect).await;
+        let peer = match &sink {
+            Some((_, address)) => Some(generate(*address, reconnect).await),
+            None => None,
+        };
+        let goal = if reconnect { "" } else { "at least 5,000/s and half of smtp-sink's" };
+        row(&format!("Rust generator, {what}"), ours, peer, goal);
+        if let Some(bin) = &source {
+            let ours = smtp_source(bin, mock, reconnect);
+            let peer = sink.as_ref().and_then(|(_, address)| smtp_source(bin, *address, reconnect));
+            match ours {
+                Some(ours) => row(&format!("smtp-source, {what}"), ours, peer, goal),
+                None => println!("smtp-source, {what}: failed against the mock"),
+            }
+        }
+    }
+    if sink.is_none() {
+        println!("(Postfix's smtp-sink and smtp-source were not found: `cargo xtask bench` installs Debian's postfix for them when it can.)");
+    }
+}

@@ -1,0 +1,229 @@
+//! What the page knows of a live mock server (`smtp-bridge mock`), as plain Rust: the frames of
+//! its feed (`smtp_protocol::watch`) become the real clients' sessions, each with the same
+//! explained console entries as a simulated session, and the mail they sent.
+
+use crate::lab::{Entry, EntryKind, Tone, Voice, entry_for};
+use smtp_protocol::event::{Closer, Event};
+use smtp_protocol::narration::Narration;
+use smtp_protocol::watch::{Removal, ToWatcher, VERSION};
+use smtp_protocol::{ServerConfig, StoredMessage, Timestamp};
+use std::sync::Arc;
+
+/// Sessions the page keeps (the oldest is forgotten first; the API has more).
+pub const KEPT_SESSIONS: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedLink {
+    Idle,
+    Connecting,
+    Open,
+    /// The feed could not be reached or was lost; what to do about it.
+    Down(String),
+}
+
+/// One real client's session, as the console shows it.
+pub struct WatchedSession {
+    pub id: u64,
+    pub client: String,
+    pub started: u64,
+    pub messages: usize,
+    /// How it ended, once it has.
+    pub ended: Option<String>,
+    pub entries: Vec<Arc<Entry>>,
+    pub events: Vec<Event>,
+    narration: Narration,
+}
+
+impl WatchedSession {
+    fn push(&mut self, at: Timestamp, kind: EntryKind) {
+        let id = self.entries.len();
+        self.entries.push(Arc::new(Entry { id, at, kind }));
+    }
+
+    /// A line for the session list: who, when, how many messages, how it ended.
+    pub fn result(&self) -> String {
+        match &self.ended {
+            Some(how) => how.clone(),
+            None => "in progress".into(),
+        }
+    }
+}
+
+pub struct MockFeed {
+    pub link: FeedLink,
+    /// Where real clients connect.
+    pub smtp: String,
+    /// The configuration new connections get.
+    pub config: Option<ServerConfig>,
+    pub sessions: Vec<WatchedSession>,
+    pub messages: Vec<StoredMessage>,
+    /// The session the console shows; `None` follows the newest.
+    pub watched: Option<u64>,
+    /// The last thing the server refused or dropped, for the page to say.
+    pub notice: Option<String>,
+}
+
+impl Default for MockFeed {
+    fn default() -> Self {
+        MockFeed { link: FeedLink::Idle, smtp: String::new(), config: None, sessions: vec![], messages: vec![], watched: None, notice: None }
+    }
+}
+
+impl MockFeed {
+    /// Forgets what an earlier connection of the feed said: the snapshot repeats it.
+    pub fn connecting(&mut self) {
+        let watched = self.watched;
+        *self = MockFeed { link: FeedLink::Connecting, watched, ..Default::default() };
+    }
+
+    /// The session the console shows.
+    pub fn shown(&self) -> Option<&WatchedSession> {
+        match self.watched {
+            Some(id) => self.sessions.iter().find(|s| s.id == id),
+            None => self.sessions.last(),
+        }
+    }
+
+    pub fn entries(&self) -> &[Arc<Entry>] {
+        self.shown().map(|s| s.entries.as_slice()).unwrap_or(&[])
+    }
+
+    /// One frame from the feed, as text; a frame that is not one is said, never trusted.
+    pub fn receive_text(&mut self, text: &str) {
+        match serde_json::from_str::<ToWatcher>(text) {
+            Ok(frame) => self.receive(frame),
+            Err(_) => self.notice = Some("The mock server sent a message this page does not understand: reload the page, or use the same version of smtp-bridge and page.".into()),
+        }
+    }
+
+    pub fn receive(&mut self, frame: ToWatcher) {
+        match frame {
+            ToWatcher::Hello { v, smtp, config, .. } => {
+                if v != VERSION {
+                    self.notice = Some(format!("This mock server speaks version {v} of the live feed and this page version {VERSION}: some of it may not show. Reload the page the server serves."));
+                }
+                self.link = FeedLink::Open;
+                self.smtp = smtp;
+                self.config = Some(config);
+            }
+            ToWatcher::Session { session, client, started } => {
+                if self.sessions.len() >= KEPT_SESSIONS {
+                    let gone = self.sessions.remove(0);
+                    if self.watched == Some(gone.id) {
+                        self.watched = None;
+                    }
+                }
+                self.sessions.push(WatchedSession { id: session, client, started, messages: 0, ended: None, entries: vec![], events: vec![], narration: Narration::default() });
+            }
+            ToWatcher::Event { session, event, skipped } => {
+                let Some(config) = self.config.clone() else { return };
+                let Some(watched) = self.sessions.iter_mut().find(|s| s.id == session) else { return };
+                if skipped > 0 {
+                    watched.push(event.at(), EntryKind::Notice { text: format!("{skipped} earlier events of this long session are not kept."), tone: Tone::Info });
+                }
+                match &event {
+                    Event::MessageAccepted { .. } => watched.messages += 1,
+                    Event::Closed { by, reason, .. } => {
+                        let who = if *by == Closer::Server { "server" } else { "client" };
+                        watched.ended = Some(format!("closed by the {who}: {reason}"));
+                    }
+                    _ => {}
+                }
+                let note = watched.narration.read(&event, config.profile, &config.policy);
+                if let Some(kind) = entry_for(&event, note, config.profile, Voice::Watcher) {
+                    watched.push(event.at(), kind);
+                }
+                watched.events.push(event);
+            }
+            ToWatcher::Message { message, .. } => match message.into_stored() {
+                Some(stored) => self.messages.push(stored),
+                None => self.notice = Some("A message arrived damaged from the mock server (its base64 did not decode); read it through /api/v1 instead.".into()),
+            },
+            ToWatcher::Removed { queue_ids, why } => {
+                self.messages.retain(|m| !queue_ids.contains(&m.queue_id));
+                if why == Removal::Dropped {
+                    self.notice = Some(format!("The mock server's store is full: its oldest message ({}) was dropped to make room.", queue_ids.join(", ")));
+                }
+            }
+            ToWatcher::Config { config } => self.config = Some(config),
+            ToWatcher::Refused { reason } => self.notice = Some(format!("The mock server refused: {reason}")),
+        }
+    }
+
+    /// The shown session's events as `C:`/`S:` text (for export).
+    pub fn transcript(&self) -> String {
+        smtp_protocol::Transcript { events: self.shown().map(|s| s.events.clone()).unwrap_or_default() }.to_text()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smtp_protocol::watch::WireMessage;
+    use smtp_protocol::{Peer, ProfileName, Server};
+
+    /// The frames a mock server sends for one client session.
+    fn frames(id: u64, lines: &str) -> Vec<ToWatcher> {
+        let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer { ip: "127.0.0.1".into() }, Timestamp(1_000));
+        server.handle_input(lines.as_bytes(), Timestamp(2_000));
+        let mut out = vec![ToWatcher::Session { session: id, client: "127.0.0.1:40000".into(), started: 1_000 }];
+        while let Some(event) = server.poll_event() {
+            out.push(ToWatcher::Event { session: id, event, skipped: 0 });
+        }
+        for message in server.take_messages() {
+            out.push(ToWatcher::Message { id: 9, session: id, message: WireMessage::from_stored(&message) });
+        }
+        out
+    }
+
+    fn hello() -> ToWatcher {
+        ToWatcher::Hello { v: VERSION, smtp: "127.0.0.1:2525".into(), config: ServerConfig::new(ProfileName::Mock), max_messages: 1000 }
+    }
+
+    #[test]
+    fn a_real_clients_session_is_explained_like_a_simulated_one() {
+        let mut feed = MockFeed::default();
+        feed.receive(hello());
+        for frame in frames(1, "EHLO a\r\nRCPT TO:<x@y.example>\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\nSubject: s\r\n\r\nhi\r\n.\r\nQUIT\r\n") {
+            feed.receive(frame);
+        }
+        let shown = feed.shown().unwrap();
+        assert_eq!((shown.messages, feed.messages.len()), (1, 1));
+        assert!(shown.result().contains("closed by the client"), "{}", shown.result());
+        let why = shown.entries.iter().find_map(|e| match &e.kind {
+            EntryKind::Reply { reply, explanation } if reply.code == 503 => Some(explanation.why.clone()),
+            _ => None,
+        });
+        assert!(why.unwrap().contains("before MAIL FROM"));
+        assert!(feed.transcript().contains("C: RCPT TO:<x@y.example>\nS: 503"), "{}", feed.transcript());
+    }
+
+    #[test]
+    fn the_console_follows_the_newest_session_unless_one_is_chosen() {
+        let mut feed = MockFeed::default();
+        feed.receive(hello());
+        frames(1, "EHLO a\r\n").into_iter().chain(frames(2, "HELO b\r\n")).for_each(|f| feed.receive(f));
+        assert_eq!(feed.shown().unwrap().id, 2);
+        feed.watched = Some(1);
+        assert_eq!(feed.shown().unwrap().id, 1);
+        // A reconnect of the feed starts over from the snapshot but keeps the choice.
+        feed.connecting();
+        assert!(feed.sessions.is_empty());
+        assert_eq!(feed.watched, Some(1));
+    }
+
+    #[test]
+    fn removed_and_refused_and_garbage_are_said() {
+        let mut feed = MockFeed::default();
+        feed.receive(hello());
+        frames(1, "EHLO a\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\n\r\nhi\r\n.\r\n").into_iter().for_each(|f| feed.receive(f));
+        let queue_id = feed.messages[0].queue_id.clone();
+        feed.receive(ToWatcher::Removed { queue_ids: vec![queue_id], why: Removal::Dropped });
+        assert!(feed.messages.is_empty());
+        assert!(feed.notice.take().unwrap().contains("dropped"));
+        feed.receive_text("{\"type\":\"surprise\"}");
+        assert!(feed.notice.take().unwrap().contains("does not understand"));
+        feed.receive(ToWatcher::Refused { reason: "no".into() });
+        assert!(feed.notice.is_some());
+    }
+}

@@ -1,0 +1,174 @@
+// Mock mode in the page: a real mail client (Python's smtplib) sends to `smtp-bridge mock`, and
+// the page watching it shows the session live in the session list, the console, the timeline
+// and the Mailbox; the Server tab changes what the next client gets.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { audit, launchBrowser, screenshot, startBridge } from './harness.mjs';
+
+let bridge;
+let plain;
+let browser;
+before(async () => {
+  bridge = await startBridge(['mock', '--smtp', '127.0.0.1:0']);
+  plain = await startBridge();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await bridge?.stop();
+  await plain?.stop();
+});
+
+/** Runs a Python smtplib program against the mock; resolves with its output. */
+function smtplib(program) {
+  const [host, port] = bridge.smtp.split(':');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.env.SMTP_TEST_PYTHON, ['-c', program, host, port], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`smtplib exited ${code}: ${out}`))));
+  });
+}
+
+const SEND = `
+import smtplib, ssl, sys
+context = ssl._create_unverified_context()  # the mock's certificate is made at start
+with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=10) as s:
+    s.ehlo("lab-pc.example")
+    s.starttls(context=context)
+    s.login("student", "secret")
+    s.sendmail("campaign@lab.example", ["alice@customers.example", "bob@customers.example"],
+        "From: ceo@bank.example\\r\\nTo: alice@customers.example\\r\\nSubject: Spring campaign\\r\\n\\r\\nHello from the lab program.\\r\\n")
+print("sent")
+`;
+
+const UNAUTHENTICATED = `
+import smtplib, sys
+with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=10) as s:
+    try:
+        s.sendmail("campaign@lab.example", ["alice@customers.example"], "Subject: x\\r\\n\\r\\nx\\r\\n")
+        print("accepted")
+    except smtplib.SMTPSenderRefused as e:
+        print("refused", e.smtp_code)
+`;
+
+async function openWatching(url) {
+  const page = await browser.context.newPage();
+  const problems = [];
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
+  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+  page.problems = problems;
+  await page.goto(url);
+  return page;
+}
+
+test('a real client session appears live in the list, console, timeline and mailbox', async () => {
+  const page = await openWatching(`${bridge.url}?mode=mock`);
+  assert.equal(await page.getByRole('radio', { name: 'Live mock server' }).isChecked(), true);
+  await page.getByRole('status').filter({ hasText: `Watching real mail clients at ${bridge.smtp}` }).waitFor();
+  await page.getByText(`No client has connected yet. Point a mail client at ${bridge.smtp}`).waitFor();
+
+  assert.match(await smtplib(SEND), /sent/);
+
+  const sessions = page.getByRole('table', { name: 'Client sessions' });
+  const row = sessions.getByRole('row').filter({ hasText: 'closed by the client' });
+  await row.waitFor();
+  assert.match(await row.innerText(), /127\.0\.0\.1:\d+\s+\d\d:\d\d:\d\d\s+1\s+closed by the client/);
+  assert.equal(await row.getByRole('button').getAttribute('aria-pressed'), 'true', 'the newest session is shown');
+
+  // The console shows what the client sent, each reply explained, read-only.
+  const log = page.getByRole('log', { name: 'Session transcript' });
+  // (smtplib writes most verbs in lower case: `ehlo`, `mail FROM:`; SMTP verbs are case-insensitive.)
+  const text = await log.innerText();
+  for (const line of ['EHLO lab-pc.example', 'STARTTLS', 'AUTH PLAIN', 'MAIL FROM:<campaign@lab.example>', 'RCPT TO:<bob@customers.example>', 'DATA', 'QUIT']) {
+    assert.ok(text.toLowerCase().includes(line.toLowerCase()), `${line} in ${text}`);
+  }
+  assert.match(text, /TLS started \(TLSv1_3|TLS started \(TLSv1\.3/);
+  assert.match(text, /Authenticated as student/);
+  assert.match(await page.locator('.reply-note').filter({ hasText: '354' }).first().innerText(), /3xx/);
+  assert.equal(await page.getByRole('textbox', { name: 'SMTP command' }).getAttribute('readonly'), '');
+
+  // One arrow per line exchanged in the timeline.
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  const summary = await page.locator('.timeline-bar span').first().innerText();
+  const lines = Number(summary.match(/(\d+) lines exchanged/)[1]);
+  assert.ok(lines >= 20, summary);
+  const diagram = page.getByRole('list', { name: 'Sequence diagram' });
+  // (Only the rows in view are drawn; the newest are in view.)
+  await diagram.getByRole('listitem', { name: /^client to server: quit$/i }).waitFor();
+  await diagram.getByRole('listitem', { name: /^server to client: 221 2\.0\.0/ }).waitFor();
+
+  // The mail is in the Mailbox, with the spoofed From flagged.
+  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  const inbox = page.getByRole('table', { name: 'Accepted messages' });
+  await inbox.getByText('Spring campaign').waitFor();
+  await inbox.getByRole('button', { name: /Spring campaign/ }).click();
+  assert.match(await page.locator('.message').innerText(), /ceo@bank\.example/);
+  await screenshot(page, 'mock-live');
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await audit(page, `mock mode (${scheme})`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Another session goes to the top of the list, and the console follows it.
+  await page.getByRole('tab', { name: 'Server' }).click();
+  await page.getByText("These are the live mock server's settings").waitFor();
+  await page.getByRole('checkbox', { name: 'Require AUTH before MAIL (port 587)' }).check();
+  // The change reaches the mock server (its API says so) before the next client connects.
+  for (let i = 0; ; i++) {
+    const config = await (await fetch(`${bridge.url}api/v1/config`)).json();
+    if (config.policy.auth_required) break;
+    assert.ok(i < 50, 'the setting reached the mock server');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(await smtplib(UNAUTHENTICATED), /refused 530/);
+  await page.waitForFunction(() => document.querySelectorAll('table.sessions tbody tr').length === 2);
+  const newest = sessions.getByRole('row').nth(1).getByRole('cell');
+  await newest.nth(3).filter({ hasText: 'closed by the client' }).waitFor();
+  assert.equal(await newest.nth(2).innerText(), '0', 'no message in the refused session');
+  await log.getByText(/mail FROM:<campaign@lab\.example>/i).first().waitFor();
+  await page.locator('.transcript .server pre').filter({ hasText: /^530 5\.7\.0/ }).waitFor();
+
+  // Choosing the first session shows it again.
+  await sessions.getByRole('row').nth(2).getByRole('button').click();
+  await log.getByText('Authenticated as student').waitFor();
+  assert.equal(await page.getByRole('checkbox', { name: 'Follow the newest session' }).isChecked(), false);
+
+  // Delete all from the page: the mock server's store is empty.
+  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await page.getByRole('button', { name: 'Delete all' }).click();
+  await page.getByText('No mail yet').waitFor();
+  const list = await (await fetch(`${bridge.url}api/v1/messages`)).json();
+  assert.equal(list.total, 0);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a second page watching later gets the sessions so far', async () => {
+  const page = await openWatching(`${bridge.url}?mode=mock`);
+  const sessions = page.getByRole('table', { name: 'Client sessions' });
+  await sessions.getByRole('row').filter({ hasText: 'closed by the client' }).first().waitFor();
+  assert.ok((await sessions.getByRole('row').count()) >= 3, 'both earlier sessions and the header row');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('mock mode on a page without a mock server says how to start one', async () => {
+  const page = await openWatching(plain.url);
+  await page.getByRole('log', { name: 'Session transcript' }).locator('.server pre').first().waitFor();
+  await page.getByRole('radio', { name: 'Live mock server' }).check();
+  const alert = page.getByRole('alert').filter({ hasText: 'not served by a live mock server' });
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /cargo xtask serve --mock/);
+  // Typing is refused with a reason, not lost silently.
+  await page.getByRole('radio', { name: 'Simulated server' }).check();
+  await page.getByRole('textbox', { name: 'SMTP command' }).fill('NOOP');
+  await page.getByRole('textbox', { name: 'SMTP command' }).press('Enter');
+  await page.locator('.transcript .server pre').filter({ hasText: /^250 2\.0\.0/ }).waitFor();
+  // The failed WebSocket is the only console message; Chromium logs it as an error by itself.
+  assert.deepEqual(page.problems.filter((p) => !/WebSocket connection to .*\/api\/v1\/live' failed/.test(p)), []);
+  await page.close();
+});
