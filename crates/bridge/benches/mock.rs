@@ -152,6 +152,7 @@ async fn main() {
         "serving",
     );
     let mock: SocketAddr = lines.iter().find_map(|l| l.split("mock SMTP server on ").nth(1)).expect("the mock says its SMTP address").trim().parse().unwrap();
+    let page = lines.iter().find_map(|l| l.split("at http://").nth(1)).expect("the bridge says its address").trim().trim_end_matches('/').to_string();
     let sink = std::env::var("SMTP_SINK_BIN").ok().map(|bin| {
         let port = free_port();
         // 256: the listen backlog. As root it must be told whom to run as.
@@ -181,6 +182,26 @@ async fn main() {
             }
         }
     }
+    // A class watching: one page on the live feed, reading every frame.
+    let (watcher, _) = tokio_tungstenite::connect_async(format!("ws://{page}/api/v1/live")).await.expect("the live feed");
+    let frames = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counted = frames.clone();
+    let reader = tokio::spawn(async move {
+        use futures_util::StreamExt;
+        let mut watcher = watcher;
+        while let Some(Ok(_)) = watcher.next().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    let ours = generate(mock, false).await;
+    row("Rust generator, many per session, a page watching", ours, None, "at least 5,000/s");
+    let cut_off = reader.is_finished();
+    println!(
+        "(the watching page read {} frames{})",
+        frames.load(std::sync::atomic::Ordering::Relaxed),
+        if cut_off { ", fell more than 8,192 behind and was told to reconnect, as a page then does" } else { ", all of them" }
+    );
+    reader.abort();
     if sink.is_none() {
         println!("(Postfix's smtp-sink and smtp-source were not found: `cargo xtask bench` installs Debian's postfix for them when it can.)");
     }
