@@ -99,3 +99,35 @@ async fn a_client_that_breaks_off_mid_data_loses_nothing_already_accepted() {
     let (_, body) = get(http, "/api/v1/sessions").await;
     assert!(body.contains("client disconnected during the message"), "{body}");
 }
+
+#[tokio::test]
+async fn a_stalled_client_and_a_garbage_sending_one_do_not_hold_up_others() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (smtp, http) = start_mock().await;
+    // One connects and says half a line, then nothing.
+    let mut stalled = tokio::net::TcpStream::connect(smtp).await.unwrap();
+    stalled.write_all(b"MAIL FROM:<slow@").await.unwrap();
+    // One sends binary garbage until the server hangs up on it (the mock profile allows 100 errors).
+    let mut noisy = tokio::net::TcpStream::connect(smtp).await.unwrap();
+    let mut garbage = Vec::new();
+    for i in 0..120u8 {
+        garbage.extend_from_slice(&[0xff, i, 0x00, 0xfe, b'\r', b'\n']);
+    }
+    noisy.write_all(&garbage).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), noisy.read_to_end(&mut answer)).await.expect("the server hangs up").unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.contains("\r\n421 4.7.0"), "too many errors ends the session: {answer}");
+
+    // Meanwhile an ordinary client is served at once.
+    let mut good = tokio::net::TcpStream::connect(smtp).await.unwrap();
+    good.write_all(b"EHLO ok\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\nSubject: fine\r\n\r\nok\r\n.\r\nQUIT\r\n").await.unwrap();
+    let mut all = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(5), good.read_to_end(&mut all)).await.expect("served while another stalls").unwrap();
+    assert!(String::from_utf8_lossy(&all).contains("221 2.0.0"));
+    let (_, body) = get(http, "/api/v1/messages").await;
+    assert!(body.contains("\"total\":1") && body.contains("\"subject\":\"fine\""), "{body}");
+    let (_, sessions) = get(http, "/api/v1/sessions").await;
+    assert!(sessions.contains("too many errors"), "{sessions}");
+    drop(stalled);
+}
