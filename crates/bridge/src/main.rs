@@ -164,6 +164,11 @@ async fn main() -> ExitCode {
     let app = router.into_make_service_with_connect_info::<SocketAddr>();
     // Tests and scripts read this line to learn the port.
     println!("smtp-bridge: serving {} at http://{local}/", cli.dir.display());
+    // Relayed SMTP is lockstep and small: no Nagle delay on the page's side either.
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let served = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await;
     match served {
         Ok(()) => {

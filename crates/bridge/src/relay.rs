@@ -128,6 +128,8 @@ pub async fn run(mut socket: WebSocket, bridge: Arc<Bridge>, client: SocketAddr)
         Ok(Err(err)) => return refuse(&mut socket, ErrorKind::Refused, format!("could not connect to {address}: {err}")).await,
         Err(_) => return refuse(&mut socket, ErrorKind::Timeout, format!("{address} did not accept the connection within 10 seconds")).await,
     };
+    // SMTP is lockstep: each write is a whole command, to go out at once (no Nagle delay).
+    let _ = tcp.set_nodelay(true);
     tracing::info!(%client, %host, %address, "session relayed");
     if !send(&mut socket, &ToPage::Connected { v: VERSION, peer: address.to_string(), resolved_from: host.clone() }).await {
         return;
@@ -163,15 +165,19 @@ async fn upgrade(socket: &mut WebSocket, bridge: &Bridge, host: &str, upstream: 
 async fn relay(mut socket: WebSocket, mut upstream: Upstream, bridge: Arc<Bridge>, host: String) {
     let limits = &bridge.config;
     let started = Instant::now();
-    let mut idle_deadline = Instant::now() + limits.idle_timeout;
-    let ends = started + limits.max_duration;
+    // Traffic only moves `last_traffic`; the idle timer is reset when it fires early, not on
+    // every message (a timer re-armed per message costs more than relaying it).
+    let mut last_traffic = started;
+    let idle = sleep_until(started + limits.idle_timeout);
+    let ends = sleep_until(started + limits.max_duration);
+    tokio::pin!(idle, ends);
     let mut watch = StarttlsWatch::default();
     let mut buf = vec![0u8; 16 * 1024];
     let closed = loop {
         tokio::select! {
             message = socket.recv() => match message {
                 Some(Ok(Message::Binary(bytes))) => {
-                    idle_deadline = Instant::now() + limits.idle_timeout;
+                    last_traffic = Instant::now();
                     watch.client_sent(&bytes);
                     if let Err(err) = upstream.write_all(&bytes).await {
                         break ToPage::Closed { by: Closer::Server, reason: format!("the connection broke while sending: {err}") };
@@ -201,7 +207,7 @@ async fn relay(mut socket: WebSocket, mut upstream: Upstream, bridge: Arc<Bridge
             read = upstream.read(&mut buf) => match read {
                 Ok(0) => break ToPage::Closed { by: Closer::Server, reason: "the server closed the connection".into() },
                 Ok(n) => {
-                    idle_deadline = Instant::now() + limits.idle_timeout;
+                    last_traffic = Instant::now();
                     if socket.send(Message::Binary(buf[..n].to_vec().into())).await.is_err() {
                         upstream.shutdown().await;
                         return;
@@ -215,8 +221,15 @@ async fn relay(mut socket: WebSocket, mut upstream: Upstream, bridge: Arc<Bridge
                 }
                 Err(err) => break ToPage::Closed { by: Closer::Server, reason: format!("the connection broke: {err}") },
             },
-            _ = sleep_until(idle_deadline) => break ToPage::Closed { by: Closer::Bridge, reason: format!("nothing was sent for {} seconds (the bridge's idle timeout)", limits.idle_timeout.as_secs()) },
-            _ = sleep_until(ends) => break ToPage::Closed { by: Closer::Bridge, reason: format!("the session reached the bridge's maximum of {} seconds", limits.max_duration.as_secs()) },
+            _ = &mut idle => {
+                let due = last_traffic + limits.idle_timeout;
+                if due > Instant::now() {
+                    idle.as_mut().reset(due);
+                    continue;
+                }
+                break ToPage::Closed { by: Closer::Bridge, reason: format!("nothing was sent for {} seconds (the bridge's idle timeout)", limits.idle_timeout.as_secs()) }
+            },
+            _ = &mut ends => break ToPage::Closed { by: Closer::Bridge, reason: format!("the session reached the bridge's maximum of {} seconds", limits.max_duration.as_secs()) },
         }
     };
     upstream.shutdown().await;
