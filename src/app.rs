@@ -391,7 +391,7 @@ fn Tabs() -> impl IntoView {
                     Mode::Simulated => format!("Server: {} (simulated)", profile.get().title()),
                     Mode::Real => "Server: a real SMTP server, through smtp-bridge".to_string(),
                     Mode::Mock => pg.mock.with(|m| match &m.config {
-                        Some(config) => format!("Server: live mock server at {} ({} profile), for real mail clients", m.smtp, config.profile.title()),
+                        Some(config) => format!("Server: live mock server at {} for real mail clients · profile: {}", m.smtp, config.profile.title()),
                         None => "Server: live mock server (not connected)".to_string(),
                     }),
                 }}

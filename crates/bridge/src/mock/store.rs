@@ -20,8 +20,10 @@ pub const MAX_SESSIONS: usize = 1000;
 /// Events remembered per session: a client sending thousands of messages in one connection
 /// keeps only its latest events (the page's timeline shows at most this many).
 pub const MAX_EVENTS_PER_SESSION: usize = 10_000;
-/// Sessions whose events a new watcher receives (the others are listed only through the API).
+/// Sessions whose events a new watcher receives (the others are listed only through the API),
+/// and how many events at most, so that a page joining a busy server is not buried.
 const SNAPSHOT_SESSIONS: usize = 50;
+const SNAPSHOT_EVENTS: usize = 20_000;
 /// Frames a watcher may fall behind before it is told to start again.
 const FEED_CAPACITY: usize = 8192;
 
@@ -238,10 +240,22 @@ impl Store {
         let inner = self.lock();
         let receiver = self.feed.subscribe();
         let mut frames = vec![frame(&hello)];
-        for record in inner.sessions.iter().rev().take(SNAPSHOT_SESSIONS).collect::<Vec<_>>().into_iter().rev() {
+        // The newest sessions, and of the one that exhausts the budget only its latest events.
+        let mut budget = SNAPSHOT_EVENTS;
+        let mut shown = Vec::new();
+        for record in inner.sessions.iter().rev().take(SNAPSHOT_SESSIONS) {
+            if budget == 0 {
+                break;
+            }
+            let take = record.events.len().min(budget);
+            budget -= take;
+            shown.push((record, take));
+        }
+        for (record, take) in shown.into_iter().rev() {
             frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started }));
-            for (i, event) in record.events.iter().enumerate() {
-                let skipped = if i == 0 { record.skipped } else { 0 };
+            let left_out = record.events.len() - take;
+            for (i, event) in record.events.iter().skip(left_out).enumerate() {
+                let skipped = if i == 0 { record.skipped + left_out as u64 } else { 0 };
                 frames.push(frame(&ToWatcher::Event { session: record.id, event: event.clone(), skipped }));
             }
         }
@@ -305,5 +319,24 @@ mod tests {
         });
         let (frames, _) = store.watch(ToWatcher::Refused { reason: "hello".into() });
         assert!(frames[2].contains("\"skipped\""), "{}", frames[2]);
+    }
+
+    #[test]
+    fn a_page_joining_a_busy_server_gets_the_latest_events_only() {
+        let store = Store::new(10, None).unwrap();
+        let (events, _) = messages(1);
+        let sessions: Vec<u64> = (0..4).map(|i| store.open_session(format!("127.0.0.1:{i}"), i)).collect();
+        for &session in &sessions {
+            for _ in 0..(MAX_EVENTS_PER_SESSION / events.len()) {
+                store.record(session, events.clone(), vec![]);
+            }
+        }
+        let (frames, _) = store.watch(ToWatcher::Refused { reason: "hello".into() });
+        let event_frames = frames.iter().filter(|f| f.contains("\"type\":\"event\"")).count();
+        assert_eq!(event_frames, SNAPSHOT_EVENTS);
+        // The two newest sessions fill the budget; the older ones are only in the API.
+        let opened: Vec<&Arc<str>> = frames.iter().filter(|f| f.contains("\"type\":\"session\"")).collect();
+        assert_eq!(opened.len(), 2, "{opened:?}");
+        assert!(opened[0].contains("127.0.0.1:2") && opened[1].contains("127.0.0.1:3"));
     }
 }
