@@ -134,7 +134,7 @@ fn is_root() -> bool {
 }
 
 fn row(name: &str, ours: f64, peer: Option<f64>, goal: &str) {
-    let peer_text = peer.map(|p| format!("{p:.0}")).unwrap_or_else(|| "not installed".into());
+    let peer_text = peer.map(|p| format!("{p:.0}")).unwrap_or_else(|| "-".into());
     let ratio = peer.map(|p| format!("{:.2}x", ours / p)).unwrap_or_default();
     println!("{name:<44} {:>12} {peer_text:>14} {ratio:>7}  {goal}", format!("{ours:.0}"));
 }
