@@ -143,13 +143,18 @@ pub fn Timeline() -> impl IntoView {
     let container: NodeRef<html::Div> = NodeRef::new();
     let total = move || pg.with_entries(|entries| entries.len());
 
-    // Keep the newest arrow in view as the session grows.
+    // Keep the newest arrow in view as the session grows. Setting scrollTop forces a layout, so
+    // it waits for the next frame (when the browser lays out anyway), and it waits for the tab
+    // to be shown: a hidden timeline need not follow every command.
     Effect::new(move |_| {
         let n = total();
+        if pg.tab.get() != crate::app::Tab::Timeline {
+            return;
+        }
+        let bottom = (n as f64 * ROW - VIEW_HEIGHT).max(0.0);
+        scroll_top.set(bottom);
         if let Some(el) = container.get() {
-            let bottom = (n as f64 * ROW - VIEW_HEIGHT).max(0.0);
-            el.set_scroll_top(bottom as i32);
-            scroll_top.set(bottom);
+            request_animation_frame(move || el.set_scroll_top(bottom as i32));
         }
     });
 
