@@ -225,7 +225,18 @@ pub fn Timeline() -> impl IntoView {
                 }
             >
                 <div class="timeline-space" style:height=move || format!("{}px", total() as f64 * ROW)>
+                    // One pair of handlers for every row (rows come and go as the view scrolls).
                     <svg
+                        on:click=move |ev| {
+                            select_row(pg, &ev);
+                        }
+                        on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                            if ev.key() == "Enter" || ev.key() == " " {
+                                if select_row(pg, &ev) {
+                                    ev.prevent_default();
+                                }
+                            }
+                        }
                         class="timeline-svg"
                         role="list"
                         aria-label="Sequence diagram"
@@ -249,12 +260,24 @@ pub fn Timeline() -> impl IntoView {
     }
 }
 
+/// Selects the row an event happened in (its `data-entry`); false when it was not on a row.
+fn select_row(pg: Playground, event: &web_sys::Event) -> bool {
+    use wasm_bindgen::JsCast;
+    let row = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|el| el.closest("[data-entry]").ok().flatten());
+    match row.and_then(|row| row.get_attribute("data-entry")).and_then(|id| id.parse().ok()) {
+        Some(id) => {
+            pg.selected.set(Some(id));
+            true
+        }
+        None => false,
+    }
+}
+
 #[component]
 fn TimelineRow(index: usize, row: Row) -> impl IntoView {
     let pg = expect_context::<Playground>();
     let entry = row.entry;
     let selected = move || pg.selected.get() == Some(entry);
-    let select = move || pg.selected.set(Some(entry));
     let y = ROW * (index as f64 + 0.5);
     let (aria, css) = match &row.kind {
         RowKind::ToServer { label } => (format!("client to server: {label}"), "to-server".to_string()),
@@ -281,13 +304,7 @@ fn TimelineRow(index: usize, row: Row) -> impl IntoView {
             role="listitem"
             tabindex="0"
             aria-label=aria
-            on:click=move |_| select()
-            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                if ev.key() == "Enter" || ev.key() == " " {
-                    ev.prevent_default();
-                    select();
-                }
-            }
+            data-entry=entry.to_string()
         >
             <rect class="hit" x="0" width=WIDTH height=ROW y=y - ROW / 2.0></rect>
             <text class="delta" x="4" y=y + 4.0>{seconds(row.delta)}</text>

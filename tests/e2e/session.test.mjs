@@ -59,6 +59,10 @@ test('the timeline has one arrow per exchanged line, and selecting one highlight
   await toClient.filter({ hasText: '550' }).click();
   const selected = page.getByRole('log', { name: 'Session transcript' }).locator('.entry.selected');
   assert.match(await selected.innerText(), /550 5\.1\.1/);
+  // From the keyboard too: Enter on a focused arrow.
+  await toClient.filter({ hasText: '220' }).focus();
+  await page.keyboard.press('Enter');
+  assert.match(await selected.innerText(), /^S:\s*220 /);
   // And the other way: a transcript line selects its arrow.
   await page.getByRole('log', { name: 'Session transcript' }).getByText('MAIL FROM:<student@playground.test>').click();
   assert.match(await diagram.locator('.row.selected').getAttribute('aria-label'), /^client to server: MAIL FROM:<student@playground\.test>/);
