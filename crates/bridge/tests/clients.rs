@@ -109,3 +109,32 @@ async fn lettre_sends_through_starttls_and_auth() {
     let raw = get(http, &format!("/api/v1/message/{}/raw", list["messages"][0]["id"])).await.1;
     assert!(raw.contains("\r\n.a line with a dot\r\n"), "lettre dot-stuffed it and the mock undid it: {raw}");
 }
+
+#[tokio::test]
+async fn a_certificate_given_by_path_is_the_one_starttls_presents() {
+    use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    use smtp_bridge::mock::{Store, acceptor_from_files};
+
+    // A lab's own certificate, as PEM files (what --tls-cert and --tls-key read).
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let dir = std::env::temp_dir().join(format!("smtp-playground-cert-{}-{}", std::process::id(), made.cert.pem().len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert, made.cert.pem()).unwrap();
+    std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+    let acceptor = acceptor_from_files(&cert, &key).unwrap();
+    let error = acceptor_from_files(&key, &cert).err().expect("a key is not a certificate chain");
+    assert!(error.contains("key.pem"), "the error names the file: {error}");
+
+    let (smtp, http) = common::start_mock_tls(smtp_protocol::ServerConfig::new(smtp_protocol::ProfileName::Mock), Store::new(10, None).unwrap(), acceptor).await;
+    // The client trusts only that certificate and checks the name: verification succeeds only
+    // if the mock presents it.
+    let tls = TlsParameters::builder("localhost".into()).add_root_certificate(Certificate::from_pem(made.cert.pem().as_bytes()).unwrap()).build_rustls().unwrap();
+    let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1").port(smtp.port()).tls(Tls::Required(tls)).build();
+    let email = Message::builder().from("lab@a.example".parse().unwrap()).to("b@c.example".parse().unwrap()).subject("verified").body("x\n".to_string()).unwrap();
+    mailer.send(email).await.unwrap();
+    let list = messages(http).await;
+    assert_eq!(list["messages"][0]["subject"], "verified");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

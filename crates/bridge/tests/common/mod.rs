@@ -110,9 +110,14 @@ pub async fn start_mock() -> (SocketAddr, SocketAddr) {
 }
 
 pub async fn start_mock_with(config: ServerConfig, store: Store) -> (SocketAddr, SocketAddr) {
+    start_mock_tls(config, store, self_signed_acceptor().unwrap()).await
+}
+
+/// Mock mode with the given STARTTLS certificate.
+pub async fn start_mock_tls(config: ServerConfig, store: Store, tls: tokio_rustls::TlsAcceptor) -> (SocketAddr, SocketAddr) {
     let smtp = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let smtp_address = smtp.local_addr().unwrap();
-    let mock = Arc::new(Mock::new(config, store, Some(self_signed_acceptor().unwrap())).with_smtp_address(smtp_address.to_string()));
+    let mock = Arc::new(Mock::new(config, store, Some(tls)).with_smtp_address(smtp_address.to_string()));
     tokio::spawn(serve_smtp(smtp, mock.clone()));
     let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let http_address = http.local_addr().unwrap();
