@@ -297,6 +297,11 @@ fn ShareButton() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let link = RwSignal::new(String::new());
     let share = move |_| {
+        if pg.mode.get_untracked() != Mode::Simulated {
+            // A link replays inputs against the simulator; a real server's session cannot be.
+            pg.banner.set(Some("Share links replay a simulated session. To keep this session, export it from the Timeline tab (text, JSON or SVG).".into()));
+            return;
+        }
         let fragment = pg.lab.with_untracked(|lab| crate::saved::share_fragment(&lab.log));
         let Some(window) = web_sys::window() else { return };
         let location = window.location();

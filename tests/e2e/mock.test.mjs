@@ -137,6 +137,11 @@ test('a real client session appears live in the list, console, timeline and mail
   await log.getByText('Authenticated as student').waitFor();
   assert.equal(await page.getByRole('checkbox', { name: 'Follow the newest session' }).isChecked(), false);
 
+  // A share link cannot replay real clients: the page says what to do instead.
+  await page.getByRole('button', { name: 'Share session' }).click();
+  await page.getByRole('status').filter({ hasText: 'Share links replay a simulated session' }).waitFor();
+  await page.getByRole('button', { name: 'Dismiss' }).click();
+
   // Delete all from the page: the mock server's store is empty.
   await page.getByRole('tab', { name: /Mailbox/ }).click();
   await page.getByRole('button', { name: 'Delete all' }).click();
