@@ -77,7 +77,8 @@ async fn a_client_that_breaks_off_mid_data_loses_nothing_already_accepted() {
     let (smtp, http) = start_mock().await;
     let mut tcp = tokio::net::TcpStream::connect(smtp).await.unwrap();
     let mut buf = vec![0u8; 4096];
-    tcp.read(&mut buf).await.unwrap();
+    let greeting = tcp.read(&mut buf).await.unwrap();
+    assert!(greeting > 0, "the mock greets");
     tcp.write_all(b"EHLO x\r\nMAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\nDATA\r\n").await.unwrap();
     let mut seen = String::new();
     while !seen.contains("354") {
