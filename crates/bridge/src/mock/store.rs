@@ -174,6 +174,9 @@ impl Store {
             for (message, file) in delivered {
                 if inner.messages.len() >= self.max_messages {
                     if let Some(old) = inner.messages.pop_front() {
+                        if inner.dropped == 0 {
+                            tracing::warn!(max = self.max_messages, "the message store is full (--max-messages): from now on the oldest message is dropped for each new one");
+                        }
                         inner.dropped += 1;
                         self.broadcast(|| ToWatcher::Removed { queue_ids: vec![old.message.queue_id.clone()], why: Removal::Dropped });
                         evicted.push(old);
