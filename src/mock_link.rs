@@ -12,6 +12,23 @@ use web_sys::{MessageEvent, WebSocket};
 
 thread_local! {
     static SOCKET: std::cell::RefCell<Option<WebSocket>> = const { std::cell::RefCell::new(None) };
+    /// Frames received since the last animation frame: a busy server sends thousands a second,
+    /// and the page applies them together, once a frame, instead of re-rendering for each.
+    static PENDING: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn receive(pg: Playground, text: String) {
+    let first = PENDING.with(|p| {
+        let mut pending = p.borrow_mut();
+        pending.push(text);
+        pending.len() == 1
+    });
+    if first {
+        leptos::prelude::request_animation_frame(move || {
+            let batch = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+            pg.mock.update(|m| batch.iter().for_each(|text| m.receive_text(text)));
+        });
+    }
 }
 
 /// Seconds before a lost feed is tried again.
@@ -27,6 +44,7 @@ const HOW_TO_START: &str = "Start it with `cargo xtask serve --mock` (or `smtp-b
 pub fn connect(pg: Playground) {
     disconnect();
     let url = feed_url();
+    PENDING.with(|p| p.borrow_mut().clear());
     pg.mock.update(|m| m.connecting());
     let socket = match WebSocket::new(&url) {
         Ok(socket) => socket,
@@ -39,7 +57,7 @@ pub fn connect(pg: Playground) {
     };
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
         if let Some(text) = event.data().as_string() {
-            pg.mock.update(|m| m.receive_text(&text));
+            receive(pg, text);
         }
     });
     let on_close = {
