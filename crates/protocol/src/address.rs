@@ -148,8 +148,11 @@ pub fn parse_path(text: &str, allow_null: bool, enforce_lengths: bool) -> Result
 
 fn find_close_bracket(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    if !bytes.contains(&b'"') {
-        return memchr::memchr(b'>', bytes);
+    // One scan: a '>' before any quote is the end (the usual case).
+    match memchr::memchr2(b'>', b'"', bytes) {
+        None => return None,
+        Some(i) if bytes[i] == b'>' => return Some(i),
+        Some(_) => {}
     }
     let mut quoted = false;
     let mut escaped = false;
@@ -182,8 +185,26 @@ fn shift(err: AddressError, by: usize) -> AddressError {
 /// `atext` of RFC 5322 3.2.3, plus any byte of a non-ASCII character (RFC 6531
 /// `UTF8-non-ascii`; the text is valid UTF-8 already).
 fn is_atext(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b) || !b.is_ascii()
+    ATEXT[b as usize]
 }
+
+/// [`is_atext`] as a table: it is asked for every byte of every local part.
+static ATEXT: [bool; 256] = {
+    let specials = b"!#$%&'*+-/=?^_`{|}~";
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || !c.is_ascii();
+        b += 1;
+    }
+    let mut i = 0;
+    while i < specials.len() {
+        table[specials[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 pub fn parse_mailbox(text: &str, enforce_lengths: bool) -> Result<Mailbox, AddressError> {
     let (local_part, at) = if text.starts_with('"') {
@@ -208,7 +229,7 @@ pub fn parse_mailbox(text: &str, enforce_lengths: bool) -> Result<Mailbox, Addre
         }
         (local, end + 1)
     } else {
-        let at = text.rfind('@').ok_or(AddressError::MissingAt { at: text.len() })?;
+        let at = text.as_bytes().iter().rposition(|b| *b == b'@').ok_or(AddressError::MissingAt { at: text.len() })?;
         let local = &text[..at];
         if local.is_empty() {
             return Err(AddressError::EmptyLocalPart { at: 0 });
@@ -256,19 +277,36 @@ pub fn validate_domain(domain: &str) -> Result<(), AddressError> {
     // neither starting nor ending with a hyphen.
     let bytes = domain.as_bytes();
     let mut label_start = 0;
-    for i in 0..=bytes.len() {
-        let end = i == bytes.len() || bytes[i] == b'.';
-        if end {
-            let label = &bytes[label_start..i];
-            if label.is_empty() || label[0] == b'-' || label[label.len() - 1] == b'-' {
-                return Err(AddressError::BadDomain { at: label_start });
-            }
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'.' {
+            check_label(bytes, label_start, i)?;
             label_start = i + 1;
-        } else if !(bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-' || !bytes[i].is_ascii()) {
+        } else if !DOMAIN_BYTE[b as usize] {
             return Err(AddressError::BadDomain { at: label_start });
         }
     }
-    Ok(())
+    check_label(bytes, label_start, bytes.len())
+}
+
+/// Letters, digits, hyphens and the bytes of non-ASCII characters: what a domain label holds.
+static DOMAIN_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'-' || !c.is_ascii();
+        b += 1;
+    }
+    table
+};
+
+/// A label is not empty and neither starts nor ends with a hyphen.
+fn check_label(bytes: &[u8], start: usize, end: usize) -> Result<(), AddressError> {
+    let label = &bytes[start..end];
+    match (label.first(), label.last()) {
+        (Some(first), Some(last)) if *first != b'-' && *last != b'-' => Ok(()),
+        _ => Err(AddressError::BadDomain { at: start }),
+    }
 }
 
 #[cfg(test)]
