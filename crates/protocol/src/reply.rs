@@ -41,6 +41,22 @@ impl EnhancedCode {
     }
 }
 
+/// `n` in decimal, without the formatting machinery.
+fn push_decimal(out: &mut Vec<u8>, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
 impl fmt::Display for EnhancedCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}.{}", self.class, self.subject, self.detail)
@@ -100,19 +116,31 @@ impl Reply {
 
     /// Appends the reply as sent to `out`.
     pub fn write_wire(&self, out: &mut String) {
-        use std::fmt::Write;
+        let mut bytes = std::mem::take(out).into_bytes();
+        self.write_wire_bytes(&mut bytes);
+        // Only ASCII digits and punctuation were added around the lines' own UTF-8 text.
+        *out = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    }
+
+    /// Appends the reply as sent to `out`, as bytes (the server's transmit buffer). Written by
+    /// hand, not with `format!`: every reply the simulator sends goes through here.
+    pub fn write_wire_bytes(&self, out: &mut Vec<u8>) {
         let last = self.lines.len().saturating_sub(1);
         for (i, line) in self.lines.iter().enumerate() {
-            let sep = if i == last { ' ' } else { '-' };
-            let _ = write!(out, "{}{sep}", self.code);
+            push_decimal(out, u32::from(self.code));
+            out.push(if i == last { b' ' } else { b'-' });
             if let Some(enhanced) = self.enhanced {
-                let _ = write!(out, "{enhanced}");
+                push_decimal(out, u32::from(enhanced.class));
+                out.push(b'.');
+                push_decimal(out, u32::from(enhanced.subject));
+                out.push(b'.');
+                push_decimal(out, u32::from(enhanced.detail));
                 if !line.is_empty() {
-                    out.push(' ');
+                    out.push(b' ');
                 }
             }
-            out.push_str(line);
-            out.push_str("\r\n");
+            out.extend_from_slice(line.as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
     }
 

@@ -467,7 +467,7 @@ impl Server {
     }
 
     fn send(&mut self, now: Timestamp, reply: Reply, situation: Situation) {
-        self.transmit.extend_from_slice(reply.to_wire().as_bytes());
+        reply.write_wire_bytes(&mut self.transmit);
         self.events.push_back(Event::ReplySent { at: now, reply, situation, state: self.state(), envelope: self.envelope.clone() });
     }
 
