@@ -22,22 +22,28 @@ impl EnhancedCode {
 
     /// Parses `2.1.0` (class 2, 4 or 5; subject and detail up to three digits).
     pub fn parse(text: &str) -> Option<Self> {
-        let mut parts = text.split('.');
-        let class = parts.next()?;
-        let subject = parts.next()?;
-        let detail = parts.next()?;
-        if parts.next().is_some() || class.len() != 1 {
-            return None;
+        // By hand over the bytes: every simulated reply's wording goes through here.
+        let bytes = text.as_bytes();
+        let class = match bytes {
+            [c @ (b'2' | b'4' | b'5'), b'.', ..] => c - b'0',
+            _ => return None,
+        };
+        let mut numbers = [0u16; 2];
+        let mut rest = &bytes[2..];
+        for (i, number) in numbers.iter_mut().enumerate() {
+            let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+            if !(1..=3).contains(&len) {
+                return None;
+            }
+            *number = rest[..len].iter().fold(0, |n, b| n * 10 + u16::from(b - b'0'));
+            rest = &rest[len..];
+            match (i, rest.first()) {
+                (0, Some(b'.')) => rest = &rest[1..],
+                (1, None) => {}
+                _ => return None,
+            }
         }
-        let digits = |s: &str| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
-        if !digits(subject) || !digits(detail) {
-            return None;
-        }
-        let class: u8 = class.parse().ok()?;
-        if !matches!(class, 2 | 4 | 5) {
-            return None;
-        }
-        Some(EnhancedCode { class, subject: subject.parse().ok()?, detail: detail.parse().ok()? })
+        Some(EnhancedCode { class, subject: numbers[0], detail: numbers[1] })
     }
 }
 
@@ -219,6 +225,16 @@ fn split_enhanced(code: u16, rest: &str) -> (Option<EnhancedCode>, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enhanced_codes_parse_only_in_their_form() {
+        assert_eq!(EnhancedCode::parse("2.1.0"), Some(EnhancedCode { class: 2, subject: 1, detail: 0 }));
+        assert_eq!(EnhancedCode::parse("5.7.139"), Some(EnhancedCode { class: 5, subject: 7, detail: 139 }));
+        assert_eq!(EnhancedCode::parse("4.10.100"), Some(EnhancedCode { class: 4, subject: 10, detail: 100 }));
+        for bad in ["", "2", "2.1", "2.1.", "3.1.0", "22.1.0", "2.1.0.1", "2.1234.0", "2.1.0 ", "2..0", "2.a.0", "2.1.1000", "+2.1.0"] {
+            assert_eq!(EnhancedCode::parse(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn writes_single_and_multi_line_replies() {

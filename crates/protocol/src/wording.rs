@@ -50,7 +50,8 @@ pub fn render_with(template: Template, mut fill: impl FnMut(&str, &mut String) -
     let mut lines = Vec::with_capacity(1);
     let mut line = String::with_capacity(template.text.len() + 24);
     let mut rest = template.text;
-    while let Some(at) = rest.find(['{', '\n']) {
+    // Byte scans: templates are short, and a char-set search costs more than the scan.
+    while let Some(at) = rest.bytes().position(|b| b == b'{' || b == b'\n') {
         line.push_str(&rest[..at]);
         let after = &rest[at..];
         if after.starts_with('\n') {
@@ -58,7 +59,7 @@ pub fn render_with(template: Template, mut fill: impl FnMut(&str, &mut String) -
             rest = &after[1..];
             continue;
         }
-        match after.find('}') {
+        match after.bytes().position(|b| b == b'}') {
             Some(close) => {
                 if !fill(&after[1..close], &mut line) {
                     line.push_str(&after[..=close]);
