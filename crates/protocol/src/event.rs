@@ -43,7 +43,15 @@ pub enum Event {
     /// One line (or BDAT chunk) from the client.
     LineReceived { at: Timestamp, raw: String, line: ClientLine },
     /// One reply, why it was sent, and the session after it.
-    ReplySent { at: Timestamp, reply: Reply, situation: Situation, state: SessionState, envelope: Envelope },
+    ReplySent {
+        at: Timestamp,
+        reply: Reply,
+        situation: Situation,
+        state: SessionState,
+        /// Shared with the server until the envelope next changes: a snapshot per reply costs a
+        /// pointer, not a copy (serialised as the envelope itself).
+        envelope: std::sync::Arc<Envelope>,
+    },
     MessageAccepted { at: Timestamp, queue_id: String, envelope: Envelope, size: u64 },
     TlsStarted { at: Timestamp, protocol: String, cipher: String, simulated: bool },
     AuthSucceeded { at: Timestamp, user: String, mechanism: String },

@@ -79,7 +79,7 @@ pub struct Server {
     esmtp: bool,
     tls: bool,
     authenticated_as: Option<String>,
-    envelope: Envelope,
+    envelope: std::sync::Arc<Envelope>,
     input: InputBuffer,
     lines: LineReader,
     data: Option<DataReader>,
@@ -111,7 +111,7 @@ impl Server {
             esmtp: false,
             tls: false,
             authenticated_as: None,
-            envelope: Envelope::default(),
+            envelope: Default::default(),
             input: InputBuffer::default(),
             lines: LineReader::default(),
             data: None,
@@ -142,7 +142,7 @@ impl Server {
         self.esmtp = false;
         self.tls = false;
         self.authenticated_as = None;
-        self.envelope = Envelope::default();
+        self.envelope = Default::default();
         self.input.clear();
         self.lines = LineReader::default();
         self.data = None;
@@ -412,7 +412,7 @@ impl Server {
 
     /// Ends the transaction in progress (RSET, HELO/EHLO, after a message).
     fn reset_transaction(&mut self) {
-        self.envelope = Envelope::default();
+        self.envelope = Default::default();
         self.chunk_content.clear();
         self.chunk_report = ContentReport::default();
         if matches!(self.phase, Phase::Mail | Phase::Recipients | Phase::Chunking) {

@@ -37,8 +37,9 @@ impl Server {
             return self.reply(now, Situation::DeclaredSizeTooBig, &[]);
         }
         let address = path_address(&from);
-        self.envelope.reverse_path = Some(from);
-        self.envelope.mail_params = params;
+        let envelope = std::sync::Arc::make_mut(&mut self.envelope);
+        envelope.reverse_path = Some(from);
+        envelope.mail_params = params;
         self.phase = Phase::Mail;
         self.reply(now, Situation::SenderAccepted, &[("address", &address)]);
     }
@@ -79,7 +80,7 @@ impl Server {
                 return self.reply(now, Situation::Greylisted, &[("address", &address), ("delay", &remaining)]);
             }
         }
-        self.envelope.recipients.push(Recipient { path: to, params });
+        std::sync::Arc::make_mut(&mut self.envelope).recipients.push(Recipient { path: to, params });
         self.phase = Phase::Recipients;
         self.reply(now, Situation::RecipientAccepted, &values);
     }
@@ -151,7 +152,7 @@ impl Server {
         let message_id = header_value(&content, "Message-ID")
             .map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_string())
             .unwrap_or_else(|| format!("{}@{}", queue_id, self.config.policy.hostname));
-        let envelope = std::mem::take(&mut self.envelope);
+        let envelope = std::sync::Arc::unwrap_or_clone(std::mem::take(&mut self.envelope));
         self.messages.push(StoredMessage {
             queue_id: queue_id.clone(),
             received_at: now,
