@@ -66,14 +66,19 @@ pub fn connect(pg: Playground, host: String, port: u16, security: Security, toke
             SOCKET.with(|s| s.borrow_mut().take());
         })
     };
+    listen(&socket, on_open, on_message, on_close);
+    SOCKET.with(|s| *s.borrow_mut() = Some(socket));
+}
+
+/// Hands a socket its handlers for good (one set per connection, kept as long as the page):
+/// the WebSockets to smtp-bridge, here and in `mock_link`.
+pub(crate) fn listen(socket: &WebSocket, on_open: Closure<dyn FnMut()>, on_message: Closure<dyn FnMut(MessageEvent)>, on_close: Closure<dyn FnMut()>) {
     socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    // The handlers live as long as the page; one set per connection.
     on_open.forget();
     on_message.forget();
     on_close.forget();
-    SOCKET.with(|s| *s.borrow_mut() = Some(socket));
 }
 
 /// Sends what the student typed; false when no session is open.

@@ -12,8 +12,9 @@ use std::sync::Arc;
 /// Sessions the page keeps (the oldest is forgotten first; the API has more).
 pub const KEPT_SESSIONS: usize = 200;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum FeedLink {
+    #[default]
     Idle,
     Connecting,
     Open,
@@ -49,6 +50,7 @@ impl WatchedSession {
     }
 }
 
+#[derive(Default)]
 pub struct MockFeed {
     pub link: FeedLink,
     /// Where real clients connect.
@@ -61,12 +63,6 @@ pub struct MockFeed {
     pub watched: Option<u64>,
     /// The last thing the server refused or dropped, for the page to say.
     pub notice: Option<String>,
-}
-
-impl Default for MockFeed {
-    fn default() -> Self {
-        MockFeed { link: FeedLink::Idle, smtp: String::new(), config: None, sessions: vec![], messages: vec![], watched: None, notice: None }
-    }
 }
 
 impl MockFeed {
@@ -116,7 +112,7 @@ impl MockFeed {
                 self.sessions.push(WatchedSession { id: session, client, started, messages: 0, ended: None, entries: vec![], events: vec![], narration: Narration::default() });
             }
             ToWatcher::Event { session, event, skipped } => {
-                let Some(config) = self.config.clone() else { return };
+                let Some(config) = &self.config else { return };
                 let Some(watched) = self.sessions.iter_mut().find(|s| s.id == session) else { return };
                 if skipped > 0 {
                     watched.push(event.at(), EntryKind::Notice { text: format!("{skipped} earlier events of this long session are not kept."), tone: Tone::Info });
@@ -135,10 +131,7 @@ impl MockFeed {
                 }
                 watched.events.push(event);
             }
-            ToWatcher::Message { message, .. } => match message.into_stored() {
-                Some(stored) => self.messages.push(stored),
-                None => self.notice = Some("A message arrived damaged from the mock server (its base64 did not decode); read it through /api/v1 instead.".into()),
-            },
+            ToWatcher::Message { message, .. } => self.messages.push(message),
             ToWatcher::Removed { queue_ids, why } => {
                 self.messages.retain(|m| !queue_ids.contains(&m.queue_id));
                 if why == Removal::Dropped {
@@ -152,14 +145,17 @@ impl MockFeed {
 
     /// The shown session's events as `C:`/`S:` text (for export).
     pub fn transcript(&self) -> String {
-        smtp_protocol::Transcript { events: self.shown().map(|s| s.events.clone()).unwrap_or_default() }.to_text()
+        let mut text = String::new();
+        for event in self.shown().map(|s| s.events.as_slice()).unwrap_or_default() {
+            smtp_protocol::Transcript::write_event(event, &mut text);
+        }
+        text
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtp_protocol::watch::WireMessage;
     use smtp_protocol::{Peer, ProfileName, Server};
 
     /// The frames a mock server sends for one client session.
@@ -171,7 +167,7 @@ mod tests {
             out.push(ToWatcher::Event { session: id, event, skipped: 0 });
         }
         for message in server.take_messages() {
-            out.push(ToWatcher::Message { id: 9, session: id, message: WireMessage::from_stored(&message) });
+            out.push(ToWatcher::Message { id: 9, session: id, message });
         }
         out
     }

@@ -6,7 +6,6 @@ use crate::app::{Mode, Playground};
 use crate::mock_feed::FeedLink;
 use leptos::prelude::{GetUntracked, Set, Update};
 use smtp_protocol::watch::FromWatcher;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{MessageEvent, WebSocket};
 
@@ -84,13 +83,7 @@ pub fn connect(pg: Playground) {
             );
         })
     };
-    socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    // The handlers live as long as the socket, which the page keeps until it leaves mock mode.
-    on_open.forget();
-    on_message.forget();
-    on_close.forget();
+    crate::bridge_link::listen(&socket, on_open, on_message, on_close);
     SOCKET.with(|s| *s.borrow_mut() = Some(socket));
 }
 

@@ -4,47 +4,17 @@
 //! generator always, and from Postfix's `smtp-source` too where it is installed
 //! (SMTP_SOURCE_BIN / SMTP_SINK_BIN, set by xtask). Prints a table; asserts nothing.
 
-use std::io::BufRead;
+mod common;
+
+use common::{Process, free_port, start};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const SESSIONS: usize = 20;
 const MESSAGES: usize = 20_000;
-
-struct Process(Child);
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(program: &str, args: &[String], ready: &str) -> (Process, Vec<String>) {
-    let mut child = Command::new(program).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
-    let stdout = child.stdout.take().unwrap();
-    let (send, receive) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = send.send(line);
-        }
-    });
-    let mut lines = vec![];
-    loop {
-        let line = receive.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| panic!("{program} did not start"));
-        let done = line.contains(ready);
-        lines.push(line);
-        if done {
-            return (Process(child), lines);
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// Reads until `count` final reply lines have arrived.
 async fn replies(tcp: &mut TcpStream, count: usize, buf: &mut Vec<u8>) -> bool {

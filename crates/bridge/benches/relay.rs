@@ -5,9 +5,10 @@
 
 use futures_util::{SinkExt, StreamExt};
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
-use std::io::BufRead;
+mod common;
+
+use common::start;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -42,35 +43,6 @@ async fn smtp_server() -> SocketAddr {
         }
     });
     address
-}
-
-struct Process(Child);
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(program: &str, args: &[String], ready: &str) -> (Process, String) {
-    let mut child = Command::new(program).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
-    let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (send, receive) = std::sync::mpsc::channel();
-    for stream in [Box::new(stdout) as Box<dyn std::io::Read + Send>, Box::new(stderr)] {
-        let send = send.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
-                let _ = send.send(line);
-            }
-        });
-    }
-    loop {
-        let line = receive.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| panic!("{program} did not start"));
-        if line.contains(ready) {
-            return (Process(child), line);
-        }
-    }
 }
 
 /// Reads until `count` replies (final lines) have arrived.
@@ -232,14 +204,14 @@ async fn main() {
     let dist = std::env::var("PLAYGROUND_DIST").expect("PLAYGROUND_DIST");
     let python = std::env::var("SMTP_TEST_PYTHON").ok();
     let smtp = smtp_server().await;
-    let (bridge, line) = start(
+    let (bridge, lines) = start(
         &bridge_bin,
         &["--listen", "127.0.0.1:0", "--dir", &dist, "--allow", "localhost:*", "--allow-private", "--max-sessions", "20000", "--max-sessions-per-client", "20000"].map(String::from),
         "serving",
     );
-    let address = line.rsplit("http://").next().unwrap().trim_end_matches('/').to_string();
+    let address = lines.last().expect("the ready line").rsplit("http://").next().unwrap().trim_end_matches('/').to_string();
     let websockify = python.map(|python| {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = common::free_port();
         let (process, _) = start(&python, &["-m".into(), "websockify".into(), format!("127.0.0.1:{port}"), smtp.to_string()], "proxying from");
         (process, port)
     });

@@ -8,6 +8,7 @@
 //! the file name. Files are not fsync'ed: this is a lab's mailbox, not a mail queue.
 
 use smtp_protocol::address::{Path as SmtpPath, parse_mailbox};
+use smtp_protocol::message::header_value;
 use smtp_protocol::session::{Envelope, Recipient};
 use smtp_protocol::{StoredMessage, Timestamp};
 use std::io;
@@ -28,10 +29,6 @@ impl Maildir {
         }
         let host = std::fs::read_to_string("/etc/hostname").ok().map(|h| h.trim().replace(['/', ':'], "_")).filter(|h| !h.is_empty()).unwrap_or_else(|| "smtp-bridge".into());
         Ok(Maildir { root: root.to_path_buf(), host, counter: AtomicU64::new(0) })
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
     }
 
     /// Writes one message into `new/`; its path.
@@ -98,7 +95,7 @@ fn read_message(file: &Path, bytes: Vec<u8>) -> StoredMessage {
         rest = &rest[line_end + 2..];
     }
     let raw = rest.to_vec();
-    let sender = header(&raw, "Return-Path").map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_string()).unwrap_or_default();
+    let sender = header_value(&raw, "Return-Path").map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_string()).unwrap_or_default();
     let envelope = Envelope {
         reverse_path: Some(smtp_path(&sender)),
         recipients: recipients.iter().map(|r| Recipient { path: smtp_path(r), params: Default::default() }).collect(),
@@ -125,14 +122,4 @@ fn smtp_path(address: &str) -> SmtpPath {
             SmtpPath::Mailbox(smtp_protocol::address::Mailbox { local_part: local_part.into(), domain: domain.into() })
         }),
     }
-}
-
-/// The first header of that name, unfolded.
-fn header(raw: &[u8], name: &str) -> Option<String> {
-    let text = String::from_utf8_lossy(raw);
-    let head = text.split("\r\n\r\n").next()?;
-    head.split("\r\n").find_map(|line| {
-        let (field, value) = line.split_once(':')?;
-        field.eq_ignore_ascii_case(name).then(|| value.to_string())
-    })
 }

@@ -89,7 +89,7 @@ async fn a_page_watches_a_real_client_session_as_it_happens() {
     assert_eq!(replies, vec![220, 250, 250, 250, 354, 250], "every reply, in order, before the message");
     let ToWatcher::Message { message, session: from, .. } = message else { unreachable!() };
     assert_eq!(from, session);
-    let stored = message.into_stored().expect("base64 intact");
+    let stored = message;
     assert!(String::from_utf8_lossy(&stored.raw).contains("Subject: watched"));
     let (ToWatcher::Event { event: Event::Closed { .. }, .. }, _) = until(&mut ws, |f| matches!(f, ToWatcher::Event { event: Event::Closed { .. }, .. })).await else { unreachable!() };
 
@@ -128,7 +128,7 @@ async fn the_page_changes_the_next_connection_and_deletes_mail() {
     let refused = client(smtp, &["EHLO lab.test", "MAIL FROM:<a@lab.test>", "QUIT"]).await;
     assert!(refused.contains("\r\n530 5.7.0"), "{refused}");
 
-    let queue_id = message.message.queue_id.clone();
+    let queue_id = message.queue_id.clone();
     ws.send(Message::Text(serde_json::json!({"type": "delete", "queue_id": queue_id}).to_string().into())).await.unwrap();
     let (ToWatcher::Removed { queue_ids, .. }, _) = until(&mut ws, |f| matches!(f, ToWatcher::Removed { .. })).await else { unreachable!() };
     assert_eq!(queue_ids, vec![queue_id.clone()]);

@@ -115,17 +115,10 @@ impl Reply {
 
     /// The reply as sent: every line but the last has `-` after the code (RFC 5321 4.2.1).
     pub fn to_wire(&self) -> String {
-        let mut out = String::with_capacity(self.lines.iter().map(|l| l.len() + 12).sum());
-        self.write_wire(&mut out);
-        out
-    }
-
-    /// Appends the reply as sent to `out`.
-    pub fn write_wire(&self, out: &mut String) {
-        let mut bytes = std::mem::take(out).into_bytes();
+        let mut bytes = Vec::with_capacity(self.lines.iter().map(|l| l.len() + 12).sum());
         self.write_wire_bytes(&mut bytes);
-        // Only ASCII digits and punctuation were added around the lines' own UTF-8 text.
-        *out = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        // ASCII digits and punctuation around the lines' own text: always UTF-8.
+        String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     /// Appends the reply as sent to `out`, as bytes (the server's transmit buffer). Written by

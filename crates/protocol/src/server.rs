@@ -49,8 +49,26 @@ pub struct StoredMessage {
     pub client_ip: String,
     pub tls: bool,
     pub authenticated_as: Option<String>,
-    /// `Return-Path:` and `Received:` followed by the content as received (unstuffed).
+    /// `Return-Path:` and `Received:` followed by the content as received (unstuffed). In JSON,
+    /// base64: 8-bit mail is not UTF-8.
+    #[serde(with = "base64_bytes")]
     pub raw: Vec<u8>,
+}
+
+/// Bytes as a base64 string in serde formats.
+mod base64_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)
+    }
 }
 
 /// AUTH exchange in progress.

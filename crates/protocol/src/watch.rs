@@ -28,8 +28,8 @@ pub enum ToWatcher {
         #[serde(default, skip_serializing_if = "is_zero")]
         skipped: u64,
     },
-    /// A message was stored (the raw bytes travel as base64: 8-bit mail is not UTF-8).
-    Message { id: u64, session: u64, message: WireMessage },
+    /// A message was stored (its raw bytes travel as base64: 8-bit mail is not UTF-8).
+    Message { id: u64, session: u64, message: StoredMessage },
     /// Messages removed: deleted from a page or the API, or the oldest dropped when the store
     /// was full.
     Removed { queue_ids: Vec<String>, why: Removal },
@@ -61,61 +61,6 @@ pub enum FromWatcher {
     DeleteAll,
 }
 
-/// A [`StoredMessage`] with its raw bytes as base64.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WireMessage {
-    #[serde(flatten)]
-    pub message: StoredMessageHead,
-    pub raw_base64: String,
-}
-
-/// Everything of a [`StoredMessage`] but its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredMessageHead {
-    pub queue_id: String,
-    pub received_at: crate::Timestamp,
-    pub envelope: crate::session::Envelope,
-    pub client_name: Option<String>,
-    pub client_ip: String,
-    pub tls: bool,
-    pub authenticated_as: Option<String>,
-}
-
-impl WireMessage {
-    pub fn from_stored(message: &StoredMessage) -> Self {
-        use base64::Engine;
-        WireMessage {
-            message: StoredMessageHead {
-                queue_id: message.queue_id.clone(),
-                received_at: message.received_at,
-                envelope: message.envelope.clone(),
-                client_name: message.client_name.clone(),
-                client_ip: message.client_ip.clone(),
-                tls: message.tls,
-                authenticated_as: message.authenticated_as.clone(),
-            },
-            raw_base64: base64::engine::general_purpose::STANDARD.encode(&message.raw),
-        }
-    }
-
-    /// The stored message again; `None` when the base64 is damaged.
-    pub fn into_stored(self) -> Option<StoredMessage> {
-        use base64::Engine;
-        let raw = base64::engine::general_purpose::STANDARD.decode(self.raw_base64.as_bytes()).ok()?;
-        let h = self.message;
-        Some(StoredMessage {
-            queue_id: h.queue_id,
-            received_at: h.received_at,
-            envelope: h.envelope,
-            client_name: h.client_name,
-            client_ip: h.client_ip,
-            tls: h.tls,
-            authenticated_as: h.authenticated_as,
-            raw,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,9 +71,9 @@ mod tests {
         let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer::default(), Timestamp(1_000));
         server.handle_input(b"EHLO a\r\nMAIL FROM:<a@b.example> BODY=8BITMIME\r\nRCPT TO:<c@d.example>\r\nDATA\r\nSubject: caf\xe9\r\n\r\n\xff\xfe\r\n.\r\n", Timestamp(2_000));
         let stored = server.take_messages().pop().expect("accepted");
-        let frame = serde_json::to_string(&ToWatcher::Message { id: 1, session: 1, message: WireMessage::from_stored(&stored) }).unwrap();
+        let frame = serde_json::to_string(&ToWatcher::Message { id: 1, session: 1, message: stored.clone() }).unwrap();
         let ToWatcher::Message { message, .. } = serde_json::from_str(&frame).unwrap() else { panic!("{frame}") };
-        assert_eq!(message.into_stored(), Some(stored));
+        assert_eq!(message, stored);
     }
 
     #[test]

@@ -6,9 +6,8 @@
 //! and takes its snapshot under the same lock, so a page sees each event exactly once, in order.
 
 use crate::maildir::Maildir;
-use serde::Serialize;
 use smtp_protocol::event::{Closer, Event};
-use smtp_protocol::watch::{Removal, ToWatcher, WireMessage};
+use smtp_protocol::watch::{Removal, ToWatcher};
 use smtp_protocol::{StoredMessage, Transcript};
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -27,14 +26,13 @@ const SNAPSHOT_EVENTS: usize = 20_000;
 /// Frames a watcher may fall behind before it is told to start again.
 const FEED_CAPACITY: usize = 8192;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Captured {
     pub id: u64,
     /// The session it came in (0: loaded from the Maildir at start).
     pub session: u64,
-    #[serde(flatten)]
     pub message: StoredMessage,
-    #[serde(skip)]
+    /// Its file in the Maildir, if there is one.
     file: Option<PathBuf>,
 }
 
@@ -184,7 +182,7 @@ impl Store {
                 }
                 let id = inner.next_id;
                 inner.next_id += 1;
-                self.broadcast(|| ToWatcher::Message { id, session, message: WireMessage::from_stored(&message) });
+                self.broadcast(|| ToWatcher::Message { id, session, message: message.clone() });
                 inner.messages.push_back(Captured { id, session, message, file });
             }
         }
@@ -263,7 +261,7 @@ impl Store {
             }
         }
         for captured in &inner.messages {
-            frames.push(frame(&ToWatcher::Message { id: captured.id, session: captured.session, message: WireMessage::from_stored(&captured.message) }));
+            frames.push(frame(&ToWatcher::Message { id: captured.id, session: captured.session, message: captured.message.clone() }));
         }
         (frames, receiver)
     }

@@ -1,0 +1,47 @@
+//! What the benches share: other programs started for a measurement, and stopped with it.
+#![allow(dead_code)]
+
+use std::io::BufRead;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A child process, killed when dropped.
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `program` and waits until a line of its output (stdout or stderr) contains `ready`;
+/// the lines up to that one.
+pub fn start(program: &str, args: &[String], ready: &str) -> (Process, Vec<String>) {
+    let mut child = Command::new(program).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (send, receive) = std::sync::mpsc::channel();
+    for stream in [Box::new(stdout) as Box<dyn std::io::Read + Send>, Box::new(stderr)] {
+        let send = send.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = send.send(line);
+            }
+        });
+    }
+    let mut lines = vec![];
+    loop {
+        let line = receive.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| panic!("{program} did not start"));
+        let done = line.contains(ready);
+        lines.push(line);
+        if done {
+            return (Process(child), lines);
+        }
+    }
+}
+
+/// A free loopback port (closed again before use).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
