@@ -1,13 +1,14 @@
 //! Paths and mailboxes in MAIL FROM / RCPT TO (RFC 5321 4.1.2), with RFC 6531 UTF-8.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// `local-part@domain`; the domain may be an address literal such as `[192.0.2.1]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Mailbox {
-    pub local_part: String,
-    pub domain: String,
+    pub local_part: CompactString,
+    pub domain: CompactString,
 }
 
 impl Mailbox {
@@ -15,7 +16,7 @@ impl Mailbox {
         self.local_part.is_ascii() && self.domain.is_ascii()
     }
     pub fn domain_lowercase(&self) -> String {
-        self.domain.to_ascii_lowercase()
+        self.domain.as_str().to_ascii_lowercase()
     }
 }
 
@@ -119,40 +120,96 @@ pub fn parse_path(text: &str, allow_null: bool, enforce_lengths: bool) -> Result
         return Err(AddressError::Empty);
     }
     if let Some(inner_start) = text.strip_prefix('<') {
-        let close = find_close_bracket(inner_start).ok_or(AddressError::MissingCloseBracket)?;
-        let inner = &inner_start[..close];
-        let rest = &inner_start[close + 1..];
-        let path = if inner.is_empty() {
-            if !allow_null {
-                return Err(AddressError::Empty);
-            }
-            Path::Null
-        } else if inner.eq_ignore_ascii_case("postmaster") {
-            Path::Postmaster
-        } else {
-            // A source route `@a,@b:` is accepted and ignored (RFC 5321 4.1.2, C.6).
-            let (inner, skipped) = match inner.starts_with('@').then(|| inner.find(':')).flatten() {
-                Some(colon) => (&inner[colon + 1..], colon + 1),
-                None => (inner, 0),
-            };
-            Path::Mailbox(parse_mailbox(inner, enforce_lengths).map_err(|e| shift(e, 1 + skipped))?)
-        };
-        Ok(ParsedPath { path, bare: false, rest })
-    } else {
-        let end = text.find(' ').unwrap_or(text.len());
-        let word = &text[..end];
-        let path = if word.eq_ignore_ascii_case("postmaster") { Path::Postmaster } else { Path::Mailbox(parse_mailbox(word, enforce_lengths)?) };
-        Ok(ParsedPath { path, bare: true, rest: &text[end..] })
+        if let Some((mailbox, close)) = plain_mailbox(inner_start, enforce_lengths) {
+            return Ok(ParsedPath { path: Path::Mailbox(mailbox), bare: false, rest: &inner_start[close + 1..] });
+        }
+        return parse_bracketed(inner_start, allow_null, enforce_lengths);
     }
+    let end = text.find(' ').unwrap_or(text.len());
+    let word = &text[..end];
+    let path = if word.eq_ignore_ascii_case("postmaster") { Path::Postmaster } else { Path::Mailbox(parse_mailbox(word, enforce_lengths)?) };
+    Ok(ParsedPath { path, bare: true, rest: &text[end..] })
+}
+
+/// A path in angle brackets of any form, after its `<`.
+fn parse_bracketed(inner_start: &str, allow_null: bool, enforce_lengths: bool) -> Result<ParsedPath<'_>, AddressError> {
+    let close = find_close_bracket(inner_start).ok_or(AddressError::MissingCloseBracket)?;
+    let inner = &inner_start[..close];
+    let rest = &inner_start[close + 1..];
+    let path = if inner.is_empty() {
+        if !allow_null {
+            return Err(AddressError::Empty);
+        }
+        Path::Null
+    } else if inner.eq_ignore_ascii_case("postmaster") {
+        Path::Postmaster
+    } else {
+        // A source route `@a,@b:` is accepted and ignored (RFC 5321 4.1.2, C.6).
+        let (inner, skipped) = match inner.starts_with('@').then(|| inner.find(':')).flatten() {
+            Some(colon) => (&inner[colon + 1..], colon + 1),
+            None => (inner, 0),
+        };
+        Path::Mailbox(parse_mailbox(inner, enforce_lengths).map_err(|e| shift(e, 1 + skipped))?)
+    };
+    Ok(ParsedPath { path, bare: false, rest })
+}
+
+/// The usual path, `<dot-atom@host.name>`, in one pass up to the `>`: the mailbox and where the
+/// `>` is. `None` for anything else (quotes, source routes, literals, errors), which the general
+/// parser then reads, with its precise errors.
+fn plain_mailbox(text: &str, enforce_lengths: bool) -> Option<(Mailbox, usize)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let mut previous_dot = true;
+    loop {
+        let b = *bytes.get(i)?;
+        if b == b'@' {
+            break;
+        }
+        let dot = b == b'.';
+        if (dot && previous_dot) || (!dot && !is_atext(b)) {
+            return None;
+        }
+        previous_dot = dot;
+        i += 1;
+    }
+    if previous_dot {
+        return None;
+    }
+    let at = i;
+    let mut previous = DOT;
+    loop {
+        i += 1;
+        let b = *bytes.get(i)?;
+        if b == b'>' {
+            break;
+        }
+        let class = DOMAIN_CLASS[b as usize];
+        let fits = match class {
+            DOT => previous == LABEL,
+            HYPHEN => previous != DOT,
+            LABEL => true,
+            _ => false,
+        };
+        if !fits {
+            return None;
+        }
+        previous = class;
+    }
+    if previous != LABEL || (enforce_lengths && (at > 64 || i - at - 1 > 255)) {
+        return None;
+    }
+    // '@' and '>' are ASCII: both cuts are on character boundaries.
+    Some((Mailbox { local_part: text[..at].into(), domain: text[at + 1..i].into() }, i))
 }
 
 fn find_close_bracket(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
-    // One scan: a '>' before any quote is the end (the usual case).
-    match memchr::memchr2(b'>', b'"', bytes) {
-        None => return None,
-        Some(i) if bytes[i] == b'>' => return Some(i),
-        Some(_) => {}
+    // Only a quoted local part (first, or after a source route) can hold a '>' that does not
+    // end the path; otherwise the first '>' is the end (a plain loop: over a few dozen bytes,
+    // memchr's dispatch costs more than the scan).
+    if !matches!(bytes.first(), Some(b'"' | b'@')) {
+        return bytes.iter().position(|b| *b == b'>');
     }
     let mut quoted = false;
     let mut escaped = false;
@@ -257,7 +314,7 @@ pub fn parse_mailbox(text: &str, enforce_lengths: bool) -> Result<Mailbox, Addre
             return Err(AddressError::TooLong { part: "domain".into(), limit: 255 });
         }
     }
-    Ok(Mailbox { local_part: local_part.to_string(), domain: domain.to_string() })
+    Ok(Mailbox { local_part: local_part.into(), domain: domain.into() })
 }
 
 /// A host name (`sub-domain *("." sub-domain)`) or an address literal in brackets.
@@ -274,40 +331,54 @@ pub fn validate_domain(domain: &str) -> Result<(), AddressError> {
         return if valid { Ok(()) } else { Err(AddressError::BadAddressLiteral { at: 1 }) };
     }
     // One pass over the bytes: labels of letters, digits, hyphens (or UTF-8), not empty, and
-    // neither starting nor ending with a hyphen.
-    let bytes = domain.as_bytes();
+    // neither starting nor ending with a hyphen. `previous` is the class of the byte before
+    // (a dot at the start, so that an empty first label is caught like any other).
     let mut label_start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'.' {
-            check_label(bytes, label_start, i)?;
-            label_start = i + 1;
-        } else if !DOMAIN_BYTE[b as usize] {
+    let mut previous = DOT;
+    for (i, &b) in domain.as_bytes().iter().enumerate() {
+        let class = DOMAIN_CLASS[b as usize];
+        let bad = match class {
+            DOT => previous != LABEL,
+            HYPHEN => previous == DOT,
+            LABEL => false,
+            _ => true,
+        };
+        if bad {
             return Err(AddressError::BadDomain { at: label_start });
         }
+        if class == DOT {
+            label_start = i + 1;
+        }
+        previous = class;
     }
-    check_label(bytes, label_start, bytes.len())
+    if previous == LABEL { Ok(()) } else { Err(AddressError::BadDomain { at: label_start }) }
 }
 
-/// Letters, digits, hyphens and the bytes of non-ASCII characters: what a domain label holds.
-static DOMAIN_BYTE: [bool; 256] = {
-    let mut table = [false; 256];
+const INVALID: u8 = 0;
+const LABEL: u8 = 1;
+const HYPHEN: u8 = 2;
+const DOT: u8 = 3;
+
+/// What each byte is in a host name: letters, digits and the bytes of non-ASCII characters are
+/// label characters; a hyphen may stand inside a label; a dot separates labels.
+static DOMAIN_CLASS: [u8; 256] = {
+    let mut table = [INVALID; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'-' || !c.is_ascii();
+        table[b] = if c.is_ascii_alphanumeric() || !c.is_ascii() {
+            LABEL
+        } else if c == b'-' {
+            HYPHEN
+        } else if c == b'.' {
+            DOT
+        } else {
+            INVALID
+        };
         b += 1;
     }
     table
 };
-
-/// A label is not empty and neither starts nor ends with a hyphen.
-fn check_label(bytes: &[u8], start: usize, end: usize) -> Result<(), AddressError> {
-    let label = &bytes[start..end];
-    match (label.first(), label.last()) {
-        (Some(first), Some(last)) if *first != b'-' && *last != b'-' => Ok(()),
-        _ => Err(AddressError::BadDomain { at: start }),
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -331,6 +402,19 @@ mod tests {
         let bare = parse_path("a@b.example SIZE=10", true, true).unwrap();
         assert!(bare.bare);
         assert_eq!(bare.rest, " SIZE=10");
+    }
+
+    proptest::proptest! {
+        /// The one-pass reading of `<user@host>` agrees with the general parser wherever it
+        /// answers (and leaves everything else to it).
+        #[test]
+        fn the_fast_path_agrees_with_the_general_parser(text in "[a.é\"@-]{0,6}@[a.1é\\[\\]@>-]{0,8}>[ a>]{0,3}|[a.@>\"é\\[1 -]{0,14}", enforce in proptest::bool::ANY) {
+            if let Some((mailbox, close)) = plain_mailbox(&text, enforce) {
+                let general = parse_bracketed(&text, true, enforce).unwrap();
+                proptest::prop_assert_eq!(general.path, Path::Mailbox(mailbox));
+                proptest::prop_assert_eq!(general.rest, &text[close + 1..]);
+            }
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! error ([`SyntaxError`]), and a record of what a real server tolerated ([`Tolerance`]).
 
 use crate::address::{AddressError, Path, parse_path};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,12 +21,12 @@ pub enum Ret {
     Headers,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Notify {
-    Never,
-    Success,
-    Failure,
-    Delay,
+/// When to send delivery status notifications (RFC 3461 4.1): `NOTIFY=NEVER` is all false.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notify {
+    pub success: bool,
+    pub failure: bool,
+    pub delay: bool,
 }
 
 /// ESMTP parameters of MAIL FROM (RFC 1870 SIZE, 6152 BODY, 6531 SMTPUTF8, 3461 RET/ENVID, 4954 AUTH).
@@ -35,8 +36,9 @@ pub struct MailParams {
     pub body: Option<Body>,
     pub smtputf8: bool,
     pub ret: Option<Ret>,
-    pub envid: Option<String>,
-    pub auth: Option<String>,
+    // Rare, and often long: boxed, so that a parsed command stays small to move.
+    pub envid: Option<Box<str>>,
+    pub auth: Option<Box<str>>,
 }
 
 impl MailParams {
@@ -48,15 +50,15 @@ impl MailParams {
 /// ESMTP parameters of RCPT TO (RFC 3461 NOTIFY, ORCPT).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RcptParams {
-    pub notify: Option<Vec<Notify>>,
-    pub orcpt: Option<String>,
+    pub notify: Option<Notify>,
+    pub orcpt: Option<Box<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verb", rename_all = "UPPERCASE")]
 pub enum Command {
-    Helo { domain: String },
-    Ehlo { domain: String },
+    Helo { domain: CompactString },
+    Ehlo { domain: CompactString },
     Mail { from: Path, params: MailParams },
     Rcpt { to: Path, params: RcptParams },
     Data,
@@ -64,10 +66,10 @@ pub enum Command {
     Rset,
     Noop,
     Quit,
-    Vrfy { argument: String },
-    Expn { argument: String },
-    Help { topic: Option<String> },
-    Auth { mechanism: String, initial_response: Option<String> },
+    Vrfy { argument: CompactString },
+    Expn { argument: CompactString },
+    Help { topic: Option<CompactString> },
+    Auth { mechanism: CompactString, initial_response: Option<CompactString> },
     #[serde(rename = "STARTTLS")]
     StartTls,
 }
@@ -151,28 +153,41 @@ impl Verb {
 
     pub fn from_name(name: &str) -> Option<Verb> {
         let bytes = name.as_bytes();
-        // Upper-case ASCII letters by clearing bit 5; a non-letter cannot then match a verb,
-        // since every verb is letters only.
+        // Upper-case ASCII letters by clearing bit 5: only a letter (either case) becomes a
+        // letter that way, and every verb is letters only, so nothing else can match.
         match bytes.len() {
             4 => {
-                if !bytes.iter().all(u8::is_ascii_alphabetic) {
-                    return None;
+                const fn word(verb: &[u8; 4]) -> u32 {
+                    u32::from_be_bytes(*verb)
                 }
-                let word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) & 0xDFDF_DFDF;
-                Some(match &word.to_be_bytes() {
-                    b"HELO" => Verb::Helo,
-                    b"EHLO" => Verb::Ehlo,
-                    b"MAIL" => Verb::Mail,
-                    b"RCPT" => Verb::Rcpt,
-                    b"DATA" => Verb::Data,
-                    b"BDAT" => Verb::Bdat,
-                    b"RSET" => Verb::Rset,
-                    b"NOOP" => Verb::Noop,
-                    b"QUIT" => Verb::Quit,
-                    b"VRFY" => Verb::Vrfy,
-                    b"EXPN" => Verb::Expn,
-                    b"HELP" => Verb::Help,
-                    b"AUTH" => Verb::Auth,
+                const HELO: u32 = word(b"HELO");
+                const EHLO: u32 = word(b"EHLO");
+                const MAIL: u32 = word(b"MAIL");
+                const RCPT: u32 = word(b"RCPT");
+                const DATA: u32 = word(b"DATA");
+                const BDAT: u32 = word(b"BDAT");
+                const RSET: u32 = word(b"RSET");
+                const NOOP: u32 = word(b"NOOP");
+                const QUIT: u32 = word(b"QUIT");
+                const VRFY: u32 = word(b"VRFY");
+                const EXPN: u32 = word(b"EXPN");
+                const HELP: u32 = word(b"HELP");
+                const AUTH: u32 = word(b"AUTH");
+                // A match on integers: a few comparisons, not one array comparison per verb.
+                Some(match u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) & 0xDFDF_DFDF {
+                    HELO => Verb::Helo,
+                    EHLO => Verb::Ehlo,
+                    MAIL => Verb::Mail,
+                    RCPT => Verb::Rcpt,
+                    DATA => Verb::Data,
+                    BDAT => Verb::Bdat,
+                    RSET => Verb::Rset,
+                    NOOP => Verb::Noop,
+                    QUIT => Verb::Quit,
+                    VRFY => Verb::Vrfy,
+                    EXPN => Verb::Expn,
+                    HELP => Verb::Help,
+                    AUTH => Verb::Auth,
                     _ => return None,
                 })
             }
@@ -290,7 +305,8 @@ impl SyntaxError {
 
 /// Parses one command line (without its CRLF).
 pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, SyntaxError> {
-    if let Some(nul) = memchr::memchr(0, line) {
+    if has_nul(line) {
+        let nul = line.iter().position(|b| *b == 0).unwrap_or(0);
         return Err(SyntaxError::new(SyntaxErrorKind::NulByte, nul, None));
     }
     let text = std::str::from_utf8(line).map_err(|e| SyntaxError::new(SyntaxErrorKind::InvalidUtf8, e.valid_up_to(), None))?;
@@ -299,7 +315,7 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
     let bytes = text.as_bytes();
     let end = bytes.iter().rposition(|b| *b != b' ' && *b != b'\t').map_or(0, |i| i + 1);
     let text = &text[..end];
-    if text.trim_start().is_empty() {
+    if end == 0 || (!bytes[0].is_ascii_graphic() && text.trim_start().is_empty()) {
         return Err(SyntaxError::new(SyntaxErrorKind::EmptyLine, 0, None));
     }
     // Verbs are four letters (STARTTLS eight): look there first.
@@ -320,9 +336,9 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
     let none = |command: Command| {
         if arg.is_empty() { Ok(ParsedCommand { command, tolerated: vec![] }) } else { Err(err(SyntaxErrorKind::UnexpectedArgument, arg_column)) }
     };
-    let required = || if arg.is_empty() { Err(err(SyntaxErrorKind::MissingArgument, text.len())) } else { Ok(arg.to_string()) };
+    let required = || if arg.is_empty() { Err(err(SyntaxErrorKind::MissingArgument, text.len())) } else { Ok(CompactString::from(arg)) };
     // VRFY and EXPN need something to look up: `""` names nobody.
-    let lookup = || if arg.trim_matches('"').trim().is_empty() { Err(err(SyntaxErrorKind::MissingArgument, arg_column)) } else { Ok(arg.to_string()) };
+    let lookup = || if arg.bytes().all(|b| b == b'"' || b.is_ascii_whitespace()) { Err(err(SyntaxErrorKind::MissingArgument, arg_column)) } else { Ok(CompactString::from(arg)) };
     let plain = |command| Ok(ParsedCommand { command, tolerated: vec![] });
     match verb {
         Verb::Helo => plain(Command::Helo { domain: required()? }),
@@ -334,12 +350,12 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
         Verb::Noop => plain(Command::Noop),
         Verb::Vrfy => plain(Command::Vrfy { argument: lookup()? }),
         Verb::Expn => plain(Command::Expn { argument: lookup()? }),
-        Verb::Help => plain(Command::Help { topic: (!arg.is_empty()).then(|| arg.to_string()) }),
+        Verb::Help => plain(Command::Help { topic: (!arg.is_empty()).then(|| CompactString::from(arg)) }),
         Verb::Auth => {
             let arg = required()?;
             let mut words = arg.split(' ').filter(|w| !w.is_empty());
-            let mechanism = words.next().unwrap_or_default().to_ascii_uppercase();
-            let initial_response = words.next().map(str::to_string);
+            let mechanism = CompactString::from(words.next().unwrap_or_default()).to_ascii_uppercase();
+            let initial_response = words.next().map(CompactString::from);
             if words.next().is_some() {
                 return Err(err(SyntaxErrorKind::UnexpectedArgument, arg_column));
             }
@@ -365,8 +381,8 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
         }
         Verb::Mail | Verb::Rcpt => {
             let keyword = if verb == Verb::Mail { "FROM:" } else { "TO:" };
-            let head = arg.get(..keyword.len()).filter(|h| h.eq_ignore_ascii_case(keyword));
-            if head.is_none() {
+            let head = arg.as_bytes().get(..keyword.len());
+            if !head.is_some_and(|h| h.eq_ignore_ascii_case(keyword.as_bytes())) {
                 return Err(err(SyntaxErrorKind::MissingKeyword { keyword: keyword.to_string() }, arg_column));
             }
             let mut tolerated = Vec::new();
@@ -405,6 +421,22 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
     }
 }
 
+/// Whether a NUL byte is in the line, eight bytes at a time (memchr's dispatch costs more than
+/// this on a command line's few dozen bytes).
+fn has_nul(line: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut words = line.chunks_exact(8);
+    for word in &mut words {
+        let v = u64::from_ne_bytes(word.try_into().unwrap_or_default());
+        // Non-zero exactly when some byte of v is zero.
+        if v.wrapping_sub(ONES) & !v & HIGHS != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|b| *b == 0)
+}
+
 /// `str::trim_start`, with a fast answer for the usual case: nothing to trim.
 fn trim_start(text: &str) -> &str {
     match text.as_bytes().first() {
@@ -414,50 +446,64 @@ fn trim_start(text: &str) -> &str {
 }
 
 /// `KEYWORD[=value]` words; keywords upper-cased in a small stack buffer (no allocation).
-fn params(text: &str) -> impl Iterator<Item = (Keyword, Option<&str>)> {
-    text.split(' ').filter(|w| !w.is_empty()).map(|w| match w.split_once('=') {
-        Some((k, v)) => (Keyword::new(k), Some(v)),
-        None => (Keyword::new(w), None),
+fn params(text: &str) -> impl Iterator<Item = (Keyword<'_>, Option<&str>)> {
+    // ' ' and '=' are ASCII, so splitting the bytes keeps every piece on a char boundary.
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let start = rest.bytes().position(|b| b != b' ')?;
+        let word_len = rest.as_bytes()[start..].iter().position(|b| *b == b' ').unwrap_or(rest.len() - start);
+        let word = &rest[start..start + word_len];
+        rest = &rest[start + word_len..];
+        Some(match word.bytes().position(|b| b == b'=') {
+            Some(eq) => (Keyword::new(&word[..eq]), Some(&word[eq + 1..])),
+            None => (Keyword::new(word), None),
+        })
     })
 }
 
-/// An ESMTP keyword, upper-cased; long or unknown ones keep their text for the error.
-struct Keyword {
+/// An ESMTP keyword, upper-cased in a stack buffer; a longer one is no keyword we know, and
+/// keeps its text for the error.
+struct Keyword<'a> {
     upper: [u8; 12],
     len: usize,
-    original: String,
+    text: &'a str,
 }
 
-impl Keyword {
-    fn new(text: &str) -> Self {
+impl Keyword<'_> {
+    fn new(text: &str) -> Keyword<'_> {
         let mut upper = [0u8; 12];
-        let fits = text.len() <= 12;
-        if fits {
-            for (u, b) in upper.iter_mut().zip(text.bytes()) {
-                *u = b.to_ascii_uppercase();
-            }
+        let len = if text.len() <= upper.len() { text.len() } else { 0 };
+        for (u, b) in upper.iter_mut().zip(text.as_bytes()[..len].iter()) {
+            *u = b.to_ascii_uppercase();
         }
-        Keyword { upper, len: if fits { text.len() } else { 0 }, original: if fits { String::new() } else { text.to_ascii_uppercase() } }
+        Keyword { upper, len, text }
     }
-    fn as_str(&self) -> &str {
-        if self.len == 0 && !self.original.is_empty() { &self.original } else { std::str::from_utf8(&self.upper[..self.len]).unwrap_or("?") }
+    /// The upper-cased keyword, for matching (empty when too long to be one).
+    fn bytes(&self) -> &[u8] {
+        &self.upper[..self.len]
+    }
+    /// The keyword as the client wrote it, upper-cased, for error messages.
+    fn name(&self) -> String {
+        self.text.to_ascii_uppercase()
     }
 }
 
 fn parse_mail_params(text: &str) -> Result<MailParams, SyntaxErrorKind> {
     let mut out = MailParams::default();
+    if text.is_empty() {
+        return Ok(out);
+    }
     for (keyword, value) in params(text) {
-        let name = keyword.as_str();
-        let bad = || SyntaxErrorKind::BadParameterValue { name: name.to_string() };
-        let dup = || SyntaxErrorKind::DuplicateParameter { name: name.to_string() };
-        match (name, value) {
-            ("SIZE", Some(v)) => {
+        let bad = || SyntaxErrorKind::BadParameterValue { name: keyword.name() };
+        let dup = || SyntaxErrorKind::DuplicateParameter { name: keyword.name() };
+        match (keyword.bytes(), value) {
+            (b"SIZE", Some(v)) => {
                 if out.size.is_some() {
                     return Err(dup());
                 }
                 out.size = Some(v.parse().ok().filter(|_| v.bytes().all(|b| b.is_ascii_digit())).ok_or_else(bad)?);
             }
-            ("BODY", Some(v)) => {
+            (b"BODY", Some(v)) => {
                 if out.body.is_some() {
                     return Err(dup());
                 }
@@ -468,18 +514,18 @@ fn parse_mail_params(text: &str) -> Result<MailParams, SyntaxErrorKind> {
                     _ => return Err(bad()),
                 });
             }
-            ("SMTPUTF8", None) => out.smtputf8 = true,
-            ("RET", Some(v)) => {
+            (b"SMTPUTF8", None) => out.smtputf8 = true,
+            (b"RET", Some(v)) => {
                 out.ret = Some(match v.to_ascii_uppercase().as_str() {
                     "FULL" => Ret::Full,
                     "HDRS" => Ret::Headers,
                     _ => return Err(bad()),
                 })
             }
-            ("ENVID", Some(v)) if !v.is_empty() => out.envid = Some(v.to_string()),
-            ("AUTH", Some(v)) if !v.is_empty() => out.auth = Some(v.to_string()),
-            ("SIZE" | "BODY" | "RET" | "ENVID" | "AUTH" | "SMTPUTF8", _) => return Err(bad()),
-            _ => return Err(SyntaxErrorKind::UnknownParameter { name: name.to_string() }),
+            (b"ENVID", Some(v)) if !v.is_empty() => out.envid = Some(v.into()),
+            (b"AUTH", Some(v)) if !v.is_empty() => out.auth = Some(v.into()),
+            (b"SIZE" | b"BODY" | b"RET" | b"ENVID" | b"AUTH" | b"SMTPUTF8", _) => return Err(bad()),
+            _ => return Err(SyntaxErrorKind::UnknownParameter { name: keyword.name() }),
         }
     }
     Ok(out)
@@ -487,29 +533,34 @@ fn parse_mail_params(text: &str) -> Result<MailParams, SyntaxErrorKind> {
 
 fn parse_rcpt_params(text: &str) -> Result<RcptParams, SyntaxErrorKind> {
     let mut out = RcptParams::default();
+    if text.is_empty() {
+        return Ok(out);
+    }
     for (keyword, value) in params(text) {
-        let name = keyword.as_str();
-        let bad = || SyntaxErrorKind::BadParameterValue { name: name.to_string() };
-        match (name, value) {
-            ("NOTIFY", Some(v)) => {
-                let mut list = Vec::new();
-                for item in v.split(',') {
-                    list.push(match item {
-                        _ if item.eq_ignore_ascii_case("NEVER") => Notify::Never,
-                        _ if item.eq_ignore_ascii_case("SUCCESS") => Notify::Success,
-                        _ if item.eq_ignore_ascii_case("FAILURE") => Notify::Failure,
-                        _ if item.eq_ignore_ascii_case("DELAY") => Notify::Delay,
+        let bad = || SyntaxErrorKind::BadParameterValue { name: keyword.name() };
+        match (keyword.bytes(), value) {
+            (b"NOTIFY", Some(v)) => {
+                let mut notify = Notify::default();
+                let mut never = false;
+                for item in v.as_bytes().split(|b| *b == b',') {
+                    let flag = match item {
+                        _ if item.eq_ignore_ascii_case(b"NEVER") => &mut never,
+                        _ if item.eq_ignore_ascii_case(b"SUCCESS") => &mut notify.success,
+                        _ if item.eq_ignore_ascii_case(b"FAILURE") => &mut notify.failure,
+                        _ if item.eq_ignore_ascii_case(b"DELAY") => &mut notify.delay,
                         _ => return Err(bad()),
-                    });
+                    };
+                    *flag = true;
                 }
-                if list.contains(&Notify::Never) && list.len() > 1 {
+                // NEVER stands alone.
+                if never && notify != Notify::default() {
                     return Err(bad());
                 }
-                out.notify = Some(list);
+                out.notify = Some(notify);
             }
-            ("ORCPT", Some(v)) if v.contains(';') => out.orcpt = Some(v.to_string()),
-            ("NOTIFY" | "ORCPT", _) => return Err(bad()),
-            _ => return Err(SyntaxErrorKind::UnknownParameter { name: name.to_string() }),
+            (b"ORCPT", Some(v)) if v.contains(';') => out.orcpt = Some(v.into()),
+            (b"NOTIFY" | b"ORCPT", _) => return Err(bad()),
+            _ => return Err(SyntaxErrorKind::UnknownParameter { name: keyword.name() }),
         }
     }
     Ok(out)
@@ -546,7 +597,7 @@ mod tests {
         assert_eq!(ok("MAIL FROM:<>").command, Command::Mail { from: Path::Null, params: MailParams::default() });
         let rcpt = ok("rcpt to:<b@c.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@c.example");
         let Command::Rcpt { params, .. } = rcpt.command else { panic!() };
-        assert_eq!(params.notify, Some(vec![Notify::Success, Notify::Failure]));
+        assert_eq!(params.notify, Some(Notify { success: true, failure: true, delay: false }));
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Narration {
                         self.address = match command {
                             crate::command::Command::Mail { from, .. } => Some(path_address(from)),
                             crate::command::Command::Rcpt { to, .. } => Some(path_address(to)),
-                            crate::command::Command::Vrfy { argument } => Some(argument.clone()),
+                            crate::command::Command::Vrfy { argument } => Some(argument.to_string()),
                             _ => None,
                         };
                         Some(Note::Command(command_note(command.verb())))

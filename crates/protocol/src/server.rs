@@ -93,10 +93,10 @@ pub struct Server {
     peer: Peer,
     // This connection.
     phase: Phase,
-    client_name: Option<String>,
+    client_name: Option<compact_str::CompactString>,
     esmtp: bool,
     tls: bool,
-    authenticated_as: Option<String>,
+    authenticated_as: Option<compact_str::CompactString>,
     envelope: std::sync::Arc<Envelope>,
     input: InputBuffer,
     lines: LineReader,

@@ -2,6 +2,7 @@
 
 use crate::address::Path;
 use crate::command::{MailParams, RcptParams};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// Where the session stands (RFC 5321 3.3 and 4.1.4).
@@ -47,10 +48,10 @@ impl Phase {
 pub struct SessionState {
     pub phase: Phase,
     /// The HELO/EHLO argument, and whether EHLO (ESMTP) was used.
-    pub client_name: Option<String>,
+    pub client_name: Option<CompactString>,
     pub esmtp: bool,
     pub tls: bool,
-    pub authenticated_as: Option<String>,
+    pub authenticated_as: Option<CompactString>,
 }
 
 /// MAIL FROM and the accepted RCPT TOs of the transaction in progress.

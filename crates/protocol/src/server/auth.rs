@@ -28,7 +28,7 @@ fn describe_plain(decoded: &[u8]) -> Option<(String, String, String)> {
 }
 
 impl Server {
-    pub(super) fn auth_command(&mut self, now: Timestamp, mechanism: &str, initial: Option<String>) {
+    pub(super) fn auth_command(&mut self, now: Timestamp, mechanism: &str, initial: Option<compact_str::CompactString>) {
         let policy = &self.config.policy;
         let situation = if !policy.auth_enabled {
             Some(Situation::AuthNotEnabled)
@@ -111,7 +111,7 @@ impl Server {
     fn check_credentials(&mut self, now: Timestamp, mechanism: &str, user: String, password: &str) {
         if self.config.policy.check_account(&user, password) {
             self.events.push_back(Event::AuthSucceeded { at: now, user: user.clone(), mechanism: mechanism.into() });
-            self.authenticated_as = Some(user);
+            self.authenticated_as = Some(user.into());
             self.finish_auth(now, Situation::AuthSucceeded);
         } else {
             self.fail_auth(now, mechanism, Some(user));

@@ -8,7 +8,7 @@ use crate::situation::Situation;
 use crate::time::Timestamp;
 
 impl Server {
-    pub(super) fn helo(&mut self, now: Timestamp, domain: String, esmtp: bool) {
+    pub(super) fn helo(&mut self, now: Timestamp, domain: compact_str::CompactString, esmtp: bool) {
         // HELO/EHLO in a transaction ends it, as RSET would (RFC 5321 4.1.4).
         self.envelope = Default::default();
         self.chunk_content.clear();

@@ -157,10 +157,10 @@ impl Server {
             queue_id: queue_id.clone(),
             received_at: now,
             envelope: envelope.clone(),
-            client_name: self.client_name.clone(),
+            client_name: self.client_name.as_deref().map(String::from),
             client_ip: self.peer.ip.clone(),
             tls: self.tls,
-            authenticated_as: self.authenticated_as.clone(),
+            authenticated_as: self.authenticated_as.as_deref().map(String::from),
             raw,
         });
         self.events.push_back(Event::MessageAccepted { at: now, queue_id: queue_id.clone(), envelope, size });
