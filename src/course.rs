@@ -12,7 +12,7 @@ mod files {
 /// Every exercise, or the error that keeps one from loading (shown in the panel). Parsed once.
 pub fn exercises() -> &'static [Result<Exercise, ExerciseError>] {
     static PARSED: std::sync::OnceLock<Vec<Result<Exercise, ExerciseError>>> = std::sync::OnceLock::new();
-    PARSED.get_or_init(|| files::FILES.iter().map(|(name, text)| Exercise::parse(name, text)).collect())
+    PARSED.get_or_init(|| files::FILES.iter().map(|(name, text)| Exercise::parse_checked(name, text)).collect())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
