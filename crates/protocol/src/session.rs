@@ -86,6 +86,14 @@ pub fn path_address(path: &Path) -> String {
     match path {
         Path::Null => String::new(),
         Path::Postmaster => "Postmaster".into(),
-        Path::Mailbox(m) => m.to_string(),
+        // Built directly: this runs for most replies, where the formatting machinery of
+        // `to_string` costs more than the copy.
+        Path::Mailbox(m) => {
+            let mut out = String::with_capacity(m.local_part.len() + 1 + m.domain.len());
+            out.push_str(&m.local_part);
+            out.push('@');
+            out.push_str(&m.domain);
+            out
+        }
     }
 }
