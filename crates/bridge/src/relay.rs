@@ -64,9 +64,9 @@ struct StarttlsWatch {
 
 impl StarttlsWatch {
     fn client_sent(&mut self, bytes: &[u8]) {
-        for line in bytes.split(|b| *b == b'\n') {
-            let line = String::from_utf8_lossy(line);
-            if line.trim().eq_ignore_ascii_case("STARTTLS") {
+        // Only short lines can be the command: message content passes without a second look.
+        for line in bytes.split(|b| *b == b'\n').filter(|line| line.len() <= 16) {
+            if line.trim_ascii().eq_ignore_ascii_case(b"STARTTLS") {
                 self.armed = true;
                 self.pending.clear();
             }
