@@ -48,10 +48,9 @@ impl EnhancedCode {
 }
 
 /// `n` in decimal, without the formatting machinery.
-fn push_decimal(out: &mut Vec<u8>, n: u32) {
-    let mut digits = [0u8; 10];
+/// `n` in decimal, written at the end of `digits`.
+fn decimal(mut n: u32, digits: &mut [u8; 10]) -> &[u8] {
     let mut i = digits.len();
-    let mut n = n;
     loop {
         i -= 1;
         digits[i] = b'0' + (n % 10) as u8;
@@ -60,7 +59,7 @@ fn push_decimal(out: &mut Vec<u8>, n: u32) {
             break;
         }
     }
-    out.extend_from_slice(&digits[i..]);
+    &digits[i..]
 }
 
 impl fmt::Display for EnhancedCode {
@@ -124,16 +123,34 @@ impl Reply {
     /// Appends the reply as sent to `out`, as bytes (the server's transmit buffer). Written by
     /// hand, not with `format!`: every reply the simulator sends goes through here.
     pub fn write_wire_bytes(&self, out: &mut Vec<u8>) {
+        // The code and the enhanced code are the same on every line: written once, then copied.
+        let mut code_digits = [0u8; 10];
+        let code = decimal(u32::from(self.code), &mut code_digits);
+        let mut enhanced = [0u8; 34];
+        let enhanced_len = match self.enhanced {
+            Some(e) => {
+                let mut len = 0;
+                for (i, part) in [u32::from(e.class), u32::from(e.subject), u32::from(e.detail)].into_iter().enumerate() {
+                    if i > 0 {
+                        enhanced[len] = b'.';
+                        len += 1;
+                    }
+                    let mut digits = [0u8; 10];
+                    let digits = decimal(part, &mut digits);
+                    enhanced[len..len + digits.len()].copy_from_slice(digits);
+                    len += digits.len();
+                }
+                len
+            }
+            None => 0,
+        };
+        let enhanced = &enhanced[..enhanced_len];
         let last = self.lines.len().saturating_sub(1);
         for (i, line) in self.lines.iter().enumerate() {
-            push_decimal(out, u32::from(self.code));
+            out.extend_from_slice(code);
             out.push(if i == last { b' ' } else { b'-' });
-            if let Some(enhanced) = self.enhanced {
-                push_decimal(out, u32::from(enhanced.class));
-                out.push(b'.');
-                push_decimal(out, u32::from(enhanced.subject));
-                out.push(b'.');
-                push_decimal(out, u32::from(enhanced.detail));
+            if !enhanced.is_empty() {
+                out.extend_from_slice(enhanced);
                 if !line.is_empty() {
                     out.push(b' ');
                 }
