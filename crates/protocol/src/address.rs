@@ -159,48 +159,46 @@ fn parse_bracketed(inner_start: &str, allow_null: bool, enforce_lengths: bool) -
 /// parser then reads, with its precise errors.
 fn plain_mailbox(text: &str, enforce_lengths: bool) -> Option<(Mailbox, usize)> {
     let bytes = text.as_bytes();
+    let n = bytes.len();
+    // Atoms: runs of atext, each non-empty, joined by single dots, up to the '@'. The inner
+    // loops are a table lookup a byte; dots and the end are handled once per atom.
     let mut i = 0;
-    let mut previous_dot = true;
-    loop {
-        let b = *bytes.get(i)?;
-        if b == b'@' {
-            break;
+    let at = loop {
+        let start = i;
+        while i < n && is_atext(bytes[i]) {
+            i += 1;
         }
-        let dot = b == b'.';
-        if (dot && previous_dot) || (!dot && !is_atext(b)) {
+        if i == start {
             return None;
         }
-        previous_dot = dot;
-        i += 1;
-    }
-    if previous_dot {
-        return None;
-    }
-    let at = i;
-    let mut previous = DOT;
-    loop {
-        i += 1;
-        let b = *bytes.get(i)?;
-        if b == b'>' {
-            break;
+        match bytes.get(i)? {
+            b'.' => i += 1,
+            b'@' => break i,
+            _ => return None,
         }
-        let class = DOMAIN_CLASS[b as usize];
-        let fits = match class {
-            DOT => previous == LABEL,
-            HYPHEN => previous != DOT,
-            LABEL => true,
-            _ => false,
-        };
-        if !fits {
+    };
+    // Labels: runs of letters, digits and hyphens, neither starting nor ending with a hyphen,
+    // joined by single dots, up to the '>'.
+    i += 1;
+    let close = loop {
+        let start = i;
+        while i < n && matches!(DOMAIN_CLASS[bytes[i] as usize], LABEL | HYPHEN) {
+            i += 1;
+        }
+        if i == start || bytes[start] == b'-' || bytes[i - 1] == b'-' {
             return None;
         }
-        previous = class;
-    }
-    if previous != LABEL || (enforce_lengths && (at > 64 || i - at - 1 > 255)) {
+        match bytes.get(i)? {
+            b'.' => i += 1,
+            b'>' => break i,
+            _ => return None,
+        }
+    };
+    if enforce_lengths && (at > 64 || close - at - 1 > 255) {
         return None;
     }
     // '@' and '>' are ASCII: both cuts are on character boundaries.
-    Some((Mailbox { local_part: text[..at].into(), domain: text[at + 1..i].into() }, i))
+    Some((Mailbox { local_part: text[..at].into(), domain: text[at + 1..close].into() }, close))
 }
 
 fn find_close_bracket(text: &str) -> Option<usize> {

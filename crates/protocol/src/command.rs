@@ -437,6 +437,14 @@ fn has_nul(line: &[u8]) -> bool {
     words.remainder().iter().any(|b| *b == 0)
 }
 
+/// Digits only (no sign, unlike `str::parse`), without overflow.
+fn decimal_u64(text: &str) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    text.bytes().try_fold(0u64, |n, b| if b.is_ascii_digit() { n.checked_mul(10)?.checked_add(u64::from(b - b'0')) } else { None })
+}
+
 /// `str::trim_start`, with a fast answer for the usual case: nothing to trim.
 fn trim_start(text: &str) -> &str {
     match text.as_bytes().first() {
@@ -501,7 +509,7 @@ fn parse_mail_params(text: &str) -> Result<MailParams, SyntaxErrorKind> {
                 if out.size.is_some() {
                     return Err(dup());
                 }
-                out.size = Some(v.parse().ok().filter(|_| v.bytes().all(|b| b.is_ascii_digit())).ok_or_else(bad)?);
+                out.size = Some(decimal_u64(v).ok_or_else(bad)?);
             }
             (b"BODY", Some(v)) => {
                 if out.body.is_some() {
