@@ -11,24 +11,10 @@ use smtp_protocol::framing::{DataReader, InputBuffer};
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
 use std::hint::black_box;
 
-const SESSION: &[&str] = &[
-    "EHLO student.example",
-    "MAIL FROM:<student@playground.test> SIZE=1200 BODY=8BITMIME",
-    "RCPT TO:<alice@playground.test>",
-    "RCPT TO:<bob@playground.test> NOTIFY=SUCCESS,FAILURE",
-    "RCPT TO:<carol@playground.test>",
-    "RSET",
-    "MAIL FROM:<>",
-    "RCPT TO:<postmaster@playground.test>",
-    "NOOP",
-    "VRFY root",
-    "HELP",
-    "RSET",
-];
+include!("corpus.rs");
 
 fn commands(c: &mut Criterion) {
-    let repeats = 200;
-    let lines: Vec<Vec<u8>> = (0..repeats).flat_map(|_| SESSION.iter().map(|l| format!("{l}\r\n").into_bytes())).collect();
+    let lines = corpus(200);
     let batch: Vec<u8> = lines.concat();
     let mut group = c.benchmark_group("commands");
     group.throughput(Throughput::Elements(lines.len() as u64));

@@ -434,7 +434,7 @@ fn has_nul(line: &[u8]) -> bool {
             return true;
         }
     }
-    words.remainder().iter().any(|b| *b == 0)
+    words.remainder().contains(&0)
 }
 
 /// Digits only (no sign, unlike `str::parse`), without overflow.

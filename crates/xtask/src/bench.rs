@@ -34,6 +34,8 @@ pub fn run() -> Result<()> {
         );
     }
 
+    instruction_counts()?;
+
     println!("\nxtask: [2/4] page size (dist)");
     let dist = dist::run()?;
     let mut gzip_total = 0u64;
@@ -80,6 +82,33 @@ pub fn run() -> Result<()> {
             .env("PLAYGROUND_DIST", &dist)
             .env("CHROMIUM_PATH", env::CHROMIUM),
     )
+}
+
+/// The same corpus under callgrind: instructions per command, which do not move with whatever
+/// else the machine is doing (criterion's times above do, by 10% and more on a shared VM).
+fn instruction_counts() -> Result<()> {
+    env::ensure_valgrind()?;
+    env::run(env::cargo().args(["build", "--quiet", "--release", "--package", "smtp-protocol", "--example", "parse_corpus"]))?;
+    let program = env::target_dir().join("release/examples/parse_corpus");
+    // (instructions, commands in the corpus)
+    let count = |mode: &str| -> Result<(f64, f64)> {
+        let output = Command::new("valgrind").args(["--tool=callgrind", "--callgrind-out-file=/dev/null"]).arg(&program).arg(mode).output()?;
+        let text = String::from_utf8_lossy(&output.stderr);
+        let refs = text.lines().find_map(|l| l.split_once("refs:").map(|(_, n)| n.trim().replace(',', ""))).with_context(|| format!("no instruction count from callgrind: {text}"))?;
+        let commands = String::from_utf8_lossy(&output.stdout).trim().parse::<f64>().context("parse_corpus prints its number of commands")?;
+        Ok((refs.parse()?, commands))
+    };
+    // The corpus is built the same way in every mode: its cost is measured alone and taken off.
+    let (setup, _) = count("none")?;
+    let per = |mode: &str| -> Result<f64> {
+        let (total, commands) = count(mode)?;
+        Ok((total - setup) / commands)
+    };
+    let (ours, theirs, answer) = (per("ours")?, per("theirs")?, per("answer")?);
+    println!("\n{:<18} {:>16} {:>16} {:>8}  goal (callgrind: instructions per command, the same corpus)", "benchmark", "smtp-protocol", "smtp-proto", "ratio");
+    println!("{:<18} {:>16.0} {:>16.0} {:>7.2}x  at least as fast as smtp-proto", "commands/parse", ours, theirs, theirs / ours);
+    println!("{:<18} {:>16.0} {:>16.0} {:>7.2}x  parse + answer at least as fast as smtp-proto's parse alone", "commands/answer", answer, theirs, theirs / answer);
+    Ok(())
 }
 
 /// (amount per second, unit) from criterion's estimates for one benchmark.

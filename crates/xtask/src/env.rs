@@ -102,6 +102,14 @@ pub fn ensure_chromium() -> Result<()> {
     Ok(())
 }
 
+/// valgrind, whose callgrind counts the instructions of the parser benchmark (Debian's package).
+pub fn ensure_valgrind() -> Result<()> {
+    if on_path("valgrind") {
+        return Ok(());
+    }
+    apt_install(&["valgrind"])
+}
+
 /// swaks, the SMTP swiss-army knife, that the mock server's tests drive as a real client
 /// (Debian's package; Net::SSLeay for its --tls).
 pub fn ensure_swaks() -> Result<()> {
