@@ -485,6 +485,11 @@ impl Server {
     }
 
     fn send(&mut self, now: Timestamp, reply: Reply, situation: Situation) {
+        // After poll_transmit took the buffer, one allocation of the right size rather than
+        // growing from nothing a few bytes at a time.
+        if self.transmit.capacity() == 0 {
+            self.transmit.reserve_exact(reply.lines.iter().map(|line| line.len() + 20).sum());
+        }
         reply.write_wire_bytes(&mut self.transmit);
         self.events.push_back(Event::ReplySent { at: now, reply, situation, state: self.state(), envelope: self.envelope.clone() });
     }
