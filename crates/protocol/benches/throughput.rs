@@ -11,7 +11,7 @@ use smtp_protocol::framing::{DataReader, InputBuffer};
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
 use std::hint::black_box;
 
-include!("corpus.rs");
+include!("common/corpus.rs");
 
 fn commands(c: &mut Criterion) {
     let lines = corpus(200);

@@ -6,7 +6,7 @@ use smtp_protocol::command::{Leniency, parse_command};
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
 use std::hint::black_box;
 
-include!("../benches/corpus.rs");
+include!("../benches/common/corpus.rs");
 
 fn main() {
     let lines = corpus(2000);
