@@ -111,11 +111,7 @@ fn row(name: &str, ours: f64, peer: Option<f64>, goal: &str) {
 
 #[tokio::main]
 async fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let bridge_bin = std::env::var("SMTP_BRIDGE_BIN").expect("run through `cargo xtask bench`, which builds the release bridge");
-    let dist = std::env::var("PLAYGROUND_DIST").expect("PLAYGROUND_DIST");
+    let Some((bridge_bin, dist)) = common::bench_inputs() else { return };
     let (_mock, lines) = start(
         &bridge_bin,
         &["--listen", "127.0.0.1:0", "--dir", &dist, "mock", "--smtp", "127.0.0.1:0", "--max-messages", "1000"].map(String::from),

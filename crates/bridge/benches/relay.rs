@@ -201,12 +201,7 @@ fn row(name: &str, value: String, peer: String, goal: &str) {
 
 #[tokio::main]
 async fn main() {
-    // `cargo bench` passes --bench; anything else means it was only listed.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let bridge_bin = std::env::var("SMTP_BRIDGE_BIN").expect("run through `cargo xtask bench`, which builds the release bridge");
-    let dist = std::env::var("PLAYGROUND_DIST").expect("PLAYGROUND_DIST");
+    let Some((bridge_bin, dist)) = common::bench_inputs() else { return };
     let python = std::env::var("SMTP_TEST_PYTHON").ok();
     let smtp = smtp_server().await;
     let (bridge, lines) = start(

@@ -129,13 +129,12 @@ impl Exercise {
     }
 
     fn validate(self, file: &str) -> Result<Exercise, ExerciseError> {
-        let exercise = self;
         let error = |field: String, message: String| ExerciseError { file: file.to_string(), field, message };
-        if exercise.steps.is_empty() {
+        if self.steps.is_empty() {
             return Err(error("steps".into(), "an exercise needs at least one step".into()));
         }
-        exercise.config().map_err(|(field, message)| error(format!("policy.{field}"), message))?;
-        for (i, step) in exercise.steps.iter().enumerate() {
+        self.config().map_err(|(field, message)| error(format!("policy.{field}"), message))?;
+        for (i, step) in self.steps.iter().enumerate() {
             let field = |name: &str| format!("steps[{i}].check.{name}");
             match &step.check {
                 Check::Reply { command, situation, class, .. } => {
@@ -164,11 +163,11 @@ impl Exercise {
                 _ => {}
             }
             let seen_on_real_servers = matches!(&step.check, Check::Reply { situation: None, .. } | Check::TlsStarted | Check::Closed { .. } | Check::Answer { .. });
-            if exercise.needs_bridge && !seen_on_real_servers {
+            if self.needs_bridge && !seen_on_real_servers {
                 return Err(error(field("kind"), "an exercise that needs the bridge can only check replies (without `situation`), tls_started, closed and answers".into()));
             }
         }
-        Ok(exercise)
+        Ok(self)
     }
 
     /// The server this exercise runs against: its profile, with the policy changes applied.

@@ -47,8 +47,19 @@ impl EnhancedCode {
     }
 }
 
-/// `n` in decimal, without the formatting machinery.
-/// `n` in decimal, written at the end of `digits`.
+impl EnhancedCode {
+    /// `class.subject.detail` as bytes, without the formatting machinery.
+    fn write_bytes(self, out: &mut Vec<u8>) {
+        let mut digits = [0u8; 10];
+        out.extend_from_slice(decimal(u32::from(self.class), &mut digits));
+        out.push(b'.');
+        out.extend_from_slice(decimal(u32::from(self.subject), &mut digits));
+        out.push(b'.');
+        out.extend_from_slice(decimal(u32::from(self.detail), &mut digits));
+    }
+}
+
+/// `n` in decimal, written at the end of `digits`, without the formatting machinery.
 fn decimal(mut n: u32, digits: &mut [u8; 10]) -> &[u8] {
     let mut i = digits.len();
     loop {
@@ -123,34 +134,23 @@ impl Reply {
     /// Appends the reply as sent to `out`, as bytes (the server's transmit buffer). Written by
     /// hand, not with `format!`: every reply the simulator sends goes through here.
     pub fn write_wire_bytes(&self, out: &mut Vec<u8>) {
-        // The code and the enhanced code are the same on every line: written once, then copied.
-        let mut code_digits = [0u8; 10];
-        let code = decimal(u32::from(self.code), &mut code_digits);
-        let mut enhanced = [0u8; 34];
-        let enhanced_len = match self.enhanced {
-            Some(e) => {
-                let mut len = 0;
-                for (i, part) in [u32::from(e.class), u32::from(e.subject), u32::from(e.detail)].into_iter().enumerate() {
-                    if i > 0 {
-                        enhanced[len] = b'.';
-                        len += 1;
-                    }
-                    let mut digits = [0u8; 10];
-                    let digits = decimal(part, &mut digits);
-                    enhanced[len..len + digits.len()].copy_from_slice(digits);
-                    len += digits.len();
-                }
-                len
-            }
-            None => 0,
-        };
-        let enhanced = &enhanced[..enhanced_len];
+        let mut digits = [0u8; 10];
+        let code = decimal(u32::from(self.code), &mut digits);
+        // The enhanced code is the same on every line: written on the first, then copied.
+        let mut enhanced: Option<std::ops::Range<usize>> = None;
         let last = self.lines.len().saturating_sub(1);
         for (i, line) in self.lines.iter().enumerate() {
             out.extend_from_slice(code);
             out.push(if i == last { b' ' } else { b'-' });
-            if !enhanced.is_empty() {
-                out.extend_from_slice(enhanced);
+            if let Some(enhanced_code) = self.enhanced {
+                match &enhanced {
+                    Some(written) => out.extend_from_within(written.clone()),
+                    None => {
+                        let start = out.len();
+                        enhanced_code.write_bytes(out);
+                        enhanced = Some(start..out.len());
+                    }
+                }
                 if !line.is_empty() {
                     out.push(b' ');
                 }

@@ -22,6 +22,7 @@ use crate::session::{Envelope, Phase, SessionState};
 use crate::situation::Situation;
 use crate::time::Timestamp;
 use crate::wording::{render_with, template};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 
@@ -93,10 +94,10 @@ pub struct Server {
     peer: Peer,
     // This connection.
     phase: Phase,
-    client_name: Option<compact_str::CompactString>,
+    client_name: Option<CompactString>,
     esmtp: bool,
     tls: bool,
-    authenticated_as: Option<compact_str::CompactString>,
+    authenticated_as: Option<CompactString>,
     envelope: std::sync::Arc<Envelope>,
     input: InputBuffer,
     lines: LineReader,

@@ -45,3 +45,14 @@ pub fn start(program: &str, args: &[String], ready: &str) -> (Process, Vec<Strin
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
+
+/// What `cargo xtask bench` passes a bridge bench: the release bridge and the built page.
+/// `None` when cargo only listed the bench (it passes `--bench` to run one).
+pub fn bench_inputs() -> Option<(String, String)> {
+    if !std::env::args().any(|a| a == "--bench") {
+        return None;
+    }
+    let bridge = std::env::var("SMTP_BRIDGE_BIN").expect("run through `cargo xtask bench`, which builds the release bridge");
+    let dist = std::env::var("PLAYGROUND_DIST").expect("run through `cargo xtask bench`, which builds the page (PLAYGROUND_DIST)");
+    Some((bridge, dist))
+}
