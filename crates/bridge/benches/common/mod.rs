@@ -18,7 +18,15 @@ impl Drop for Process {
 /// Starts `program` and waits until a line of its output (stdout or stderr) contains `ready`;
 /// the lines up to that one.
 pub fn start(program: &str, args: &[String], ready: &str) -> (Process, Vec<String>) {
-    let mut child = Command::new(program).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
+    let mut command = Command::new(program);
+    command.args(args);
+    start_command(command, ready)
+}
+
+/// [`start`] for a command already set up (environment, arguments).
+pub fn start_command(mut command: Command, ready: &str) -> (Process, Vec<String>) {
+    let program = command.get_program().to_string_lossy().to_string();
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
     let stdout = child.stdout.take().unwrap();
     let stderr = child.stderr.take().unwrap();
     let (send, receive) = std::sync::mpsc::channel();
