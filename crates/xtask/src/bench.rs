@@ -12,6 +12,30 @@ const PAIRS: &[(&str, &str, Option<&str>, &str)] = &[
     ("data/ingest", "smtp-protocol", Some("smtp-proto"), "at least 1 GB/s"),
 ];
 
+/// What the page cannot weigh less than, built exactly as the page is: Leptos with nothing of
+/// SMTP (`examples/floor_leptos.rs`), and the simulator with no user interface and no
+/// deserialisation (`examples/floor_simulator.rs`). Their sum, without any of the page's own
+/// code, set against the size goal says whether the goal is reachable with these parts.
+fn size_floors() -> Result<()> {
+    let root = env::root();
+    let mut sum = 0;
+    for (example, what) in [("floor_leptos", "floor: Leptos"), ("floor_simulator", "floor: simulator")] {
+        let (wasm, glue) = dist::wasm_and_glue(&root, dist::Artifact::Example(example), false)?;
+        let size = gzip_len(&std::fs::read(wasm)?)? + gzip_len(&std::fs::read(glue)?)?;
+        sum += size;
+        println!("{:<18} {:>16} {:>16} {:>8}  wasm + js, no page code", what, format!("{:.1} KB gzip", size as f64 / 1000.0), "-", "");
+    }
+    println!("{:<18} {:>16} {:>16} {:>8}  what the page cannot go below with these parts", "floor: together", format!("{:.1} KB gzip", sum as f64 / 1000.0), "-", "");
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?.len())
+}
+
 pub fn run() -> Result<()> {
     println!("xtask: [1/4] protocol throughput (criterion)");
     env::run(env::cargo().args(["bench", "--quiet", "--package", "smtp-protocol", "--bench", "throughput"]))?;
@@ -47,6 +71,7 @@ pub fn run() -> Result<()> {
         }
     }
     println!("{:<18} {:>16} {:>16} {:>8}  goal: at most 180 KB gzip (wasm + js + css)", "page size", format!("{:.1} KB gzip", gzip_total as f64 / 1000.0), "-", "");
+    size_floors()?;
 
     println!("\nxtask: [3/4] the bridge (release build) against direct TCP and websockify, and mock mode against smtp-sink");
     let python = env::ensure_python_packages(&["aiosmtpd==1.4.6", "websockify==0.13.0"])?;

@@ -33,46 +33,13 @@ pub fn build(dev: bool) -> Result<PathBuf> {
     check_bindgen_version(&root)?;
     env::ensure_npm_packages()?;
 
-    let profile = if dev { "wasm-dev" } else { "wasm-release" };
-    exec(env::cargo().args(["build", "--quiet", "--package", APP, "--bin", APP, "--target", "wasm32-unknown-unknown", "--profile", profile]))?;
-    let wasm = env::target_dir().join(format!("wasm32-unknown-unknown/{profile}/{APP}.wasm"));
-
-    let glue_dir = env::target_dir().join("xtask/bindgen");
-    let _ = fs::remove_dir_all(&glue_dir);
-    fs::create_dir_all(&glue_dir)?;
-    // XTASK_PROFILING=1 keeps function names, so that a browser profile is readable.
-    let profiling = std::env::var_os("XTASK_PROFILING").is_some();
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
-        .web(true)?
-        // The crate's default (true) differs from the CLI's: without this, `init()` never
-        // fetches the wasm by itself.
-        .omit_default_module_path(false)
-        .remove_name_section(!profiling)
-        .remove_producers_section(true)
-        .generate(&glue_dir)
-        .context("wasm-bindgen could not generate the JS glue")?;
-
-    let bg = glue_dir.join(format!("{GLUE}_bg.wasm"));
-    let optimized = glue_dir.join(format!("{GLUE}_opt.wasm"));
-    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
-    if dev {
-        fs::copy(&bg, &optimized)?;
-    } else {
-        exec(Command::new(&wasm_opt)
-            .arg(&bg)
-            .args(if profiling { &["-Oz", "--debuginfo"][..] } else { &["-Oz", "--strip-debug", "--strip-producers"][..] })
-            .args(WASM_FEATURES)
-            .arg("-o")
-            .arg(&optimized))
-        .context("wasm-opt (npm package binaryen) failed")?;
-    }
+    let (optimized, glue) = wasm_and_glue(&root, Artifact::Page, dev)?;
 
     let dist = root.join("dist");
     let _ = fs::remove_dir_all(&dist);
     fs::create_dir_all(&dist)?;
     let wasm_name = write_hashed(&dist, &fs::read(&optimized)?, GLUE, "wasm")?;
-    let js_name = write_hashed(&dist, &fs::read(glue_dir.join(format!("{GLUE}.js")))?, GLUE, "js")?;
+    let js_name = write_hashed(&dist, &fs::read(&glue)?, GLUE, "js")?;
 
     let mut styles = Vec::new();
     for entry in sorted_entries(&root.join("www"))? {
@@ -106,6 +73,63 @@ pub fn build(dev: bool) -> Result<PathBuf> {
     }
     println!("xtask: dist ready in {:.1} s", started.elapsed().as_secs_f64());
     Ok(dist)
+}
+
+/// What to build for wasm32: the page, or an example of the root package (the size floors that
+/// `cargo xtask bench` measures).
+pub enum Artifact<'a> {
+    Page,
+    Example(&'a str),
+}
+
+/// Builds `artifact` for wasm32 as the page is built (profile, JS glue, and unless `dev`,
+/// `wasm-opt -Oz`): the paths of the final wasm and of its JS glue.
+pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<(PathBuf, PathBuf)> {
+    let profile = if dev { "wasm-dev" } else { "wasm-release" };
+    let mut cargo = env::cargo();
+    cargo.args(["build", "--quiet", "--package", APP, "--target", "wasm32-unknown-unknown", "--profile", profile]);
+    let (wasm, name) = match artifact {
+        Artifact::Page => {
+            cargo.args(["--bin", APP]);
+            (env::target_dir().join(format!("wasm32-unknown-unknown/{profile}/{APP}.wasm")), GLUE)
+        }
+        Artifact::Example(example) => {
+            cargo.args(["--example", example]);
+            (env::target_dir().join(format!("wasm32-unknown-unknown/{profile}/examples/{example}.wasm")), example)
+        }
+    };
+    exec(&mut cargo)?;
+
+    let glue_dir = env::target_dir().join("xtask/bindgen").join(name);
+    let _ = fs::remove_dir_all(&glue_dir);
+    fs::create_dir_all(&glue_dir)?;
+    // XTASK_PROFILING=1 keeps function names, so that a browser profile is readable.
+    let profiling = std::env::var_os("XTASK_PROFILING").is_some();
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        // The crate's default (true) differs from the CLI's: without this, `init()` never
+        // fetches the wasm by itself.
+        .omit_default_module_path(false)
+        .remove_name_section(!profiling)
+        .remove_producers_section(true)
+        .generate(&glue_dir)
+        .context("wasm-bindgen could not generate the JS glue")?;
+
+    let bg = glue_dir.join(format!("{name}_bg.wasm"));
+    let optimized = glue_dir.join(format!("{name}_opt.wasm"));
+    if dev {
+        fs::copy(&bg, &optimized)?;
+    } else {
+        exec(Command::new(root.join("node_modules/.bin/wasm-opt"))
+            .arg(&bg)
+            .args(if profiling { &["-Oz", "--debuginfo"][..] } else { &["-Oz", "--strip-debug", "--strip-producers"][..] })
+            .args(WASM_FEATURES)
+            .arg("-o")
+            .arg(&optimized))
+        .context("wasm-opt (npm package binaryen) failed")?;
+    }
+    Ok((optimized, glue_dir.join(format!("{name}.js"))))
 }
 
 /// Features that rustc's wasm32 target enables by default, so wasm-opt may keep using them.
