@@ -26,6 +26,11 @@ pub fn decode(text: &str) -> Result<LabSession, String> {
     if saved.version != 1 {
         return Err(format!("it was saved by another version ({})", saved.version));
     }
+    for input in &saved.log {
+        if let Input::Start { config, .. } | Input::Configure { config } = input {
+            config.policy.check().map_err(|problem| format!("its server settings cannot work ({problem})"))?;
+        }
+    }
     LabSession::replay(&saved.log).ok_or_else(|| "it holds no server configuration".to_string())
 }
 
@@ -94,5 +99,14 @@ mod tests {
         assert!(from_fragment("#session=%%%").unwrap().is_err());
         assert!(decode("{not json").is_err());
         assert!(matches!(decode(r#"{"version":9,"log":[]}"#), Err(why) if why.contains("another version")));
+    }
+
+    #[test]
+    fn a_link_whose_server_settings_cannot_work_is_refused() {
+        let mut config = ServerConfig::new(ProfileName::Mock);
+        config.policy.hostname = "mx.example\r\n250 forged".into();
+        let log = [Input::Start { at: 5_000, config }, Input::Send { at: 6_000, text: "EHLO x.example\r\n".into() }];
+        let why = from_fragment(&share_fragment(&log)).unwrap().err().expect("refused");
+        assert!(why.contains("server settings cannot work") && why.contains("hostname"), "{why}");
     }
 }

@@ -13,10 +13,14 @@ fn applies_text(field: &str) -> &'static str {
     }
 }
 
-fn update(pg: Playground, change: impl FnOnce(&mut ServerPolicy)) {
+/// Applies a change to the policy, unless the server could not run with it (the reason is
+/// returned, for the knob to show, and nothing changes).
+fn update(pg: Playground, change: impl FnOnce(&mut ServerPolicy)) -> Result<(), String> {
     let mut config = untrack(|| pg.with_config(ServerConfig::clone));
     change(&mut config.policy);
+    config.policy.check()?;
     pg.configure(config);
+    Ok(())
 }
 
 #[component]
@@ -31,7 +35,8 @@ fn Toggle(field: &'static str, label: &'static str, help: &'static str, get: fn(
                 prop:checked=move || pg.with_config(|c| get(&c.policy))
                 on:change=move |ev| {
                     let on = event_target_checked(&ev);
-                    update(pg, |p| set(p, on));
+                    // A switch alone cannot make a policy unusable.
+                    let _ = update(pg, |p| set(p, on));
                 }
             />
             <label for=id>{label}</label>
@@ -55,10 +60,7 @@ fn Number(field: &'static str, label: &'static str, help: &'static str, get: fn(
                 prop:value=move || pg.with_config(|c| get(&c.policy).to_string())
                 on:change=move |ev| {
                     match event_target_value(&ev).trim().parse::<u64>() {
-                        Ok(n) => {
-                            error.set(None);
-                            update(pg, |p| set(p, n));
-                        }
+                        Ok(n) => error.set(update(pg, |p| set(p, n)).err()),
                         Err(_) => error.set(Some("Enter a whole number (0 or more).".into())),
                     }
                 }
@@ -73,6 +75,7 @@ fn Number(field: &'static str, label: &'static str, help: &'static str, get: fn(
 fn List(field: &'static str, label: &'static str, help: &'static str, get: fn(&ServerPolicy) -> String, set: fn(&mut ServerPolicy, &str)) -> impl IntoView {
     let pg = expect_context::<Playground>();
     let id = format!("knob-{field}");
+    let error = RwSignal::new(None::<String>);
     view! {
         <div class="knob wide">
             <label for=id.clone()>{label}</label>
@@ -82,10 +85,11 @@ fn List(field: &'static str, label: &'static str, help: &'static str, get: fn(&S
                 prop:value=move || pg.with_config(|c| get(&c.policy))
                 on:change=move |ev| {
                     let text = event_target_value(&ev);
-                    update(pg, |p| set(p, &text));
+                    error.set(update(pg, |p| set(p, &text)).err());
                 }
             />
             <p class="help">{help} " " <span class="applies">{format!("({})", applies_text(field))}</span></p>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </div>
     }
 }
@@ -155,9 +159,9 @@ pub fn ServerSettings() -> impl IntoView {
             </fieldset>
             <fieldset>
                 <legend>"Limits and defences"</legend>
-                <Number field="max_message_size" label="Message size limit (octets)" help="Advertised as SIZE; larger messages get 552 5.3.4." get=|p| p.max_message_size set=|p, v| p.max_message_size = v/>
+                <Number field="max_message_size" label="Message size limit (octets)" help="Advertised as SIZE; larger messages get 552 5.3.4. 0 means no fixed limit (RFC 1870)." get=|p| p.max_message_size set=|p, v| p.max_message_size = v/>
                 <Number field="max_recipients" label="Recipients per message" help="Beyond this, RCPT TO gets 452 4.5.3." get=|p| p.max_recipients as u64 set=|p, v| p.max_recipients = v as usize/>
-                <Number field="idle_timeout_secs" label="Idle timeout (seconds)" help="Silence for this long ends the session with 421 4.4.2." get=|p| p.idle_timeout_secs set=|p, v| p.idle_timeout_secs = v.max(1)/>
+                <Number field="idle_timeout_secs" label="Idle timeout (seconds)" help="Silence for this long ends the session with 421 4.4.2." get=|p| p.idle_timeout_secs set=|p, v| p.idle_timeout_secs = v/>
                 <Number field="bad_command_limit" label="Bad command limit" help="After this many errors the server says 421 and hangs up." get=|p| u64::from(p.bad_command_limit) set=|p, v| p.bad_command_limit = v.min(u64::from(u32::MAX)) as u32/>
                 <Toggle field="greylisting" label="Greylisting" help="Refuse a first attempt with 451 4.7.1; accept a retry after the delay." get=|p| p.greylisting set=|p, v| p.greylisting = v/>
                 <Number field="greylist_delay_secs" label="Greylisting delay (seconds)" help="How long a retry must wait." get=|p| p.greylist_delay_secs set=|p, v| p.greylist_delay_secs = v/>
@@ -176,7 +180,7 @@ pub fn ServerSettings() -> impl IntoView {
                                 "verify" => VrfyPolicy::Verify,
                                 _ => VrfyPolicy::Ambiguous,
                             };
-                            update(pg, |p| p.vrfy = v);
+                            let _ = update(pg, |p| p.vrfy = v);
                         }
                     >
                         {[("verify", "Truthfully (250/252 or 550): enumeration possible"), ("ambiguous", "252 for everyone: cannot verify"), ("disabled", "Disabled (502)")]

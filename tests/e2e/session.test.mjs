@@ -84,6 +84,24 @@ test('turning on "auth required" changes the next reply', async () => {
   await page.close();
 });
 
+test('a setting the server cannot run with is refused beside the field, and nothing changes', async () => {
+  const page = await fresh();
+  await page.getByRole('tab', { name: 'Server' }).click();
+  const timeout = page.getByRole('spinbutton', { name: 'Idle timeout (seconds)' });
+  const before = await timeout.inputValue();
+  await timeout.fill('0');
+  await timeout.press('Enter');
+  await timeout.blur();
+  const alert = page.locator('.knob', { has: timeout }).getByRole('alert');
+  assert.match(await alert.innerText(), /idle_timeout_secs is 0: .*use 1 or more/);
+  await timeout.fill('120');
+  await timeout.blur();
+  assert.equal(await alert.count(), 0, 'a usable value clears the message');
+  assert.notEqual(before, '120');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('a share link replays the session in a new tab', async () => {
   const page = await fresh();
   await exchange(page, 'EHLO shared.example');

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{get, start_mock};
+use common::{get, request_with_body, start_mock};
 use futures_util::{SinkExt, StreamExt};
 use smtp_protocol::event::Event;
 use smtp_protocol::watch::{ToWatcher, VERSION};
@@ -127,6 +127,23 @@ async fn the_page_changes_the_next_connection_and_deletes_mail() {
     assert!(body.contains("\"auth_required\":true"), "{body}");
     let refused = client(smtp, &["EHLO lab.test", "MAIL FROM:<a@lab.test>", "QUIT"]).await;
     assert!(refused.contains("\r\n530 5.7.0"), "{refused}");
+
+    // A configuration the server cannot run with is refused, from the page and from the API,
+    // with what to change; the one in force stays.
+    let mut forged = now.clone();
+    forged.policy.hostname = "mx.lab.test\r\n250 forged".into();
+    let request = serde_json::json!({"type": "configure", "v": VERSION, "config": forged});
+    ws.send(Message::Text(request.to_string().into())).await.unwrap();
+    let (ToWatcher::Refused { reason }, _) = until(&mut ws, |f| matches!(f, ToWatcher::Refused { .. })).await else { unreachable!() };
+    assert!(reason.contains("hostname") && reason.contains("not changed"), "{reason}");
+    let mut unusable = now.clone();
+    unusable.policy.max_command_line = 0;
+    let (status, body) = request_with_body(http, "PUT", "/api/v1/config", &serde_json::to_string(&unusable).unwrap()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("use 512 or more"), "{body}");
+    let (_, body) = get(http, "/api/v1/config").await;
+    let in_force: smtp_protocol::ServerConfig = serde_json::from_str(&body).unwrap();
+    assert_eq!(in_force, now);
 
     let queue_id = message.queue_id.clone();
     ws.send(Message::Text(serde_json::json!({"type": "delete", "queue_id": queue_id}).to_string().into())).await.unwrap();

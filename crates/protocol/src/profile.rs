@@ -90,7 +90,8 @@ pub struct ServerPolicy {
     pub open_relay: bool,
     /// Authenticated clients may relay to any domain.
     pub relay_when_authenticated: bool,
-    /// SIZE limit in octets, advertised in EHLO and enforced.
+    /// SIZE limit in octets, advertised in EHLO and enforced; 0 is no fixed maximum, as
+    /// RFC 1870 reads `SIZE 0` (and as Postfix's `message_size_limit = 0` means).
     pub max_message_size: u64,
     /// Recipients per transaction before 452 4.5.3.
     pub max_recipients: usize,
@@ -218,6 +219,43 @@ impl ServerPolicy {
         }
     }
 
+    /// Whether the server can run with this policy; `Err` names the field, what is wrong with it
+    /// and what to use instead. A page, the mock server's API and exercise files all take
+    /// policies from outside: each checks before it applies one.
+    pub fn check(&self) -> Result<(), String> {
+        if self.max_command_line < 512 {
+            return Err(format!(
+                "max_command_line is {}: RFC 5321 (4.5.3.1.4) has servers accept command lines of 512 octets, CRLF included; use 512 or more",
+                self.max_command_line
+            ));
+        }
+        if self.idle_timeout_secs == 0 {
+            return Err("idle_timeout_secs is 0: every session would end at once; use 1 or more (Postfix waits 300)".into());
+        }
+        if self.max_recipients == 0 {
+            return Err("max_recipients is 0: no message could have a recipient; use 1 or more (RFC 5321 4.5.3.1.8 asks for 100)".into());
+        }
+        if self.hostname.is_empty() || !self.hostname.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(format!("hostname {:?} must be a host name (printable ASCII, no spaces): it goes into the banner and EHLO", self.hostname));
+        }
+        // Names are written into replies: a line break in one would forge lines on the wire.
+        let texts = self.local_domains.iter().map(|d| ("local_domains", d)).chain(self.mailboxes.iter().map(|m| ("mailboxes", m))).chain(self.accounts.iter().flat_map(|a| [("accounts", &a.user), ("accounts", &a.password)]));
+        for (field, text) in texts {
+            if text.is_empty() || text.chars().any(char::is_control) {
+                return Err(format!("{field} holds {text:?}: entries must be non-empty and without control characters (line breaks, tabs)"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The largest message accepted, in octets: `max_message_size`, or no limit for 0.
+    pub fn message_size_limit(&self) -> u64 {
+        match self.max_message_size {
+            0 => u64::MAX,
+            limit => limit,
+        }
+    }
+
     pub fn is_local_domain(&self, domain: &str) -> bool {
         self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
     }
@@ -243,5 +281,33 @@ pub struct ServerConfig {
 impl ServerConfig {
     pub fn new(profile: ProfileName) -> Self {
         ServerConfig { profile, policy: ServerPolicy::for_profile(profile), seed: 0x5eed }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_profile_passes_its_own_check() {
+        for profile in [ProfileName::Postfix, ProfileName::Exchange, ProfileName::Gmail, ProfileName::Mock] {
+            assert_eq!(ServerPolicy::for_profile(profile).check(), Ok(()), "{profile:?}");
+        }
+    }
+
+    #[test]
+    fn a_policy_that_cannot_work_is_refused_with_what_to_use() {
+        let refused = |change: fn(&mut ServerPolicy)| {
+            let mut policy = ServerPolicy::default();
+            change(&mut policy);
+            policy.check().expect_err("refused")
+        };
+        assert!(refused(|p| p.max_command_line = 0).contains("use 512 or more"));
+        assert!(refused(|p| p.idle_timeout_secs = 0).contains("use 1 or more"));
+        assert!(refused(|p| p.max_recipients = 0).starts_with("max_recipients is 0"));
+        assert!(refused(|p| p.hostname = "mx.example\r\n250 forged".into()).starts_with("hostname"));
+        assert!(refused(|p| p.hostname = String::new()).starts_with("hostname"));
+        assert!(refused(|p| p.mailboxes = vec!["bob\r\n".into()]).starts_with("mailboxes"));
+        assert!(refused(|p| p.accounts = vec![Account { user: String::new(), password: "x".into() }]).starts_with("accounts"));
     }
 }

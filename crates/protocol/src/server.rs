@@ -306,7 +306,7 @@ impl Server {
                     self.finish_message(now, content, report, false);
                 }
                 _ if self.chunk.is_some() => {
-                    let limit = self.config.policy.max_message_size;
+                    let limit = self.config.policy.message_size_limit();
                     let chunk = self.chunk.as_mut().expect("checked");
                     let complete = if chunk.refusal.is_some() {
                         // A refused chunk's octets still follow on the wire: read and drop them.

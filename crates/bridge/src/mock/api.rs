@@ -111,7 +111,10 @@ async fn get_config(State(mock): State<Arc<Mock>>) -> Response {
 /// serde's reason, naming the field.
 async fn put_config(State(mock): State<Arc<Mock>>, body: axum::body::Bytes) -> Response {
     match serde_json::from_slice::<ServerConfig>(&body) {
-        Ok(config) => axum::Json(mock.configure(config)).into_response(),
+        Ok(config) => match mock.configure(config) {
+            Ok(config) => axum::Json(config).into_response(),
+            Err(problem) => (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({ "error": format!("this configuration cannot work: {problem}") }))).into_response(),
+        },
         Err(err) => (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({ "error": format!("not a server configuration: {err}; GET /api/v1/config shows the form") }))).into_response(),
     }
 }

@@ -75,10 +75,7 @@ async fn watch(mut socket: WebSocket, mock: Arc<Mock>) {
 /// (this one included) through the feed.
 fn request(mock: &Mock, body: &str) -> Option<ToWatcher> {
     match serde_json::from_str::<FromWatcher>(body) {
-        Ok(FromWatcher::Configure { v, config }) if v == VERSION => {
-            mock.configure(config);
-            None
-        }
+        Ok(FromWatcher::Configure { v, config }) if v == VERSION => mock.configure(config).err().map(|problem| ToWatcher::Refused { reason: format!("the server settings were not changed: {problem}") }),
         Ok(FromWatcher::Configure { v, .. }) => Some(ToWatcher::Refused { reason: format!("this mock server speaks version {VERSION} of the feed, the page sent {v}: reload the page") }),
         Ok(FromWatcher::Delete { queue_id }) => {
             if mock.store.delete(|c| c.message.queue_id == queue_id).is_empty() {

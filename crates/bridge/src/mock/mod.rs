@@ -26,10 +26,10 @@ pub struct Mock {
 }
 
 impl Mock {
-    pub fn new(config: ServerConfig, store: Store, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
-        let mock = Mock { config: RwLock::new(config.clone()), tls, store, smtp_address: String::new() };
-        mock.configure(config);
-        mock
+    /// `config` as checked by [`apply_settings`]; STARTTLS is offered only with TLS set up.
+    pub fn new(mut config: ServerConfig, store: Store, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
+        config.policy.starttls &= tls.is_some();
+        Mock { config: RwLock::new(config), tls, store, smtp_address: String::new() }
     }
 
     pub fn with_smtp_address(mut self, address: String) -> Self {
@@ -43,12 +43,14 @@ impl Mock {
     }
 
     /// Changes the configuration of the next connections (sessions under way keep theirs) and
-    /// tells every watching page. STARTTLS can only be offered when TLS is set up.
-    pub fn configure(&self, mut config: ServerConfig) -> ServerConfig {
+    /// tells every watching page. STARTTLS can only be offered when TLS is set up. A policy the
+    /// server cannot run with is refused (`ServerPolicy::check`'s reason) and changes nothing.
+    pub fn configure(&self, mut config: ServerConfig) -> Result<ServerConfig, String> {
+        config.policy.check()?;
         config.policy.starttls &= self.tls.is_some();
         *self.config.write().expect("not poisoned") = config.clone();
         self.store.broadcast(|| smtp_protocol::watch::ToWatcher::Config { config: config.clone() });
-        config
+        Ok(config)
     }
 }
 
@@ -73,7 +75,7 @@ pub fn apply_settings(config: &mut ServerConfig, settings: &[String]) -> Result<
         *slot = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_string()));
         config.policy = serde_json::from_value(policy.clone()).map_err(|e| format!("--set {key}={value}: {e}"))?;
     }
-    Ok(())
+    config.policy.check().map_err(|problem| format!("--set: {problem}"))
 }
 
 fn server_config(cert: Vec<rustls::pki_types::CertificateDer<'static>>, key: rustls::pki_types::PrivateKeyDer<'static>) -> Result<tokio_rustls::TlsAcceptor, String> {
@@ -104,4 +106,19 @@ pub fn acceptor_from_files(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsA
     }
     let key_der = rustls::pki_types::PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
     server_config(chain, key_der).map_err(|e| format!("{} and {}: {e}", cert.display(), key.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_settings;
+    use smtp_protocol::{ProfileName, ServerConfig};
+
+    #[test]
+    fn settings_name_the_key_and_refuse_a_policy_that_cannot_work() {
+        let mut config = ServerConfig::new(ProfileName::Mock);
+        apply_settings(&mut config, &["max_recipients=50".into(), "local_domains=[\"lab.test\"]".into()]).unwrap();
+        assert_eq!((config.policy.max_recipients, config.policy.local_domains.clone()), (50, vec!["lab.test".to_string()]));
+        assert!(apply_settings(&mut config, &["max_recpients=5".into()]).unwrap_err().contains("no such setting"));
+        assert!(apply_settings(&mut config, &["idle_timeout_secs=0".into()]).unwrap_err().contains("use 1 or more"));
+    }
 }

@@ -131,9 +131,15 @@ pub async fn get(http: SocketAddr, path: &str) -> (u16, String) {
 
 /// A minimal HTTP/1.1 client (the tests need no HTTP client crate for three requests).
 pub async fn request(http: SocketAddr, method: &str, path: &str) -> (u16, String) {
+    request_with_body(http, method, path, "").await
+}
+
+/// [`request`] with a JSON body.
+pub async fn request_with_body(http: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(http).await.unwrap();
-    tcp.write_all(format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+    tcp.write_all(format!("{head}{body}").as_bytes()).await.unwrap();
     let mut response = Vec::new();
     tcp.read_to_end(&mut response).await.unwrap();
     let text = String::from_utf8_lossy(&response).to_string();

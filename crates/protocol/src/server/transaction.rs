@@ -33,7 +33,7 @@ impl Server {
         if !from.is_ascii() && !params.smtputf8 {
             return self.reply(now, Situation::Utf8NotDeclared, &[]);
         }
-        if params.size.is_some_and(|size| size > policy.max_message_size) {
+        if params.size.is_some_and(|size| size > policy.message_size_limit()) {
             return self.reply(now, Situation::DeclaredSizeTooBig, &[]);
         }
         let address = path_address(&from);
@@ -91,7 +91,7 @@ impl Server {
         }
         self.phase = Phase::Data;
         let expected = self.envelope.mail_params.size.unwrap_or(0).min(1 << 20);
-        self.data = Some(DataReader::with_capacity(self.config.policy.max_message_size, expected));
+        self.data = Some(DataReader::with_capacity(self.config.policy.message_size_limit(), expected));
         self.reply(now, Situation::StartMailInput, &[]);
     }
 
