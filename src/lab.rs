@@ -199,11 +199,11 @@ pub fn entry_for(event: &Event, note: Option<Note>, profile: ProfileName, voice:
     Some(match event {
         Event::Connected { server, client_ip, .. } => EntryKind::Notice { text: format!("Connected to {server} ({}) from {client_ip}", profile.title()), tone: Tone::Info },
         Event::LineReceived { raw, line, .. } => match line {
-            ClientLine::Command { .. } | ClientLine::TooLong { .. } => EntryKind::Command { text: raw.clone(), note },
+            ClientLine::Command { .. } | ClientLine::TooLong { .. } => EntryKind::Command { text: raw.to_string(), note },
             ClientLine::Data => EntryKind::Data { text: raw.trim_end_matches(['\r', '\n']).to_string(), end: false },
             ClientLine::DataEnd => EntryKind::Data { text: ".".into(), end: true },
-            ClientLine::Chunk => EntryKind::Data { text: raw.clone(), end: false },
-            ClientLine::AuthResponse { decoded } => EntryKind::AuthAnswer { text: raw.clone(), decoded: decoded.clone() },
+            ClientLine::Chunk => EntryKind::Data { text: raw.to_string(), end: false },
+            ClientLine::AuthResponse { decoded } => EntryKind::AuthAnswer { text: raw.to_string(), decoded: decoded.clone() },
         },
         Event::ReplySent { reply, .. } => match note {
             Some(Note::Reply(explanation)) => EntryKind::Reply { reply: reply.clone(), explanation },

@@ -6,6 +6,7 @@ use crate::reply::Reply;
 use crate::session::{Envelope, SessionState};
 use crate::situation::Situation;
 use crate::time::Timestamp;
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// How a line from the client was read.
@@ -41,7 +42,7 @@ pub enum Closer {
 pub enum Event {
     Connected { at: Timestamp, client_ip: String, server: String },
     /// One line (or BDAT chunk) from the client.
-    LineReceived { at: Timestamp, raw: String, line: ClientLine },
+    LineReceived { at: Timestamp, raw: CompactString, line: ClientLine },
     /// One reply, why it was sent, and the session after it.
     ReplySent {
         at: Timestamp,

@@ -47,10 +47,11 @@ impl InputBuffer {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Frame {
-    /// A complete line without its line ending.
-    Line(Vec<u8>),
+    /// A complete line, left without its line ending in the buffer passed to
+    /// [`LineReader::next_frame`].
+    Line,
     /// A line longer than the limit, dropped; `length` is its length without the line ending.
     LineTooLong { length: usize },
 }
@@ -62,7 +63,9 @@ pub struct LineReader {
 }
 
 impl LineReader {
-    pub fn next_frame(&mut self, input: &mut InputBuffer, max: usize) -> Option<Frame> {
+    /// The next frame in `input`, if a whole one has arrived. A [`Frame::Line`]'s bytes replace
+    /// the contents of `line`, whose allocation is reused from line to line.
+    pub fn next_frame(&mut self, input: &mut InputBuffer, max: usize, line: &mut Vec<u8>) -> Option<Frame> {
         let available = input.as_slice();
         match memchr(b'\n', available) {
             Some(lf) => {
@@ -70,7 +73,11 @@ impl LineReader {
                 let frame = match self.discarded.take() {
                     Some(dropped) => Frame::LineTooLong { length: dropped + end },
                     None if end > max => Frame::LineTooLong { length: end },
-                    None => Frame::Line(available[..end].to_vec()),
+                    None => {
+                        line.clear();
+                        line.extend_from_slice(&available[..end]);
+                        Frame::Line
+                    }
                 };
                 input.consume(lf + 1);
                 Some(frame)
@@ -279,11 +286,19 @@ impl ChunkReader {
 mod tests {
     use super::*;
 
-    fn lines(input: &[u8], max: usize) -> Vec<Frame> {
+    /// Each frame: a line's bytes, or the length of a line too long.
+    fn lines(input: &[u8], max: usize) -> Vec<Result<Vec<u8>, usize>> {
         let mut buffer = InputBuffer::default();
         buffer.push(input);
         let mut reader = LineReader::default();
-        std::iter::from_fn(|| reader.next_frame(&mut buffer, max)).collect()
+        let mut line = Vec::new();
+        std::iter::from_fn(|| {
+            reader.next_frame(&mut buffer, max, &mut line).map(|frame| match frame {
+                Frame::Line => Ok(line.clone()),
+                Frame::LineTooLong { length } => Err(length),
+            })
+        })
+        .collect()
     }
 
     fn data(chunks: &[&[u8]]) -> (bool, Vec<u8>, ContentReport, usize) {
@@ -304,19 +319,19 @@ mod tests {
 
     #[test]
     fn command_lines_and_overlong_ones() {
-        assert_eq!(lines(b"HELO a\r\nNOOP\n", 510), vec![Frame::Line(b"HELO a".to_vec()), Frame::Line(b"NOOP".to_vec())]);
+        assert_eq!(lines(b"HELO a\r\nNOOP\n", 510), vec![Ok(b"HELO a".to_vec()), Ok(b"NOOP".to_vec())]);
         let long = [b"X".repeat(600), b"\r\nQUIT\r\n".to_vec()].concat();
-        assert_eq!(lines(&long, 510), vec![Frame::LineTooLong { length: 600 }, Frame::Line(b"QUIT".to_vec())]);
+        assert_eq!(lines(&long, 510), vec![Err(600), Ok(b"QUIT".to_vec())]);
         // Split across reads, still one report, and memory is not held.
         let mut buffer = InputBuffer::default();
         let mut reader = LineReader::default();
         for _ in 0..100 {
             buffer.push(&[b'Y'; 1000]);
-            assert_eq!(reader.next_frame(&mut buffer, 510), None);
+            assert_eq!(reader.next_frame(&mut buffer, 510, &mut Vec::new()), None);
             assert!(buffer.len() <= 1000);
         }
         buffer.push(b"\r\n");
-        assert_eq!(reader.next_frame(&mut buffer, 510), Some(Frame::LineTooLong { length: 100_000 }));
+        assert_eq!(reader.next_frame(&mut buffer, 510, &mut Vec::new()), Some(Frame::LineTooLong { length: 100_000 }));
     }
 
     #[test]

@@ -101,6 +101,8 @@ pub struct Server {
     envelope: std::sync::Arc<Envelope>,
     input: InputBuffer,
     lines: LineReader,
+    /// The command line being handled, in an allocation kept from line to line.
+    line: Vec<u8>,
     data: Option<DataReader>,
     chunk: Option<ChunkInProgress>,
     chunk_content: Vec<u8>,
@@ -133,6 +135,7 @@ impl Server {
             envelope: Default::default(),
             input: InputBuffer::default(),
             lines: LineReader::default(),
+            line: Vec::new(),
             data: None,
             chunk: None,
             chunk_content: Vec::new(),
@@ -321,17 +324,20 @@ impl Server {
                 }
                 _ => {
                     let max = if self.phase == Phase::Authenticating { 12_288 } else { self.config.policy.max_command_line.saturating_sub(2) };
-                    match self.lines.next_frame(&mut self.input, max) {
+                    match self.lines.next_frame(&mut self.input, max, &mut self.line) {
                         None => return,
-                        Some(Frame::Line(line)) => {
+                        Some(Frame::Line) => {
+                            // Lent out while the line is handled (the handlers take `&mut self`).
+                            let line = std::mem::take(&mut self.line);
                             if self.phase == Phase::Authenticating {
                                 self.auth_response(now, &line);
                             } else {
                                 self.command_line(now, &line);
                             }
+                            self.line = line;
                         }
                         Some(Frame::LineTooLong { length }) => {
-                            self.events.push_back(Event::LineReceived { at: now, raw: format!("({length} octets)"), line: ClientLine::TooLong { length } });
+                            self.events.push_back(Event::LineReceived { at: now, raw: compact_str::format_compact!("({length} octets)"), line: ClientLine::TooLong { length } });
                             if self.phase == Phase::Authenticating {
                                 self.finish_auth(now, Situation::AuthCancelled);
                             } else {
@@ -525,10 +531,11 @@ impl Server {
     }
 }
 
-pub(crate) fn lossy(bytes: &[u8]) -> String {
+/// A line as text for the record (kept inline up to 24 bytes, as most commands are).
+pub(crate) fn lossy(bytes: &[u8]) -> CompactString {
     // Valid UTF-8, the usual case, is checked in one pass; the lossy decoder walks it in chunks.
     match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        Ok(text) => CompactString::from(text),
+        Err(_) => CompactString::from(String::from_utf8_lossy(bytes)),
     }
 }

@@ -79,7 +79,7 @@ impl Server {
             (Some(bytes), AuthMechanism::Login, true) => Some("*".repeat(String::from_utf8_lossy(bytes).chars().count())),
         };
         if own_line {
-            self.events.push_back(Event::LineReceived { at: now, raw: text.clone(), line: ClientLine::AuthResponse { decoded: shown } });
+            self.events.push_back(Event::LineReceived { at: now, raw: text.as_str().into(), line: ClientLine::AuthResponse { decoded: shown } });
         }
         if text == "*" {
             return self.finish_auth(now, Situation::AuthCancelled);

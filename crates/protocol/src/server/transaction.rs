@@ -113,7 +113,7 @@ impl Server {
     pub(super) fn finish_chunk(&mut self, now: Timestamp) {
         let Some(chunk) = self.chunk.take() else { return };
         let shown = format!("({} octets of BDAT chunk{})", chunk.size, if chunk.last { ", LAST" } else { "" });
-        self.events.push_back(Event::LineReceived { at: now, raw: shown, line: ClientLine::Chunk });
+        self.events.push_back(Event::LineReceived { at: now, raw: shown.into(), line: ClientLine::Chunk });
         if let Some(situation) = chunk.refusal {
             return self.reply(now, situation, &[("verb", "BDAT")]);
         }
