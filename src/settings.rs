@@ -159,7 +159,7 @@ pub fn ServerSettings() -> impl IntoView {
             </fieldset>
             <fieldset>
                 <legend>"Limits and defences"</legend>
-                <Number field="max_message_size" label="Message size limit (octets)" help="Advertised as SIZE; larger messages get 552 5.3.4. 0 means no fixed limit (RFC 1870)." get=|p| p.max_message_size set=|p, v| p.max_message_size = v/>
+                <Number field="max_message_size" label="Message size limit (octets)" help="Advertised as SIZE; larger messages get 552 5.3.4. 0 advertises no fixed limit (RFC 1870); the simulator then holds up to 64 MiB." get=|p| p.max_message_size set=|p, v| p.max_message_size = v/>
                 <Number field="max_recipients" label="Recipients per message" help="Beyond this, RCPT TO gets 452 4.5.3." get=|p| p.max_recipients as u64 set=|p, v| p.max_recipients = v as usize/>
                 <Number field="idle_timeout_secs" label="Idle timeout (seconds)" help="Silence for this long ends the session with 421 4.4.2." get=|p| p.idle_timeout_secs set=|p, v| p.idle_timeout_secs = v/>
                 <Number field="bad_command_limit" label="Bad command limit" help="After this many errors the server says 421 and hangs up." get=|p| u64::from(p.bad_command_limit) set=|p, v| p.bad_command_limit = v.min(u64::from(u32::MAX)) as u32/>

@@ -248,13 +248,18 @@ impl ServerPolicy {
         Ok(())
     }
 
-    /// The largest message accepted, in octets: `max_message_size`, or no limit for 0.
+    /// The largest message accepted, in octets: `max_message_size`; for 0 (no fixed maximum),
+    /// what a simulated server holds in memory, [`ServerPolicy::MEMORY_CEILING`].
     pub fn message_size_limit(&self) -> u64 {
         match self.max_message_size {
-            0 => u64::MAX,
+            0 => Self::MEMORY_CEILING,
             limit => limit,
         }
     }
+
+    /// The most of one message a simulated server keeps when no fixed maximum is set: a server
+    /// without a size limit is still bounded by its storage (Postfix by its queue's free space).
+    pub const MEMORY_CEILING: u64 = 64 << 20;
 
     pub fn is_local_domain(&self, domain: &str) -> bool {
         self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
@@ -293,6 +298,14 @@ mod tests {
         for profile in [ProfileName::Postfix, ProfileName::Exchange, ProfileName::Gmail, ProfileName::Mock] {
             assert_eq!(ServerPolicy::for_profile(profile).check(), Ok(()), "{profile:?}");
         }
+    }
+
+    #[test]
+    fn size_zero_is_no_fixed_limit_but_memory_still_bounds_a_message() {
+        let mut policy = ServerPolicy::default();
+        assert_eq!(policy.message_size_limit(), policy.max_message_size);
+        policy.max_message_size = 0;
+        assert_eq!(policy.message_size_limit(), ServerPolicy::MEMORY_CEILING);
     }
 
     #[test]

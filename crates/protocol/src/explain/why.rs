@@ -3,7 +3,7 @@
 //! until it is explained.
 
 use super::{RfcRef, WhyContext};
-use crate::profile::ProfileName;
+use crate::profile::{ProfileName, ServerPolicy};
 use crate::situation::Situation;
 
 const fn rfc(number: u16, section: &'static str) -> RfcRef {
@@ -127,8 +127,8 @@ pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
             format!("This transaction reached the server's limit of {} recipients. The rest must go in another transaction (4xx: try again later).", policy.max_recipients),
             rfc(5321, "4.5.3.1.8"),
         ),
-        DeclaredSizeTooBig => (format!("The SIZE you declared is over the server's limit of {} octets, so it refuses at once instead of after the upload.", policy.max_message_size), rfc(1870, "6")),
-        MessageTooBig => (format!("The message grew past the server's limit of {} octets; it was read to the end and then refused.", policy.max_message_size), rfc(1870, "6")),
+        DeclaredSizeTooBig => (format!("The SIZE you declared is over {}, so it refuses at once instead of after the upload.", size_limit(policy)), rfc(1870, "6")),
+        MessageTooBig => (format!("The message grew past {}; it was read to the end and then refused.", size_limit(policy)), rfc(1870, "6")),
         TextLineTooLong => ("A line of the message was longer than 1000 octets (CRLF included), the limit RFC 5321 sets for text lines. Wrap long lines or use an encoding such as quoted-printable.".into(), rfc(5321, "4.5.3.1.6")),
         Utf8NotDeclared => ("The address has non-ASCII characters; that needs the SMTPUTF8 parameter on MAIL FROM (and a server that advertises SMTPUTF8).".into(), rfc(6531, "3.5")),
         MessageIdMissing => ("This provider refuses messages without a Message-ID: header. Add a line such as Message-ID: <unique@your.domain> to the header.".into(), rfc(5322, "3.6.4")),
@@ -149,5 +149,13 @@ fn capitalize(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+/// The size limit in words: the configured one, or the simulator's memory when none is set.
+fn size_limit(policy: &ServerPolicy) -> String {
+    match policy.max_message_size {
+        0 => format!("the {} octets this simulated server holds in memory (it advertises no fixed limit, SIZE 0)", ServerPolicy::MEMORY_CEILING),
+        limit => format!("the server's limit of {limit} octets"),
     }
 }
