@@ -219,8 +219,13 @@ pub fn Timeline() -> impl IntoView {
                 class="timeline-scroll"
                 node_ref=container
                 on:scroll=move |_| {
+                    // Following the newest row scrolls here too, to where `scroll_top` already
+                    // is: setting it again would rebuild the visible rows for nothing.
                     if let Some(el) = container.get() {
-                        scroll_top.set(el.scroll_top() as f64);
+                        let top = el.scroll_top() as f64;
+                        if scroll_top.get_untracked() != top {
+                            scroll_top.set(top);
+                        }
                     }
                 }
             >
