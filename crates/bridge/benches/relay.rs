@@ -1,9 +1,9 @@
 //! The bridge's costs, for `cargo xtask bench` (which builds the release bridge and installs
 //! websockify): round-trip latency added over direct TCP, message throughput against direct TCP
 //! and websockify (PyPI), the relay's CPU time per message, and memory per idle session. A bare
-//! blocking TCP relay, measured beside them, is the ceiling any relay reaches on the machine. The
-//! SMTP server is smtp-protocol's simulator on loopback in a process of its own, the same for
-//! every path. Prints a table; asserts nothing.
+//! blocking TCP relay is measured beside them: for one session, the most any relay reaches on the
+//! machine. The SMTP server is smtp-protocol's simulator on loopback in a process of its own, the
+//! same for every path. Prints a table; asserts nothing.
 
 use futures_util::{SinkExt, StreamExt};
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
@@ -231,9 +231,11 @@ fn row(name: &str, value: String, peer: String, goal: &str) {
     println!("{name:<44} {value:>12} {peer:>14}  {goal}");
 }
 
-/// The least any relay can cost: a blocking copy loop, one thread per direction, no framing. It
-/// runs as a child process (this same binary, asked by environment) so that, as with the bridge
-/// and websockify, each hop wakes another process. Its numbers bound what a relay can reach here.
+/// The simplest relay: a blocking copy loop, one thread per direction, no framing. It runs as a
+/// child process (this same binary, asked by environment) so that, as with the bridge and
+/// websockify, each hop wakes another process. With one session nothing relays faster (a blocked
+/// thread wakes straight into its read); with many, a thread per direction costs more CPU than an
+/// event loop, and it is only a reference.
 const BARE_RELAY: &str = "RELAY_BENCH_BARE_RELAY_TO";
 
 fn bare_relay(target: &str) {

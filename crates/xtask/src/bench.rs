@@ -21,19 +21,12 @@ fn size_floors() -> Result<()> {
     let mut sum = 0;
     for (example, what) in [("floor_leptos", "floor: Leptos"), ("floor_simulator", "floor: simulator")] {
         let (wasm, glue) = dist::wasm_and_glue(&root, dist::Artifact::Example(example), false)?;
-        let size = gzip_len(&std::fs::read(wasm)?)? + gzip_len(&std::fs::read(glue)?)?;
+        let size = dist::gzip(&std::fs::read(wasm)?)?.len() + dist::gzip(&std::fs::read(glue)?)?.len();
         sum += size;
         println!("{:<18} {:>16} {:>16} {:>8}  wasm + js, no page code", what, format!("{:.1} KB gzip", size as f64 / 1000.0), "-", "");
     }
     println!("{:<18} {:>16} {:>16} {:>8}  what the page cannot go below with these parts", "floor: together", format!("{:.1} KB gzip", sum as f64 / 1000.0), "-", "");
     Ok(())
-}
-
-fn gzip_len(bytes: &[u8]) -> Result<usize> {
-    use std::io::Write;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    gz.write_all(bytes)?;
-    Ok(gz.finish()?.len())
 }
 
 pub fn run() -> Result<()> {

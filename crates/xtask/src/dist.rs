@@ -183,9 +183,7 @@ fn compress_and_report(dist: &Path) -> Result<()> {
     let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
     for file in sorted_entries(dist)? {
         let bytes = fs::read(&file)?;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&bytes)?;
-        let gz = gz.finish()?;
+        let gz = gzip(&bytes)?;
         let mut br = Vec::new();
         {
             let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
@@ -201,6 +199,13 @@ fn compress_and_report(dist: &Path) -> Result<()> {
     }
     println!("{:<36} {:>10} {:>10} {:>10}", "total", kb(raw_total), kb(gz_total), kb(br_total));
     Ok(())
+}
+
+/// `bytes` gzipped at the best level (what `smtp-bridge` serves, and what size goals count).
+pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?)
 }
 
 fn kb(bytes: usize) -> String {
