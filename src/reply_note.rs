@@ -26,35 +26,9 @@ fn expectation_text(expectation: &Expectation) -> Option<String> {
 
 /// Class badge (with text, not colour alone), meanings, why, decoded base64 and the RFC link.
 /// Open by default for 4xx and 5xx.
-/// Whether a `<details>` is open, from its `toggle` event.
-fn is_open(ev: &leptos::ev::Event) -> bool {
-    event_target::<web_sys::HtmlDetailsElement>(ev).open()
-}
-
 #[component]
 pub fn ReplyNote(explanation: Explanation, code: u16) -> impl IntoView {
     let failure = matches!(explanation.class, ReplyClass::TransientFailure | ReplyClass::PermanentFailure);
-    let summary = view! {
-        <summary>
-            <span class=format!("badge {}", class_css(explanation.class))>{explanation.class_name}</span>
-            " "
-            <span class="summary-text">{format!("{code}: {}", explanation.code_meaning)}</span>
-            {explanation.decoded.clone().map(|d| view! { <span class="decoded">{format!(" — base64 for \u{201c}{d}\u{201d}")}</span> })}
-        </summary>
-    };
-    // A closed note's body is built when it is first opened: most replies of a long session are
-    // never opened, and building each one cost more than the rest of the command.
-    let open = RwSignal::new(failure);
-    let explanation = StoredValue::new(explanation);
-    view! {
-        <details class="reply-note" open=failure on:toggle=move |ev| open.set(is_open(&ev))>
-            {summary}
-            {move || open.get().then(|| explanation.with_value(details))}
-        </details>
-    }
-}
-
-fn details(explanation: &Explanation) -> impl IntoView + use<> {
     let enhanced = explanation.enhanced.clone().map(|e| {
         view! {
             <dt>"Enhanced code " {e.code.clone()}</dt>
@@ -65,20 +39,28 @@ fn details(explanation: &Explanation) -> impl IntoView + use<> {
     let tolerated = (!explanation.tolerated.is_empty()).then(|| view! { <dt>"Tolerated"</dt><dd>{explanation.tolerated.join(" ")}</dd> });
     let deviation = expectation_text(&explanation.expectation).map(|t| view! { <dt>"Expected?"</dt><dd>{t}</dd> });
     view! {
-        <dl>
-            <dt>"Why here"</dt>
-            <dd class="why">{explanation.why.clone()}</dd>
-            {decoded}
-            {enhanced}
-            <dt>"Class"</dt>
-            <dd>{explanation.class_meaning}</dd>
-            {tolerated}
-            {deviation}
-            <dt>"Reference"</dt>
-            <dd>
-                <a href=explanation.rfc.url() target="_blank" rel="noopener">{explanation.rfc.label()}</a>
-            </dd>
-        </dl>
+        <details class="reply-note" open=failure>
+            <summary>
+                <span class=format!("badge {}", class_css(explanation.class))>{explanation.class_name}</span>
+                " "
+                <span class="summary-text">{format!("{code}: {}", explanation.code_meaning)}</span>
+                {explanation.decoded.clone().map(|d| view! { <span class="decoded">{format!(" — base64 for \u{201c}{d}\u{201d}")}</span> })}
+            </summary>
+            <dl>
+                <dt>"Why here"</dt>
+                <dd class="why">{explanation.why.clone()}</dd>
+                {decoded}
+                {enhanced}
+                <dt>"Class"</dt>
+                <dd>{explanation.class_meaning}</dd>
+                {tolerated}
+                {deviation}
+                <dt>"Reference"</dt>
+                <dd>
+                    <a href=explanation.rfc.url() target="_blank" rel="noopener">{explanation.rfc.label()}</a>
+                </dd>
+            </dl>
+        </details>
     }
 }
 
@@ -86,21 +68,15 @@ fn details(explanation: &Explanation) -> impl IntoView + use<> {
 #[component]
 pub fn CommandNote(note: Note) -> impl IntoView {
     match note {
-        Note::Command(note) => {
-            // Built when first opened, as a reply's note is.
-            let open = RwSignal::new(false);
-            view! {
-                <details class="command-note" on:toggle=move |ev| open.set(is_open(&ev))>
-                    <summary>{format!("{}: what it does", note.verb)}</summary>
-                    {move || open.get().then(|| view! {
-                        <p>{note.purpose}</p>
-                        <p>"Syntax: " <code>{note.syntax}</code> " · Next: " {note.next}</p>
-                        <a href=note.rfc.url() target="_blank" rel="noopener">{note.rfc.label()}</a>
-                    })}
-                </details>
-            }
-            .into_any()
+        Note::Command(note) => view! {
+            <details class="command-note">
+                <summary>{format!("{}: what it does", note.verb)}</summary>
+                <p>{note.purpose}</p>
+                <p>"Syntax: " <code>{note.syntax}</code> " · Next: " {note.next}</p>
+                <a href=note.rfc.url() target="_blank" rel="noopener">{note.rfc.label()}</a>
+            </details>
         }
+        .into_any(),
         Note::Unparsed { problem, column, expected } => view! {
             <p class="command-note problem">
                 {format!("Column {}: {problem}.", column + 1)}
