@@ -18,7 +18,7 @@ fn applies_text(field: &str) -> &'static str {
 fn update(pg: Playground, change: impl FnOnce(&mut ServerPolicy)) -> Result<(), String> {
     let mut config = untrack(|| pg.with_config(ServerConfig::clone));
     change(&mut config.policy);
-    config.policy.check()?;
+    config.policy.check().map_err(|problem| problem.message)?;
     pg.configure(config);
     Ok(())
 }

@@ -86,6 +86,7 @@ test('turning on "auth required" changes the next reply', async () => {
 
 test('a setting the server cannot run with is refused beside the field, and nothing changes', async () => {
   const page = await fresh();
+  assert.match(await exchange(page, 'EHLO keep.example'), /^250/);
   await page.getByRole('tab', { name: 'Server' }).click();
   const timeout = page.getByRole('spinbutton', { name: 'Idle timeout (seconds)' });
   const before = await timeout.inputValue();
@@ -94,10 +95,21 @@ test('a setting the server cannot run with is refused beside the field, and noth
   await timeout.blur();
   const alert = page.locator('.knob', { has: timeout }).getByRole('alert');
   assert.match(await alert.innerText(), /idle_timeout_secs is 0: .*use 1 or more/);
+  // After a reload (the session is kept), the field shows the setting in force: the refused
+  // value did not apply.
+  const reopened = async () => {
+    await page.reload();
+    await page.getByRole('tab', { name: 'Server' }).click();
+    return timeout.inputValue();
+  };
+  assert.equal(await reopened(), before);
+  // (Had the refused value been saved, the reload would have refused the session and started a
+  // new one; the session is still there.)
+  assert.match(await page.getByRole('log', { name: 'Session transcript' }).innerText(), /EHLO keep\.example/);
   await timeout.fill('120');
   await timeout.blur();
   assert.equal(await alert.count(), 0, 'a usable value clears the message');
-  assert.notEqual(before, '120');
+  assert.equal(await reopened(), '120', 'and applies');
   assert.deepEqual(page.problems, []);
   await page.close();
 });

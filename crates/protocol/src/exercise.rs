@@ -180,7 +180,7 @@ impl Exercise {
             policy[key] = value.clone();
         }
         let policy: ServerPolicy = serde_json::from_value(policy).map_err(|e| ("(value)".to_string(), e.to_string()))?;
-        policy.check().map_err(|problem| (problem.split(' ').next().unwrap_or_default().to_string(), problem))?;
+        policy.check().map_err(|problem| (problem.field.to_string(), problem.message))?;
         Ok(ServerConfig { profile: self.profile, policy, seed: 0x5eed })
     }
 }

@@ -222,32 +222,33 @@ impl ServerPolicy {
     /// Whether the server can run with this policy; `Err` names the field, what is wrong with it
     /// and what to use instead. A page, the mock server's API and exercise files all take
     /// policies from outside: each checks before it applies one.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), PolicyProblem> {
+        let problem = |field: &'static str, message: String| Err(PolicyProblem { field, message });
         if self.max_command_line < 512 {
-            return Err(format!(
-                "max_command_line is {}: RFC 5321 (4.5.3.1.4) has servers accept command lines of 512 octets, CRLF included; use 512 or more",
-                self.max_command_line
-            ));
+            return problem(
+                "max_command_line",
+                format!("max_command_line is {}: RFC 5321 (4.5.3.1.4) has servers accept command lines of 512 octets, CRLF included; use 512 or more", self.max_command_line),
+            );
         }
         if self.idle_timeout_secs == 0 {
-            return Err("idle_timeout_secs is 0: every session would end at once; use 1 or more (Postfix waits 300)".into());
+            return problem("idle_timeout_secs", "idle_timeout_secs is 0: every session would end at once; use 1 or more (Postfix waits 300)".into());
         }
         if self.max_recipients == 0 {
-            return Err("max_recipients is 0: no message could have a recipient; use 1 or more (RFC 5321 4.5.3.1.8 asks for 100)".into());
+            return problem("max_recipients", "max_recipients is 0: no message could have a recipient; use 1 or more (RFC 5321 4.5.3.1.8 asks for 100)".into());
         }
         if self.hostname.is_empty() || !self.hostname.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(format!("hostname {:?} must be a host name (printable ASCII, no spaces): it goes into the banner and EHLO", self.hostname));
+            return problem("hostname", format!("hostname {:?} must be a host name (printable ASCII, no spaces): it goes into the banner and EHLO", self.hostname));
         }
         // Names are written into replies: a line break in one would forge lines on the wire.
         let names = self.local_domains.iter().map(|d| ("local_domains", d)).chain(self.mailboxes.iter().map(|m| ("mailboxes", m)));
         for (field, name) in names {
             if name.chars().any(char::is_control) {
-                return Err(format!("{field} holds {name:?}: names cannot hold control characters (line breaks, tabs)"));
+                return problem(field, format!("{field} holds {name:?}: names cannot hold control characters (line breaks, tabs)"));
             }
         }
         // (A password is not repeated in the message.)
         if self.accounts.iter().any(|a| a.user.is_empty() || a.user.chars().chain(a.password.chars()).any(char::is_control)) {
-            return Err("accounts: each needs a user name, and neither user nor password can hold control characters (line breaks, tabs)".into());
+            return problem("accounts", "accounts: each needs a user name, and neither user nor password can hold control characters (line breaks, tabs)".into());
         }
         Ok(())
     }
@@ -275,6 +276,20 @@ impl ServerPolicy {
 
     pub fn check_account(&self, user: &str, password: &str) -> bool {
         self.accounts.iter().any(|a| a.user == user && a.password == password)
+    }
+}
+
+/// Why a server cannot run with a policy: the field, and a sentence naming it, what is wrong
+/// and what to use instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyProblem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for PolicyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
 }
 
@@ -317,10 +332,12 @@ mod tests {
         let refused = |change: fn(&mut ServerPolicy)| {
             let mut policy = ServerPolicy::default();
             change(&mut policy);
-            policy.check().expect_err("refused")
+            policy.check().expect_err("refused").message
         };
         assert!(refused(|p| p.max_command_line = 0).contains("use 512 or more"));
         assert!(refused(|p| p.idle_timeout_secs = 0).contains("use 1 or more"));
+        let policy = ServerPolicy { idle_timeout_secs: 0, ..ServerPolicy::default() };
+        assert_eq!(policy.check().unwrap_err().field, "idle_timeout_secs", "the field, for an exercise file's error");
         assert!(refused(|p| p.max_recipients = 0).starts_with("max_recipients is 0"));
         assert!(refused(|p| p.hostname = "mx.example\r\n250 forged".into()).starts_with("hostname"));
         assert!(refused(|p| p.hostname = String::new()).starts_with("hostname"));

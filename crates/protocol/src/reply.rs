@@ -45,9 +45,7 @@ impl EnhancedCode {
         }
         Some(EnhancedCode { class, subject: numbers[0], detail: numbers[1] })
     }
-}
 
-impl EnhancedCode {
     /// `class.subject.detail` as bytes, without the formatting machinery.
     fn write_bytes(self, out: &mut Vec<u8>) {
         let mut digits = [0u8; 10];

@@ -46,7 +46,7 @@ impl Mock {
     /// tells every watching page. STARTTLS can only be offered when TLS is set up. A policy the
     /// server cannot run with is refused (`ServerPolicy::check`'s reason) and changes nothing.
     pub fn configure(&self, mut config: ServerConfig) -> Result<ServerConfig, String> {
-        config.policy.check()?;
+        config.policy.check().map_err(|problem| problem.message)?;
         config.policy.starttls &= self.tls.is_some();
         *self.config.write().expect("not poisoned") = config.clone();
         self.store.broadcast(|| smtp_protocol::watch::ToWatcher::Config { config: config.clone() });
