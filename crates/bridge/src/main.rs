@@ -77,6 +77,10 @@ enum Mode {
         /// Messages kept in memory; the oldest is dropped beyond this.
         #[arg(long, default_value_t = 1000)]
         max_messages: usize,
+        /// Megabytes (10^6 octets) of mail kept in memory, as received; the oldest is dropped
+        /// beyond this (the newest is kept even when it alone is larger).
+        #[arg(long, value_name = "MB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        max_store_mb: u64,
         /// Also keep the messages in this Maildir (created if missing); those already in it are
         /// loaded at start.
         #[arg(long, value_name = "DIR")]
@@ -140,8 +144,9 @@ async fn main() -> ExitCode {
     config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
     config.max_duration = std::time::Duration::from_secs(cli.max_duration);
     let mut router = app(config);
-    if let Some(Mode::Mock { smtp, profile, settings, max_messages, maildir, tls_cert, tls_key }) = cli.command {
-        let mock = match mock_server(&profile, &settings, max_messages, maildir.as_deref(), tls_cert.as_deref().zip(tls_key.as_deref())) {
+    if let Some(Mode::Mock { smtp, profile, settings, max_messages, max_store_mb, maildir, tls_cert, tls_key }) = cli.command {
+        let limits = smtp_bridge::mock::StoreLimits { messages: max_messages, message_octets: max_store_mb * 1_000_000, ..Default::default() };
+        let mock = match mock_server(&profile, &settings, limits, maildir.as_deref(), tls_cert.as_deref().zip(tls_key.as_deref())) {
             Ok(mock) => mock,
             Err(err) => {
                 eprintln!("smtp-bridge: {err}");
@@ -183,7 +188,7 @@ async fn main() -> ExitCode {
 }
 
 /// The mock server the flags describe; errors say which flag is wrong.
-fn mock_server(profile: &str, settings: &[String], max_messages: usize, maildir: Option<&std::path::Path>, tls: Option<(&std::path::Path, &std::path::Path)>) -> Result<smtp_bridge::mock::Mock, String> {
+fn mock_server(profile: &str, settings: &[String], limits: smtp_bridge::mock::StoreLimits, maildir: Option<&std::path::Path>, tls: Option<(&std::path::Path, &std::path::Path)>) -> Result<smtp_bridge::mock::Mock, String> {
     use smtp_bridge::mock;
     let name = smtp_protocol::ProfileName::from_id(profile).ok_or_else(|| format!("--profile {profile}: not a profile; choose mock, postfix, exchange or gmail"))?;
     let mut config = smtp_protocol::ServerConfig::new(name);
@@ -196,7 +201,7 @@ fn mock_server(profile: &str, settings: &[String], max_messages: usize, maildir:
         Some(dir) => Some(smtp_bridge::maildir::Maildir::open(dir).map_err(|e| format!("--maildir: {e}"))?),
         None => None,
     };
-    let store = mock::Store::new(max_messages, maildir).map_err(|e| format!("--maildir: could not read it: {e}"))?;
+    let store = mock::Store::new(limits, maildir).map_err(|e| format!("--maildir: could not read it: {e}"))?;
     Ok(mock::Mock::new(config, store, Some(acceptor)))
 }
 

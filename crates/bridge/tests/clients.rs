@@ -114,7 +114,7 @@ async fn lettre_sends_through_starttls_and_auth() {
 async fn a_certificate_given_by_path_is_the_one_starttls_presents() {
     use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-    use smtp_bridge::mock::{Store, acceptor_from_files};
+    use smtp_bridge::mock::{Store, StoreLimits, acceptor_from_files};
 
     // A lab's own certificate, as PEM files (what --tls-cert and --tls-key read).
     let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
@@ -127,7 +127,7 @@ async fn a_certificate_given_by_path_is_the_one_starttls_presents() {
     let error = acceptor_from_files(&key, &cert).err().expect("a key is not a certificate chain");
     assert!(error.contains("key.pem"), "the error names the file: {error}");
 
-    let (smtp, http) = common::start_mock_tls(smtp_protocol::ServerConfig::new(smtp_protocol::ProfileName::Mock), Store::new(10, None).unwrap(), acceptor).await;
+    let (smtp, http) = common::start_mock_tls(smtp_protocol::ServerConfig::new(smtp_protocol::ProfileName::Mock), Store::new(StoreLimits::messages(10), None).unwrap(), acceptor).await;
     // The client trusts only that certificate and checks the name: verification succeeds only
     // if the mock presents it.
     let tls = TlsParameters::builder("localhost".into()).add_root_certificate(Certificate::from_pem(made.cert.pem().as_bytes()).unwrap()).build_rustls().unwrap();

@@ -5,7 +5,7 @@ mod common;
 
 use common::{get, request, start_mock_with};
 use smtp_bridge::maildir::Maildir;
-use smtp_bridge::mock::Store;
+use smtp_bridge::mock::{Store, StoreLimits};
 use smtp_protocol::{ProfileName, ServerConfig};
 use std::path::{Path, PathBuf};
 
@@ -36,7 +36,7 @@ async fn send(smtp: std::net::SocketAddr, subject: &str) {
 #[tokio::test]
 async fn mail_survives_a_restart_in_the_maildir() {
     let dir = fresh_dir("maildir");
-    let (smtp, _) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(2, Some(Maildir::open(&dir).unwrap())).unwrap()).await;
+    let (smtp, _) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(StoreLimits::messages(2), Some(Maildir::open(&dir).unwrap())).unwrap()).await;
     for subject in ["first", "second", "third"] {
         send(smtp, subject).await;
     }
@@ -49,7 +49,7 @@ async fn mail_survives_a_restart_in_the_maildir() {
     assert!(content.contains("Subject: second"), "{content}");
 
     // Started again on the same folder: the mail is back, with its envelope.
-    let (_, http_again) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(10, Some(Maildir::open(&dir).unwrap())).unwrap()).await;
+    let (_, http_again) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(StoreLimits::messages(10), Some(Maildir::open(&dir).unwrap())).unwrap()).await;
     let list: serde_json::Value = serde_json::from_str(&get(http_again, "/api/v1/messages").await.1).unwrap();
     assert_eq!(list["total"], 2, "{list}");
     assert_eq!(list["messages"][0]["subject"], "third");

@@ -14,7 +14,7 @@ pub mod store;
 use smtp_protocol::ServerConfig;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
-pub use store::{Captured, SessionRecord, Store};
+pub use store::{Captured, SessionRecord, Store, StoreLimits};
 
 /// The mock server: its configuration for new connections, TLS, and what it captured.
 pub struct Mock {

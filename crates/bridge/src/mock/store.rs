@@ -1,6 +1,6 @@
-//! What the mock server captured: the mail (bounded: the oldest is dropped) and the recent
-//! sessions with their events (bounded too), mirrored to a Maildir when one is given, and fed
-//! live to watching pages.
+//! What the mock server captured: the mail (bounded in count and in octets: the oldest is
+//! dropped) and the recent sessions with their events (bounded too, in count and in octets),
+//! mirrored to a Maildir when one is given, and fed live to watching pages.
 //!
 //! Ordering: every change is broadcast while the store's lock is held, and a watcher subscribes
 //! and takes its snapshot under the same lock, so a page sees each event exactly once, in order.
@@ -26,6 +26,52 @@ const SNAPSHOT_EVENTS: usize = 20_000;
 /// Frames a watcher may fall behind before it is told to start again.
 const FEED_CAPACITY: usize = 8192;
 
+/// What the store may hold in memory. Counts alone do not bound it: a thousand messages at the
+/// mock profile's 10 MB limit are 10 GB, and every line of their content is an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// Messages kept (`--max-messages`).
+    pub messages: usize,
+    /// Octets of mail kept, as received (`--max-store-mb`). The newest message is kept even
+    /// when it alone is larger.
+    pub message_octets: u64,
+    /// Octets of session events kept, across all sessions (estimated from the lines and replies
+    /// they hold); beyond it the oldest sessions lose their oldest events first.
+    pub event_octets: usize,
+}
+
+impl Default for StoreLimits {
+    fn default() -> Self {
+        StoreLimits { messages: 1000, message_octets: 512_000_000, event_octets: 64 << 20 }
+    }
+}
+
+impl StoreLimits {
+    /// The defaults, with `messages` messages.
+    pub fn messages(messages: usize) -> Self {
+        StoreLimits { messages, ..StoreLimits::default() }
+    }
+}
+
+/// The octets an event holds, roughly: its own size and the text it owns. Only the order of
+/// magnitude matters: it bounds the events' memory, it is not an allocator's account.
+fn event_octets(event: &Event) -> usize {
+    std::mem::size_of::<Event>()
+        + match event {
+            // The raw line, and about as much again for its parsed form.
+            Event::LineReceived { raw, .. } => 2 * raw.len(),
+            Event::ReplySent { reply, .. } => reply.lines.iter().map(|line| line.len() + 24).sum(),
+            Event::MessageAccepted { envelope, queue_id, .. } => queue_id.len() + 96 * (1 + envelope.recipients.len()),
+            Event::Closed { reason, .. } => reason.len(),
+            _ => 64,
+        }
+}
+
+/// The octets a message holds in the store.
+fn message_octets(message: &StoredMessage) -> u64 {
+    message.raw.len() as u64
+}
+
 #[derive(Debug, Clone)]
 pub struct Captured {
     pub id: u64,
@@ -46,11 +92,34 @@ pub struct SessionRecord {
     /// How it ended, once it has.
     pub result: Option<String>,
     pub events: VecDeque<Event>,
-    /// Older events left out (see [`MAX_EVENTS_PER_SESSION`]).
+    /// Older events left out (see [`MAX_EVENTS_PER_SESSION`] and [`StoreLimits::event_octets`]).
     pub skipped: u64,
+    /// What `events` hold, by [`event_octets`].
+    octets: usize,
 }
 
 impl SessionRecord {
+    fn push_event(&mut self, event: Event) {
+        if self.events.len() >= MAX_EVENTS_PER_SESSION {
+            self.pop_event();
+        }
+        self.octets += event_octets(&event);
+        self.events.push_back(event);
+    }
+
+    /// Forgets the oldest event; the octets freed.
+    fn pop_event(&mut self) -> usize {
+        match self.events.pop_front() {
+            Some(old) => {
+                let freed = event_octets(&old);
+                self.octets -= freed;
+                self.skipped += 1;
+                freed
+            }
+            None => 0,
+        }
+    }
+
     /// The session as `C:`/`S:` lines.
     pub fn transcript(&self) -> String {
         let mut out = String::new();
@@ -69,13 +138,31 @@ struct Inner {
     messages: VecDeque<Captured>,
     dropped: u64,
     next_id: u64,
+    /// What `messages` hold, by [`message_octets`].
+    message_octets: u64,
+    /// What the sessions' events hold, by [`event_octets`].
+    event_octets: usize,
+}
+
+impl Inner {
+    /// Takes the oldest events of the oldest sessions until the events fit in `limit`.
+    fn trim_events(&mut self, limit: usize) {
+        for record in self.sessions.iter_mut() {
+            while self.event_octets > limit && !record.events.is_empty() {
+                self.event_octets -= record.pop_event();
+            }
+            if self.event_octets <= limit {
+                return;
+            }
+        }
+    }
 }
 
 pub struct Store {
     inner: Mutex<Inner>,
     feed: broadcast::Sender<Arc<str>>,
     maildir: Option<Maildir>,
-    max_messages: usize,
+    limits: StoreLimits,
 }
 
 fn frame(message: &ToWatcher) -> Arc<str> {
@@ -83,28 +170,47 @@ fn frame(message: &ToWatcher) -> Arc<str> {
 }
 
 impl Store {
-    /// A store for `max_messages` messages; with a Maildir, the messages already in it are loaded
-    /// (the newest `max_messages`) and every change is written through.
-    pub fn new(max_messages: usize, maildir: Option<Maildir>) -> std::io::Result<Self> {
-        let max_messages = max_messages.max(1);
-        let mut inner = Inner { sessions: VecDeque::new(), messages: VecDeque::new(), dropped: 0, next_id: 1 };
+    /// A store within `limits`; with a Maildir, the messages already in it are loaded (the
+    /// newest that fit the limits) and every change is written through.
+    pub fn new(limits: StoreLimits, maildir: Option<Maildir>) -> std::io::Result<Self> {
+        let limits = StoreLimits { messages: limits.messages.max(1), ..limits };
+        let mut inner = Inner { sessions: VecDeque::new(), messages: VecDeque::new(), dropped: 0, next_id: 1, message_octets: 0, event_octets: 0 };
         if let Some(dir) = &maildir {
             let found = dir.load()?;
-            let excess = found.len().saturating_sub(max_messages);
+            // The newest first, while they fit.
+            let mut octets = 0;
+            let fitting = found
+                .iter()
+                .rev()
+                .take(limits.messages)
+                .take_while(|(_, message)| {
+                    octets += message_octets(message);
+                    octets <= limits.message_octets
+                })
+                .count()
+                .max(found.len().min(1));
+            let excess = found.len() - fitting;
             if excess > 0 {
-                tracing::warn!(excess, "the Maildir holds more messages than --max-messages: the oldest stay on disk, not loaded");
+                tracing::warn!(excess, "the Maildir holds more than --max-messages or --max-store-mb allow: the oldest stay on disk, not loaded");
             }
             for (path, message) in found.into_iter().skip(excess) {
                 let id = inner.next_id;
                 inner.next_id += 1;
+                inner.message_octets += message_octets(&message);
                 inner.messages.push_back(Captured { id, session: 0, message, file: Some(path) });
             }
         }
-        Ok(Store { inner: Mutex::new(inner), feed: broadcast::channel(FEED_CAPACITY).0, maildir, max_messages })
+        Ok(Store { inner: Mutex::new(inner), feed: broadcast::channel(FEED_CAPACITY).0, maildir, limits })
     }
 
     pub fn max_messages(&self) -> usize {
-        self.max_messages
+        self.limits.messages
+    }
+
+    /// Octets the kept messages hold, and octets the kept events hold (estimated).
+    pub fn octets(&self) -> (u64, usize) {
+        let inner = self.lock();
+        (inner.message_octets, inner.event_octets)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -122,10 +228,12 @@ impl Store {
         let mut inner = self.lock();
         let id = inner.next_id;
         inner.next_id += 1;
-        if inner.sessions.len() >= MAX_SESSIONS {
-            inner.sessions.pop_front();
+        if inner.sessions.len() >= MAX_SESSIONS
+            && let Some(old) = inner.sessions.pop_front()
+        {
+            inner.event_octets -= old.octets;
         }
-        inner.sessions.push_back(SessionRecord { id, client: client.clone(), started, ended: None, messages: 0, result: None, events: VecDeque::new(), skipped: 0 });
+        inner.sessions.push_back(SessionRecord { id, client: client.clone(), started, ended: None, messages: 0, result: None, events: VecDeque::new(), skipped: 0, octets: 0 });
         self.broadcast(|| ToWatcher::Session { session: id, client, started });
         id
     }
@@ -148,7 +256,9 @@ impl Store {
             .collect();
         let mut evicted = Vec::new();
         {
-            let mut inner = self.lock();
+            let mut guard = self.lock();
+            // One borrow of the fields, not one per access through the guard.
+            let inner = &mut *guard;
             let at = inner.sessions.iter().position(|s| s.id == session);
             for event in events {
                 if let Some(record) = at.map(|i| &mut inner.sessions[i]) {
@@ -162,26 +272,32 @@ impl Store {
                         _ => {}
                     }
                     self.broadcast(|| ToWatcher::Event { session, event: event.clone(), skipped: 0 });
-                    if record.events.len() >= MAX_EVENTS_PER_SESSION {
-                        record.events.pop_front();
-                        record.skipped += 1;
-                    }
-                    record.events.push_back(event);
+                    let before = record.octets;
+                    record.push_event(event);
+                    let after = record.octets;
+                    inner.event_octets = inner.event_octets + after - before;
                 }
             }
+            inner.trim_events(self.limits.event_octets);
             for (message, file) in delivered {
-                if inner.messages.len() >= self.max_messages {
-                    if let Some(old) = inner.messages.pop_front() {
-                        if inner.dropped == 0 {
-                            tracing::warn!(max = self.max_messages, "the message store is full (--max-messages): from now on the oldest message is dropped for each new one");
-                        }
-                        inner.dropped += 1;
-                        self.broadcast(|| ToWatcher::Removed { queue_ids: vec![old.message.queue_id.clone()], why: Removal::Dropped });
-                        evicted.push(old);
+                let octets = message_octets(&message);
+                while !inner.messages.is_empty() && (inner.messages.len() >= self.limits.messages || inner.message_octets + octets > self.limits.message_octets) {
+                    let Some(old) = inner.messages.pop_front() else { break };
+                    if inner.dropped == 0 {
+                        tracing::warn!(
+                            max_messages = self.limits.messages,
+                            max_octets = self.limits.message_octets,
+                            "the message store is full (--max-messages or --max-store-mb): from now on the oldest messages are dropped to make room"
+                        );
                     }
+                    inner.dropped += 1;
+                    inner.message_octets -= message_octets(&old.message);
+                    self.broadcast(|| ToWatcher::Removed { queue_ids: vec![old.message.queue_id.clone()], why: Removal::Dropped });
+                    evicted.push(old);
                 }
                 let id = inner.next_id;
                 inner.next_id += 1;
+                inner.message_octets += octets;
                 self.broadcast(|| ToWatcher::Message { id, session, message: message.clone() });
                 inner.messages.push_back(Captured { id, session, message, file });
             }
@@ -205,6 +321,7 @@ impl Store {
             let mut inner = self.lock();
             let (gone, kept): (Vec<Captured>, Vec<Captured>) = std::mem::take(&mut inner.messages).into_iter().partition(|c| which(c));
             inner.messages = kept.into();
+            inner.message_octets -= gone.iter().map(|c| message_octets(&c.message)).sum::<u64>();
             if !gone.is_empty() {
                 let queue_ids = gone.iter().map(|c| c.message.queue_id.clone()).collect();
                 self.broadcast(|| ToWatcher::Removed { queue_ids, why: Removal::Deleted });
@@ -287,7 +404,7 @@ mod tests {
 
     #[test]
     fn the_oldest_message_makes_room_and_watchers_are_told() {
-        let store = Store::new(2, None).unwrap();
+        let store = Store::new(StoreLimits::messages(2), None).unwrap();
         let session = store.open_session("127.0.0.1:1".into(), 1);
         let (_, mut feed) = store.watch(ToWatcher::Refused { reason: "hello".into() });
         let (events, stored) = messages(3);
@@ -305,8 +422,58 @@ mod tests {
     }
 
     #[test]
+    fn mail_beyond_the_octet_budget_drops_the_oldest_but_never_the_newest() {
+        let (events, stored) = messages(4);
+        let size = message_octets(&stored[0]);
+        // Room for two and a half messages: the third pushes the first out.
+        let store = Store::new(StoreLimits { message_octets: size * 5 / 2, ..StoreLimits::messages(10) }, None).unwrap();
+        let session = store.open_session("127.0.0.1:1".into(), 1);
+        let (_, mut feed) = store.watch(ToWatcher::Refused { reason: "hello".into() });
+        let first = stored[0].queue_id.clone();
+        store.record(session, events, stored[..3].to_vec());
+        assert_eq!(store.with_messages(|m| m.iter().map(|c| c.message.queue_id.clone()).collect::<Vec<_>>()), vec![stored[1].queue_id.clone(), stored[2].queue_id.clone()]);
+        assert_eq!((store.dropped(), store.octets().0), (1, 2 * size));
+        let mut frames = vec![];
+        while let Ok(frame) = feed.try_recv() {
+            frames.push(frame.to_string());
+        }
+        assert!(frames.iter().any(|f| f.contains("\"removed\"") && f.contains(&first) && f.contains("dropped")), "{frames:?}");
+        // A message larger than the whole budget is kept, alone.
+        let mut big = stored[3].clone();
+        big.raw = vec![b'x'; (size * 3) as usize];
+        store.record(session, vec![], vec![big.clone()]);
+        assert_eq!(store.with_messages(|m| m.len()), 1);
+        assert_eq!((store.dropped(), store.octets().0), (3, 3 * size));
+        // Deleting gives the octets back.
+        store.delete(|_| true);
+        assert_eq!(store.octets().0, 0);
+    }
+
+    #[test]
+    fn events_beyond_their_budget_leave_the_oldest_sessions_first() {
+        let (events, _) = messages(5);
+        let weight: usize = events.iter().map(event_octets).sum();
+        // Room for two and a half sessions' events.
+        let store = Store::new(StoreLimits { event_octets: weight * 5 / 2, ..StoreLimits::messages(10) }, None).unwrap();
+        let sessions: Vec<u64> = (0..3).map(|i| store.open_session(format!("127.0.0.1:{i}"), i)).collect();
+        for &session in &sessions {
+            store.record(session, events.clone(), vec![]);
+        }
+        let total = store.octets().1;
+        assert!(total <= weight * 5 / 2);
+        store.with_sessions(|s| {
+            // The oldest lost some of its events, the newer two none; the totals agree.
+            assert!(s[0].skipped > 0 && s[0].events.len() < events.len(), "{} kept", s[0].events.len());
+            assert_eq!((s[1].skipped, s[2].skipped), (0, 0));
+            assert_eq!(s[0].events.back(), events.last());
+            assert_eq!(s.iter().map(|r| r.octets).sum::<usize>(), total);
+            assert!(s[0].transcript().starts_with(&format!("-- {} earlier events not kept", s[0].skipped)));
+        });
+    }
+
+    #[test]
     fn a_long_session_keeps_its_latest_events() {
-        let store = Store::new(10, None).unwrap();
+        let store = Store::new(StoreLimits::messages(10), None).unwrap();
         let session = store.open_session("127.0.0.1:1".into(), 1);
         let (events, _) = messages(1);
         let per_message = events.len();
@@ -324,7 +491,7 @@ mod tests {
 
     #[test]
     fn a_page_joining_a_busy_server_gets_the_latest_events_only() {
-        let store = Store::new(10, None).unwrap();
+        let store = Store::new(StoreLimits::messages(10), None).unwrap();
         let (events, _) = messages(1);
         let sessions: Vec<u64> = (0..4).map(|i| store.open_session(format!("127.0.0.1:{i}"), i)).collect();
         for &session in &sessions {

@@ -99,14 +99,14 @@ pub fn python() -> PathBuf {
 // Mock mode: the simulator on a free SMTP port and its API and live feed on a free HTTP port.
 
 use smtp_bridge::mock::smtp::serve_smtp;
-use smtp_bridge::mock::{Mock, Store, router, self_signed_acceptor};
+use smtp_bridge::mock::{Mock, Store, StoreLimits, router, self_signed_acceptor};
 use smtp_protocol::{ProfileName, ServerConfig};
 use std::sync::Arc;
 
 pub async fn start_mock() -> (SocketAddr, SocketAddr) {
     let mut config = ServerConfig::new(ProfileName::Mock);
     config.policy.max_recipients = 2;
-    start_mock_with(config, Store::new(100, None).unwrap()).await
+    start_mock_with(config, Store::new(StoreLimits::messages(100), None).unwrap()).await
 }
 
 pub async fn start_mock_with(config: ServerConfig, store: Store) -> (SocketAddr, SocketAddr) {
