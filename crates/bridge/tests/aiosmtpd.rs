@@ -21,13 +21,15 @@ struct Aiosmtpd {
     child: Child,
     port: u16,
     lines: std::sync::mpsc::Receiver<String>,
-    _dir: PathBuf,
+    dir: PathBuf,
 }
 
 impl Drop for Aiosmtpd {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // The certificate and key it was given: nothing of a test run stays behind in /tmp.
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -58,7 +60,7 @@ fn aiosmtpd(mode: &str) -> (Aiosmtpd, rustls::pki_types::CertificateDer<'static>
     });
     let ready = lines.recv_timeout(Duration::from_secs(30)).expect("aiosmtpd prints READY");
     assert_eq!(ready, "READY");
-    (Aiosmtpd { child, port, lines, _dir: dir }, made.cert.der().clone())
+    (Aiosmtpd { child, port, lines, dir }, made.cert.der().clone())
 }
 
 async fn bridge(port: u16, root: rustls::pki_types::CertificateDer<'static>) -> std::net::SocketAddr {
