@@ -263,7 +263,14 @@ fn SimulatorBar() -> impl IntoView {
         <div class="console-bar">
             <span class="status" role="status">{status}</span>
             <span class="countdown" aria-live="polite">{countdown}</span>
-            <button type="button" on:click=move |_| pg.apply(Input::Reconnect { at: now_ms() })>"Connect"</button>
+            // While connected it opens a new connection, as quitting telnet and starting it again.
+            <button
+                type="button"
+                title=move || if closed.get() { "Open a new connection to the server" } else { "Close this connection and open a new one (the mailbox is kept)" }
+                on:click=move |_| pg.apply(Input::Reconnect { at: now_ms() })
+            >
+                {move || if closed.get() { "Connect" } else { "Reconnect" }}
+            </button>
             <button type="button" disabled=move || closed.get() on:click=move |_| pg.apply(Input::Disconnect { at: now_ms() })>"Disconnect"</button>
             <button type="button" on:click=move |_| pg.reset()>"Reset session"</button>
         </div>

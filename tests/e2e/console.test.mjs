@@ -39,9 +39,12 @@ test('course session 1 typed line by line: replies and explanations', async () =
   const note = page.locator('.reply-note').last();
   await note.locator('summary').click();
   assert.match(await note.innerText(), /took responsibility for delivering it/);
+  // While connected, the button opens a new connection; once closed, it just connects.
+  assert.equal(await page.getByRole('button', { name: 'Reconnect', exact: true }).count(), 1);
   await type(page, 'QUIT');
   await page.waitForFunction(() => /221 2\.0\.0 Bye/.test(document.querySelector('.transcript').innerText));
   assert.match(await page.getByRole('log', { name: 'Session transcript' }).innerText(), /Connection closed/);
+  await page.getByRole('button', { name: 'Connect', exact: true }).waitFor();
   await screenshot(page, 'session-1');
   noProblems(page);
   await page.close();
