@@ -37,7 +37,8 @@ impl Maildir {
         let secs = message.received_at.0 / 1000;
         // time.unique.host; the queue id is letters and digits only, safe in a file name.
         let queue_id: String = message.queue_id.chars().filter(char::is_ascii_alphanumeric).collect();
-        let name = format!("{secs}.P{}Q{n}_{queue_id}.{}", std::process::id(), self.host);
+        // The counter is zero-padded so that names sort in delivery order within a second.
+        let name = format!("{secs}.P{}Q{n:08}_{queue_id}.{}", std::process::id(), self.host);
         let mut content = Vec::with_capacity(message.raw.len() + 64);
         for recipient in message.envelope.recipient_addresses() {
             content.extend_from_slice(format!("X-Original-To: {recipient}\r\n").as_bytes());
@@ -61,30 +62,56 @@ impl Maildir {
 
     /// Every message in `new/` and `cur/`, oldest first, with its envelope rebuilt from
     /// `Return-Path:` and `X-Original-To:`. Files that are not mail are skipped with a warning.
-    pub fn load(&self) -> io::Result<Vec<(PathBuf, StoredMessage)>> {
-        let mut found = Vec::new();
+    /// The newest messages that fit in `max_messages` and `max_octets` (by file size; the
+    /// newest is read even when it alone is larger), oldest first, and how many were left on
+    /// disk. Only the chosen files are read: the order and sizes come from names and metadata.
+    pub fn load_newest(&self, max_messages: usize, max_octets: u64) -> io::Result<(Vec<(PathBuf, StoredMessage)>, usize)> {
+        let mut files = Vec::new();
         for sub in ["new", "cur"] {
             for entry in std::fs::read_dir(self.root.join(sub))? {
-                let path = entry?.path();
-                if !path.is_file() {
-                    continue;
-                }
-                match std::fs::read(&path) {
-                    Ok(bytes) => found.push((path.clone(), read_message(&path, bytes))),
-                    Err(err) => tracing::warn!(%err, path = %path.display(), "skipped an unreadable file in the Maildir"),
+                let entry = entry?;
+                match entry.metadata() {
+                    Ok(meta) if meta.is_file() => files.push((delivered_secs(&entry.path()), entry.path(), meta.len())),
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(%err, path = %entry.path().display(), "skipped an unreadable file in the Maildir"),
                 }
             }
         }
-        found.sort_by_key(|(path, message)| (message.received_at, path.clone()));
-        Ok(found)
+        files.sort();
+        let mut octets = 0;
+        let fitting = files
+            .iter()
+            .rev()
+            .take(max_messages)
+            .take_while(|(_, _, size)| {
+                octets += size;
+                octets <= max_octets
+            })
+            .count()
+            .max(files.len().min(1));
+        let left = files.len() - fitting;
+        let mut found = Vec::with_capacity(fitting);
+        for (_, path, _) in files.into_iter().skip(left) {
+            match std::fs::read(&path) {
+                Ok(bytes) => found.push((path.clone(), read_message(&path, bytes))),
+                Err(err) => tracing::warn!(%err, path = %path.display(), "skipped an unreadable file in the Maildir"),
+            }
+        }
+        Ok((found, left))
     }
+}
+
+/// The delivery time in a Maildir file name (`secs.unique.host`), 0 when it has none.
+fn delivered_secs(file: &Path) -> u64 {
+    let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    name.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
 /// A Maildir file as a stored message: the `X-Original-To:` lines in front become the envelope's
 /// recipients again and are taken off; the rest is the message as it was stored.
 fn read_message(file: &Path, bytes: Vec<u8>) -> StoredMessage {
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    let secs: u64 = name.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let secs = delivered_secs(file);
     let queue_id = name.split('.').nth(1).and_then(|u| u.split_once('_')).map(|(_, q)| q.to_string()).unwrap_or_else(|| name.to_string());
     let mut recipients = Vec::new();
     let mut rest = &bytes[..];

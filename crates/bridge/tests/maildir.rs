@@ -64,3 +64,31 @@ async fn mail_survives_a_restart_in_the_maildir() {
     assert_eq!(files(&dir).len(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_restart_loads_only_the_newest_mail_that_fits_and_leaves_the_rest_on_disk() {
+    let dir = fresh_dir("maildir-limits");
+    let (smtp, _) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(StoreLimits::messages(20), Some(Maildir::open(&dir).unwrap())).unwrap()).await;
+    for i in 0..12 {
+        send(smtp, &format!("message {i}")).await;
+    }
+    let written = files(&dir);
+    assert_eq!(written.len(), 12);
+    let size = std::fs::metadata(&written[0]).unwrap().len();
+    let subjects = |list: &serde_json::Value| list["messages"].as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+
+    // Room for two and a half files: the newest two are loaded, in delivery order.
+    let limits = StoreLimits { message_octets: size * 5 / 2, ..StoreLimits::messages(20) };
+    let (_, http) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(limits, Some(Maildir::open(&dir).unwrap())).unwrap()).await;
+    let list: serde_json::Value = serde_json::from_str(&get(http, "/api/v1/messages").await.1).unwrap();
+    assert_eq!(subjects(&list), ["message 11", "message 10"], "{list}");
+
+    // Three by count.
+    let (_, http) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(StoreLimits::messages(3), Some(Maildir::open(&dir).unwrap())).unwrap()).await;
+    let list: serde_json::Value = serde_json::from_str(&get(http, "/api/v1/messages").await.1).unwrap();
+    assert_eq!(subjects(&list), ["message 11", "message 10", "message 9"], "{list}");
+
+    // Nothing left out was deleted.
+    assert_eq!(files(&dir).len(), 12);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

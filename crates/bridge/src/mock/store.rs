@@ -176,24 +176,11 @@ impl Store {
         let limits = StoreLimits { messages: limits.messages.max(1), ..limits };
         let mut inner = Inner { sessions: VecDeque::new(), messages: VecDeque::new(), dropped: 0, next_id: 1, message_octets: 0, event_octets: 0 };
         if let Some(dir) = &maildir {
-            let found = dir.load()?;
-            // The newest first, while they fit.
-            let mut octets = 0;
-            let fitting = found
-                .iter()
-                .rev()
-                .take(limits.messages)
-                .take_while(|(_, message)| {
-                    octets += message_octets(message);
-                    octets <= limits.message_octets
-                })
-                .count()
-                .max(found.len().min(1));
-            let excess = found.len() - fitting;
-            if excess > 0 {
-                tracing::warn!(excess, "the Maildir holds more than --max-messages or --max-store-mb allow: the oldest stay on disk, not loaded");
+            let (found, left) = dir.load_newest(limits.messages, limits.message_octets)?;
+            if left > 0 {
+                tracing::warn!(left, "the Maildir holds more than --max-messages or --max-store-mb allow: the oldest stay on disk, not loaded");
             }
-            for (path, message) in found.into_iter().skip(excess) {
+            for (path, message) in found {
                 let id = inner.next_id;
                 inner.next_id += 1;
                 inner.message_octets += message_octets(&message);
