@@ -60,12 +60,9 @@ impl Maildir {
         }
     }
 
-    /// Every message in `new/` and `cur/`, oldest first, with its envelope rebuilt from
-    /// `Return-Path:` and `X-Original-To:`. Files that are not mail are skipped with a warning.
-    /// The newest messages that fit in `max_messages` and `max_octets` (by file size; the
-    /// newest is read even when it alone is larger), oldest first, and how many were left on
-    /// disk. Only the chosen files are read: the order and sizes come from names and metadata.
-    pub fn load_newest(&self, max_messages: usize, max_octets: u64) -> io::Result<(Vec<(PathBuf, StoredMessage)>, usize)> {
+    /// The files in `new/` and `cur/`, oldest first, with their sizes: from names and metadata
+    /// alone, so that a caller can choose what to [`read`](Maildir::read) before reading any.
+    pub fn list(&self) -> io::Result<Vec<(PathBuf, u64)>> {
         let mut files = Vec::new();
         for sub in ["new", "cur"] {
             for entry in std::fs::read_dir(self.root.join(sub))? {
@@ -78,26 +75,12 @@ impl Maildir {
             }
         }
         files.sort();
-        let mut octets = 0;
-        let fitting = files
-            .iter()
-            .rev()
-            .take(max_messages)
-            .take_while(|(_, _, size)| {
-                octets += size;
-                octets <= max_octets
-            })
-            .count()
-            .max(files.len().min(1));
-        let left = files.len() - fitting;
-        let mut found = Vec::with_capacity(fitting);
-        for (_, path, _) in files.into_iter().skip(left) {
-            match std::fs::read(&path) {
-                Ok(bytes) => found.push((path.clone(), read_message(&path, bytes))),
-                Err(err) => tracing::warn!(%err, path = %path.display(), "skipped an unreadable file in the Maildir"),
-            }
-        }
-        Ok((found, left))
+        Ok(files.into_iter().map(|(_, path, size)| (path, size)).collect())
+    }
+
+    /// One listed message, with its envelope rebuilt from `Return-Path:` and `X-Original-To:`.
+    pub fn read(&self, path: &Path) -> io::Result<StoredMessage> {
+        Ok(read_message(path, std::fs::read(path)?))
     }
 }
 

@@ -51,6 +51,12 @@ impl StoreLimits {
     pub fn messages(messages: usize) -> Self {
         StoreLimits { messages, ..StoreLimits::default() }
     }
+
+    /// Whether `count` messages holding `octets` leave room for one more of `size` octets (an
+    /// empty store always has room: the newest message is kept whatever its size).
+    fn has_room(&self, count: usize, octets: u64, size: u64) -> bool {
+        count == 0 || (count < self.messages && octets + size <= self.message_octets)
+    }
 }
 
 /// The octets an event holds, roughly: its own size and the text it owns. Only the order of
@@ -176,11 +182,31 @@ impl Store {
         let limits = StoreLimits { messages: limits.messages.max(1), ..limits };
         let mut inner = Inner { sessions: VecDeque::new(), messages: VecDeque::new(), dropped: 0, next_id: 1, message_octets: 0, event_octets: 0 };
         if let Some(dir) = &maildir {
-            let (found, left) = dir.load_newest(limits.messages, limits.message_octets)?;
+            // The newest files that fit, chosen by their sizes before any is read.
+            let files = dir.list()?;
+            let (mut count, mut octets) = (0, 0);
+            let fitting = files
+                .iter()
+                .rev()
+                .take_while(|(_, size)| {
+                    let room = limits.has_room(count, octets, *size);
+                    count += 1;
+                    octets += size;
+                    room
+                })
+                .count();
+            let left = files.len() - fitting;
             if left > 0 {
                 tracing::warn!(left, "the Maildir holds more than --max-messages or --max-store-mb allow: the oldest stay on disk, not loaded");
             }
-            for (path, message) in found {
+            for (path, _) in files.into_iter().skip(left) {
+                let message = match dir.read(&path) {
+                    Ok(message) => message,
+                    Err(err) => {
+                        tracing::warn!(%err, path = %path.display(), "skipped an unreadable file in the Maildir");
+                        continue;
+                    }
+                };
                 let id = inner.next_id;
                 inner.next_id += 1;
                 inner.message_octets += message_octets(&message);
@@ -195,7 +221,8 @@ impl Store {
     }
 
     /// Octets the kept messages hold, and octets the kept events hold (estimated).
-    pub fn octets(&self) -> (u64, usize) {
+    #[cfg(test)]
+    fn octets(&self) -> (u64, usize) {
         let inner = self.lock();
         (inner.message_octets, inner.event_octets)
     }
@@ -259,16 +286,15 @@ impl Store {
                         _ => {}
                     }
                     self.broadcast(|| ToWatcher::Event { session, event: event.clone(), skipped: 0 });
-                    let before = record.octets;
+                    inner.event_octets -= record.octets;
                     record.push_event(event);
-                    let after = record.octets;
-                    inner.event_octets = inner.event_octets + after - before;
+                    inner.event_octets += record.octets;
                 }
             }
             inner.trim_events(self.limits.event_octets);
             for (message, file) in delivered {
                 let octets = message_octets(&message);
-                while !inner.messages.is_empty() && (inner.messages.len() >= self.limits.messages || inner.message_octets + octets > self.limits.message_octets) {
+                while !self.limits.has_room(inner.messages.len(), inner.message_octets, octets) {
                     let Some(old) = inner.messages.pop_front() else { break };
                     if inner.dropped == 0 {
                         tracing::warn!(
