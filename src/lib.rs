@@ -1,40 +1,18 @@
 //! SMTP Playground, the page: a Leptos (CSR) app over `smtp-protocol`.
 //!
-//! [`lab`] and [`saved`] are plain Rust (tested natively); the components are named after what
-//! the user sees: [`console::Console`], [`timeline::Timeline`], [`mailbox::Mailbox`],
-//! [`settings::ServerSettings`], [`reference::Reference`].
+//! Layered, each layer using only those below it: [`model`] (plain Rust, tested natively: the
+//! one console model and its three sources), `links` (the WebSockets to smtp-bridge, on
+//! gloo-net), `state` (the signals, and the one place that chooses a source by mode), `ui` (the
+//! components, named after what the user sees; `ui::app` only composes them).
 
-pub mod completion;
-pub mod course;
-pub mod lab;
-pub mod mock_feed;
-pub mod remote;
-pub mod saved;
+pub mod model;
 
 #[cfg(target_arch = "wasm32")]
-mod app;
+mod links;
 #[cfg(target_arch = "wasm32")]
-mod bridge_link;
+mod state;
 #[cfg(target_arch = "wasm32")]
-mod console;
-#[cfg(target_arch = "wasm32")]
-mod download;
-#[cfg(target_arch = "wasm32")]
-mod exercise_panel;
-#[cfg(target_arch = "wasm32")]
-mod mailbox;
-#[cfg(target_arch = "wasm32")]
-mod mock_link;
-#[cfg(target_arch = "wasm32")]
-mod reference;
-#[cfg(target_arch = "wasm32")]
-mod reply_note;
-#[cfg(target_arch = "wasm32")]
-mod session_list;
-#[cfg(target_arch = "wasm32")]
-mod settings;
-#[cfg(target_arch = "wasm32")]
-mod timeline;
+mod ui;
 
 /// Installs the panic banner and mounts the app.
 #[cfg(target_arch = "wasm32")]
@@ -43,7 +21,7 @@ pub fn start() {
         console_error_panic_hook::hook(info);
         show_crash(&info.to_string());
     }));
-    leptos::mount::mount_to_body(app::App);
+    leptos::mount::mount_to_body(ui::app::App);
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -89,7 +89,18 @@ async fn generate(server: SocketAddr, reconnect: bool) -> f64 {
 /// Messages per second from Postfix's smtp-source with `SESSIONS` parallel sessions.
 fn smtp_source(bin: &str, server: SocketAddr, reconnect: bool) -> Option<f64> {
     let total = if reconnect { MESSAGES / 4 } else { MESSAGES };
-    let mut args = vec!["-s".to_string(), SESSIONS.to_string(), "-m".into(), total.to_string(), "-l".into(), "300".into(), "-f".into(), "load@bench.example".into(), "-t".into(), "sink@bench.example".into()];
+    let mut args = vec![
+        "-s".to_string(),
+        SESSIONS.to_string(),
+        "-m".into(),
+        total.to_string(),
+        "-l".into(),
+        "300".into(),
+        "-f".into(),
+        "load@bench.example".into(),
+        "-t".into(),
+        "sink@bench.example".into(),
+    ];
     if !reconnect {
         args.push("-d".into());
     }
@@ -112,11 +123,7 @@ fn row(name: &str, ours: f64, peer: Option<f64>, goal: &str) {
 #[tokio::main]
 async fn main() {
     let Some((bridge_bin, dist)) = common::bench_inputs() else { return };
-    let (_mock, lines) = start(
-        &bridge_bin,
-        &["--listen", "127.0.0.1:0", "--dir", &dist, "mock", "--smtp", "127.0.0.1:0", "--max-messages", "1000"].map(String::from),
-        "serving",
-    );
+    let (_mock, lines) = start(&bridge_bin, &["--listen", "127.0.0.1:0", "--dir", &dist, "mock", "--smtp", "127.0.0.1:0", "--max-messages", "1000"].map(String::from), "serving");
     let mock: SocketAddr = lines.iter().find_map(|l| l.split("mock SMTP server on ").nth(1)).expect("the mock says its SMTP address").trim().parse().unwrap();
     let page = lines.iter().find_map(|l| l.split("at http://").nth(1)).expect("the bridge says its address").trim().trim_end_matches('/').to_string();
     let sink = std::env::var("SMTP_SINK_BIN").ok().map(|bin| {

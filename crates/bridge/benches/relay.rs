@@ -29,10 +29,10 @@ async fn smtp_server() -> SocketAddr {
                 let mut server = Server::new(config, Peer::default(), Timestamp(0));
                 let mut buf = vec![0u8; 16 * 1024];
                 loop {
-                    if let Some(out) = server.poll_transmit() {
-                        if tcp.write_all(&out).await.is_err() {
-                            return;
-                        }
+                    if let Some(out) = server.poll_transmit()
+                        && tcp.write_all(&out).await.is_err()
+                    {
+                        return;
                     }
                     while server.poll_event().is_some() {}
                     let _ = server.take_messages();
@@ -178,10 +178,12 @@ async fn idle_memory(bridge: &str, pid: u32, smtp: SocketAddr, sessions: usize) 
     let mut open = Vec::with_capacity(sessions);
     for chunk in 0..sessions.div_ceil(100) {
         let batch = (sessions - chunk * 100).min(100);
-        let started: Vec<_> = (0..batch).map(|_| {
-            let bridge = bridge.to_string();
-            tokio::spawn(async move { via_bridge(&bridge, smtp).await })
-        }).collect();
+        let started: Vec<_> = (0..batch)
+            .map(|_| {
+                let bridge = bridge.to_string();
+                tokio::spawn(async move { via_bridge(&bridge, smtp).await })
+            })
+            .collect();
         for task in started {
             open.push(task.await.unwrap());
         }
@@ -311,7 +313,8 @@ async fn measure() {
     let (_smtp_process, smtp) = helper(SMTP_SERVER, "1", "smtp server on");
     let (bridge, lines) = start(
         &bridge_bin,
-        &["--listen", "127.0.0.1:0", "--dir", &dist, "--allow", "localhost:*", "--allow-private", "--max-sessions", "20000", "--max-sessions-per-client", "20000"].map(String::from),
+        &["--listen", "127.0.0.1:0", "--dir", &dist, "--allow", "localhost:*", "--allow-private", "--max-sessions", "20000", "--max-sessions-per-client", "20000"]
+            .map(String::from),
         "serving",
     );
     let address = lines.last().expect("the ready line").rsplit("http://").next().unwrap().trim_end_matches('/').to_string();
@@ -366,7 +369,20 @@ async fn measure() {
     let mut peer = Rounds::default();
     for _ in 0..3 {
         let bridge_address = address.clone();
-        relayed.measure(bridge_pid, messages, throughput_concurrent(move || { let a = bridge_address.clone(); async move { via_bridge(&a, smtp).await } }, SESSIONS, PER_SESSION)).await;
+        relayed
+            .measure(
+                bridge_pid,
+                messages,
+                throughput_concurrent(
+                    move || {
+                        let a = bridge_address.clone();
+                        async move { via_bridge(&a, smtp).await }
+                    },
+                    SESSIONS,
+                    PER_SESSION,
+                ),
+            )
+            .await;
         direct.rates.push(throughput_concurrent(move || async move { Path::Direct(TcpStream::connect(smtp).await.unwrap()) }, SESSIONS, PER_SESSION).await);
         bare_rounds.measure(bare_pid, messages, throughput_concurrent(move || async move { Path::Direct(TcpStream::connect(bare).await.unwrap()) }, SESSIONS, PER_SESSION)).await;
         if let (Some((_, port)), Some(pid)) = (&websockify, websockify_pid) {

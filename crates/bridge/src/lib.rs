@@ -91,11 +91,11 @@ pub fn app(config: BridgeConfig) -> Router {
 
 /// A page from another site must not drive this bridge nor read its captured mail (cross-site
 /// WebSocket hijacking): a WebSocket's Origin must be the bridge's own or one of `extra`.
-pub fn check_origin(headers: &HeaderMap, extra: &[String]) -> Result<(), Response> {
+pub fn check_origin(headers: &HeaderMap, extra: &[String]) -> Result<(), Box<Response>> {
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
         let own = headers.get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| format!("http://{h}"));
         if own.as_deref() != Some(origin) && !extra.iter().any(|o| o == origin) {
-            return Err(refusal(StatusCode::FORBIDDEN, format!("origin {origin} is not allowed: open the page from this bridge, or start it with --origin {origin}")));
+            return Err(Box::new(refusal(StatusCode::FORBIDDEN, format!("origin {origin} is not allowed: open the page from this bridge, or start it with --origin {origin}"))));
         }
     }
     Ok(())
@@ -108,7 +108,7 @@ fn refusal(status: StatusCode, message: String) -> Response {
 
 async fn upgrade(ws: WebSocketUpgrade, State(bridge): State<Arc<Bridge>>, ConnectInfo(client): ConnectInfo<SocketAddr>, headers: HeaderMap) -> Response {
     if let Err(refused) = check_origin(&headers, &bridge.config.origins) {
-        return refused;
+        return *refused;
     }
     let slot = {
         let mut sessions = bridge.sessions.lock().expect("not poisoned");
@@ -121,12 +121,8 @@ async fn upgrade(ws: WebSocketUpgrade, State(bridge): State<Arc<Bridge>>, Connec
         SessionSlot { bridge: bridge.clone(), client: client.ip() }
     };
     let max = bridge.config.max_frame;
-    ws.read_buffer_size(4096)
-        .write_buffer_size(0)
-        .max_message_size(max)
-        .max_frame_size(max)
-        .on_upgrade(move |socket| async move {
-            let _slot = slot;
-            relay::run(socket, bridge, client).await;
-        })
+    ws.read_buffer_size(4096).write_buffer_size(0).max_message_size(max).max_frame_size(max).on_upgrade(move |socket| async move {
+        let _slot = slot;
+        relay::run(socket, bridge, client).await;
+    })
 }

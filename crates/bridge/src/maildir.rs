@@ -53,10 +53,10 @@ impl Maildir {
 
     /// Removes a delivered message (deleted from the page or the API, or dropped).
     pub fn remove(&self, path: &Path) {
-        if let Err(err) = std::fs::remove_file(path) {
-            if err.kind() != io::ErrorKind::NotFound {
-                tracing::warn!(%err, path = %path.display(), "could not remove a message from the Maildir");
-            }
+        if let Err(err) = std::fs::remove_file(path)
+            && err.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(%err, path = %path.display(), "could not remove a message from the Maildir");
         }
     }
 
@@ -111,16 +111,7 @@ fn read_message(file: &Path, bytes: Vec<u8>) -> StoredMessage {
         recipients: recipients.iter().map(|r| Recipient { path: smtp_path(r), params: Default::default() }).collect(),
         ..Default::default()
     };
-    StoredMessage {
-        queue_id,
-        received_at: Timestamp(secs * 1000),
-        envelope,
-        client_name: None,
-        client_ip: String::new(),
-        tls: false,
-        authenticated_as: None,
-        raw,
-    }
+    StoredMessage { queue_id, received_at: Timestamp(secs * 1000), envelope, client_name: None, client_ip: String::new(), tls: false, authenticated_as: None, raw }
 }
 
 fn smtp_path(address: &str) -> SmtpPath {

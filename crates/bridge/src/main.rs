@@ -115,7 +115,12 @@ async fn main() -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(cli.listen).await {
         Ok(listener) => listener,
         Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
-            eprintln!("smtp-bridge: port {} is already in use on {}; stop the other program or pick another port (--listen {}:PORT)", cli.listen.port(), cli.listen.ip(), cli.listen.ip());
+            eprintln!(
+                "smtp-bridge: port {} is already in use on {}; stop the other program or pick another port (--listen {}:PORT)",
+                cli.listen.port(),
+                cli.listen.ip(),
+                cli.listen.ip()
+            );
             return ExitCode::from(1);
         }
         Err(err) => {
@@ -188,7 +193,13 @@ async fn main() -> ExitCode {
 }
 
 /// The mock server the flags describe; errors say which flag is wrong.
-fn mock_server(profile: &str, settings: &[String], limits: smtp_bridge::mock::StoreLimits, maildir: Option<&std::path::Path>, tls: Option<(&std::path::Path, &std::path::Path)>) -> Result<smtp_bridge::mock::Mock, String> {
+fn mock_server(
+    profile: &str,
+    settings: &[String],
+    limits: smtp_bridge::mock::StoreLimits,
+    maildir: Option<&std::path::Path>,
+    tls: Option<(&std::path::Path, &std::path::Path)>,
+) -> Result<smtp_bridge::mock::Mock, String> {
     use smtp_bridge::mock;
     let name = smtp_protocol::ProfileName::from_id(profile).ok_or_else(|| format!("--profile {profile}: not a profile; choose mock, postfix, exchange or gmail"))?;
     let mut config = smtp_protocol::ServerConfig::new(name);

@@ -98,13 +98,15 @@ pub async fn run(mut socket: WebSocket, bridge: Arc<Bridge>, client: SocketAddr)
     };
     let (host, port, security, token) = match first {
         Ok(FromPage::Connect { v, host, port, security, token }) if v == VERSION => (host, port, security, token),
-        Ok(FromPage::Connect { v, .. }) => return refuse(&mut socket, ErrorKind::Protocol, format!("this bridge speaks protocol version {VERSION}, not {v}: reload the page")).await,
+        Ok(FromPage::Connect { v, .. }) => {
+            return refuse(&mut socket, ErrorKind::Protocol, format!("this bridge speaks protocol version {VERSION}, not {v}: reload the page")).await;
+        }
         _ => return refuse(&mut socket, ErrorKind::Protocol, "the first message must be a connect request".into()).await,
     };
-    if let Some(expected) = &limits.token {
-        if token.as_deref() != Some(expected.as_str()) {
-            return refuse(&mut socket, ErrorKind::Token, "this bridge requires a token (--token): enter the one it was started with".into()).await;
-        }
+    if let Some(expected) = &limits.token
+        && token.as_deref() != Some(expected.as_str())
+    {
+        return refuse(&mut socket, ErrorKind::Token, "this bridge requires a token (--token): enter the one it was started with".into()).await;
     }
     if !limits.allow.iter().any(|a| a.permits(&host, port)) {
         return refuse(
@@ -148,9 +150,7 @@ pub async fn run(mut socket: WebSocket, bridge: Arc<Bridge>, client: SocketAddr)
 async fn upgrade(socket: &mut WebSocket, bridge: &Bridge, host: &str, upstream: Upstream) -> Option<Upstream> {
     let Upstream::Plain(tcp) = upstream else { return Some(upstream) };
     match timeout(Duration::from_secs(15), tls::connect(&bridge.tls, host, tcp)).await {
-        Ok(Ok((stream, report))) => {
-            send(socket, &report).await.then_some(Upstream::Tls(Box::new(stream)))
-        }
+        Ok(Ok((stream, report))) => send(socket, &report).await.then_some(Upstream::Tls(Box::new(stream))),
         Ok(Err(err)) => {
             refuse(socket, ErrorKind::Tls, format!("the TLS handshake with {host} failed: {err}")).await;
             None
@@ -184,7 +184,7 @@ async fn relay(mut socket: WebSocket, mut upstream: Upstream, bridge: Arc<Bridge
                     }
                 }
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<FromPage>(&text) {
-                    Ok(FromPage::Close) => break ToPage::Closed { by: Closer::Page, reason: "closed from the page".into() },
+                    Ok(FromPage::Close) => break ToPage::Closed { by: Closer::Client, reason: "closed from the page".into() },
                     _ => break ToPage::Error { kind: ErrorKind::Protocol, message: "unexpected control message during a session".into() },
                 },
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}

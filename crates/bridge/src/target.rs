@@ -19,7 +19,9 @@ impl std::str::FromStr for Allowed {
             "*" => None,
             p => Some(p.parse().map_err(|_| format!("`{text}`: `{p}` is not a port"))?),
         };
-        if host.is_empty() || (host.contains('*') && !(host.starts_with("*.") && !host[2..].contains('*'))) {
+        // A `*` only as the whole first label: `*.example.org`.
+        let wildcard_ok = host.strip_prefix("*.").is_some_and(|rest| !rest.contains('*'));
+        if host.is_empty() || (host.contains('*') && !wildcard_ok) {
             return Err(format!("`{text}`: the host may only start with `*.`"));
         }
         Ok(Allowed { host: host.to_ascii_lowercase(), port })

@@ -10,12 +10,12 @@ use std::process::Output;
 
 fn swaks(smtp: SocketAddr, args: &[&str]) -> Output {
     let server = smtp.to_string();
-    let output = std::process::Command::new("swaks")
+
+    std::process::Command::new("swaks")
         .args(["--server", &server, "--helo", "client.lab.test", "--timeout", "10"])
         .args(args)
         .output()
-        .unwrap_or_else(|err| panic!("swaks could not be started ({err}): `cargo xtask test` installs it (apt-get install swaks libnet-ssleay-perl)"));
-    output
+        .unwrap_or_else(|err| panic!("swaks could not be started ({err}): `cargo xtask test` installs it (apt-get install swaks libnet-ssleay-perl)"))
 }
 
 fn text(output: &Output) -> String {
@@ -43,7 +43,24 @@ async fn swaks_pipelines_authenticates_and_starts_tls() {
 
     for mechanism in ["LOGIN", "PLAIN"] {
         let out = tokio::task::spawn_blocking(move || {
-            swaks(smtp, &["--tls", "--auth", mechanism, "--auth-user", "student", "--auth-password", "secret", "--from", "student@a.example", "--to", "z@d.example", "--header", &format!("Subject: auth {mechanism}")])
+            swaks(
+                smtp,
+                &[
+                    "--tls",
+                    "--auth",
+                    mechanism,
+                    "--auth-user",
+                    "student",
+                    "--auth-password",
+                    "secret",
+                    "--from",
+                    "student@a.example",
+                    "--to",
+                    "z@d.example",
+                    "--header",
+                    &format!("Subject: auth {mechanism}"),
+                ],
+            )
         })
         .await
         .unwrap();
@@ -52,7 +69,8 @@ async fn swaks_pipelines_authenticates_and_starts_tls() {
     }
 
     // A wrong password: swaks reports it, nothing is stored.
-    let refused = tokio::task::spawn_blocking(move || swaks(smtp, &["--auth", "PLAIN", "--auth-user", "student", "--auth-password", "wrong", "--to", "z@d.example"])).await.unwrap();
+    let refused =
+        tokio::task::spawn_blocking(move || swaks(smtp, &["--auth", "PLAIN", "--auth-user", "student", "--auth-password", "wrong", "--to", "z@d.example"])).await.unwrap();
     assert!(!refused.status.success());
     assert!(text(&refused).contains("535 5.7.8"), "{}", text(&refused));
 
@@ -127,7 +145,8 @@ async fn a_certificate_given_by_path_is_the_one_starttls_presents() {
     let error = acceptor_from_files(&key, &cert).err().expect("a key is not a certificate chain");
     assert!(error.contains("key.pem"), "the error names the file: {error}");
 
-    let (smtp, http) = common::start_mock_tls(smtp_protocol::ServerConfig::new(smtp_protocol::ProfileName::Mock), Store::new(StoreLimits::messages(10), None).unwrap(), acceptor).await;
+    let (smtp, http) =
+        common::start_mock_tls(smtp_protocol::ServerConfig::new(smtp_protocol::ProfileName::Mock), Store::new(StoreLimits::messages(10), None).unwrap(), acceptor).await;
     // The client trusts only that certificate and checks the name: verification succeeds only
     // if the mock presents it.
     let tls = TlsParameters::builder("localhost".into()).add_root_certificate(Certificate::from_pem(made.cert.pem().as_bytes()).unwrap()).build_rustls().unwrap();

@@ -91,7 +91,9 @@ async fn a_page_watches_a_real_client_session_as_it_happens() {
     assert_eq!(from, session);
     let stored = message;
     assert!(String::from_utf8_lossy(&stored.raw).contains("Subject: watched"));
-    let (ToWatcher::Event { event: Event::Closed { .. }, .. }, _) = until(&mut ws, |f| matches!(f, ToWatcher::Event { event: Event::Closed { .. }, .. })).await else { unreachable!() };
+    let (ToWatcher::Event { event: Event::Closed { .. }, .. }, _) = until(&mut ws, |f| matches!(f, ToWatcher::Event { event: Event::Closed { .. }, .. })).await else {
+        unreachable!()
+    };
 
     // A page opened later gets the same session and mail from the snapshot.
     let mut late = watch(http, &format!("http://{http}")).await.unwrap();

@@ -25,9 +25,12 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 async fn send(smtp: std::net::SocketAddr, subject: &str) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(smtp).await.unwrap();
-    tcp.write_all(format!("EHLO lab.test\r\nMAIL FROM:<sender@lab.test>\r\nRCPT TO:<one@x.example>\r\nRCPT TO:<two@y.example>\r\nDATA\r\nSubject: {subject}\r\n\r\nbody\r\n.\r\nQUIT\r\n").as_bytes())
-        .await
-        .unwrap();
+    tcp.write_all(
+        format!("EHLO lab.test\r\nMAIL FROM:<sender@lab.test>\r\nRCPT TO:<one@x.example>\r\nRCPT TO:<two@y.example>\r\nDATA\r\nSubject: {subject}\r\n\r\nbody\r\n.\r\nQUIT\r\n")
+            .as_bytes(),
+    )
+    .await
+    .unwrap();
     let mut all = Vec::new();
     tcp.read_to_end(&mut all).await.unwrap();
     assert!(String::from_utf8_lossy(&all).contains("221 2.0.0"), "{}", String::from_utf8_lossy(&all));

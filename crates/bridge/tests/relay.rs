@@ -7,10 +7,10 @@ mod common;
 
 use common::{bridge, connect, control, open, reply, say};
 use futures_util::{SinkExt, StreamExt};
+use smtp_bridge::BridgeConfig;
 use smtp_bridge::target::Allowed;
 use smtp_bridge::wire::{ErrorKind, ToPage};
-use smtp_bridge::BridgeConfig;
-use smtp_protocol::session::Phase;
+use smtp_protocol::server::Step;
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, StoredMessage, Timestamp};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -45,17 +45,16 @@ fn now() -> Timestamp {
 async fn converse<S: AsyncRead + AsyncWrite + Unpin>(server: &mut Server, stream: &mut S) -> bool {
     let mut buf = [0u8; 4096];
     loop {
-        if let Some(out) = server.poll_transmit() {
-            if stream.write_all(&out).await.is_err() {
-                return false;
-            }
-        }
-        while server.poll_event().is_some() {}
-        if server.is_closed() {
+        if let Some(out) = server.poll_transmit()
+            && stream.write_all(&out).await.is_err()
+        {
             return false;
         }
-        if server.state().phase == Phase::TlsHandshake {
-            return true;
+        while server.poll_event().is_some() {}
+        match server.next_step() {
+            Step::Close => return false,
+            Step::TlsHandshake => return true,
+            Step::Read => {}
         }
         match stream.read(&mut buf).await {
             Ok(0) | Err(_) => return false,

@@ -63,15 +63,32 @@ impl fmt::Display for Path {
 pub enum AddressError {
     Empty,
     MissingCloseBracket,
-    MissingAt { at: usize },
-    EmptyLocalPart { at: usize },
-    BadLocalPart { at: usize },
-    UnterminatedQuote { at: usize },
-    EmptyDomain { at: usize },
-    BadDomain { at: usize },
-    BadAddressLiteral { at: usize },
+    MissingAt {
+        at: usize,
+    },
+    EmptyLocalPart {
+        at: usize,
+    },
+    BadLocalPart {
+        at: usize,
+    },
+    UnterminatedQuote {
+        at: usize,
+    },
+    EmptyDomain {
+        at: usize,
+    },
+    BadDomain {
+        at: usize,
+    },
+    BadAddressLiteral {
+        at: usize,
+    },
     /// Over the RFC 5321 4.5.3.1 limits (64 octets local part, 255 domain).
-    TooLong { part: String, limit: usize },
+    TooLong {
+        part: String,
+        limit: usize,
+    },
 }
 
 impl AddressError {

@@ -57,19 +57,41 @@ pub struct RcptParams {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "verb", rename_all = "UPPERCASE")]
 pub enum Command {
-    Helo { domain: CompactString },
-    Ehlo { domain: CompactString },
-    Mail { from: Path, params: MailParams },
-    Rcpt { to: Path, params: RcptParams },
+    Helo {
+        domain: CompactString,
+    },
+    Ehlo {
+        domain: CompactString,
+    },
+    Mail {
+        from: Path,
+        params: MailParams,
+    },
+    Rcpt {
+        to: Path,
+        params: RcptParams,
+    },
     Data,
-    Bdat { size: u64, last: bool },
+    Bdat {
+        size: u64,
+        last: bool,
+    },
     Rset,
     Noop,
     Quit,
-    Vrfy { argument: CompactString },
-    Expn { argument: CompactString },
-    Help { topic: Option<CompactString> },
-    Auth { mechanism: CompactString, initial_response: Option<CompactString> },
+    Vrfy {
+        argument: CompactString,
+    },
+    Expn {
+        argument: CompactString,
+    },
+    Help {
+        topic: Option<CompactString>,
+    },
+    Auth {
+        mechanism: CompactString,
+        initial_response: Option<CompactString>,
+    },
     #[serde(rename = "STARTTLS")]
     StartTls,
 }
@@ -249,19 +271,29 @@ pub struct ParsedCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SyntaxErrorKind {
     EmptyLine,
-    UnknownVerb { verb: String },
+    UnknownVerb {
+        verb: String,
+    },
     InvalidUtf8,
     NulByte,
     MissingArgument,
     UnexpectedArgument,
     /// `FROM:` or `TO:` missing or misspelt.
-    MissingKeyword { keyword: String },
+    MissingKeyword {
+        keyword: String,
+    },
     SpaceAfterColon,
     MissingAngleBrackets,
     Address(AddressError),
-    UnknownParameter { name: String },
-    BadParameterValue { name: String },
-    DuplicateParameter { name: String },
+    UnknownParameter {
+        name: String,
+    },
+    BadParameterValue {
+        name: String,
+    },
+    DuplicateParameter {
+        name: String,
+    },
     BadNumber,
 }
 
@@ -399,8 +431,7 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
             if path_text.is_empty() {
                 return Err(err(SyntaxErrorKind::MissingArgument, column));
             }
-            let parsed = parse_path(path_text, verb == Verb::Mail, !leniency.long_addresses)
-                .map_err(|e| err(SyntaxErrorKind::Address(e.clone()), column + e.offset()))?;
+            let parsed = parse_path(path_text, verb == Verb::Mail, !leniency.long_addresses).map_err(|e| err(SyntaxErrorKind::Address(e.clone()), column + e.offset()))?;
             if parsed.bare {
                 if !leniency.bare_address {
                     return Err(err(SyntaxErrorKind::MissingAngleBrackets, column));

@@ -43,12 +43,7 @@ pub const ZONE: &[Domain] = &[
     },
     Domain { name: "mx-a.university.example", mx: &[], a: &["203.0.113.25"], note: "" },
     Domain { name: "mx-b.university.example", mx: &[], a: &["203.0.113.26"], note: "" },
-    Domain {
-        name: "no-mx.example.com",
-        mx: &[],
-        a: &["198.51.100.7"],
-        note: "No MX record: RFC 5321 5.1 says to use the A record as an implicit MX with preference 0.",
-    },
+    Domain { name: "no-mx.example.com", mx: &[], a: &["198.51.100.7"], note: "No MX record: RFC 5321 5.1 says to use the A record as an implicit MX with preference 0." },
     Domain { name: "nullmx.example.net", mx: &[mx(0, ".")], a: &["198.51.100.9"], note: "A null MX (RFC 7505): this domain accepts no mail at all." },
 ];
 

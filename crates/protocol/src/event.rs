@@ -30,34 +30,73 @@ pub enum ClientLine {
     },
 }
 
+/// Who ended a connection: one name for the simulator's sessions, the mock server's and the
+/// bridge's relayed ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Closer {
+    /// The client: the student at the page, or a real mail client.
+    #[serde(alias = "page")]
     Client,
     Server,
+    /// smtp-bridge, relaying a page's session (its idle timeout or duration limit).
+    Bridge,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    Connected { at: Timestamp, client_ip: String, server: String },
+    Connected {
+        at: Timestamp,
+        client_ip: String,
+        server: String,
+    },
     /// One line (or BDAT chunk) from the client.
-    LineReceived { at: Timestamp, raw: CompactString, line: ClientLine },
+    LineReceived {
+        at: Timestamp,
+        raw: CompactString,
+        line: ClientLine,
+    },
     /// One reply, why it was sent, and the session after it.
     ReplySent {
         at: Timestamp,
         reply: Reply,
-        situation: Situation,
+        /// Why the simulator sent it; absent for a real server's reply, whose state is followed
+        /// from the replies.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        situation: Option<Situation>,
         state: SessionState,
         /// Shared with the server until the envelope next changes: a snapshot per reply costs a
         /// pointer, not a copy (serialised as the envelope itself).
         envelope: std::sync::Arc<Envelope>,
     },
-    MessageAccepted { at: Timestamp, queue_id: String, envelope: Envelope, size: u64 },
-    TlsStarted { at: Timestamp, protocol: String, cipher: String, simulated: bool },
-    AuthSucceeded { at: Timestamp, user: String, mechanism: String },
-    AuthFailed { at: Timestamp, user: Option<String>, mechanism: String },
-    Closed { at: Timestamp, by: Closer, reason: String },
+    MessageAccepted {
+        at: Timestamp,
+        queue_id: String,
+        envelope: Envelope,
+        size: u64,
+    },
+    TlsStarted {
+        at: Timestamp,
+        protocol: String,
+        cipher: String,
+        simulated: bool,
+    },
+    AuthSucceeded {
+        at: Timestamp,
+        user: String,
+        mechanism: String,
+    },
+    AuthFailed {
+        at: Timestamp,
+        user: Option<String>,
+        mechanism: String,
+    },
+    Closed {
+        at: Timestamp,
+        by: Closer,
+        reason: String,
+    },
 }
 
 impl Event {

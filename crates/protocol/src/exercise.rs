@@ -87,9 +87,14 @@ pub enum Check {
         reason: Option<String>,
     },
     /// At least this many commands arrived in one write.
-    Pipelined { min_commands: usize },
+    Pipelined {
+        min_commands: usize,
+    },
     /// A question answered in the exercise panel (e.g. reading `dig` output).
-    Answer { question: String, accept: Vec<String> },
+    Answer {
+        question: String,
+        accept: Vec<String>,
+    },
 }
 
 /// A malformed exercise file: which file, which field, what is wrong.
@@ -123,8 +128,7 @@ impl Exercise {
     /// checked by tests/exercises.rs): an error gives serde_json's line and column instead of
     /// the field path, whose tracking would cost the page tens of kilobytes of code.
     pub fn parse_checked(file: &str, text: &str) -> Result<Exercise, ExerciseError> {
-        let exercise: Exercise = serde_json::from_str(text)
-            .map_err(|e| ExerciseError { file: file.to_string(), field: "(see line and column)".into(), message: e.to_string() })?;
+        let exercise: Exercise = serde_json::from_str(text).map_err(|e| ExerciseError { file: file.to_string(), field: "(see line and column)".into(), message: e.to_string() })?;
         exercise.validate(file)
     }
 
@@ -145,10 +149,10 @@ impl Exercise {
                             }
                         }
                     }
-                    if let Some(s) = situation {
-                        if Situation::from_id(s).is_none() {
-                            return Err(error(field("situation"), format!("`{s}` is not a situation id (see smtp_protocol::Situation)")));
-                        }
+                    if let Some(s) = situation
+                        && Situation::from_id(s).is_none()
+                    {
+                        return Err(error(field("situation"), format!("`{s}` is not a situation id (see smtp_protocol::Situation)")));
                     }
                     if class.is_some_and(|c| !(2..=5).contains(&c)) {
                         return Err(error(field("class"), "a reply class is 2, 3, 4 or 5".into()));
@@ -234,10 +238,10 @@ pub fn evaluate(exercise: &Exercise, events: &[Event], messages: &dyn Fn(&str) -
         if matches(&step.check, event, last_verb, batch.1, messages) {
             done += 1;
             hint = None;
-        } else if let (Event::ReplySent { reply, .. }, Some(Note::Reply(explanation))) = (event, note) {
-            if matches!(reply.class(), ReplyClass::TransientFailure | ReplyClass::PermanentFailure) {
-                hint = Some(format!("The server answered {} because: {}", reply.code, explanation.why));
-            }
+        } else if let (Event::ReplySent { reply, .. }, Some(Note::Reply(explanation))) = (event, note)
+            && matches!(reply.class(), ReplyClass::TransientFailure | ReplyClass::PermanentFailure)
+        {
+            hint = Some(format!("The server answered {} because: {}", reply.code, explanation.why));
         }
     }
     while let Some(Step { check: Check::Answer { accept, .. }, .. }) = exercise.steps.get(done) {
@@ -270,7 +274,7 @@ fn reply_matches(check: &Check, verb: Option<Verb>, reply: &crate::reply::Reply,
 
 fn matches(check: &Check, event: &Event, verb: Option<Verb>, batch: usize, messages: &dyn Fn(&str) -> Option<Vec<u8>>) -> bool {
     match (check, event) {
-        (Check::Reply { .. }, Event::ReplySent { reply, situation, .. }) => reply_matches(check, verb, reply, Some(*situation)),
+        (Check::Reply { .. }, Event::ReplySent { reply, situation, .. }) => reply_matches(check, verb, reply, *situation),
         (Check::MessageAccepted { min_recipients, headers, findings, dot_stuffed }, Event::MessageAccepted { queue_id, envelope, .. }) => {
             if envelope.recipients.len() < *min_recipients {
                 return false;
@@ -325,10 +329,10 @@ pub fn evaluate_observed(exercise: &Exercise, observed: &[Observation], answers:
         if matched {
             done += 1;
             hint = None;
-        } else if let Observation::Reply { reply, why, .. } = observation {
-            if matches!(reply.class(), ReplyClass::TransientFailure | ReplyClass::PermanentFailure) {
-                hint = Some(format!("The server answered {}: {why}", reply.code));
-            }
+        } else if let Observation::Reply { reply, why, .. } = observation
+            && matches!(reply.class(), ReplyClass::TransientFailure | ReplyClass::PermanentFailure)
+        {
+            hint = Some(format!("The server answered {}: {why}", reply.code));
         }
     }
     skip_answers(&mut done);

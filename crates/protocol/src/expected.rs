@@ -30,11 +30,8 @@ const TABLE: &[(Option<Verb>, &[u16], &[u16])] = &[
 ];
 
 /// Replies real servers send that the table does not list, known and named.
-const KNOWN_DEVIATIONS: &[(Verb, u16, &str)] = &[(
-    Verb::Rcpt,
-    554,
-    "RFC 5321 4.3.2 does not list 554 for RCPT, but Postfix answers 554 5.7.1 to a relay attempt; clients treat it as a permanent failure",
-)];
+const KNOWN_DEVIATIONS: &[(Verb, u16, &str)] =
+    &[(Verb::Rcpt, 554, "RFC 5321 4.3.2 does not list 554 for RCPT, but Postfix answers 554 5.7.1 to a relay attempt; clients treat it as a permanent failure")];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "expectation", rename_all = "snake_case")]
@@ -84,10 +81,10 @@ pub fn expectation(answering: Answering, code: u16) -> Expectation {
             return Expectation::Error;
         }
     }
-    if let Some(verb) = verb {
-        if let Some((_, _, note)) = KNOWN_DEVIATIONS.iter().find(|(v, c, _)| *v == verb && *c == code) {
-            return Expectation::KnownDeviation { note };
-        }
+    if let Some(verb) = verb
+        && let Some((_, _, note)) = KNOWN_DEVIATIONS.iter().find(|(v, c, _)| *v == verb && *c == code)
+    {
+        return Expectation::KnownDeviation { note };
     }
     if verb.is_some() && ANY_COMMAND.contains(&code) {
         return Expectation::AnyCommand;

@@ -44,10 +44,17 @@ pub struct EnhancedNote {
     pub detail: &'static str,
 }
 
+/// What an explanation is keyed on: the simulator's situation, or a real server's reply code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ExplanationId {
+    Situation(Situation),
+    Code(u16),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Explanation {
-    /// The situation id (simulator) or `code:NNN` (real server).
-    pub id: String,
+    pub id: ExplanationId,
     pub class: ReplyClass,
     pub class_name: &'static str,
     pub class_meaning: &'static str,
@@ -91,7 +98,7 @@ fn decode_challenge(reply: &Reply) -> Option<String> {
     String::from_utf8(bytes).ok().filter(|s| s.chars().all(|c| !c.is_control()))
 }
 
-fn base(reply: &Reply, id: String, answering: Answering) -> Explanation {
+fn base(reply: &Reply, id: ExplanationId, answering: Answering) -> Explanation {
     let class = reply.class();
     Explanation {
         id,
@@ -115,7 +122,7 @@ pub fn explain_simulated(reply: &Reply, situation: Situation, ctx: &WhyContext<'
         (_, Some(verb)) => Answering::Command(verb),
         (_, None) => Answering::Unrecognized,
     };
-    let mut explanation = base(reply, situation.id().to_string(), answering);
+    let mut explanation = base(reply, ExplanationId::Situation(situation), answering);
     let (why, rfc) = why::why(situation, ctx);
     explanation.why = why;
     explanation.rfc = rfc;
@@ -130,15 +137,20 @@ pub fn explain_simulated(reply: &Reply, situation: Situation, ctx: &WhyContext<'
     explanation
 }
 
-/// Explains a real server's reply, by class, code and enhanced code, for the command it answers.
-pub fn explain_real(reply: &Reply, verb: Option<Verb>) -> Explanation {
-    let answering = verb.map_or(Answering::Connection, Answering::Command);
-    let mut explanation = base(reply, format!("code:{}", reply.code), answering);
+/// Explains a real server's reply, by class, code and enhanced code, for what it answers. A
+/// reply to a line the server did not recognise is measured against what RFC 5321 4.3.2 allows
+/// then (500, 501, 502, ...), not against any command's list.
+pub fn explain_real(reply: &Reply, answering: Answering) -> Explanation {
+    let mut explanation = base(reply, ExplanationId::Code(reply.code), answering);
     let what = match &explanation.enhanced {
         Some(note) => format!("{} ({}: {})", code_meaning(reply.code), note.code, note.detail),
         None => code_meaning(reply.code).to_string(),
     };
-    let answering = verb.map(|v| format!(" in answer to {}", v.name())).unwrap_or_default();
+    let answering = match answering {
+        Answering::Connection => String::new(),
+        Answering::Command(verb) => format!(" in answer to {}", verb.name()),
+        Answering::Unrecognized => " to a line it did not recognise as a command".to_string(),
+    };
     explanation.why = format!("The server replied {}{answering}: {what}. {}", reply.code, class_meaning(reply.class()));
     explanation
 }

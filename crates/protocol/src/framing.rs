@@ -38,6 +38,7 @@ impl InputBuffer {
     pub fn len(&self) -> usize {
         self.bytes.len() - self.start
     }
+    #[cfg(feature = "internals")]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -130,6 +131,7 @@ pub const RECORDED_LINES: usize = 2000;
 
 impl DataReader {
     /// `limit`: the message size limit; at most that much content is held in memory.
+    #[cfg(any(test, feature = "internals"))]
     pub fn new(limit: u64) -> Self {
         Self::with_capacity(limit, 0)
     }

@@ -2,7 +2,7 @@
 //!
 //! The sans-IO heart of SMTP Playground, shared by the browser app, `smtp-bridge` and the tests.
 //!
-//! - [`framing`] cuts bytes into command lines, DATA content and BDAT chunks;
+//! - `framing` (private) cuts bytes into command lines, DATA content and BDAT chunks;
 //! - [`command`] and [`address`] parse commands; [`reply`] writes and reads replies;
 //! - [`Server`] is a simulated server: a state machine configured by a [`ServerConfig`]
 //!   (a [`ProfileName`] for its wording, a [`ServerPolicy`] for its behaviour);
@@ -23,7 +23,10 @@ pub mod event;
 pub mod exercise;
 pub mod expected;
 pub mod explain;
+#[cfg(feature = "internals")]
 pub mod framing;
+#[cfg(not(feature = "internals"))]
+mod framing;
 pub mod message;
 pub mod narration;
 pub mod profile;
@@ -34,7 +37,7 @@ pub mod session;
 pub mod situation;
 pub mod time;
 pub mod watch;
-pub mod wording;
+mod wording;
 
 pub use event::{Event, Transcript};
 pub use profile::{ProfileName, ServerConfig, ServerPolicy};

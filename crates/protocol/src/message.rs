@@ -24,10 +24,10 @@ pub fn header_value(content: &[u8], name: &str) -> Option<String> {
         if value.is_some() {
             break;
         }
-        if let Some(colon) = line.iter().position(|b| *b == b':') {
-            if line[..colon].eq_ignore_ascii_case(name.as_bytes()) {
-                value = Some(String::from_utf8_lossy(&line[colon + 1..]).trim().to_string());
-            }
+        if let Some(colon) = line.iter().position(|b| *b == b':')
+            && line[..colon].eq_ignore_ascii_case(name.as_bytes())
+        {
+            value = Some(String::from_utf8_lossy(&line[colon + 1..]).trim().to_string());
         }
     }
     value
@@ -55,15 +55,24 @@ pub struct Part {
 #[serde(tag = "finding", rename_all = "snake_case")]
 pub enum Finding {
     /// From: names another address than MAIL FROM (how From: is spoofed).
-    FromDiffersFromEnvelope { header: String, envelope: String },
+    FromDiffersFromEnvelope {
+        header: String,
+        envelope: String,
+    },
     /// No From: header at all.
     MissingFrom,
     /// Cc: names an address that no RCPT TO delivered to.
-    CcWithoutRecipient { address: String },
+    CcWithoutRecipient {
+        address: String,
+    },
     /// To: names an address that no RCPT TO delivered to.
-    ToWithoutRecipient { address: String },
+    ToWithoutRecipient {
+        address: String,
+    },
     /// A RCPT TO that no To: or Cc: names: a blind copy (Bcc).
-    BlindRecipient { address: String },
+    BlindRecipient {
+        address: String,
+    },
     MissingDate,
     MissingMessageId,
 }
@@ -108,7 +117,18 @@ fn addresses(address: Option<&mail_parser::Address<'_>>) -> Vec<String> {
 /// Parses a stored message. Never fails: unparseable input gives a view with what could be read.
 pub fn parse_message(raw: &[u8]) -> MessageView {
     let Some(message) = MessageParser::default().parse(raw) else {
-        return MessageView { headers: vec![], subject: None, from: vec![], to: vec![], cc: vec![], date: None, message_id: None, text: Some(String::from_utf8_lossy(raw).into_owned()), html: None, parts: vec![] };
+        return MessageView {
+            headers: vec![],
+            subject: None,
+            from: vec![],
+            to: vec![],
+            cc: vec![],
+            date: None,
+            message_id: None,
+            text: Some(String::from_utf8_lossy(raw).into_owned()),
+            html: None,
+            parts: vec![],
+        };
     };
     let raw_message = message.raw_message();
     let headers = message
@@ -125,10 +145,7 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
         .enumerate()
         .filter(|(_, p)| !p.is_multipart())
         .map(|(index, part)| {
-            let content_type = part
-                .content_type()
-                .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("plain")))
-                .unwrap_or_else(|| "text/plain".to_string());
+            let content_type = part.content_type().map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("plain"))).unwrap_or_else(|| "text/plain".to_string());
             let attachment = part.content_disposition().is_some_and(|d| d.is_attachment()) || part.attachment_name().is_some();
             Part { index, content_type, file_name: part.attachment_name().map(str::to_string), size: part.len(), attachment }
         })
@@ -199,7 +216,11 @@ mod tests {
             let (l, d) = a.split_once('@').unwrap();
             Path::Mailbox(Mailbox { local_part: l.into(), domain: d.into() })
         };
-        Envelope { reverse_path: Some(path(from)), mail_params: Default::default(), recipients: to.iter().map(|a| Recipient { path: path(a), params: Default::default() }).collect() }
+        Envelope {
+            reverse_path: Some(path(from)),
+            mail_params: Default::default(),
+            recipients: to.iter().map(|a| Recipient { path: path(a), params: Default::default() }).collect(),
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use crate::command::{ParsedCommand, SyntaxError, Tolerance, Verb};
 use crate::event::{ClientLine, Event};
-use crate::explain::{CommandNote, Explanation, WhyContext, command_note, explain_simulated};
+use crate::expected::Answering;
+use crate::explain::{CommandNote, Explanation, WhyContext, command_note, explain_real, explain_simulated};
 use crate::profile::{ProfileName, ServerPolicy};
 use crate::session::path_address;
 
@@ -21,6 +22,8 @@ pub enum Note {
 
 #[derive(Debug, Default)]
 pub struct Narration {
+    /// A command line has been read (before it, a reply answers the connection).
+    commanded: bool,
     verb: Option<Verb>,
     verb_text: Option<String>,
     error: Option<SyntaxError>,
@@ -32,6 +35,7 @@ impl Narration {
     pub fn read(&mut self, event: &Event, profile: ProfileName, policy: &ServerPolicy) -> Option<Note> {
         match event {
             Event::LineReceived { line: ClientLine::Command { parsed }, raw, .. } => {
+                self.commanded = true;
                 self.verb_text = raw.split(' ').next().map(str::to_string);
                 match parsed {
                     Ok(ParsedCommand { command, tolerated }) => {
@@ -65,9 +69,22 @@ impl Narration {
                     profile,
                     policy,
                 };
-                Some(Note::Reply(Box::new(explain_simulated(reply, *situation, &ctx))))
+                let explanation = match situation {
+                    Some(situation) => explain_simulated(reply, *situation, &ctx),
+                    None => explain_real(reply, self.answering()),
+                };
+                Some(Note::Reply(Box::new(explanation)))
             }
             _ => None,
+        }
+    }
+
+    /// What the next reply answers, for a reply explained without its situation.
+    fn answering(&self) -> Answering {
+        match (self.commanded, self.verb) {
+            (false, _) => Answering::Connection,
+            (true, Some(verb)) => Answering::Command(verb),
+            (true, None) => Answering::Unrecognized,
         }
     }
 }

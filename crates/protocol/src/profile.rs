@@ -346,9 +346,7 @@ mod tests {
         let secret = refused(|p| p.accounts = vec![Account { user: "bob".into(), password: "s3cret\n".into() }]);
         assert!(secret.starts_with("accounts") && !secret.contains("s3cret"), "{secret}");
         // Empty passwords and list entries are odd but harmless: kept, as saved sessions may hold them.
-        let mut odd = ServerPolicy::default();
-        odd.accounts = vec![Account { user: "bob".into(), password: String::new() }];
-        odd.mailboxes = vec![String::new()];
+        let odd = ServerPolicy { accounts: vec![Account { user: "bob".into(), password: String::new() }], mailboxes: vec![String::new()], ..Default::default() };
         assert_eq!(odd.check(), Ok(()));
     }
 }

@@ -2,6 +2,7 @@
 //! in text frames (versioned), SMTP bytes in
 //! binary frames, passed through unchanged in both directions.
 
+pub use crate::event::Closer;
 use serde::{Deserialize, Serialize};
 
 pub const VERSION: u32 = 1;
@@ -45,14 +46,6 @@ pub enum ErrorKind {
     Timeout,
     Tls,
     Limit,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Closer {
-    Server,
-    Page,
-    Bridge,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

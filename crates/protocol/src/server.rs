@@ -89,32 +89,84 @@ struct ChunkInProgress {
     refusal: Option<Situation>,
 }
 
-pub struct Server {
-    config: ServerConfig,
-    peer: Peer,
-    // This connection.
+/// What the host does next for this connection ([`Server::next_step`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Read the client's bytes and pass them to [`Server::handle_input`].
+    Read,
+    /// STARTTLS was accepted: do the TLS handshake, then call
+    /// [`Server::handle_tls_established`] (or [`Server::handle_tls_failed`]). Bytes that arrive
+    /// before it are not commands (RFC 3207 4.2: pipelined commands after STARTTLS are dropped).
+    TlsHandshake,
+    /// The connection is over: send what [`Server::poll_transmit`] still has, then close.
+    Close,
+}
+
+/// What lives as long as one connection: a reconnect replaces it whole.
+#[derive(Debug)]
+struct Connection {
     phase: Phase,
     client_name: Option<CompactString>,
     esmtp: bool,
     tls: bool,
     authenticated_as: Option<CompactString>,
-    envelope: std::sync::Arc<Envelope>,
     input: InputBuffer,
     lines: LineReader,
     /// The command line being handled, in an allocation kept from line to line.
     line: Vec<u8>,
-    data: Option<DataReader>,
-    chunk: Option<ChunkInProgress>,
-    chunk_content: Vec<u8>,
-    chunk_report: ContentReport,
     auth: Option<AuthExchange>,
     errors: u32,
     last_activity: Timestamp,
+    /// Gmail's per-session tag in its replies.
     tag: String,
-    // The server, across connections.
+}
+
+impl Connection {
+    fn new(now: Timestamp) -> Self {
+        Connection {
+            phase: Phase::Connected,
+            client_name: None,
+            esmtp: false,
+            tls: false,
+            authenticated_as: None,
+            input: InputBuffer::default(),
+            lines: LineReader::default(),
+            line: Vec::new(),
+            auth: None,
+            errors: 0,
+            last_activity: now,
+            tag: String::new(),
+        }
+    }
+}
+
+/// One mail transaction, from MAIL FROM to the end of its content: RSET, HELO/EHLO, STARTTLS,
+/// the end of a message and a reconnect each replace it whole, so nothing of an abandoned
+/// transfer (a BDAT chunk without LAST) reaches the next message.
+#[derive(Debug, Default)]
+struct Transaction {
+    envelope: std::sync::Arc<Envelope>,
+    data: Option<DataReader>,
+    chunk: Option<ChunkInProgress>,
+    /// BDAT content so far, and what was measured of it.
+    chunk_content: Vec<u8>,
+    chunk_report: ContentReport,
+}
+
+/// What outlives connections, as a real server keeps it across clients.
+#[derive(Debug)]
+struct Host {
     messages: Vec<StoredMessage>,
     greylist: HashMap<(String, String, String), Timestamp>,
     rng: u64,
+}
+
+pub struct Server {
+    config: ServerConfig,
+    peer: Peer,
+    conn: Connection,
+    txn: Transaction,
+    host: Host,
     // Outputs.
     transmit: Vec<u8>,
     events: VecDeque<Event>,
@@ -124,59 +176,35 @@ impl Server {
     /// A client connects: the greeting is queued.
     pub fn new(config: ServerConfig, peer: Peer, now: Timestamp) -> Self {
         let rng = config.seed ^ 0x9E37_79B9_7F4A_7C15;
-        let mut server = Server {
-            config,
-            peer,
-            phase: Phase::Connected,
-            client_name: None,
-            esmtp: false,
-            tls: false,
-            authenticated_as: None,
-            envelope: Default::default(),
-            input: InputBuffer::default(),
-            lines: LineReader::default(),
-            line: Vec::new(),
-            data: None,
-            chunk: None,
-            chunk_content: Vec::new(),
-            chunk_report: ContentReport::default(),
-            auth: None,
-            errors: 0,
-            last_activity: now,
-            tag: String::new(),
-            messages: Vec::new(),
-            greylist: HashMap::new(),
-            rng,
-            transmit: Vec::new(),
-            events: VecDeque::new(),
-        };
+        let host = Host { messages: Vec::new(), greylist: HashMap::new(), rng };
+        let mut server = Server { config, peer, conn: Connection::new(now), txn: Transaction::default(), host, transmit: Vec::new(), events: VecDeque::new() };
         server.connect(now);
         server
     }
 
-    /// A new connection to the same server: state reset, mail and greylist kept.
+    /// A new connection to the same server: the connection and the transaction start afresh,
+    /// the mail and the greylist are kept.
     pub fn reconnect(&mut self, now: Timestamp) {
-        if self.phase != Phase::Closed {
+        if self.conn.phase != Phase::Closed {
             self.close(now, Closer::Client, "client reconnected");
         }
-        self.phase = Phase::Connected;
-        self.client_name = None;
-        self.esmtp = false;
-        self.tls = false;
-        self.authenticated_as = None;
-        self.envelope = Default::default();
-        self.input.clear();
-        self.lines = LineReader::default();
-        self.data = None;
-        self.chunk = None;
-        self.auth = None;
-        self.errors = 0;
+        self.conn = Connection::new(now);
+        self.txn = Transaction::default();
         self.connect(now);
     }
 
+    /// What the host does next: read, do the TLS handshake, or close.
+    pub fn next_step(&self) -> Step {
+        match self.conn.phase {
+            Phase::Closed => Step::Close,
+            Phase::TlsHandshake => Step::TlsHandshake,
+            _ => Step::Read,
+        }
+    }
+
     fn connect(&mut self, now: Timestamp) {
-        self.last_activity = now;
-        self.tag = self.session_tag();
+        self.conn.last_activity = now;
+        self.conn.tag = self.session_tag();
         self.events.push_back(Event::Connected { at: now, client_ip: self.peer.ip.clone(), server: self.config.policy.hostname.clone() });
         self.reply(now, Situation::Greeting, &[]);
     }
@@ -204,66 +232,89 @@ impl Server {
 
     pub fn state(&self) -> SessionState {
         SessionState {
-            phase: self.phase,
-            client_name: self.client_name.clone(),
-            esmtp: self.esmtp,
-            tls: self.tls,
-            authenticated_as: self.authenticated_as.clone(),
+            phase: self.conn.phase,
+            client_name: self.conn.client_name.clone(),
+            esmtp: self.conn.esmtp,
+            tls: self.conn.tls,
+            authenticated_as: self.conn.authenticated_as.clone(),
         }
     }
 
     pub fn envelope(&self) -> &Envelope {
-        &self.envelope
+        &self.txn.envelope
     }
 
     pub fn is_closed(&self) -> bool {
-        self.phase == Phase::Closed
+        self.conn.phase == Phase::Closed
     }
 
     /// Octets received but not yet consumed (bounded by the line limits; for tests and metrics).
     pub fn buffered_input(&self) -> usize {
-        self.input.len()
+        self.conn.input.len()
     }
 
     /// Messages accepted on every connection so far, oldest first.
     pub fn messages(&self) -> &[StoredMessage] {
-        &self.messages
+        &self.host.messages
     }
 
     /// Removes and returns the accepted messages (a host that keeps its own store uses this).
     pub fn take_messages(&mut self) -> Vec<StoredMessage> {
-        std::mem::take(&mut self.messages)
+        std::mem::take(&mut self.host.messages)
     }
 
     pub fn delete_message(&mut self, queue_id: &str) {
-        self.messages.retain(|m| m.queue_id != queue_id);
+        self.host.messages.retain(|m| m.queue_id != queue_id);
     }
 
     pub fn clear_messages(&mut self) {
-        self.messages.clear();
+        self.host.messages.clear();
     }
 
     /// Bytes from the client. Complete commands are answered in order (PIPELINING).
     pub fn handle_input(&mut self, bytes: &[u8], now: Timestamp) {
-        if self.phase == Phase::Closed {
+        if self.conn.phase == Phase::Closed {
             return;
         }
-        self.last_activity = now;
-        self.input.push(bytes);
+        self.conn.last_activity = now;
+        self.conn.input.push(bytes);
         self.process(now);
     }
 
     /// The client closed its side of the connection.
     pub fn handle_client_close(&mut self, now: Timestamp) {
-        if self.phase != Phase::Closed {
-            let reason = if matches!(self.phase, Phase::Data | Phase::Chunking) { "client disconnected during the message; nothing was queued" } else { "client disconnected without QUIT" };
+        if self.conn.phase != Phase::Closed {
+            let reason = if matches!(self.conn.phase, Phase::Data | Phase::Chunking) {
+                "client disconnected during the message; nothing was queued"
+            } else {
+                "client disconnected without QUIT"
+            };
             self.close(now, Closer::Client, reason);
+        }
+    }
+
+    /// The host finished the TLS handshake (or simulated it): the session starts over inside
+    /// TLS, and the client must send EHLO again (RFC 3207 4.2).
+    pub fn handle_tls_established(&mut self, now: Timestamp, protocol: &str, cipher: &str, simulated: bool) {
+        if self.conn.phase != Phase::TlsHandshake {
+            return;
+        }
+        let (errors, tag) = (self.conn.errors, std::mem::take(&mut self.conn.tag));
+        self.conn = Connection { tls: true, errors, tag, ..Connection::new(now) };
+        self.txn = Transaction::default();
+        self.events.push_back(Event::TlsStarted { at: now, protocol: protocol.into(), cipher: cipher.into(), simulated });
+    }
+
+    /// The host's TLS handshake failed: the connection is over.
+    pub fn handle_tls_failed(&mut self, now: Timestamp, reason: &str) {
+        if self.conn.phase == Phase::TlsHandshake {
+            self.close(now, Closer::Server, &format!("TLS handshake failed: {reason}"));
         }
     }
 
     /// The deadline after which [`Server::handle_timeout`] closes an idle session.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
-        (self.phase != Phase::Closed).then(|| self.last_activity.plus_secs(self.config.policy.idle_timeout_secs))
+        (self.conn.phase != Phase::Closed).then(|| self.conn.last_activity.plus_secs(self.config.policy.idle_timeout_secs))
     }
 
     pub fn handle_timeout(&mut self, now: Timestamp) {
@@ -287,15 +338,15 @@ impl Server {
 
     fn process(&mut self, now: Timestamp) {
         loop {
-            match self.phase {
+            match self.conn.phase {
                 Phase::Closed => {
-                    self.input.clear();
+                    self.conn.input.clear();
                     return;
                 }
                 Phase::TlsHandshake => return,
                 Phase::Data => {
-                    let Some(reader) = self.data.as_mut() else { return };
-                    let done = reader.feed(&mut self.input);
+                    let Some(reader) = self.txn.data.as_mut() else { return };
+                    let done = reader.feed(&mut self.conn.input);
                     let lines = reader.take_lines();
                     let count = lines.len();
                     for (i, line) in lines.into_iter().enumerate() {
@@ -305,17 +356,17 @@ impl Server {
                     if !done {
                         return;
                     }
-                    let (content, report) = self.data.take().expect("reader present").finish();
+                    let (content, report) = self.txn.data.take().expect("reader present").finish();
                     self.finish_message(now, content, report, false);
                 }
-                _ if self.chunk.is_some() => {
+                _ if self.txn.chunk.is_some() => {
                     let limit = self.config.policy.message_size_limit();
-                    let chunk = self.chunk.as_mut().expect("checked");
+                    let chunk = self.txn.chunk.as_mut().expect("checked");
                     let complete = if chunk.refusal.is_some() {
                         // A refused chunk's octets still follow on the wire: read and drop them.
-                        chunk.reader.feed(&mut self.input, &mut Vec::new(), &mut ContentReport::default(), 0)
+                        chunk.reader.feed(&mut self.conn.input, &mut Vec::new(), &mut ContentReport::default(), 0)
                     } else {
-                        chunk.reader.feed(&mut self.input, &mut self.chunk_content, &mut self.chunk_report, limit)
+                        chunk.reader.feed(&mut self.conn.input, &mut self.txn.chunk_content, &mut self.txn.chunk_report, limit)
                     };
                     if !complete {
                         return;
@@ -323,22 +374,22 @@ impl Server {
                     self.finish_chunk(now);
                 }
                 _ => {
-                    let max = if self.phase == Phase::Authenticating { 12_288 } else { self.config.policy.max_command_line.saturating_sub(2) };
-                    match self.lines.next_frame(&mut self.input, max, &mut self.line) {
+                    let max = if self.conn.phase == Phase::Authenticating { 12_288 } else { self.config.policy.max_command_line.saturating_sub(2) };
+                    match self.conn.lines.next_frame(&mut self.conn.input, max, &mut self.conn.line) {
                         None => return,
                         Some(Frame::Line) => {
                             // Lent out while the line is handled (the handlers take `&mut self`).
-                            let line = std::mem::take(&mut self.line);
-                            if self.phase == Phase::Authenticating {
+                            let line = std::mem::take(&mut self.conn.line);
+                            if self.conn.phase == Phase::Authenticating {
                                 self.auth_response(now, &line);
                             } else {
                                 self.command_line(now, &line);
                             }
-                            self.line = line;
+                            self.conn.line = line;
                         }
                         Some(Frame::LineTooLong { length }) => {
                             self.events.push_back(Event::LineReceived { at: now, raw: compact_str::format_compact!("({length} octets)"), line: ClientLine::TooLong { length } });
-                            if self.phase == Phase::Authenticating {
+                            if self.conn.phase == Phase::Authenticating {
                                 self.finish_auth(now, Situation::AuthCancelled);
                             } else {
                                 self.reply(now, Situation::CommandLineTooLong, &[]);
@@ -387,8 +438,8 @@ impl Server {
 
     /// Postfix checks the order of MAIL, RCPT and DATA before their arguments.
     fn sequence_error(&self, verb: Verb) -> Option<Situation> {
-        let no_helo = self.phase == Phase::Connected && self.config.policy.helo_required;
-        match (verb, self.phase) {
+        let no_helo = self.conn.phase == Phase::Connected && self.config.policy.helo_required;
+        match (verb, self.conn.phase) {
             (Verb::Mail, Phase::Connected) if no_helo => Some(Situation::HeloRequired),
             (Verb::Mail, Phase::Mail | Phase::Recipients) => Some(Situation::NestedMail),
             (Verb::Mail | Verb::Rcpt | Verb::Data, Phase::Chunking) => Some(Situation::BdatInProgress),
@@ -437,14 +488,12 @@ impl Server {
 
     /// Ends the transaction in progress (RSET, HELO/EHLO, after a message).
     fn reset_transaction(&mut self) {
-        self.envelope = Default::default();
-        self.chunk_content.clear();
-        self.chunk_report = ContentReport::default();
-        if matches!(self.phase, Phase::Mail | Phase::Recipients | Phase::Chunking) {
-            self.phase = Phase::Greeted;
+        self.txn = Transaction::default();
+        if matches!(self.conn.phase, Phase::Mail | Phase::Recipients | Phase::Chunking | Phase::Data) {
+            self.conn.phase = Phase::Greeted;
         }
-        if self.phase == Phase::Connected && self.client_name.is_some() {
-            self.phase = Phase::Greeted;
+        if self.conn.phase == Phase::Connected && self.conn.client_name.is_some() {
+            self.conn.phase = Phase::Greeted;
         }
     }
 
@@ -453,8 +502,8 @@ impl Server {
     fn reply(&mut self, now: Timestamp, situation: Situation, values: &[(&str, &str)]) {
         let mut situation = situation;
         if situation.is_client_error() {
-            self.errors += 1;
-            if self.errors > self.config.policy.bad_command_limit {
+            self.conn.errors += 1;
+            if self.conn.errors > self.config.policy.bad_command_limit {
                 situation = Situation::TooManyErrors;
             }
         }
@@ -474,7 +523,7 @@ impl Server {
             match name {
                 "host" => out.push_str(&self.config.policy.hostname),
                 "ip" => out.push_str(&self.peer.ip),
-                "client" => match &self.client_name {
+                "client" => match &self.conn.client_name {
                     Some(name) => out.push_str(name),
                     None => {
                         out.push('[');
@@ -482,7 +531,7 @@ impl Server {
                         out.push(']');
                     }
                 },
-                "tag" => out.push_str(&self.tag),
+                "tag" => out.push_str(&self.conn.tag),
                 "date" => out.push_str(&now.rfc5322()),
                 "epoch" => out.push_str(&(now.0 / 1000).to_string()),
                 _ => return false,
@@ -498,24 +547,28 @@ impl Server {
             self.transmit.reserve_exact(reply.lines.iter().map(|line| line.len() + 20).sum());
         }
         reply.write_wire_bytes(&mut self.transmit);
-        self.events.push_back(Event::ReplySent { at: now, reply, situation, state: self.state(), envelope: self.envelope.clone() });
+        let mut state = self.state();
+        if situation.closes_connection() {
+            // The server hangs up right after this reply: that is the state it leaves.
+            state.phase = Phase::Closed;
+        }
+        self.events.push_back(Event::ReplySent { at: now, reply, situation: Some(situation), state, envelope: self.txn.envelope.clone() });
     }
 
     fn close(&mut self, now: Timestamp, by: Closer, reason: &str) {
-        self.phase = Phase::Closed;
-        self.data = None;
-        self.chunk = None;
-        self.auth = None;
-        self.input.clear();
+        self.conn.phase = Phase::Closed;
+        self.txn = Transaction::default();
+        self.conn.auth = None;
+        self.conn.input.clear();
         self.events.push_back(Event::Closed { at: now, by, reason: reason.to_string() });
     }
 
     fn next_random(&mut self) -> u64 {
         // xorshift64*: deterministic from the configured seed.
-        self.rng ^= self.rng >> 12;
-        self.rng ^= self.rng << 25;
-        self.rng ^= self.rng >> 27;
-        self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.host.rng ^= self.host.rng >> 12;
+        self.host.rng ^= self.host.rng << 25;
+        self.host.rng ^= self.host.rng >> 27;
+        self.host.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
     /// A Postfix-style queue id: ten upper-case hex digits.

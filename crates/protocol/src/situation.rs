@@ -88,6 +88,11 @@ impl Situation {
         Situation::ALL.iter().copied().find(|s| s.id() == id)
     }
 
+    /// The server closes the connection right after this reply.
+    pub fn closes_connection(self) -> bool {
+        matches!(self, Situation::Closing | Situation::IdleTimeout | Situation::TooManyErrors)
+    }
+
     /// Counts toward the bad-command limit (as Postfix counts its "errors").
     pub fn is_client_error(self) -> bool {
         matches!(

@@ -24,16 +24,7 @@ impl Timestamp {
         let (y, m, d) = civil_from_days(days as i64);
         const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
         const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-        format!(
-            "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
-            WEEKDAYS[(days % 7) as usize],
-            d,
-            MONTHS[(m - 1) as usize],
-            y,
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )
+        format!("{}, {:02} {} {} {:02}:{:02}:{:02} +0000", WEEKDAYS[(days % 7) as usize], d, MONTHS[(m - 1) as usize], y, rem / 3600, rem % 3600 / 60, rem % 60)
     }
 }
 

@@ -56,8 +56,13 @@ pub enum Removal {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWatcher {
     /// Use this profile and policy for the next connections.
-    Configure { v: u32, config: ServerConfig },
-    Delete { queue_id: String },
+    Configure {
+        v: u32,
+        config: ServerConfig,
+    },
+    Delete {
+        queue_id: String,
+    },
     DeleteAll,
 }
 

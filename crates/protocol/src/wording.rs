@@ -34,6 +34,7 @@ pub fn template(profile: ProfileName, situation: Situation) -> Template {
 }
 
 /// Fills the placeholders from `values` (name, value) and builds the reply.
+#[cfg(test)]
 pub fn render(template: Template, values: &[(&str, &str)]) -> Reply {
     render_with(template, |name, out| match values.iter().find(|(n, _)| *n == name) {
         Some((_, value)) => {
@@ -54,9 +55,9 @@ pub fn render_with(template: Template, mut fill: impl FnMut(&str, &mut String) -
     while let Some(at) = rest.bytes().position(|b| b == b'{' || b == b'\n') {
         line.push_str(&rest[..at]);
         let after = &rest[at..];
-        if after.starts_with('\n') {
+        if let Some(next) = after.strip_prefix('\n') {
             lines.push(std::mem::take(&mut line));
-            rest = &after[1..];
+            rest = next;
             continue;
         }
         match after.bytes().position(|b| b == b'}') {
@@ -253,11 +254,7 @@ fn gmail(s: Situation) -> Option<Template> {
         VrfyAmbiguous | VrfyKnown => t(252, "2.1.5", "Send some mail, I'll try my best {tag} - gsmtp"),
         ExpnDisabled => t(502, "5.5.1", "Unimplemented command. {tag} - gsmtp"),
         AuthSucceeded => t(235, "2.7.0", "Accepted"),
-        AuthFailed => t(
-            535,
-            "5.7.8",
-            "Username and Password not accepted. For more information, go to\n https://support.google.com/mail/?p=BadCredentials {tag} - gsmtp",
-        ),
+        AuthFailed => t(535, "5.7.8", "Username and Password not accepted. For more information, go to\n https://support.google.com/mail/?p=BadCredentials {tag} - gsmtp"),
         AuthNeedsTls => t(530, "5.7.0", "Must issue a STARTTLS command first. {tag} - gsmtp"),
         AuthRequired => t(530, "5.7.0", "Authentication Required. For more information, go to\n https://support.google.com/mail/?p=WantAuthError {tag} - gsmtp"),
         HeloRequired => t(503, "5.5.1", "EHLO/HELO first. {tag} - gsmtp"),
@@ -278,11 +275,9 @@ fn gmail(s: Situation) -> Option<Template> {
             "4.5.3",
             "Your message has too many recipients. For more information regarding\n Google's sending limits, go to\n https://support.google.com/mail/?p=TooManyRecipientsError {tag} - gsmtp",
         ),
-        DeclaredSizeTooBig | MessageTooBig => t(
-            552,
-            "5.3.4",
-            "Your message exceeded Google's message size limits. For more information, go to\n https://support.google.com/mail/?p=MaxSizeError {tag} - gsmtp",
-        ),
+        DeclaredSizeTooBig | MessageTooBig => {
+            t(552, "5.3.4", "Your message exceeded Google's message size limits. For more information, go to\n https://support.google.com/mail/?p=MaxSizeError {tag} - gsmtp")
+        }
         MessageIdMissing => t(
             550,
             "5.7.1",

@@ -23,7 +23,13 @@ fn every_exercise_is_solved_by_its_own_solution() {
         }
         let progress = solve(&exercise);
         if !progress.complete {
-            failures.push(format!("{name}: solution stops at step {} of {} ({:?}); hint: {:?}", progress.done + 1, exercise.steps.len(), exercise.steps.get(progress.done).map(|s| &s.text), progress.hint));
+            failures.push(format!(
+                "{name}: solution stops at step {} of {} ({:?}); hint: {:?}",
+                progress.done + 1,
+                exercise.steps.len(),
+                exercise.steps.get(progress.done).map(|s| &s.text),
+                progress.hint
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -34,9 +40,18 @@ fn a_malformed_exercise_names_the_file_and_the_field() {
     let cases = [
         (r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"replyy"}}],"solution":[]}"#, "steps[0].check.kind"),
         (r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"sendmail","steps":[],"solution":[]}"#, "profile"),
-        (r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","policy":{"colour":1},"steps":[{"text":"s","check":{"kind":"tls_started"}}],"solution":[]}"#, "policy.colour"),
-        (r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"reply","command":"SEND"}}],"solution":[]}"#, "steps[0].check.command"),
-        (r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"reply","situation":"Nope"}}],"solution":[]}"#, "steps[0].check.situation"),
+        (
+            r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","policy":{"colour":1},"steps":[{"text":"s","check":{"kind":"tls_started"}}],"solution":[]}"#,
+            "policy.colour",
+        ),
+        (
+            r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"reply","command":"SEND"}}],"solution":[]}"#,
+            "steps[0].check.command",
+        ),
+        (
+            r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"reply","situation":"Nope"}}],"solution":[]}"#,
+            "steps[0].check.situation",
+        ),
         (r#"{"id":"x","title":"t"}"#, "(top level)"),
     ];
     for (text, field) in cases {
@@ -83,7 +98,8 @@ fn the_real_server_exercise_is_checked_from_observed_replies() {
 
 #[test]
 fn an_exercise_for_the_bridge_cannot_use_simulator_only_checks() {
-    let text = r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","needs_bridge":true,"steps":[{"text":"s","check":{"kind":"message_accepted"}}],"solution":[]}"#;
+    let text =
+        r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","needs_bridge":true,"steps":[{"text":"s","check":{"kind":"message_accepted"}}],"solution":[]}"#;
     let error = Exercise::parse("exercises/x.json", text).unwrap_err();
     assert_eq!(error.field, "steps[0].check.kind");
 }

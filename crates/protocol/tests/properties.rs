@@ -66,7 +66,7 @@ proptest! {
     #[test]
     fn chunking_never_changes_the_replies(bytes in session_bytes(), cuts in proptest::collection::vec(any::<usize>(), 0..12)) {
         for profile in ProfileName::ALL {
-            let (whole, _) = run(profile, &[bytes.clone()]);
+            let (whole, _) = run(profile, std::slice::from_ref(&bytes));
             let (pieces, peak) = run(profile, &split(&bytes, &cuts));
             prop_assert_eq!(&whole, &pieces, "{:?}", profile);
             // At most one command line (Postfix: 2048) or AUTH line (12288) is ever held.
@@ -77,7 +77,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
         for profile in ProfileName::ALL {
-            let _ = run(profile, &[bytes.clone()]);
+            let _ = run(profile, std::slice::from_ref(&bytes));
         }
     }
 }

@@ -95,7 +95,8 @@ impl Run {
             let policy = self.server.policy().clone();
             let note = self.narration.read(&event, self.server.profile(), &policy);
             if let (Event::ReplySent { reply, situation, .. }, Some(Note::Reply(explanation))) = (&event, note) {
-                self.seen.insert(*situation);
+                let situation = situation.expect("the simulator says why it replied");
+                self.seen.insert(situation);
                 assert!(!explanation.why.is_empty(), "{}: {situation:?} has no explanation", self.name);
                 assert!(
                     explanation.expectation != Expectation::Unexpected,

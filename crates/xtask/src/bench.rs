@@ -31,7 +31,7 @@ fn size_floors() -> Result<()> {
 
 pub fn run() -> Result<()> {
     println!("xtask: [1/4] protocol throughput (criterion)");
-    env::run(env::cargo().args(["bench", "--quiet", "--package", "smtp-protocol", "--bench", "throughput"]))?;
+    env::run(env::cargo().args(["bench", "--quiet", "--package", "smtp-protocol", "--features", "internals", "--bench", "throughput"]))?;
     println!("\n{:<18} {:>16} {:>16} {:>8}  goal", "benchmark", "smtp-protocol", "peer", "ratio");
     for (bench, ours, peer, goal) in PAIRS {
         let ours_rate = rate(bench, ours)?;
@@ -42,13 +42,7 @@ pub fn run() -> Result<()> {
             None => None,
         };
         let ratio = peer_rate.map(|p| format!("{:.2}x", ours_rate.0 / p.0)).unwrap_or_default();
-        println!(
-            "{:<18} {:>16} {:>16} {:>8}  {goal}",
-            bench,
-            human(ours_rate),
-            peer_rate.map(human).unwrap_or_else(|| "-".into()),
-            ratio
-        );
+        println!("{:<18} {:>16} {:>16} {:>8}  {goal}", bench, human(ours_rate), peer_rate.map(human).unwrap_or_else(|| "-".into()), ratio);
     }
 
     instruction_counts()?;
@@ -112,7 +106,8 @@ fn instruction_counts() -> Result<()> {
     let count = |mode: &str| -> Result<(f64, f64)> {
         let output = Command::new("valgrind").args(["--tool=callgrind", "--callgrind-out-file=/dev/null"]).arg(&program).arg(mode).output()?;
         let text = String::from_utf8_lossy(&output.stderr);
-        let refs = text.lines().find_map(|l| l.split_once("refs:").map(|(_, n)| n.trim().replace(',', ""))).with_context(|| format!("no instruction count from callgrind: {text}"))?;
+        let refs =
+            text.lines().find_map(|l| l.split_once("refs:").map(|(_, n)| n.trim().replace(',', ""))).with_context(|| format!("no instruction count from callgrind: {text}"))?;
         let commands = String::from_utf8_lossy(&output.stdout).trim().parse::<f64>().context("parse_corpus prints its number of commands")?;
         Ok((refs.parse()?, commands))
     };

@@ -121,26 +121,22 @@ pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<(
     if dev {
         fs::copy(&bg, &optimized)?;
     } else {
-        exec(Command::new(root.join("node_modules/.bin/wasm-opt"))
-            .arg(&bg)
-            .args(if profiling { &["-Oz", "--debuginfo"][..] } else { &["-Oz", "--strip-debug", "--strip-producers"][..] })
-            .args(WASM_FEATURES)
-            .arg("-o")
-            .arg(&optimized))
+        exec(
+            Command::new(root.join("node_modules/.bin/wasm-opt"))
+                .arg(&bg)
+                .args(if profiling { &["-Oz", "--debuginfo"][..] } else { &["-Oz", "--strip-debug", "--strip-producers"][..] })
+                .args(WASM_FEATURES)
+                .arg("-o")
+                .arg(&optimized),
+        )
         .context("wasm-opt (npm package binaryen) failed")?;
     }
     Ok((optimized, glue_dir.join(format!("{name}.js"))))
 }
 
 /// Features that rustc's wasm32 target enables by default, so wasm-opt may keep using them.
-const WASM_FEATURES: &[&str] = &[
-    "--enable-bulk-memory",
-    "--enable-nontrapping-float-to-int",
-    "--enable-sign-ext",
-    "--enable-mutable-globals",
-    "--enable-reference-types",
-    "--enable-multivalue",
-];
+const WASM_FEATURES: &[&str] =
+    &["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
 
 fn check_bindgen_version(root: &Path) -> Result<()> {
     let lock = fs::read_to_string(root.join("Cargo.lock")).context("Cargo.lock is missing")?;
@@ -169,11 +165,8 @@ fn write_hashed(dist: &Path, bytes: &[u8], stem: &str, ext: &str) -> Result<Stri
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
+    let mut entries: Vec<PathBuf> =
+        fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
     entries.sort();
     Ok(entries)
 }

@@ -81,17 +81,18 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
         }
     }
     // Say it before a minute of building, and in terms of this command's own flag.
-    if let Err(err) = std::net::TcpListener::bind(("127.0.0.1", port)) {
-        if err.kind() == std::io::ErrorKind::AddrInUse {
-            anyhow::bail!("port {port} is already in use on 127.0.0.1: stop the other program or choose another port with `cargo xtask serve --port N`");
-        }
+    if let Err(err) = std::net::TcpListener::bind(("127.0.0.1", port))
+        && err.kind() == std::io::ErrorKind::AddrInUse
+    {
+        anyhow::bail!("port {port} is already in use on 127.0.0.1: stop the other program or choose another port with `cargo xtask serve --port N`");
     }
-    if mock {
-        if let Err(err) = std::net::TcpListener::bind(("127.0.0.1", MOCK_SMTP_PORT)) {
-            if err.kind() == std::io::ErrorKind::AddrInUse {
-                anyhow::bail!("port {MOCK_SMTP_PORT} (the mock's SMTP port) is already in use on 127.0.0.1: stop the other program, or run `smtp-bridge mock --smtp 127.0.0.1:PORT` yourself");
-            }
-        }
+    if mock
+        && let Err(err) = std::net::TcpListener::bind(("127.0.0.1", MOCK_SMTP_PORT))
+        && err.kind() == std::io::ErrorKind::AddrInUse
+    {
+        anyhow::bail!(
+            "port {MOCK_SMTP_PORT} (the mock's SMTP port) is already in use on 127.0.0.1: stop the other program, or run `smtp-bridge mock --smtp 127.0.0.1:PORT` yourself"
+        );
     }
     let dist = dist::build(dev)?;
     let bridge = env::build_bridge()?;
@@ -104,11 +105,6 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
     // Replace this process with the bridge so that Ctrl-C reaches it directly and it shuts
     // down cleanly, with no orphaned child.
     use std::os::unix::process::CommandExt;
-    let err = command
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--dir")
-        .arg(&dist)
-        .exec();
+    let err = command.arg("--listen").arg(format!("127.0.0.1:{port}")).arg("--dir").arg(&dist).exec();
     Err(anyhow::anyhow!("could not start smtp-bridge: {err}"))
 }

@@ -5,8 +5,20 @@ use anyhow::{Result, bail};
 use std::process::Command;
 use std::time::Instant;
 
+/// `cargo fmt --check`, then clippy over every target natively and over the page for wasm32
+/// (its components compile only there).
+fn style() -> Result<()> {
+    env::run(env::cargo().args(["fmt", "--all", "--", "--check"])).map_err(|e| e.context("the code is not formatted as rustfmt.toml says: run `cargo fmt --all`"))?;
+    env::run(env::cargo().args(["clippy", "--quiet", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    env::run(env::cargo().args(["clippy", "--quiet", "--package", "smtp-protocol", "--features", "internals", "--all-targets", "--", "-D", "warnings"]))?;
+    env::ensure_wasm_target()?;
+    env::run(env::cargo().args(["clippy", "--quiet", "--package", "smtp-playground", "--lib", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))
+}
+
 pub fn run() -> Result<()> {
     let started = Instant::now();
+    println!("xtask: [0/3] house style (rustfmt.toml, clippy with warnings denied, native and wasm32)");
+    style()?;
     // The bridge's tests drive aiosmtpd (real SMTP software, from PyPI).
     let python = env::ensure_python_packages(&["aiosmtpd==1.4.6"])?;
     // The mock server's tests drive swaks too (Debian).

@@ -26,9 +26,10 @@ pub fn start(program: &str, args: &[String], ready: &str) -> (Process, Vec<Strin
 /// [`start`] for a command already set up (environment, arguments).
 pub fn start_command(mut command: Command, ready: &str) -> (Process, Vec<String>) {
     let program = command.get_program().to_string_lossy().to_string();
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
-    let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
+    // Owned by `Process` from the start: a panic below still kills and reaps it.
+    let mut process = Process(command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{program}: {e}")));
+    let stdout = process.0.stdout.take().unwrap();
+    let stderr = process.0.stderr.take().unwrap();
     let (send, receive) = std::sync::mpsc::channel();
     for stream in [Box::new(stdout) as Box<dyn std::io::Read + Send>, Box::new(stderr)] {
         let send = send.clone();
@@ -44,7 +45,7 @@ pub fn start_command(mut command: Command, ready: &str) -> (Process, Vec<String>
         let done = line.contains(ready);
         lines.push(line);
         if done {
-            return (Process(child), lines);
+            return (process, lines);
         }
     }
 }

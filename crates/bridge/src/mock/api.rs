@@ -115,7 +115,8 @@ async fn put_config(State(mock): State<Arc<Mock>>, body: axum::body::Bytes) -> R
             Ok(config) => axum::Json(config).into_response(),
             Err(problem) => (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({ "error": format!("this configuration cannot work: {problem}") }))).into_response(),
         },
-        Err(err) => (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({ "error": format!("not a server configuration: {err}; GET /api/v1/config shows the form") }))).into_response(),
+        Err(err) => (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({ "error": format!("not a server configuration: {err}; GET /api/v1/config shows the form") })))
+            .into_response(),
     }
 }
 

@@ -21,7 +21,7 @@ struct Live {
 async fn upgrade(ws: WebSocketUpgrade, State(live): State<Arc<Live>>, headers: HeaderMap) -> Response {
     // Captured mail is private: another site's page must not read it.
     if let Err(refused) = crate::check_origin(&headers, &live.origins) {
-        return refused;
+        return *refused;
     }
     let mock = live.mock.clone();
     ws.max_message_size(256 * 1024).on_upgrade(move |socket| watch(socket, mock))
@@ -58,11 +58,10 @@ async fn watch(mut socket: WebSocket, mock: Arc<Mock>) {
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(body))) => {
-                    if let Some(refusal) = request(&mock, body.as_str()) {
-                        if socket.send(text(&refusal)).await.is_err() {
+                    if let Some(refusal) = request(&mock, body.as_str())
+                        && socket.send(text(&refusal)).await.is_err() {
                             return;
                         }
-                    }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                 Some(Ok(_)) => {}
@@ -75,8 +74,12 @@ async fn watch(mut socket: WebSocket, mock: Arc<Mock>) {
 /// (this one included) through the feed.
 fn request(mock: &Mock, body: &str) -> Option<ToWatcher> {
     match serde_json::from_str::<FromWatcher>(body) {
-        Ok(FromWatcher::Configure { v, config }) if v == VERSION => mock.configure(config).err().map(|problem| ToWatcher::Refused { reason: format!("the server settings were not changed: {problem}") }),
-        Ok(FromWatcher::Configure { v, .. }) => Some(ToWatcher::Refused { reason: format!("this mock server speaks version {VERSION} of the feed, the page sent {v}: reload the page") }),
+        Ok(FromWatcher::Configure { v, config }) if v == VERSION => {
+            mock.configure(config).err().map(|problem| ToWatcher::Refused { reason: format!("the server settings were not changed: {problem}") })
+        }
+        Ok(FromWatcher::Configure { v, .. }) => {
+            Some(ToWatcher::Refused { reason: format!("this mock server speaks version {VERSION} of the feed, the page sent {v}: reload the page") })
+        }
         Ok(FromWatcher::Delete { queue_id }) => {
             if mock.store.delete(|c| c.message.queue_id == queue_id).is_empty() {
                 Some(ToWatcher::Refused { reason: format!("no message {queue_id} here: it was deleted already, or dropped when the store was full") })

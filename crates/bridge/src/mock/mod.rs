@@ -98,9 +98,7 @@ pub fn self_signed_acceptor() -> Result<tokio_rustls::TlsAcceptor, String> {
 /// A certificate chain and its key from PEM files (`--tls-cert`, `--tls-key`); errors name the file.
 pub fn acceptor_from_files(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsAcceptor, String> {
     use rustls::pki_types::pem::PemObject;
-    let chain = rustls::pki_types::CertificateDer::pem_file_iter(cert)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    let chain = rustls::pki_types::CertificateDer::pem_file_iter(cert).and_then(|certs| certs.collect::<Result<Vec<_>, _>>()).map_err(|e| format!("{}: {e}", cert.display()))?;
     if chain.is_empty() {
         return Err(format!("{}: no PEM certificate in it", cert.display()));
     }

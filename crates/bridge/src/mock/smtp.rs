@@ -2,7 +2,7 @@
 //! and the clock, with real STARTTLS. What each session does goes to the [`Store`](super::Store).
 
 use super::Mock;
-use smtp_protocol::session::Phase;
+use smtp_protocol::server::Step;
 use smtp_protocol::{Peer, Server, Timestamp};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -53,17 +53,16 @@ impl Recorder {
 async fn converse<S: AsyncRead + AsyncWrite + Unpin>(server: &mut Server, stream: &mut S, recorder: &mut Recorder) -> bool {
     let mut buf = vec![0u8; 16 * 1024];
     loop {
-        if let Some(out) = server.poll_transmit() {
-            if stream.write_all(&out).await.is_err() || stream.flush().await.is_err() {
-                server.handle_client_close(now());
-            }
+        if let Some(out) = server.poll_transmit()
+            && (stream.write_all(&out).await.is_err() || stream.flush().await.is_err())
+        {
+            server.handle_client_close(now());
         }
         recorder.drain(server);
-        if server.is_closed() {
-            return false;
-        }
-        if server.state().phase == Phase::TlsHandshake {
-            return true;
+        match server.next_step() {
+            Step::Close => return false,
+            Step::TlsHandshake => return true,
+            Step::Read => {}
         }
         let wait = server.poll_timeout().map(|d| d.0.saturating_sub(now().0)).unwrap_or(300_000);
         match tokio::time::timeout(std::time::Duration::from_millis(wait), stream.read(&mut buf)).await {

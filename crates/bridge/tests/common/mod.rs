@@ -95,7 +95,6 @@ pub fn python() -> PathBuf {
     python
 }
 
-
 // Mock mode: the simulator on a free SMTP port and its API and live feed on a free HTTP port.
 
 use smtp_bridge::mock::smtp::serve_smtp;
@@ -147,4 +146,3 @@ pub async fn request_with_body(http: SocketAddr, method: &str, path: &str, body:
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     (status, body)
 }
-

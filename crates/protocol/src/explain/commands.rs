@@ -19,7 +19,12 @@ pub fn command_note(verb: Verb) -> CommandNote {
         Verb::Ehlo => ("Introduces the client and asks for the server's extensions (ESMTP): SIZE, PIPELINING, STARTTLS, AUTH ...", "MAIL FROM, STARTTLS or AUTH", 5321, "4.1.1.1"),
         Verb::Mail => ("Starts a mail transaction and gives the envelope sender, where bounces go. <> is the null sender of bounces.", "RCPT TO", 5321, "4.1.1.2"),
         Verb::Rcpt => ("Adds one envelope recipient; repeat for each. Only these addresses receive the mail, whatever the header says.", "more RCPT TO, or DATA", 5321, "4.1.1.3"),
-        Verb::Data => ("Asks to send the message itself. After 354: header lines, an empty line, the body, and a line with a single dot.", "the message, then a line with \".\"", 5321, "4.1.1.4"),
+        Verb::Data => (
+            "Asks to send the message itself. After 354: header lines, an empty line, the body, and a line with a single dot.",
+            "the message, then a line with \".\"",
+            5321,
+            "4.1.1.4",
+        ),
         Verb::Bdat => ("Sends the message in chunks of an exact size (CHUNKING): no dot-stuffing, the last chunk marked LAST.", "the chunk's octets, then more BDAT", 3030, "2"),
         Verb::Rset => ("Abandons the current transaction; sender and recipients are forgotten.", "MAIL FROM", 5321, "4.1.1.5"),
         Verb::Noop => ("Does nothing; the server answers 250. Keeps a connection alive.", "anything", 5321, "4.1.1.9"),
@@ -27,7 +32,9 @@ pub fn command_note(verb: Verb) -> CommandNote {
         Verb::Vrfy => ("Asks whether a user exists. Often disabled or answered with 252, since it lets anyone list accounts.", "anything", 5321, "4.1.1.6"),
         Verb::Expn => ("Asks for the members of a mailing list. Almost always disabled.", "anything", 5321, "4.1.1.7"),
         Verb::Help => ("Asks for human-readable help.", "anything", 5321, "4.1.1.8"),
-        Verb::Auth => ("Authenticates with a SASL mechanism: PLAIN sends base64 of \\0user\\0password, LOGIN answers two 334 prompts.", "base64 answers to 334, then MAIL FROM", 4954, "4"),
+        Verb::Auth => {
+            ("Authenticates with a SASL mechanism: PLAIN sends base64 of \\0user\\0password, LOGIN answers two 334 prompts.", "base64 answers to 334, then MAIL FROM", 4954, "4")
+        }
         Verb::StartTls => ("Upgrades the connection to TLS. Afterwards the session starts over and the client must send EHLO again.", "the TLS handshake, then EHLO", 3207, "4"),
     };
     CommandNote { verb: verb.name(), syntax: verb.syntax(), purpose, next, rfc: RfcRef { rfc, section } }

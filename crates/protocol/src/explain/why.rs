@@ -113,7 +113,7 @@ pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
         ),
         RelayDenied => (
             format!(
-                "{addr} is not in a domain this server receives mail for ({}), and you have not authenticated. Relaying to any domain for anyone would make it an open relay, abused by spammers. Authenticate, or send to a local domain.",
+                "{addr} is not in a domain this server receives mail for, and you have not authenticated. Relaying to any domain for anyone would make it an open relay, abused by spammers. Authenticate, or send to an address in one of its local domains: {}.",
                 policy.local_domains.join(", ")
             ),
             rfc(5321, "3.6.2"),

@@ -32,13 +32,13 @@ impl Server {
         let policy = &self.config.policy;
         let situation = if !policy.auth_enabled {
             Some(Situation::AuthNotEnabled)
-        } else if !self.esmtp {
+        } else if !self.conn.esmtp {
             Some(Situation::HeloRequired)
-        } else if self.authenticated_as.is_some() {
+        } else if self.conn.authenticated_as.is_some() {
             Some(Situation::AuthAlreadyDone)
-        } else if matches!(self.phase, Phase::Mail | Phase::Recipients | Phase::Chunking) {
+        } else if matches!(self.conn.phase, Phase::Mail | Phase::Recipients | Phase::Chunking) {
             Some(Situation::AuthDuringTransaction)
-        } else if !self.tls && policy.tls_required_for_auth {
+        } else if !self.conn.tls && policy.tls_required_for_auth {
             Some(Situation::AuthNeedsTls)
         } else {
             None
@@ -51,8 +51,8 @@ impl Server {
             "LOGIN" => AuthMechanism::Login,
             _ => return self.reply(now, Situation::AuthMechanismUnsupported, &[]),
         };
-        self.auth = Some(AuthExchange { mechanism, user: None, resume: self.phase });
-        self.phase = Phase::Authenticating;
+        self.conn.auth = Some(AuthExchange { mechanism, user: None, resume: self.conn.phase });
+        self.conn.phase = Phase::Authenticating;
         match (mechanism, initial) {
             (AuthMechanism::Plain, None) => self.reply(now, Situation::AuthPlainPrompt, &[]),
             (AuthMechanism::Login, None) => self.reply(now, Situation::AuthUsernamePrompt, &[]),
@@ -67,7 +67,7 @@ impl Server {
     }
 
     fn auth_step(&mut self, now: Timestamp, line: &[u8], own_line: bool) {
-        let Some(exchange) = self.auth.clone() else { return };
+        let Some(exchange) = self.conn.auth.clone() else { return };
         let text = String::from_utf8_lossy(line).trim().to_string();
         let decoded = if text == "=" { Some(Vec::new()) } else { STANDARD.decode(&text).ok() };
         let shown = match (&decoded, exchange.mechanism, exchange.user.is_some()) {
@@ -95,7 +95,7 @@ impl Server {
             AuthMechanism::Login => match exchange.user {
                 None => {
                     let user = String::from_utf8_lossy(&decoded).into_owned();
-                    if let Some(auth) = self.auth.as_mut() {
+                    if let Some(auth) = self.conn.auth.as_mut() {
                         auth.user = Some(user);
                     }
                     self.reply(now, Situation::AuthPasswordPrompt, &[]);
@@ -111,7 +111,7 @@ impl Server {
     fn check_credentials(&mut self, now: Timestamp, mechanism: &str, user: String, password: &str) {
         if self.config.policy.check_account(&user, password) {
             self.events.push_back(Event::AuthSucceeded { at: now, user: user.clone(), mechanism: mechanism.into() });
-            self.authenticated_as = Some(user.into());
+            self.conn.authenticated_as = Some(user.into());
             self.finish_auth(now, Situation::AuthSucceeded);
         } else {
             self.fail_auth(now, mechanism, Some(user));
@@ -125,46 +125,24 @@ impl Server {
 
     /// Ends the exchange: back to the phase AUTH was given in, then the reply.
     pub(super) fn finish_auth(&mut self, now: Timestamp, situation: Situation) {
-        if let Some(exchange) = self.auth.take() {
-            self.phase = exchange.resume;
+        if let Some(exchange) = self.conn.auth.take() {
+            self.conn.phase = exchange.resume;
         }
         self.reply(now, situation, &[]);
     }
 
     pub(super) fn starttls(&mut self, now: Timestamp) {
-        if self.tls {
+        if self.conn.tls {
             return self.reply(now, Situation::TlsAlreadyActive, &[]);
         }
         if !self.config.policy.starttls {
             return self.reply(now, Situation::TlsUnavailable, &[]);
         }
+        // The 220's state says the handshake is next, as the host reads it.
+        self.conn.phase = Phase::TlsHandshake;
         self.reply(now, Situation::TlsReady, &[]);
-        self.phase = Phase::TlsHandshake;
         // Anything the client pipelined after STARTTLS arrived in clear text and must not be
         // taken as a command inside TLS (the STARTTLS command injection flaw, CVE-2011-0411).
-        self.input.clear();
-    }
-
-    /// The host finished the TLS handshake (or simulated it): the session starts over and the
-    /// client must send EHLO again (RFC 3207 4.2).
-    pub fn handle_tls_established(&mut self, now: Timestamp, protocol: &str, cipher: &str, simulated: bool) {
-        if self.phase != Phase::TlsHandshake {
-            return;
-        }
-        self.tls = true;
-        self.phase = Phase::Connected;
-        self.client_name = None;
-        self.esmtp = false;
-        self.authenticated_as = None;
-        self.envelope = Default::default();
-        self.last_activity = now;
-        self.events.push_back(Event::TlsStarted { at: now, protocol: protocol.into(), cipher: cipher.into(), simulated });
-    }
-
-    /// The host's TLS handshake failed: the connection is over.
-    pub fn handle_tls_failed(&mut self, now: Timestamp, reason: &str) {
-        if self.phase == Phase::TlsHandshake {
-            self.close(now, crate::event::Closer::Server, &format!("TLS handshake failed: {reason}"));
-        }
+        self.conn.input.clear();
     }
 }

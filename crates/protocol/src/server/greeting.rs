@@ -10,11 +10,10 @@ use crate::time::Timestamp;
 impl Server {
     pub(super) fn helo(&mut self, now: Timestamp, domain: compact_str::CompactString, esmtp: bool) {
         // HELO/EHLO in a transaction ends it, as RSET would (RFC 5321 4.1.4).
-        self.envelope = Default::default();
-        self.chunk_content.clear();
-        self.client_name = Some(domain);
-        self.esmtp = esmtp;
-        self.phase = Phase::Greeted;
+        self.txn = super::Transaction::default();
+        self.conn.client_name = Some(domain);
+        self.conn.esmtp = esmtp;
+        self.conn.phase = Phase::Greeted;
         if !esmtp {
             return self.reply(now, Situation::HeloAccepted, &[]);
         }
@@ -29,8 +28,8 @@ impl Server {
     pub fn extensions(&self) -> Vec<String> {
         let p = &self.config.policy;
         let size = format!("SIZE {}", p.max_message_size);
-        let auth_offered = p.auth_enabled && (self.tls || !p.tls_required_for_auth);
-        let starttls = p.starttls && !self.tls;
+        let auth_offered = p.auth_enabled && (self.conn.tls || !p.tls_required_for_auth);
+        let starttls = p.starttls && !self.conn.tls;
         let mut out: Vec<String> = Vec::new();
         let mut add = |keep: bool, keyword: &str| {
             if keep {

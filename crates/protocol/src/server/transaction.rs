@@ -17,10 +17,10 @@ impl Server {
             return self.reply(now, situation, &[]);
         }
         let policy = &self.config.policy;
-        if policy.auth_required && self.authenticated_as.is_none() {
+        if policy.auth_required && self.conn.authenticated_as.is_none() {
             return self.reply(now, Situation::AuthRequired, &[]);
         }
-        if !params.is_empty() && !self.esmtp {
+        if !params.is_empty() && !self.conn.esmtp {
             // ESMTP parameters need EHLO: after HELO the server offered no extensions.
             return self.reply(now, Situation::ParameterNotOffered, &[("detail", "ESMTP parameters (the session began with HELO, not EHLO)")]);
         }
@@ -37,10 +37,10 @@ impl Server {
             return self.reply(now, Situation::DeclaredSizeTooBig, &[]);
         }
         let address = path_address(&from);
-        let envelope = std::sync::Arc::make_mut(&mut self.envelope);
+        let envelope = std::sync::Arc::make_mut(&mut self.txn.envelope);
         envelope.reverse_path = Some(from);
         envelope.mail_params = params;
-        self.phase = Phase::Mail;
+        self.conn.phase = Phase::Mail;
         self.reply(now, Situation::SenderAccepted, &[("address", &address)]);
     }
 
@@ -50,19 +50,19 @@ impl Server {
         }
         let address = path_address(&to);
         let values = [("address", address.as_str())];
-        if (params.notify.is_some() || params.orcpt.is_some()) && !self.esmtp {
+        if (params.notify.is_some() || params.orcpt.is_some()) && !self.conn.esmtp {
             return self.reply(now, Situation::ParameterNotOffered, &[("detail", "ESMTP parameters (the session began with HELO, not EHLO)")]);
         }
         let policy = &self.config.policy;
-        if self.envelope.recipients.len() >= policy.max_recipients {
+        if self.txn.envelope.recipients.len() >= policy.max_recipients {
             return self.reply(now, Situation::TooManyRecipients, &values);
         }
-        if !to.is_ascii() && !self.envelope.mail_params.smtputf8 {
+        if !to.is_ascii() && !self.txn.envelope.mail_params.smtputf8 {
             return self.reply(now, Situation::Utf8NotDeclared, &values);
         }
         if let Path::Mailbox(mailbox) = &to {
             let local = policy.is_local_domain(&mailbox.domain);
-            let may_relay = policy.open_relay || (policy.relay_when_authenticated && self.authenticated_as.is_some());
+            let may_relay = policy.open_relay || (policy.relay_when_authenticated && self.conn.authenticated_as.is_some());
             if local && !policy.mailbox_exists(&mailbox.local_part) && !policy.open_relay {
                 return self.reply(now, Situation::UserUnknown, &values);
             }
@@ -71,17 +71,17 @@ impl Server {
             }
         }
         if policy.greylisting {
-            let key = (self.peer.ip.clone(), self.envelope.sender_address(), address.clone());
+            let key = (self.peer.ip.clone(), self.txn.envelope.sender_address(), address.clone());
             let delay = policy.greylist_delay_secs;
-            let first = *self.greylist.entry(key).or_insert(now);
+            let first = *self.host.greylist.entry(key).or_insert(now);
             let waited = now.millis_since(first) / 1000;
             if waited < delay || first == now {
                 let remaining = (delay - waited.min(delay)).max(1).to_string();
                 return self.reply(now, Situation::Greylisted, &[("address", &address), ("delay", &remaining)]);
             }
         }
-        std::sync::Arc::make_mut(&mut self.envelope).recipients.push(Recipient { path: to, params });
-        self.phase = Phase::Recipients;
+        std::sync::Arc::make_mut(&mut self.txn.envelope).recipients.push(Recipient { path: to, params });
+        self.conn.phase = Phase::Recipients;
         self.reply(now, Situation::RecipientAccepted, &values);
     }
 
@@ -89,29 +89,25 @@ impl Server {
         if let Some(situation) = self.sequence_error(Verb::Data) {
             return self.reply(now, situation, &[]);
         }
-        self.phase = Phase::Data;
-        let expected = self.envelope.mail_params.size.unwrap_or(0).min(1 << 20);
-        self.data = Some(DataReader::with_capacity(self.config.policy.message_size_limit(), expected));
+        self.conn.phase = Phase::Data;
+        let expected = self.txn.envelope.mail_params.size.unwrap_or(0).min(1 << 20);
+        self.txn.data = Some(DataReader::with_capacity(self.config.policy.message_size_limit(), expected));
         self.reply(now, Situation::StartMailInput, &[]);
     }
 
     pub(super) fn bdat(&mut self, now: Timestamp, size: u64, last: bool) {
-        let refusal = if !self.offers("CHUNKING") {
-            Some(Situation::UnknownCommand)
-        } else {
-            self.sequence_error(Verb::Bdat)
-        };
+        let refusal = if !self.offers("CHUNKING") { Some(Situation::UnknownCommand) } else { self.sequence_error(Verb::Bdat) };
         if refusal.is_none() {
-            self.phase = Phase::Chunking;
+            self.conn.phase = Phase::Chunking;
         }
-        self.chunk = Some(ChunkInProgress { reader: ChunkReader { remaining: size }, last, size, refusal });
+        self.txn.chunk = Some(ChunkInProgress { reader: ChunkReader { remaining: size }, last, size, refusal });
         if size == 0 {
             self.finish_chunk(now);
         }
     }
 
     pub(super) fn finish_chunk(&mut self, now: Timestamp) {
-        let Some(chunk) = self.chunk.take() else { return };
+        let Some(chunk) = self.txn.chunk.take() else { return };
         let shown = format!("({} octets of BDAT chunk{})", chunk.size, if chunk.last { ", LAST" } else { "" });
         self.events.push_back(Event::LineReceived { at: now, raw: shown.into(), line: ClientLine::Chunk });
         if let Some(situation) = chunk.refusal {
@@ -121,8 +117,8 @@ impl Server {
             let bytes = chunk.size.to_string();
             return self.reply(now, Situation::ChunkAccepted, &[("bytes", &bytes)]);
         }
-        let mut content = std::mem::take(&mut self.chunk_content);
-        let report = std::mem::take(&mut self.chunk_report);
+        let mut content = std::mem::take(&mut self.txn.chunk_content);
+        let report = std::mem::take(&mut self.txn.chunk_report);
         // Postfix ends a message that lacks a final CRLF with one.
         if !content.is_empty() && !content.ends_with(b"\r\n") {
             content.extend_from_slice(b"\r\n");
@@ -143,7 +139,7 @@ impl Server {
         };
         if let Some(situation) = refusal {
             self.reset_transaction();
-            self.phase = Phase::Greeted;
+            self.conn.phase = Phase::Greeted;
             return self.reply(now, situation, &[]);
         }
         let queue_id = self.queue_id();
@@ -152,20 +148,20 @@ impl Server {
         let message_id = header_value(&content, "Message-ID")
             .map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_string())
             .unwrap_or_else(|| format!("{}@{}", queue_id, self.config.policy.hostname));
-        let envelope = std::sync::Arc::unwrap_or_clone(std::mem::take(&mut self.envelope));
-        self.messages.push(StoredMessage {
+        let envelope = std::sync::Arc::unwrap_or_clone(std::mem::take(&mut self.txn.envelope));
+        self.host.messages.push(StoredMessage {
             queue_id: queue_id.clone(),
             received_at: now,
             envelope: envelope.clone(),
-            client_name: self.client_name.as_deref().map(String::from),
+            client_name: self.conn.client_name.as_deref().map(String::from),
             client_ip: self.peer.ip.clone(),
-            tls: self.tls,
-            authenticated_as: self.authenticated_as.as_deref().map(String::from),
+            tls: self.conn.tls,
+            authenticated_as: self.conn.authenticated_as.as_deref().map(String::from),
             raw,
         });
         self.events.push_back(Event::MessageAccepted { at: now, queue_id: queue_id.clone(), envelope, size });
         self.reset_transaction();
-        self.phase = Phase::Greeted;
+        self.conn.phase = Phase::Greeted;
         let bytes = size.to_string();
         let situation = if chunked { Situation::LastChunkQueued } else { Situation::MessageQueued };
         self.reply(now, situation, &[("id", &queue_id), ("bytes", &bytes), ("msgid", &message_id)]);
@@ -173,8 +169,8 @@ impl Server {
 
     /// `Return-Path:` and `Received:` as RFC 5321 4.4 has the receiving server prepend them.
     fn with_trace_headers(&self, now: Timestamp, queue_id: &str, content: &[u8]) -> Vec<u8> {
-        let helo = self.client_name.clone().unwrap_or_else(|| "unknown".into());
-        let protocol = match (self.esmtp, self.tls, self.authenticated_as.is_some()) {
+        let helo = self.conn.client_name.clone().unwrap_or_else(|| "unknown".into());
+        let protocol = match (self.conn.esmtp, self.conn.tls, self.conn.authenticated_as.is_some()) {
             (false, _, _) => "SMTP",
             (true, false, false) => "ESMTP",
             (true, true, false) => "ESMTPS",
@@ -187,14 +183,14 @@ impl Server {
             ProfileName::Gmail => " (Google Transport Security)",
             ProfileName::Mock => " (SMTP Playground)",
         };
-        let recipients = self.envelope.recipient_addresses();
+        let recipients = self.txn.envelope.recipient_addresses();
         let for_clause = match recipients.as_slice() {
             [one] => format!("\r\n\tfor <{one}>"),
             _ => String::new(),
         };
         let header = format!(
             "Return-Path: <{}>\r\nReceived: from {helo} (unknown [{ip}])\r\n\tby {host}{product} with {protocol} id {queue_id}{for_clause};\r\n\t{date}\r\n",
-            self.envelope.sender_address(),
+            self.txn.envelope.sender_address(),
             ip = self.peer.ip,
             host = self.config.policy.hostname,
             date = now.rfc5322(),

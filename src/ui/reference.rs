@@ -6,7 +6,8 @@ use smtp_protocol::command::Verb;
 use smtp_protocol::dns;
 use smtp_protocol::explain::{code_meaning, command_note};
 
-const CODES: [u16; 31] = [211, 214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 432, 450, 451, 452, 454, 455, 500, 501, 502, 503, 504, 530, 534, 535, 538, 550, 551, 552, 553, 554];
+const CODES: [u16; 31] =
+    [211, 214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 432, 450, 451, 452, 454, 455, 500, 501, 502, 503, 504, 530, 534, 535, 538, 550, 551, 552, 553, 554];
 
 #[component]
 pub fn Reference() -> impl IntoView {

@@ -1,9 +1,9 @@
 //! Guided exercises: the list with each one's state, and the exercise being worked on, checked
 //! step by step from the session's events.
 
-use crate::app::{Mode, Playground, now_ms};
-use crate::course::{State, exercises};
-use crate::lab::LabSession;
+use crate::model::course::{State, exercises};
+use crate::model::simulated::SimulatedSession;
+use crate::state::{Mode, Playground, now_ms};
 use leptos::prelude::*;
 use smtp_protocol::exercise::{Check, Exercise, Progress, evaluate, evaluate_observed};
 
@@ -11,11 +11,11 @@ fn progress_of(pg: Playground, exercise: &Exercise) -> Progress {
     let id = exercise.id.clone();
     let answers = pg.course.with(|c| c.answers.get(&id).cloned().unwrap_or_default());
     if exercise.needs_bridge {
-        return pg.remote.with(|remote| evaluate_observed(exercise, &remote.observed, &|step| answers.get(&step).cloned()));
+        return pg.real.with(|real| evaluate_observed(exercise, &real.observed, &|step| answers.get(&step).cloned()));
     }
-    pg.lab.with(|lab| {
-        let messages = |queue_id: &str| lab.messages().iter().find(|m| m.queue_id == queue_id).map(|m| m.raw.clone());
-        evaluate(exercise, &lab.events, &messages, &|step| answers.get(&step).cloned())
+    pg.simulated.with(|session| {
+        let messages = |queue_id: &str| session.messages().iter().find(|m| m.queue_id == queue_id).map(|m| m.raw.clone());
+        evaluate(exercise, &session.console.events, &messages, &|step| answers.get(&step).cloned())
     })
 }
 
@@ -24,14 +24,12 @@ fn progress_of(pg: Playground, exercise: &Exercise) -> Progress {
 pub fn start(pg: Playground, exercise: &Exercise) {
     let Ok(config) = exercise.config() else { return };
     pg.course.update(|c| c.start(&exercise.id));
-    crate::bridge_link::disconnect();
-    crate::mock_link::disconnect();
     if exercise.needs_bridge {
-        pg.remote.set(Default::default());
-        pg.mode.set(Mode::Real);
+        pg.reset_real();
+        pg.choose_mode(Mode::Real);
     } else {
-        pg.mode.set(Mode::Simulated);
-        pg.lab.set(LabSession::new(config, now_ms()));
+        pg.choose_mode(Mode::Simulated);
+        pg.simulated.set(SimulatedSession::new(config, now_ms()));
     }
     pg.selected.set(None);
 }

@@ -2,7 +2,7 @@
 //! fragment). Both hold the input log; replaying it rebuilds the session. Unreadable data is
 //! reported, never trusted, and never a crash.
 
-use crate::lab::{Input, LabSession};
+use super::simulated::{Input, SimulatedSession};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ pub fn encode(log: &[Input]) -> String {
 }
 
 /// Reads a saved log; `Err` says what was wrong, for the reset message.
-pub fn decode(text: &str) -> Result<LabSession, String> {
+pub fn decode(text: &str) -> Result<SimulatedSession, String> {
     let saved: Saved = serde_json::from_str(text).map_err(|e| format!("it is not a saved session ({e})"))?;
     if saved.version != 1 {
         return Err(format!("it was saved by another version ({})", saved.version));
@@ -31,7 +31,7 @@ pub fn decode(text: &str) -> Result<LabSession, String> {
             config.policy.check().map_err(|problem| format!("its server settings cannot work ({problem})"))?;
         }
     }
-    LabSession::replay(&saved.log).ok_or_else(|| "it holds no server configuration".to_string())
+    SimulatedSession::replay(&saved.log).ok_or_else(|| "it holds no server configuration".to_string())
 }
 
 /// The URL fragment that reproduces the session.
@@ -40,7 +40,7 @@ pub fn share_fragment(log: &[Input]) -> String {
 }
 
 /// `None` when the fragment is not a share link; `Some(Err)` when it is a broken one.
-pub fn from_fragment(hash: &str) -> Option<Result<LabSession, String>> {
+pub fn from_fragment(hash: &str) -> Option<Result<SimulatedSession, String>> {
     let data = hash.strip_prefix(FRAGMENT_PREFIX)?;
     let bytes = match URL_SAFE_NO_PAD.decode(data.trim_end_matches('=')) {
         Ok(bytes) => bytes,
@@ -71,7 +71,7 @@ pub mod browser {
 
     /// The saved session: `Ok(None)` when there is none, `Err(message)` when it was unreadable
     /// (it is then removed).
-    pub fn load() -> Result<Option<LabSession>, String> {
+    pub fn load() -> Result<Option<SimulatedSession>, String> {
         let Some(text) = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()) else { return Ok(None) };
         match decode(&text) {
             Ok(lab) => Ok(Some(lab)),
@@ -90,11 +90,11 @@ mod tests {
 
     #[test]
     fn share_links_round_trip_and_broken_ones_say_so() {
-        let mut lab = LabSession::new(ServerConfig::new(ProfileName::Mock), 5_000);
+        let mut lab = SimulatedSession::new(ServerConfig::new(ProfileName::Mock), 5_000);
         lab.send("EHLO x.example\r\n", 6_000);
         let fragment = share_fragment(&lab.log);
         let again = from_fragment(&fragment).unwrap().unwrap();
-        assert_eq!(again.entries, lab.entries);
+        assert_eq!(again.console.entries, lab.console.entries);
         assert!(from_fragment("#other").is_none());
         assert!(from_fragment("#session=%%%").unwrap().is_err());
         assert!(decode("{not json").is_err());

@@ -1,13 +1,15 @@
 //! The telnet-like console: the transcript (role log) and the command input.
 
-use crate::app::{Mode, Playground, now_ms};
-use crate::completion::complete;
-use crate::lab::{Entry, EntryKind, Input, Tone};
-use std::sync::Arc;
-use crate::reply_note::{CommandNote, ReplyNote};
+use super::real_server_form::RealServerForm;
+use super::reply_note::{CommandNote, ReplyNote, class_css};
+use super::session_list::SessionList;
+use super::simulator_bar::SimulatorBar;
+use crate::model::completion::complete;
+use crate::model::entry::{Entry, EntryKind};
+use crate::state::{Mode, Playground};
 use leptos::html;
 use leptos::prelude::*;
-use smtp_protocol::session::Phase;
+use std::sync::Arc;
 
 /// Entries rendered in the transcript; older ones stay in the timeline and the export.
 const SHOWN: usize = 400;
@@ -54,11 +56,11 @@ fn EntryView(entry: Arc<Entry>) -> impl IntoView {
             </p>
         }
         .into_any(),
-        EntryKind::Reply { reply, explanation } => {
+        EntryKind::Reply { reply, explanation, .. } => {
             let wire = reply.to_wire();
             let code = reply.code;
             view! {
-                <div class=format!("line server {}", crate::reply_note::class_css(explanation.class))>
+                <div class=format!("line server {}", class_css(explanation.class))>
                     <span class="who" aria-hidden="true">"S:"</span>
                     <pre>{wire.trim_end().to_string()}</pre>
                 </div>
@@ -66,14 +68,7 @@ fn EntryView(entry: Arc<Entry>) -> impl IntoView {
             }
             .into_any()
         }
-        EntryKind::Notice { text, tone } => {
-            let tone = match tone {
-                Tone::Info => "info",
-                Tone::Good => "good",
-                Tone::Warn => "warn",
-            };
-            view! { <p class=format!("notice {tone}")>{text}</p> }.into_any()
-        }
+        EntryKind::Notice { text, tone } => view! { <p class=format!("notice {}", tone.css())>{text}</p> }.into_any(),
     };
     view! {
         <div class="entry" id=format!("entry-{id}") class:selected=selected on:click=move |_| pg.selected.set(Some(id))>
@@ -90,44 +85,37 @@ pub fn Console() -> impl IntoView {
     let position = RwSignal::new(None::<usize>);
     let mode = Memo::new(move |_| pg.mode.get());
     let watching = Memo::new(move |_| mode.get() == Mode::Mock);
-    let phase = Memo::new(move |_| pg.lab.with(|lab| lab.state().phase));
-    let in_data = Memo::new(move |_| match mode.get() {
-        Mode::Real => pg.remote.with(|r| r.in_data),
-        Mode::Simulated => phase.get() == Phase::Data,
-        Mode::Mock => false,
-    });
-    let closed = Memo::new(move |_| pg.lab.with(|lab| lab.is_closed()));
+    let in_data = Memo::new(move |_| pg.in_data());
     // Rows are keyed by session and entry number: another session's entry 3 is another row.
     let entries = move || {
         let scope = pg.scope();
-        pg.with_entries(|entries| entries[entries.len().saturating_sub(SHOWN)..].iter().map(|e| (scope, e.clone())).collect::<Vec<_>>())
+        pg.with_console(|console| {
+            let entries = &console.entries;
+            entries[entries.len().saturating_sub(SHOWN)..].iter().map(|e| (scope, e.clone())).collect::<Vec<_>>()
+        })
     };
     let transcript: NodeRef<html::Div> = NodeRef::new();
 
     // Follow the newest line. Reading scrollHeight forces a layout, so it waits for the next
     // frame, when the browser lays out anyway (it cost 3 ms a command when done at once).
     Effect::new(move |_| {
-        pg.with_entries(|entries| entries.len());
+        pg.with_console(|console| console.entries.len());
         if let Some(el) = transcript.get() {
             request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
         }
     });
     // A selection made in the timeline scrolls the transcript to that line.
     Effect::new(move |_| {
-        if let Some(id) = pg.selected.get() {
-            if let Some(el) = document().get_element_by_id(&format!("entry-{id}")) {
-                let options = web_sys::ScrollIntoViewOptions::new();
-                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-                el.scroll_into_view_with_scroll_into_view_options(&options);
-            }
+        if let Some(id) = pg.selected.get()
+            && let Some(el) = document().get_element_by_id(&format!("entry-{id}"))
+        {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
         }
     });
 
     let send_text = move |text: String| {
-        if mode.get_untracked() == Mode::Simulated && closed.get_untracked() {
-            pg.banner.set(Some("The connection is closed. Press Connect to open a new one.".into()));
-            return;
-        }
         pg.send(&text);
         pg.selected.set(None);
     };
@@ -161,7 +149,7 @@ pub fn Console() -> impl IntoView {
                 el.set_value(&next.map(|p| history.with_untracked(|h| h[p].clone())).unwrap_or_default());
             }
             "Tab" if !ev.shift_key() => {
-                let addresses = pg.lab.with_untracked(|lab| lab.known_addresses());
+                let addresses = untrack(|| pg.with_console(|console| console.known_addresses()));
                 if let Some(done) = complete(&el.value(), &addresses) {
                     ev.prevent_default();
                     el.set_value(&done);
@@ -193,7 +181,7 @@ pub fn Console() -> impl IntoView {
             {move || match mode.get() {
                 Mode::Simulated => view! { <SimulatorBar/> }.into_any(),
                 Mode::Real => view! { <RealServerForm/> }.into_any(),
-                Mode::Mock => view! { <crate::session_list::SessionList/> }.into_any(),
+                Mode::Mock => view! { <SessionList/> }.into_any(),
             }}
             <div class="transcript" role="log" aria-label="Session transcript" node_ref=transcript>
                 <For each=entries key=|(scope, entry)| (*scope, entry.id) let:item>
@@ -231,106 +219,5 @@ pub fn Console() -> impl IntoView {
                 <button type="submit" disabled=move || watching.get()>"Send"</button>
             </form>
         </section>
-    }
-}
-
-/// The simulated connection: its state, the idle countdown, and connect/disconnect/reset.
-#[component]
-fn SimulatorBar() -> impl IntoView {
-    let pg = expect_context::<Playground>();
-    let closed = Memo::new(move |_| pg.lab.with(|lab| lab.is_closed()));
-    let countdown = move || {
-        let now = pg.now.get();
-        let deadline = pg.lab.with(|lab| lab.deadline())?;
-        let left = deadline.saturating_sub(now) / 1000;
-        (left <= 30).then(|| format!("Idle: the server hangs up in {left} s"))
-    };
-    let status = move || {
-        let state = pg.lab.with(|lab| lab.state());
-        if state.phase == Phase::Closed {
-            return "Disconnected".to_string();
-        }
-        let mut parts = vec![format!("Connected · {}", state.phase.label())];
-        if state.tls {
-            parts.push("TLS".into());
-        }
-        if let Some(user) = state.authenticated_as {
-            parts.push(format!("authenticated as {user}"));
-        }
-        parts.join(" · ")
-    };
-    view! {
-        <div class="console-bar">
-            <span class="status" role="status">{status}</span>
-            <span class="countdown" aria-live="polite">{countdown}</span>
-            // While connected it opens a new connection, as quitting telnet and starting it again.
-            <button
-                type="button"
-                title=move || if closed.get() { "Open a new connection to the server" } else { "Close this connection and open a new one (the mailbox is kept)" }
-                on:click=move |_| pg.apply(Input::Reconnect { at: now_ms() })
-            >
-                {move || if closed.get() { "Connect" } else { "Reconnect" }}
-            </button>
-            <button type="button" disabled=move || closed.get() on:click=move |_| pg.apply(Input::Disconnect { at: now_ms() })>"Disconnect"</button>
-            <button type="button" on:click=move |_| pg.reset()>"Reset session"</button>
-        </div>
-    }
-}
-
-/// Where the "Real server" mode connects: host, port and security, through smtp-bridge.
-#[component]
-fn RealServerForm() -> impl IntoView {
-    use crate::remote::Link;
-    use smtp_protocol::relay::Security;
-    let pg = expect_context::<Playground>();
-    let host = RwSignal::new("localhost".to_string());
-    let port = RwSignal::new("25".to_string());
-    let security = RwSignal::new(Security::Starttls);
-    let token = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let connect = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Ok(number) = port.get_untracked().trim().parse::<u16>() else {
-            error.set(Some("The port is a number from 1 to 65535 (25, 587 or 465 for SMTP).".into()));
-            return;
-        };
-        let name = host.get_untracked().trim().to_string();
-        if name.is_empty() {
-            error.set(Some("Enter the server's host name, e.g. the MX you found with dig.".into()));
-            return;
-        }
-        error.set(None);
-        let token = Some(token.get_untracked().trim().to_string()).filter(|t| !t.is_empty());
-        crate::bridge_link::connect(pg, name, number, security.get_untracked(), token);
-    };
-    let link = move || pg.remote.with(|r| r.link.clone());
-    view! {
-        <form class="console-bar real-server" on:submit=connect aria-label="Real server">
-            <label>"Host " <input type="text" aria-label="Server host" prop:value=move || host.get() on:input=move |ev| host.set(event_target_value(&ev))/></label>
-            <label>"Port " <input type="number" min="1" max="65535" class="port" aria-label="Server port" prop:value=move || port.get() on:input=move |ev| port.set(event_target_value(&ev))/></label>
-            <label>
-                "Security "
-                <select aria-label="Security" on:change=move |ev| security.set(match event_target_value(&ev).as_str() { "plain" => Security::Plain, "tls" => Security::Tls, _ => Security::Starttls })>
-                    <option value="starttls" selected=true>"STARTTLS (25, 587)"</option>
-                    <option value="tls">"TLS (465)"</option>
-                    <option value="plain">"Plain"</option>
-                </select>
-            </label>
-            <label title="Only if the bridge was started with --token">
-                "Token " <input type="password" class="token" aria-label="Bridge token (optional)" autocomplete="off" on:input=move |ev| token.set(event_target_value(&ev))/>
-            </label>
-            <button type="submit">"Connect"</button>
-            <button type="button" disabled=move || !matches!(link(), Link::Open { .. } | Link::Connecting) on:click=move |_| crate::bridge_link::disconnect()>"Disconnect"</button>
-            <span class="status" role="status">
-                {move || match link() {
-                    Link::Idle => "Not connected".to_string(),
-                    Link::Connecting => "Connecting…".to_string(),
-                    Link::Open { tls: true } => "Connected · TLS".to_string(),
-                    Link::Open { tls: false } => "Connected".to_string(),
-                    Link::Closed => "Disconnected".to_string(),
-                }}
-            </span>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-        </form>
     }
 }

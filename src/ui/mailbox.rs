@@ -1,8 +1,8 @@
 //! The mailbox: accepted messages like a mock server's inbox, and one message in detail with the
 //! envelope compared to its header.
 
-use crate::app::Playground;
-use crate::download::{download, download_bytes};
+use super::download::{download, download_bytes};
+use crate::state::Playground;
 use leptos::prelude::*;
 use smtp_protocol::StoredMessage;
 use smtp_protocol::message::{compare_with_envelope, parse_message, part_contents};

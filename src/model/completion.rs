@@ -8,7 +8,10 @@ pub fn complete(text: &str, addresses: &[String]) -> Option<String> {
     for prefix in ["MAIL FROM:<", "RCPT TO:<"] {
         if upper.starts_with(prefix) {
             let typed = &text[prefix.len()..];
-            return addresses.iter().find(|a| a.to_ascii_lowercase().starts_with(&typed.to_ascii_lowercase()) && a.len() > typed.len()).map(|a| format!("{}{a}>", &text[..prefix.len()]));
+            return addresses
+                .iter()
+                .find(|a| a.to_ascii_lowercase().starts_with(&typed.to_ascii_lowercase()) && a.len() > typed.len())
+                .map(|a| format!("{}{a}>", &text[..prefix.len()]));
         }
     }
     if text.is_empty() || text.contains(' ') && !upper.starts_with("MAIL") && !upper.starts_with("RCPT") {

@@ -2,8 +2,8 @@
 //! real clients' sessions (client, start, messages, result), one of which the console and the
 //! timeline show.
 
-use crate::app::Playground;
-use crate::mock_feed::FeedLink;
+use crate::model::watched::FeedLink;
+use crate::state::Playground;
 use leptos::prelude::*;
 use smtp_protocol::Timestamp;
 
@@ -14,16 +14,16 @@ fn clock(ms: u64) -> String {
 #[component]
 pub fn SessionList() -> impl IntoView {
     let pg = expect_context::<Playground>();
-    let link = move || pg.mock.with(|m| m.link.clone());
+    let link = move || pg.watched.with(|m| m.link.clone());
     let status = move || match link() {
         FeedLink::Idle | FeedLink::Connecting => "Connecting to the live mock server…".to_string(),
-        FeedLink::Open => pg.mock.with(|m| format!("Watching real mail clients at {} · {} session(s)", m.smtp, m.sessions.len())),
+        FeedLink::Open => pg.watched.with(|m| format!("Watching real mail clients at {} · {} session(s)", m.smtp, m.sessions.len())),
         FeedLink::Down(_) => "Not watching a mock server".to_string(),
     };
-    let following = move || pg.mock.with(|m| m.watched.is_none());
+    let following = move || pg.watched.with(|m| m.watched.is_none());
     // Newest first, as an inbox lists them.
-    let rows = move || pg.mock.with(|m| m.sessions.iter().rev().map(|s| (s.id, s.client.clone(), s.started, s.messages, s.result())).collect::<Vec<_>>());
-    let shown = move || pg.mock.with(|m| m.shown().map(|s| s.id));
+    let rows = move || pg.watched.with(|m| m.sessions.iter().rev().map(|s| (s.id, s.client.clone(), s.started, s.messages, s.result())).collect::<Vec<_>>());
+    let shown = move || pg.watched.with(|m| m.shown().map(|s| s.id));
     view! {
         <div class="console-bar mock-bar">
             <span class="status" role="status">{status}</span>
@@ -33,7 +33,7 @@ pub fn SessionList() -> impl IntoView {
                     prop:checked=following
                     on:change=move |ev| {
                         let follow = event_target_checked(&ev);
-                        pg.mock.update(|m| m.watched = if follow { None } else { m.shown().map(|s| s.id) });
+                        pg.watched.update(|m| m.watched = if follow { None } else { m.shown().map(|s| s.id) });
                         pg.selected.set(None);
                     }
                 />
@@ -44,7 +44,7 @@ pub fn SessionList() -> impl IntoView {
             FeedLink::Down(why) => Some(view! {
                 <div class="notice warn mock-down" role="alert">
                     <span>{why}</span>
-                    <button type="button" on:click=move |_| crate::mock_link::connect(pg)>"Retry"</button>
+                    <button type="button" on:click=move |_| pg.watch()>"Retry"</button>
                 </div>
             }),
             _ => None,
@@ -68,7 +68,7 @@ pub fn SessionList() -> impl IntoView {
                                             class="link"
                                             aria-pressed=move || is_shown().to_string()
                                             on:click=move |_| {
-                                                pg.mock.update(|m| m.watched = Some(id));
+                                                pg.watched.update(|m| m.watched = Some(id));
                                                 pg.selected.set(None);
                                             }
                                         >
@@ -84,9 +84,9 @@ pub fn SessionList() -> impl IntoView {
                     </For>
                 </tbody>
             </table>
-            <Show when=move || pg.mock.with(|m| m.sessions.is_empty() && m.link == FeedLink::Open)>
+            <Show when=move || pg.watched.with(|m| m.sessions.is_empty() && m.link == FeedLink::Open)>
                 <p class="empty">
-                    {move || pg.mock.with(|m| format!("No client has connected yet. Point a mail client at {}, for example: swaks --server {} --to you@lab.test", m.smtp, m.smtp))}
+                    {move || pg.watched.with(|m| format!("No client has connected yet. Point a mail client at {}, for example: swaks --server {} --to you@lab.test", m.smtp, m.smtp))}
                 </p>
             </Show>
         </div>

@@ -1,13 +1,12 @@
-//! What the page knows of a live mock server (`smtp-bridge mock`), as plain Rust: the frames of
-//! its feed (`smtp_protocol::watch`) become the real clients' sessions, each with the same
-//! explained console entries as a simulated session, and the mail they sent.
+//! What the page knows of a watched mock server (`smtp-bridge mock`): the frames of its feed
+//! (`smtp_protocol::watch`) become the real clients' sessions, each a [`ConsoleLog`] fed as a
+//! simulated session's is, and the mail they sent.
 
-use crate::lab::{Entry, EntryKind, Tone, Voice, entry_for};
-use smtp_protocol::event::{Closer, Event};
-use smtp_protocol::narration::Narration;
+use super::console::ConsoleLog;
+use super::entry::{Tone, Voice, closer_words};
+use smtp_protocol::event::Event;
 use smtp_protocol::watch::{Removal, ToWatcher, VERSION};
-use smtp_protocol::{ServerConfig, StoredMessage, Timestamp};
-use std::sync::Arc;
+use smtp_protocol::{ServerConfig, StoredMessage};
 
 /// Sessions the page keeps (the oldest is forgotten first; the API has more).
 pub const KEPT_SESSIONS: usize = 200;
@@ -30,17 +29,10 @@ pub struct WatchedSession {
     pub messages: usize,
     /// How it ended, once it has.
     pub ended: Option<String>,
-    pub entries: Vec<Arc<Entry>>,
-    pub events: Vec<Event>,
-    narration: Narration,
+    pub console: ConsoleLog,
 }
 
 impl WatchedSession {
-    fn push(&mut self, at: Timestamp, kind: EntryKind) {
-        let id = self.entries.len();
-        self.entries.push(Arc::new(Entry { id, at, kind }));
-    }
-
     /// A line for the session list: who, when, how many messages, how it ended.
     pub fn result(&self) -> String {
         match &self.ended {
@@ -51,7 +43,7 @@ impl WatchedSession {
 }
 
 #[derive(Default)]
-pub struct MockFeed {
+pub struct WatchedServer {
     pub link: FeedLink,
     /// Where real clients connect.
     pub smtp: String,
@@ -65,11 +57,11 @@ pub struct MockFeed {
     pub notice: Option<String>,
 }
 
-impl MockFeed {
+impl WatchedServer {
     /// Forgets what an earlier connection of the feed said: the snapshot repeats it.
     pub fn connecting(&mut self) {
         let watched = self.watched;
-        *self = MockFeed { link: FeedLink::Connecting, watched, ..Default::default() };
+        *self = WatchedServer { link: FeedLink::Connecting, watched, ..Default::default() };
     }
 
     /// The session the console shows.
@@ -80,8 +72,13 @@ impl MockFeed {
         }
     }
 
-    pub fn entries(&self) -> &[Arc<Entry>] {
-        self.shown().map(|s| s.entries.as_slice()).unwrap_or(&[])
+    /// The console of the session shown (an empty one before any client came).
+    pub fn console(&self) -> &ConsoleLog {
+        static EMPTY: std::sync::OnceLock<ConsoleLog> = std::sync::OnceLock::new();
+        match self.shown() {
+            Some(session) => &session.console,
+            None => EMPTY.get_or_init(|| ConsoleLog::new(Voice::Watcher)),
+        }
     }
 
     /// One frame from the feed, as text; a frame that is not one is said, never trusted.
@@ -96,7 +93,9 @@ impl MockFeed {
         match frame {
             ToWatcher::Hello { v, smtp, config, .. } => {
                 if v != VERSION {
-                    self.notice = Some(format!("This mock server speaks version {v} of the live feed and this page version {VERSION}: some of it may not show. Reload the page the server serves."));
+                    self.notice = Some(format!(
+                        "This mock server speaks version {v} of the live feed and this page version {VERSION}: some of it may not show. Reload the page the server serves."
+                    ));
                 }
                 self.link = FeedLink::Open;
                 self.smtp = smtp;
@@ -109,27 +108,20 @@ impl MockFeed {
                         self.watched = None;
                     }
                 }
-                self.sessions.push(WatchedSession { id: session, client, started, messages: 0, ended: None, entries: vec![], events: vec![], narration: Narration::default() });
+                self.sessions.push(WatchedSession { id: session, client, started, messages: 0, ended: None, console: ConsoleLog::new(Voice::Watcher) });
             }
             ToWatcher::Event { session, event, skipped } => {
                 let Some(config) = &self.config else { return };
                 let Some(watched) = self.sessions.iter_mut().find(|s| s.id == session) else { return };
                 if skipped > 0 {
-                    watched.push(event.at(), EntryKind::Notice { text: format!("{skipped} earlier events of this long session are not kept."), tone: Tone::Info });
+                    watched.console.notice(event.at(), format!("{skipped} earlier events of this long session are not kept."), Tone::Info);
                 }
                 match &event {
                     Event::MessageAccepted { .. } => watched.messages += 1,
-                    Event::Closed { by, reason, .. } => {
-                        let who = if *by == Closer::Server { "server" } else { "client" };
-                        watched.ended = Some(format!("closed by the {who}: {reason}"));
-                    }
+                    Event::Closed { by, reason, .. } => watched.ended = Some(format!("closed by {}: {reason}", closer_words(*by))),
                     _ => {}
                 }
-                let note = watched.narration.read(&event, config.profile, &config.policy);
-                if let Some(kind) = entry_for(&event, note, config.profile, Voice::Watcher) {
-                    watched.push(event.at(), kind);
-                }
-                watched.events.push(event);
+                watched.console.record(event, Some(config));
             }
             ToWatcher::Message { message, .. } => self.messages.push(message),
             ToWatcher::Removed { queue_ids, why } => {
@@ -142,21 +134,13 @@ impl MockFeed {
             ToWatcher::Refused { reason } => self.notice = Some(format!("The mock server refused: {reason}")),
         }
     }
-
-    /// The shown session's events as `C:`/`S:` text (for export).
-    pub fn transcript(&self) -> String {
-        let mut text = String::new();
-        for event in self.shown().map(|s| s.events.as_slice()).unwrap_or_default() {
-            smtp_protocol::Transcript::write_event(event, &mut text);
-        }
-        text
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtp_protocol::{Peer, ProfileName, Server};
+    use crate::model::entry::EntryKind;
+    use smtp_protocol::{Peer, ProfileName, Server, Timestamp};
 
     /// The frames a mock server sends for one client session.
     fn frames(id: u64, lines: &str) -> Vec<ToWatcher> {
@@ -178,7 +162,7 @@ mod tests {
 
     #[test]
     fn a_real_clients_session_is_explained_like_a_simulated_one() {
-        let mut feed = MockFeed::default();
+        let mut feed = WatchedServer::default();
         feed.receive(hello());
         for frame in frames(1, "EHLO a\r\nRCPT TO:<x@y.example>\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\nSubject: s\r\n\r\nhi\r\n.\r\nQUIT\r\n") {
             feed.receive(frame);
@@ -186,17 +170,17 @@ mod tests {
         let shown = feed.shown().unwrap();
         assert_eq!((shown.messages, feed.messages.len()), (1, 1));
         assert!(shown.result().contains("closed by the client"), "{}", shown.result());
-        let why = shown.entries.iter().find_map(|e| match &e.kind {
-            EntryKind::Reply { reply, explanation } if reply.code == 503 => Some(explanation.why.clone()),
+        let why = shown.console.entries.iter().find_map(|e| match &e.kind {
+            EntryKind::Reply { reply, explanation, .. } if reply.code == 503 => Some(explanation.why.clone()),
             _ => None,
         });
         assert!(why.unwrap().contains("before MAIL FROM"));
-        assert!(feed.transcript().contains("C: RCPT TO:<x@y.example>\nS: 503"), "{}", feed.transcript());
+        assert!(feed.console().transcript().contains("C: RCPT TO:<x@y.example>\nS: 503"), "{}", feed.console().transcript());
     }
 
     #[test]
     fn the_console_follows_the_newest_session_unless_one_is_chosen() {
-        let mut feed = MockFeed::default();
+        let mut feed = WatchedServer::default();
         feed.receive(hello());
         frames(1, "EHLO a\r\n").into_iter().chain(frames(2, "HELO b\r\n")).for_each(|f| feed.receive(f));
         assert_eq!(feed.shown().unwrap().id, 2);
@@ -210,7 +194,7 @@ mod tests {
 
     #[test]
     fn removed_and_refused_and_garbage_are_said() {
-        let mut feed = MockFeed::default();
+        let mut feed = WatchedServer::default();
         feed.receive(hello());
         frames(1, "EHLO a\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nDATA\r\n\r\nhi\r\n.\r\n").into_iter().for_each(|f| feed.receive(f));
         let queue_id = feed.messages[0].queue_id.clone();

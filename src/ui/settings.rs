@@ -1,7 +1,7 @@
 //! The server settings: the profile and every policy knob, each with one line of explanation and
 //! whether it applies now or at the next connection.
 
-use crate::app::Playground;
+use crate::state::Playground;
 use leptos::prelude::*;
 use smtp_protocol::profile::{Account, Applies, VrfyPolicy};
 use smtp_protocol::{ProfileName, ServerConfig, ServerPolicy};
@@ -112,9 +112,9 @@ pub fn ServerSettings() -> impl IntoView {
     let profile = Memo::new(move |_| pg.with_config(|c| c.profile));
     view! {
         <form class="settings" on:submit=|ev| ev.prevent_default()>
-            <Show when=move || pg.mode.get() == crate::app::Mode::Mock>
+            <Show when=move || pg.mode.get() == crate::state::Mode::Mock>
                 <p class="settings-scope" role="note">
-                    {move || pg.mock.with(|m| if m.config.is_some() {
+                    {move || pg.watched.with(|m| if m.config.is_some() {
                         format!("These are the live mock server's settings ({}): a change applies to its next client connection, and every page watching it sees it.", m.smtp)
                     } else {
                         "Not connected to a live mock server: changes here cannot reach it.".to_string()

@@ -1,0 +1,98 @@
+//! [`ConsoleLog`], the one console model every mode feeds: the session's events (the JSON
+//! export's schema) and the entries the console, the timeline and the text export show. A
+//! feature written here exists in the simulator, with a real server and with a watched client.
+
+use super::entry::{Entry, EntryKind, Tone, Voice, entry_for};
+use super::timeline::{Row, rows};
+use smtp_protocol::event::Event;
+use smtp_protocol::narration::Narration;
+use smtp_protocol::session::SessionState;
+use smtp_protocol::{ServerConfig, Timestamp, Transcript};
+use std::sync::Arc;
+
+pub struct ConsoleLog {
+    /// Shared, so that views clone pointers, not explanations.
+    pub entries: Vec<Arc<Entry>>,
+    pub events: Vec<Event>,
+    narration: Narration,
+    voice: Voice,
+}
+
+impl ConsoleLog {
+    pub fn new(voice: Voice) -> Self {
+        ConsoleLog { entries: Vec::new(), events: Vec::new(), narration: Narration::default(), voice }
+    }
+
+    /// One event, explained with the simulated server's configuration (`None` for an event of
+    /// a real server's session that needs no explanation: connected, closed).
+    pub fn record(&mut self, event: Event, server: Option<&ServerConfig>) {
+        let note = server.and_then(|config| self.narration.read(&event, config.profile, &config.policy));
+        if let Some(kind) = entry_for(&event, note, server.map(|c| c.profile), self.voice) {
+            self.push(event.at(), kind);
+        }
+        self.events.push(event);
+    }
+
+    /// One event said in the source's own words (the bridge's account of a TLS handshake).
+    pub fn record_as(&mut self, event: Event, kind: EntryKind) {
+        self.push(event.at(), kind);
+        self.events.push(event);
+    }
+
+    /// A note of the page's that is not part of the session (connecting, a refused target).
+    pub fn notice(&mut self, at: Timestamp, text: String, tone: Tone) {
+        self.push(at, EntryKind::Notice { text, tone });
+    }
+
+    fn push(&mut self, at: Timestamp, kind: EntryKind) {
+        let id = self.entries.len();
+        self.entries.push(Arc::new(Entry { id, at, kind }));
+    }
+
+    /// Lines that crossed the wire: one arrow each in the timeline.
+    pub fn lines_exchanged(&self) -> usize {
+        self.entries.iter().filter(|e| e.kind.is_exchanged()).count()
+    }
+
+    /// The session after the newest reply (`None` before the first).
+    pub fn state(&self) -> Option<&SessionState> {
+        self.events.iter().rev().find_map(|e| match e {
+            Event::ReplySent { state, .. } => Some(state),
+            _ => None,
+        })
+    }
+
+    /// The session as `C:`/`S:` text, as RFC 5321 Appendix D writes it.
+    pub fn transcript(&self) -> String {
+        let mut text = String::new();
+        for event in &self.events {
+            Transcript::write_event(event, &mut text);
+        }
+        text
+    }
+
+    /// The session's events as JSON: the same schema in every mode.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(&self.events).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// Timeline rows for `range` of the entries.
+    pub fn rows(&self, range: std::ops::Range<usize>) -> Vec<Row> {
+        rows(&self.entries, range)
+    }
+
+    /// Addresses used so far, for Tab completion.
+    pub fn known_addresses(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for event in &self.events {
+            if let Event::ReplySent { envelope, .. } = event {
+                for a in std::iter::once(envelope.sender_address()).chain(envelope.recipient_addresses()) {
+                    if !a.is_empty() && !out.contains(&a) {
+                        out.push(a);
+                    }
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,17 @@
+//! The page's model: plain Rust, no DOM, tested natively.
+//!
+//! [`console::ConsoleLog`] is the one console model; three sources feed it the same
+//! [`smtp_protocol::Event`]s: [`simulated::SimulatedSession`] (the sans-IO server in the page),
+//! [`real::RealSession`] (a real server through smtp-bridge, its state followed from the replies)
+//! and [`watched::WatchedServer`] (a live mock server's clients). Entries, timeline rows, the
+//! text and JSON exports are written once, in [`console`], [`entry`] and [`timeline`].
+
+pub mod completion;
+pub mod console;
+pub mod course;
+pub mod entry;
+pub mod real;
+pub mod saved;
+pub mod simulated;
+pub mod timeline;
+pub mod watched;

@@ -1,0 +1,289 @@
+//! The page's state: a few signals owned by [`Playground`], shared through context. It sits
+//! below the components (which read it) and above the model and the links (which it drives):
+//! the one place that chooses, by [`Mode`], which source the console shows and where an action
+//! goes. Components never match on the mode to reach a session.
+
+use crate::links::bridge::{self, BridgeEvent};
+use crate::links::watch::{self, WatchEvent};
+use crate::model::console::ConsoleLog;
+use crate::model::course::CourseProgress;
+use crate::model::real::RealSession;
+use crate::model::simulated::{Input, SimulatedSession};
+use crate::model::watched::{FeedLink, WatchedServer};
+use leptos::prelude::*;
+use smtp_protocol::relay::{FromPage, Security, VERSION};
+use smtp_protocol::session::{Phase, SessionState};
+use smtp_protocol::watch::FromWatcher;
+use smtp_protocol::{ProfileName, ServerConfig, StoredMessage};
+
+/// The tabs beside the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Exercises,
+    Timeline,
+    Mailbox,
+    Server,
+    Reference,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [Tab::Exercises, Tab::Timeline, Tab::Mailbox, Tab::Server, Tab::Reference];
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Exercises => "Exercises",
+            Tab::Timeline => "Timeline",
+            Tab::Mailbox => "Mailbox",
+            Tab::Server => "Server",
+            Tab::Reference => "Reference",
+        }
+    }
+    pub fn id(self) -> &'static str {
+        match self {
+            Tab::Exercises => "exercises",
+            Tab::Timeline => "timeline",
+            Tab::Mailbox => "mailbox",
+            Tab::Server => "server",
+            Tab::Reference => "reference",
+        }
+    }
+}
+
+/// What the console talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Simulated,
+    /// A real server, through smtp-bridge.
+    Real,
+    /// Watching real mail clients' sessions with a live mock server (`smtp-bridge mock`).
+    Mock,
+}
+
+/// The connection the console shows, as its bar says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    /// Open (or opening): the connect button reads "Reconnect".
+    pub open: bool,
+    /// The session after the newest reply.
+    pub state: Option<SessionState>,
+}
+
+#[derive(Clone, Copy)]
+pub struct Playground {
+    pub simulated: RwSignal<SimulatedSession>,
+    pub real: RwSignal<RealSession>,
+    pub watched: RwSignal<WatchedServer>,
+    pub mode: RwSignal<Mode>,
+    /// The console entry selected in the transcript or the timeline.
+    pub selected: RwSignal<Option<usize>>,
+    pub tab: RwSignal<Tab>,
+    pub banner: RwSignal<Option<String>>,
+    /// Exercise progress (saved beside the session).
+    pub course: RwSignal<CourseProgress>,
+    /// Wall-clock milliseconds, refreshed every second (idle countdown).
+    pub now: RwSignal<u64>,
+}
+
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+impl Playground {
+    pub fn new(simulated: SimulatedSession, mode: Mode, course: CourseProgress, banner: Option<String>) -> Self {
+        Playground {
+            simulated: RwSignal::new(simulated),
+            real: RwSignal::new(RealSession::default()),
+            watched: RwSignal::new(WatchedServer::default()),
+            mode: RwSignal::new(mode),
+            selected: RwSignal::new(None),
+            tab: RwSignal::new(Tab::Timeline),
+            banner: RwSignal::new(banner),
+            course: RwSignal::new(course),
+            now: RwSignal::new(now_ms()),
+        }
+    }
+
+    /// The console of the session shown (tracked): every view of the session reads it here.
+    pub fn with_console<R>(&self, f: impl FnOnce(&ConsoleLog) -> R) -> R {
+        match self.mode.get() {
+            Mode::Simulated => self.simulated.with(|s| f(&s.console)),
+            Mode::Real => self.real.with(|r| f(&r.console)),
+            Mode::Mock => self.watched.with(|w| f(w.console())),
+        }
+    }
+
+    /// Which session the console and timeline show: rows are keyed by it, so a view starts
+    /// afresh when it changes (another mode, a reset, another watched client).
+    pub fn scope(&self) -> (Mode, u64) {
+        let mode = self.mode.get();
+        let id = match mode {
+            Mode::Simulated => self.simulated.with(SimulatedSession::started),
+            Mode::Real => 0,
+            Mode::Mock => self.watched.with(|w| w.shown().map(|s| s.id).unwrap_or(0)),
+        };
+        (mode, id)
+    }
+
+    /// The connection the console bar shows (tracked).
+    pub fn connection(&self) -> Connection {
+        match self.mode.get() {
+            Mode::Simulated => self.simulated.with(|s| Connection { open: !s.is_closed(), state: Some(s.state()) }),
+            Mode::Real => self.real.with(|r| Connection { open: r.is_open(), state: r.console.state().map(|_| r.state().clone()) }),
+            Mode::Mock => self.watched.with(|w| Connection { open: w.link == FeedLink::Open, state: w.console().state().cloned() }),
+        }
+    }
+
+    /// Whether the student's lines are message content now (tracked).
+    pub fn in_data(&self) -> bool {
+        match self.mode.get() {
+            Mode::Simulated => self.simulated.with(|s| s.state().phase == Phase::Data),
+            Mode::Real => self.real.with(RealSession::in_data),
+            Mode::Mock => false,
+        }
+    }
+
+    /// Sends what the student typed to the simulator or through the bridge.
+    pub fn send(&self, text: &str) {
+        match self.mode.get_untracked() {
+            Mode::Simulated => {
+                if self.simulated.with_untracked(SimulatedSession::is_closed) {
+                    self.banner.set(Some("The connection is closed. Press Connect to open a new one.".into()));
+                    return;
+                }
+                self.simulated.update(|s| s.send(text, now_ms()))
+            }
+            Mode::Real => {
+                if bridge::send(text) {
+                    self.real.update(|r| r.client_sent(text, now_ms()));
+                } else {
+                    self.banner.set(Some("Not connected to a real server: fill in host and port above the console and press Connect.".into()));
+                }
+            }
+            Mode::Mock => {
+                self.banner.set(Some("This console only shows what real mail clients send to the mock server; to type commands yourself, switch to Simulated server.".into()))
+            }
+        }
+    }
+
+    /// The accepted mail the Mailbox shows (tracked).
+    pub fn with_messages<R>(&self, f: impl FnOnce(&[StoredMessage]) -> R) -> R {
+        match self.mode.get() {
+            Mode::Mock => self.watched.with(|w| f(&w.messages)),
+            _ => self.simulated.with(|s| f(s.messages())),
+        }
+    }
+
+    pub fn delete_message(&self, queue_id: &str) {
+        match self.mode.get_untracked() {
+            Mode::Mock => self.request(&FromWatcher::Delete { queue_id: queue_id.to_string() }),
+            _ => self.simulated.update(|s| s.delete_message(queue_id)),
+        }
+    }
+
+    pub fn clear_messages(&self) {
+        match self.mode.get_untracked() {
+            Mode::Mock => self.request(&FromWatcher::DeleteAll),
+            _ => self.simulated.update(|s| s.clear_messages()),
+        }
+    }
+
+    /// The configuration the Server tab shows and changes: the simulator's, or in mock mode the
+    /// live mock server's (tracked).
+    pub fn with_config<R>(&self, f: impl FnOnce(&ServerConfig) -> R) -> R {
+        if self.mode.get() == Mode::Mock {
+            // Until the feed's first frame, the mock profile's defaults.
+            return self.watched.with(|w| match &w.config {
+                Some(config) => f(config),
+                None => f(&ServerConfig::new(ProfileName::Mock)),
+            });
+        }
+        self.simulated.with(|s| f(s.config()))
+    }
+
+    pub fn configure(&self, config: ServerConfig) {
+        match self.mode.get_untracked() {
+            Mode::Mock => self.request(&FromWatcher::Configure { v: smtp_protocol::watch::VERSION, config }),
+            _ => self.apply(Input::Configure { config }),
+        }
+    }
+
+    /// An input to the simulated session (connect, disconnect, configure).
+    pub fn apply(&self, input: Input) {
+        self.simulated.update(|s| s.apply(input));
+    }
+
+    /// A fresh simulated session with the current configuration (the mailbox starts empty).
+    pub fn reset(&self) {
+        let config = self.simulated.with_untracked(|s| s.config().clone());
+        self.simulated.set(SimulatedSession::new(config, now_ms()));
+        self.selected.set(None);
+    }
+
+    /// Switches what the console talks to, opening or closing the links that mode needs.
+    pub fn choose_mode(&self, mode: Mode) {
+        if mode != Mode::Real {
+            bridge::disconnect();
+        }
+        if mode == Mode::Mock {
+            self.watch();
+        } else {
+            watch::disconnect();
+        }
+        self.mode.set(mode);
+        self.selected.set(None);
+    }
+
+    /// Opens a session with a real server through the bridge (closing the current one).
+    pub fn connect_real(&self, host: String, port: u16, security: Security, token: Option<String>) {
+        self.real.update(|r| r.connecting(&host, port, security, now_ms()));
+        let pg = *self;
+        bridge::connect(FromPage::Connect { v: VERSION, host, port, security, token }, move |event| match event {
+            BridgeEvent::Control(message) => pg.real.update(|r| r.control(message, now_ms())),
+            BridgeEvent::Bytes(bytes) => pg.real.update(|r| r.server_bytes(&bytes, now_ms())),
+            BridgeEvent::Unreachable { url } => pg.real.update(|r| r.unreachable(&url, now_ms())),
+            BridgeEvent::Garbled => pg.banner.set(Some("The bridge sent a message this page does not understand: reload the page, or update smtp-bridge.".into())),
+            BridgeEvent::Ended => pg.real.update(|r| r.link_lost(now_ms())),
+        });
+    }
+
+    pub fn disconnect_real(&self) {
+        bridge::disconnect();
+    }
+
+    /// A fresh real-server console (an exercise that needs the bridge starts one).
+    pub fn reset_real(&self) {
+        bridge::disconnect();
+        self.real.set(RealSession::default());
+    }
+
+    /// Watches the live mock server's feed; a lost feed is tried again while in mock mode.
+    pub fn watch(&self) {
+        const RETRY_SECS: u64 = 3;
+        const HOW_TO_START: &str = "Start it with `cargo xtask serve --mock` (or `smtp-bridge mock --smtp 127.0.0.1:2525 --dir dist`) and open the page it serves.";
+        self.watched.update(WatchedServer::connecting);
+        let pg = *self;
+        watch::connect(move |event| match event {
+            WatchEvent::Frames(batch) => pg.watched.update(|w| batch.iter().for_each(|text| w.receive_text(text))),
+            WatchEvent::Unreachable { url } => {
+                pg.watched.update(|w| w.link = FeedLink::Down(format!("This page is not served by a live mock server (nothing answers at {url}). {HOW_TO_START}")))
+            }
+            WatchEvent::Lost => {
+                pg.watched.update(|w| w.link = FeedLink::Down(format!("Lost the mock server's feed; trying again in {RETRY_SECS} s.")));
+                set_timeout(
+                    move || {
+                        if pg.mode.get_untracked() == Mode::Mock && !watch::is_open() {
+                            pg.watch();
+                        }
+                    },
+                    std::time::Duration::from_secs(RETRY_SECS),
+                );
+            }
+        });
+    }
+
+    /// Sends a request to the mock server; says so on the page when the feed is not open.
+    fn request(&self, request: &FromWatcher) {
+        if !watch::request(request) {
+            self.banner.set(Some("Not connected to the mock server's feed, so nothing was changed there. Wait for it to reconnect, or reload the page.".into()));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The page: header with the mode switch, the console always in view, and the tabs beside it.
+//! This module only composes; the state is [`Playground`], the parts are their own components.
+
+use super::banner::Banner;
+use super::console::Console;
+use super::mode_switch::ModeSwitch;
+use super::share::ShareButton;
+use super::tabs::Tabs;
+use crate::model::simulated::{DEFAULT_PROFILE, SimulatedSession};
+use crate::state::{Mode, Playground, now_ms};
+use leptos::prelude::*;
+use smtp_protocol::ServerConfig;
+
+fn initial_session() -> (SimulatedSession, Option<String>) {
+    let fresh = || SimulatedSession::new(ServerConfig::new(DEFAULT_PROFILE), now_ms());
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    if let Some(shared) = crate::model::saved::from_fragment(&hash) {
+        return match shared {
+            Ok(session) => (session, Some("Opened a shared session: its commands were replayed against the same server settings.".into())),
+            Err(why) => (fresh(), Some(format!("This share link could not be opened: {why}. A new session was started instead."))),
+        };
+    }
+    match crate::model::saved::browser::load() {
+        Ok(Some(session)) => (session, None),
+        Ok(None) => (fresh(), None),
+        Err(message) => (fresh(), Some(message)),
+    }
+}
+
+/// `?mode=mock` opens the page watching the live mock server (`cargo xtask serve --mock` prints
+/// that link).
+fn initial_mode() -> Mode {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    if search.trim_start_matches('?').split('&').any(|pair| pair == "mode=mock") { Mode::Mock } else { Mode::Simulated }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let (session, message) = initial_session();
+    let (course, course_message) = match crate::model::course::browser::load() {
+        Ok(course) => (course, None),
+        Err(message) => (Default::default(), Some(message)),
+    };
+    let playground = Playground::new(session, initial_mode(), course, message.or(course_message));
+    provide_context(playground);
+    if playground.mode.get_untracked() == Mode::Mock {
+        playground.watch();
+    }
+    // What the mock server refused or dropped is said in the banner.
+    Effect::new(move |_| {
+        if let Some(notice) = playground.watched.with(|m| m.notice.clone()) {
+            playground.banner.set(Some(notice));
+            playground.watched.update_untracked(|m| m.notice = None);
+        }
+    });
+    Effect::new(move |_| playground.course.with(crate::model::course::browser::save));
+
+    // Keep the session across reloads.
+    Effect::new(move |_| playground.simulated.with(|s| crate::model::saved::browser::save(&s.log)));
+    // The idle timer of the profile really fires; `now` drives the countdown.
+    let _ = set_interval_with_handle(
+        move || {
+            let now = now_ms();
+            playground.now.set(now);
+            let due = playground.simulated.with_untracked(|s| s.deadline().is_some_and(|d| now >= d));
+            if due {
+                playground.simulated.update(|s| {
+                    s.tick(now);
+                });
+            }
+        },
+        std::time::Duration::from_secs(1),
+    );
+
+    view! {
+        <header class="topbar">
+            <h1>"SMTP Playground"</h1>
+            <ModeSwitch/>
+            <ShareButton/>
+        </header>
+        <Banner/>
+        <main class="workspace">
+            <Console/>
+            <Tabs/>
+        </main>
+    }
+}

@@ -1,0 +1,19 @@
+//! The components, named after what the user sees. They read [`crate::state::Playground`] from
+//! context; none of them owns session state or matches on the mode to reach a session.
+
+pub mod app;
+mod banner;
+mod console;
+mod download;
+mod exercise_panel;
+mod mailbox;
+mod mode_switch;
+mod real_server_form;
+mod reference;
+mod reply_note;
+mod session_list;
+mod settings;
+mod share;
+mod simulator_bar;
+mod tabs;
+mod timeline;

@@ -1,0 +1,92 @@
+//! The tabs beside the console (Exercises, Timeline, Mailbox, Server, Reference), keyboard-operable
+//! as the ARIA tabs pattern has it, and the line saying which server the console talks to.
+
+use super::exercise_panel::ExercisePanel;
+use super::mailbox::Mailbox;
+use super::reference::Reference;
+use super::settings::ServerSettings;
+use super::timeline::Timeline;
+use crate::state::{Mode, Playground, Tab};
+use leptos::prelude::*;
+
+#[component]
+pub fn Tabs() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let index = Tab::ALL.iter().position(|t| *t == pg.tab.get_untracked()).unwrap_or(0);
+        let next = match ev.key().as_str() {
+            "ArrowRight" => (index + 1) % Tab::ALL.len(),
+            "ArrowLeft" => (index + Tab::ALL.len() - 1) % Tab::ALL.len(),
+            "Home" => 0,
+            "End" => Tab::ALL.len() - 1,
+            _ => return,
+        };
+        ev.prevent_default();
+        pg.tab.set(Tab::ALL[next]);
+        if let Some(el) = document().get_element_by_id(&format!("tab-{}", Tab::ALL[next].id())) {
+            use wasm_bindgen::JsCast;
+            if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    };
+    let profile = Memo::new(move |_| pg.simulated.with(|s| s.config().profile));
+    view! {
+        <section class="side" aria-label="Session views">
+            <div class="tablist" role="tablist" aria-label="Views" on:keydown=on_key>
+                {Tab::ALL
+                    .into_iter()
+                    .map(|tab| {
+                        let selected = move || pg.tab.get() == tab;
+                        view! {
+                            <button
+                                type="button"
+                                role="tab"
+                                id=format!("tab-{}", tab.id())
+                                aria-controls=format!("panel-{}", tab.id())
+                                aria-selected=move || selected().to_string()
+                                tabindex=move || if selected() { "0" } else { "-1" }
+                                on:click=move |_| pg.tab.set(tab)
+                            >
+                                {tab.label()}
+                                {(tab == Tab::Mailbox).then(|| view! { <span class="count">{move || pg.with_messages(|m| m.len())}</span> })}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            {Tab::ALL
+                .into_iter()
+                .map(|tab| {
+                    view! {
+                        <div
+                            class="tabpanel"
+                            role="tabpanel"
+                            id=format!("panel-{}", tab.id())
+                            aria-labelledby=format!("tab-{}", tab.id())
+                            hidden=move || pg.tab.get() != tab
+                        >
+                            {match tab {
+                                Tab::Exercises => view! { <ExercisePanel/> }.into_any(),
+                                Tab::Timeline => view! { <Timeline/> }.into_any(),
+                                Tab::Mailbox => view! { <Mailbox/> }.into_any(),
+                                Tab::Server => view! { <ServerSettings/> }.into_any(),
+                                Tab::Reference => view! { <Reference/> }.into_any(),
+                            }}
+                        </div>
+                    }
+                })
+                .collect_view()}
+            <p class="profile-line">
+                {move || match pg.mode.get() {
+                    Mode::Simulated => format!("Server: {} (simulated)", profile.get().title()),
+                    Mode::Real => "Server: a real SMTP server, through smtp-bridge".to_string(),
+                    Mode::Mock => pg.watched.with(|m| match &m.config {
+                        Some(config) => format!("Server: live mock server at {} for real mail clients · profile: {}", m.smtp, config.profile.title()),
+                        None => "Server: live mock server (not connected)".to_string(),
+                    }),
+                }}
+            </p>
+        </section>
+    }
+}
