@@ -132,6 +132,18 @@ impl Playground {
         }
     }
 
+    /// "Server: …": what the console talks to, in a line (tracked).
+    pub fn server_line(&self) -> String {
+        match self.mode.get() {
+            Mode::Simulated => self.simulated.with(|s| format!("Server: {} (simulated)", s.config().profile.title())),
+            Mode::Real => "Server: a real SMTP server, through smtp-bridge".to_string(),
+            Mode::Mock => self.watched.with(|w| match &w.config {
+                Some(config) => format!("Server: live mock server at {} for real mail clients · profile: {}", w.smtp, config.profile.title()),
+                None => "Server: live mock server (not connected)".to_string(),
+            }),
+        }
+    }
+
     /// Whether the student's lines are message content now (tracked).
     pub fn in_data(&self) -> bool {
         match self.mode.get() {

@@ -164,33 +164,33 @@ mod tests {
 
     #[test]
     fn greeting_then_explained_replies() {
-        let mut lab = session();
-        assert!(matches!(&lab.console.entries[1].kind, EntryKind::Reply { reply, .. } if reply.code == 220));
-        lab.send("RCPT TO:<bob@playground.test>\r\n", 1_001_000);
-        let EntryKind::Reply { reply, explanation, .. } = &lab.console.entries.last().unwrap().kind else { panic!() };
+        let mut session = session();
+        assert!(matches!(&session.console.entries[1].kind, EntryKind::Reply { reply, .. } if reply.code == 220));
+        session.send("RCPT TO:<bob@playground.test>\r\n", 1_001_000);
+        let EntryKind::Reply { reply, explanation, .. } = &session.console.entries.last().unwrap().kind else { panic!() };
         assert_eq!(reply.code, 503);
         assert!(explanation.why.contains("before MAIL FROM"), "{}", explanation.why);
     }
 
     #[test]
     fn replaying_the_log_rebuilds_the_session() {
-        let mut lab = session();
-        lab.send("EHLO a.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<bob@playground.test>\r\nDATA\r\n", 1_002_000);
-        lab.send("Subject: x\r\n\r\nhi\r\n.\r\n", 1_003_000);
-        lab.apply(Input::Reconnect { at: 1_004_000 });
-        let again = SimulatedSession::replay(&lab.log).unwrap();
-        assert_eq!(again.console.entries, lab.console.entries);
-        assert_eq!(again.messages(), lab.messages());
+        let mut session = session();
+        session.send("EHLO a.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<bob@playground.test>\r\nDATA\r\n", 1_002_000);
+        session.send("Subject: x\r\n\r\nhi\r\n.\r\n", 1_003_000);
+        session.apply(Input::Reconnect { at: 1_004_000 });
+        let again = SimulatedSession::replay(&session.log).unwrap();
+        assert_eq!(again.console.entries, session.console.entries);
+        assert_eq!(again.messages(), session.messages());
         assert_eq!(again.messages().len(), 1);
     }
 
     #[test]
     fn starttls_completes_at_once_and_auth_answers_are_decoded() {
-        let mut lab = session();
-        lab.send("EHLO a.example\r\nSTARTTLS\r\n", 1_001_000);
-        assert!(lab.state().tls);
-        lab.send("EHLO a.example\r\nAUTH LOGIN\r\nc3R1ZGVudA==\r\n", 1_002_000);
-        let decoded = lab.console.entries.iter().find_map(|e| match &e.kind {
+        let mut session = session();
+        session.send("EHLO a.example\r\nSTARTTLS\r\n", 1_001_000);
+        assert!(session.state().tls);
+        session.send("EHLO a.example\r\nAUTH LOGIN\r\nc3R1ZGVudA==\r\n", 1_002_000);
+        let decoded = session.console.entries.iter().find_map(|e| match &e.kind {
             EntryKind::AuthAnswer { decoded, .. } => decoded.clone(),
             _ => None,
         });
@@ -199,10 +199,10 @@ mod tests {
 
     #[test]
     fn idle_timer_closes_the_session() {
-        let mut lab = session();
-        let deadline = lab.deadline().unwrap();
-        assert!(!lab.tick(deadline - 1));
-        assert!(lab.tick(deadline));
-        assert!(lab.is_closed());
+        let mut session = session();
+        let deadline = session.deadline().unwrap();
+        assert!(!session.tick(deadline - 1));
+        assert!(session.tick(deadline));
+        assert!(session.is_closed());
     }
 }

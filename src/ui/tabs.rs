@@ -6,7 +6,7 @@ use super::mailbox::Mailbox;
 use super::reference::Reference;
 use super::settings::ServerSettings;
 use super::timeline::Timeline;
-use crate::state::{Mode, Playground, Tab};
+use crate::state::{Playground, Tab};
 use leptos::prelude::*;
 
 #[component]
@@ -30,7 +30,6 @@ pub fn Tabs() -> impl IntoView {
             }
         }
     };
-    let profile = Memo::new(move |_| pg.simulated.with(|s| s.config().profile));
     view! {
         <section class="side" aria-label="Session views">
             <div class="tablist" role="tablist" aria-label="Views" on:keydown=on_key>
@@ -78,14 +77,7 @@ pub fn Tabs() -> impl IntoView {
                 })
                 .collect_view()}
             <p class="profile-line">
-                {move || match pg.mode.get() {
-                    Mode::Simulated => format!("Server: {} (simulated)", profile.get().title()),
-                    Mode::Real => "Server: a real SMTP server, through smtp-bridge".to_string(),
-                    Mode::Mock => pg.watched.with(|m| match &m.config {
-                        Some(config) => format!("Server: live mock server at {} for real mail clients · profile: {}", m.smtp, config.profile.title()),
-                        None => "Server: live mock server (not connected)".to_string(),
-                    }),
-                }}
+                {move || pg.server_line()}
             </p>
         </section>
     }

@@ -4,10 +4,10 @@
 //!
 //! - `smtp` accepts clients and runs the conversations (real STARTTLS);
 //! - `store` keeps the captured mail and the sessions, bounded, and feeds watchers;
-//! - `api` is the JSON API (`/api/v1/...`); `live` the WebSocket feed pages watch.
+//! - `api` is the JSON API (`/api/v1/...`); `watch` the WebSocket feed pages watch (`/api/v1/live`).
 
 pub mod api;
-pub mod live;
+pub mod watch;
 pub mod smtp;
 pub mod store;
 
@@ -56,7 +56,7 @@ impl Mock {
 
 /// The JSON API and the live feed, for the bridge's router.
 pub fn router(mock: Arc<Mock>, origins: Vec<String>) -> axum::Router {
-    api::router(mock.clone()).merge(live::router(mock, origins))
+    api::router(mock.clone()).merge(watch::router(mock, origins))
 }
 
 /// `KEY=VALUE` settings (`--set max_recipients=50`) applied to a policy: VALUE is read as JSON

@@ -1,4 +1,4 @@
-//! The live feed: a WebSocket at `/api/v1/live` over which pages watch real clients' sessions
+//! The watch feed: a WebSocket at `/api/v1/live` over which pages watch real clients' sessions
 //! as they happen, and change the mock's configuration or delete mail (see
 //! `smtp_protocol::watch` for the frames).
 
@@ -13,17 +13,17 @@ use smtp_protocol::watch::{FromWatcher, ToWatcher, VERSION};
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
-struct Live {
+struct Feed {
     mock: Arc<Mock>,
     origins: Vec<String>,
 }
 
-async fn upgrade(ws: WebSocketUpgrade, State(live): State<Arc<Live>>, headers: HeaderMap) -> Response {
+async fn upgrade(ws: WebSocketUpgrade, State(feed): State<Arc<Feed>>, headers: HeaderMap) -> Response {
     // Captured mail is private: another site's page must not read it.
-    if let Err(refused) = crate::check_origin(&headers, &live.origins) {
+    if let Err(refused) = crate::check_origin(&headers, &feed.origins) {
         return *refused;
     }
-    let mock = live.mock.clone();
+    let mock = feed.mock.clone();
     ws.max_message_size(256 * 1024).on_upgrade(move |socket| watch(socket, mock))
 }
 
@@ -97,5 +97,5 @@ fn request(mock: &Mock, body: &str) -> Option<ToWatcher> {
 
 /// `/api/v1/live`; `origins` are the page origins allowed besides the bridge's own.
 pub fn router(mock: Arc<Mock>, origins: Vec<String>) -> Router {
-    Router::new().route("/api/v1/live", get(upgrade)).with_state(Arc::new(Live { mock, origins }))
+    Router::new().route("/api/v1/live", get(upgrade)).with_state(Arc::new(Feed { mock, origins }))
 }
