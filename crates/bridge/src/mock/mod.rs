@@ -7,9 +7,9 @@
 //! - `api` is the JSON API (`/api/v1/...`); `watch` the WebSocket feed pages watch (`/api/v1/live`).
 
 pub mod api;
-pub mod watch;
 pub mod smtp;
 pub mod store;
+pub mod watch;
 
 use smtp_protocol::ServerConfig;
 use std::path::Path;
