@@ -79,6 +79,10 @@ pub enum Command {
     Rset,
     Noop,
     Quit,
+    /// RFC 1985: asks the server to start delivering the mail it holds for a domain.
+    Etrn {
+        domain: CompactString,
+    },
     Vrfy {
         argument: CompactString,
     },
@@ -108,6 +112,7 @@ impl Command {
             Command::Rset => Verb::Rset,
             Command::Noop => Verb::Noop,
             Command::Quit => Verb::Quit,
+            Command::Etrn { .. } => Verb::Etrn,
             Command::Vrfy { .. } => Verb::Vrfy,
             Command::Expn { .. } => Verb::Expn,
             Command::Help { .. } => Verb::Help,
@@ -129,6 +134,7 @@ pub enum Verb {
     Rset,
     Noop,
     Quit,
+    Etrn,
     Vrfy,
     Expn,
     Help,
@@ -137,7 +143,7 @@ pub enum Verb {
 }
 
 impl Verb {
-    pub const ALL: [Verb; 14] = [
+    pub const ALL: [Verb; 15] = [
         Verb::Helo,
         Verb::Ehlo,
         Verb::Mail,
@@ -147,6 +153,7 @@ impl Verb {
         Verb::Rset,
         Verb::Noop,
         Verb::Quit,
+        Verb::Etrn,
         Verb::Vrfy,
         Verb::Expn,
         Verb::Help,
@@ -165,6 +172,7 @@ impl Verb {
             Verb::Rset => "RSET",
             Verb::Noop => "NOOP",
             Verb::Quit => "QUIT",
+            Verb::Etrn => "ETRN",
             Verb::Vrfy => "VRFY",
             Verb::Expn => "EXPN",
             Verb::Help => "HELP",
@@ -191,6 +199,7 @@ impl Verb {
                 const RSET: u32 = word(b"RSET");
                 const NOOP: u32 = word(b"NOOP");
                 const QUIT: u32 = word(b"QUIT");
+                const ETRN: u32 = word(b"ETRN");
                 const VRFY: u32 = word(b"VRFY");
                 const EXPN: u32 = word(b"EXPN");
                 const HELP: u32 = word(b"HELP");
@@ -206,6 +215,7 @@ impl Verb {
                     RSET => Verb::Rset,
                     NOOP => Verb::Noop,
                     QUIT => Verb::Quit,
+                    ETRN => Verb::Etrn,
                     VRFY => Verb::Vrfy,
                     EXPN => Verb::Expn,
                     HELP => Verb::Help,
@@ -230,6 +240,7 @@ impl Verb {
             Verb::Rset => "RSET",
             Verb::Noop => "NOOP [text]",
             Verb::Quit => "QUIT",
+            Verb::Etrn => "ETRN domain",
             Verb::Vrfy => "VRFY user",
             Verb::Expn => "EXPN list",
             Verb::Help => "HELP [topic]",
@@ -248,11 +259,14 @@ pub struct Leniency {
     pub space_after_colon: bool,
     /// Local parts over 64 octets, domains over 255.
     pub long_addresses: bool,
+    /// `QUIT` with an argument (Postfix does not check QUIT's syntax).
+    #[serde(default)]
+    pub quit_argument: bool,
 }
 
 impl Leniency {
-    pub const STRICT: Leniency = Leniency { bare_address: false, space_after_colon: false, long_addresses: false };
-    pub const TOLERANT: Leniency = Leniency { bare_address: true, space_after_colon: true, long_addresses: true };
+    pub const STRICT: Leniency = Leniency { bare_address: false, space_after_colon: false, long_addresses: false, quit_argument: false };
+    pub const TOLERANT: Leniency = Leniency { bare_address: true, space_after_colon: true, long_addresses: true, quit_argument: true };
 }
 
 /// A departure from RFC 5321 that the server let pass; the explanation mentions it.
@@ -260,6 +274,8 @@ impl Leniency {
 pub enum Tolerance {
     BareAddress,
     SpaceAfterColon,
+    /// `QUIT now`: an argument QUIT does not take.
+    QuitArgument,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -377,7 +393,10 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
         Verb::Ehlo => plain(Command::Ehlo { domain: required()? }),
         Verb::Data => none(Command::Data),
         Verb::Rset => none(Command::Rset),
+        // Postfix does not bother checking QUIT's syntax: it says goodbye whatever follows.
+        Verb::Quit if !arg.is_empty() && leniency.quit_argument => Ok(ParsedCommand { command: Command::Quit, tolerated: vec![Tolerance::QuitArgument] }),
         Verb::Quit => none(Command::Quit),
+        Verb::Etrn => plain(Command::Etrn { domain: required()? }),
         Verb::StartTls => none(Command::StartTls),
         Verb::Noop => plain(Command::Noop),
         Verb::Vrfy => plain(Command::Vrfy { argument: lookup()? }),

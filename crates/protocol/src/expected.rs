@@ -25,6 +25,8 @@ const TABLE: &[(Option<Verb>, &[u16], &[u16])] = &[
     (Some(Verb::Help), &[211, 214], &[502, 504]),
     (Some(Verb::Noop), &[250], &[]),
     (Some(Verb::Quit), &[221], &[]),
+    // RFC 1985 3: 250 to 253 when delivery starts or nothing waits, 458 and 459 when refused.
+    (Some(Verb::Etrn), &[250, 251, 252, 253], &[458, 459, 500, 501]),
     (Some(Verb::Auth), &[235, 334], &[432, 454, 500, 501, 503, 504, 534, 535, 538]),
     (Some(Verb::StartTls), &[220], &[454, 501, 554]),
 ];
@@ -32,6 +34,9 @@ const TABLE: &[(Option<Verb>, &[u16], &[u16])] = &[
 /// Replies real servers send that the table does not list, known and named.
 const KNOWN_DEVIATIONS: &[(Verb, u16, &str)] =
     &[(Verb::Rcpt, 554, "RFC 5321 4.3.2 does not list 554 for RCPT, but Postfix answers 554 5.7.1 to a relay attempt; clients treat it as a permanent failure")];
+
+/// Postfix's answer to a mail header or a web request typed as a command.
+const NON_SMTP_HANGUP: &str = "RFC 5321 lists no 221 for a line that is not a command, but Postfix answers 221 2.7.0 and hangs up when a header line (Subject:, From: ...) or an HTTP request reaches its command prompt: a broken client or an attack";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "expectation", rename_all = "snake_case")]
@@ -69,7 +74,13 @@ pub enum Answering {
 /// How `code` fits the replies RFC 5321 4.3.2 lists for what it answers.
 pub fn expectation(answering: Answering, code: u16) -> Expectation {
     let verb = match answering {
-        Answering::Unrecognized => return if matches!(code, 421 | 500 | 501 | 502 | 503 | 530) { Expectation::NoCommand } else { Expectation::Unexpected },
+        Answering::Unrecognized => {
+            return match code {
+                421 | 500 | 501 | 502 | 503 | 530 => Expectation::NoCommand,
+                221 => Expectation::KnownDeviation { note: NON_SMTP_HANGUP },
+                _ => Expectation::Unexpected,
+            };
+        }
         Answering::Connection => None,
         Answering::Command(verb) => Some(verb),
     };

@@ -80,6 +80,8 @@ pub struct WhyContext<'a> {
     pub address: Option<&'a str>,
     pub profile: ProfileName,
     pub policy: &'a ServerPolicy,
+    /// STARTTLS completed and no HELO/EHLO came since: the session was reset (RFC 3207 4.2).
+    pub tls_restarted: bool,
 }
 
 fn enhanced_note(code: EnhancedCode) -> EnhancedNote {
@@ -132,6 +134,7 @@ pub fn explain_simulated(reply: &Reply, situation: Situation, ctx: &WhyContext<'
         .map(|t| match t {
             Tolerance::BareAddress => format!("RFC 5321 requires the address in angle brackets, <user@domain>; {} accepted it without them anyway.", ctx.profile.title()),
             Tolerance::SpaceAfterColon => format!("RFC 5321 allows no space after the colon; {} tolerated it.", ctx.profile.title()),
+            Tolerance::QuitArgument => format!("QUIT takes no argument in RFC 5321; {} does not check QUIT's syntax and said goodbye anyway.", ctx.profile.title()),
         })
         .collect();
     explanation

@@ -29,6 +29,8 @@ pub struct Narration {
     error: Option<SyntaxError>,
     tolerated: Vec<Tolerance>,
     address: Option<String>,
+    /// TLS started in this session (the client must greet again).
+    tls_restarted: bool,
 }
 
 impl Narration {
@@ -59,8 +61,9 @@ impl Narration {
                     }
                 }
             }
-            Event::ReplySent { reply, situation, .. } => {
+            Event::ReplySent { reply, situation, state, .. } => {
                 let ctx = WhyContext {
+                    tls_restarted: self.tls_restarted && state.client_name.is_none(),
                     verb: self.verb,
                     verb_text: self.verb_text.as_deref(),
                     error: self.error.as_ref(),
@@ -74,6 +77,10 @@ impl Narration {
                     None => explain_real(reply, self.answering()),
                 };
                 Some(Note::Reply(Box::new(explanation)))
+            }
+            Event::TlsStarted { .. } => {
+                self.tls_restarted = true;
+                None
             }
             _ => None,
         }

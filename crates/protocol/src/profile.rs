@@ -176,7 +176,7 @@ impl ServerPolicy {
                 max_message_size: 37_748_736,
                 max_recipients: 5000,
                 vrfy: VrfyPolicy::Ambiguous,
-                leniency: Leniency { bare_address: true, space_after_colon: true, long_addresses: false },
+                leniency: Leniency { bare_address: true, space_after_colon: true, long_addresses: false, quit_argument: false },
                 helo_required: true,
                 tls_required_for_auth: true,
                 ..base
@@ -192,7 +192,7 @@ impl ServerPolicy {
                 vrfy: VrfyPolicy::Ambiguous,
                 require_message_id: true,
                 bad_command_limit: 10,
-                leniency: Leniency { bare_address: false, space_after_colon: true, long_addresses: false },
+                leniency: Leniency { bare_address: false, space_after_colon: true, long_addresses: false, quit_argument: false },
                 ..base
             },
             ProfileName::Mock => ServerPolicy {

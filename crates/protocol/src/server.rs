@@ -416,6 +416,11 @@ impl Server {
         let out_of_order = error.verb.and_then(|verb| matches!(verb, Verb::Mail | Verb::Rcpt | Verb::Data | Verb::Bdat).then(|| self.sequence_error(verb)).flatten());
         match (&error.kind, error.verb) {
             (SyntaxErrorKind::EmptyLine, _) => self.reply(now, Situation::EmptyCommand, &[]),
+            (SyntaxErrorKind::UnknownVerb { verb }, _) if self.config.profile == ProfileName::Postfix && is_non_smtp(verb) => {
+                // smtpd.c: a header or an HTTP request at the command prompt ends the session.
+                self.reply(now, Situation::NonSmtpCommand, &[]);
+                self.close(now, Closer::Server, "a mail header or web request sent as a command");
+            }
             (SyntaxErrorKind::UnknownVerb { verb }, _) => {
                 let verb = verb.clone();
                 self.reply(now, Situation::UnknownCommand, &[("verb", &verb)])
@@ -444,6 +449,8 @@ impl Server {
             (Verb::Mail, Phase::Mail | Phase::Recipients) => Some(Situation::NestedMail),
             (Verb::Mail | Verb::Rcpt | Verb::Data, Phase::Chunking) => Some(Situation::BdatInProgress),
             (Verb::Rcpt, Phase::Connected | Phase::Greeted) => Some(Situation::MailRequired),
+            // Postfix: no accepted recipient inside a transaction is "no valid recipients".
+            (Verb::Data, Phase::Mail) if self.config.profile == ProfileName::Postfix => Some(Situation::NoValidRecipients),
             (Verb::Data, Phase::Connected | Phase::Greeted | Phase::Mail) => Some(Situation::RecipientRequired),
             (Verb::Bdat, Phase::Connected | Phase::Greeted) => Some(Situation::MailRequired),
             (Verb::Bdat, Phase::Mail) => Some(Situation::RecipientRequired),
@@ -471,6 +478,7 @@ impl Server {
                 self.close(now, Closer::Client, "QUIT");
             }
             Vrfy { argument } => self.vrfy(now, &argument),
+            Etrn { domain } => self.etrn(now, &domain),
             // Postfix implements neither HELP nor EXPN.
             Expn { .. } | Help { .. } if postfix => self.reply(now, Situation::UnknownCommand, &[("verb", "")]),
             Expn { argument } => {
@@ -484,6 +492,22 @@ impl Server {
             Auth { mechanism, initial_response } => self.auth_command(now, &mechanism, initial_response),
             StartTls => self.starttls(now),
         }
+    }
+
+    /// ETRN (RFC 1985): Postfix advertises and answers it (refusing, with no mail held for
+    /// the domain); the other profiles do not know it.
+    fn etrn(&mut self, now: Timestamp, domain: &str) {
+        if self.config.profile != ProfileName::Postfix {
+            return self.reply(now, Situation::UnknownCommand, &[("verb", "ETRN")]);
+        }
+        if self.conn.client_name.is_none() && self.config.policy.helo_required {
+            return self.reply(now, Situation::HeloRequired, &[]);
+        }
+        if matches!(self.conn.phase, Phase::Mail | Phase::Recipients | Phase::Chunking) {
+            return self.reply(now, Situation::EtrnDuringTransaction, &[]);
+        }
+        let domain = domain.trim_start_matches(['@', '#']);
+        self.reply(now, Situation::EtrnRefused, &[("address", domain)]);
     }
 
     /// Ends the transaction in progress (RSET, HELO/EHLO, after a message).
@@ -582,6 +606,13 @@ impl Server {
         let b = self.next_random();
         format!("{:013x}-{:011x}sm{:07}", a & 0x1F_FFFF_FFFF_FFFF, b & 0x7FF_FFFF_FFFF, (a >> 40) % 10_000_000)
     }
+}
+
+/// Postfix's test for a line that is no SMTP command at all: a header name with its colon
+/// (`Subject:`), or an HTTP method (its default `smtpd_forbidden_commands`).
+fn is_non_smtp(word: &str) -> bool {
+    let header = word.len() > 1 && word.ends_with(':') && word[..word.len() - 1].bytes().all(|b| b.is_ascii_graphic() && b != b':');
+    header || ["CONNECT", "GET", "POST"].iter().any(|m| word.eq_ignore_ascii_case(m))
 }
 
 /// A line as text for the record (kept inline up to 24 bytes, as most commands are).

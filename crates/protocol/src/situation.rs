@@ -56,12 +56,17 @@ situations! {
     AuthNeedsTls,
     AuthDuringTransaction,
     AuthRequired,
+    AuthNeedsEhlo,
+    EtrnRefused,
+    EtrnDuringTransaction,
     HeloRequired,
     MailRequired,
     RecipientRequired,
+    NoValidRecipients,
     NestedMail,
     BdatInProgress,
     UnknownCommand,
+    NonSmtpCommand,
     EmptyCommand,
     SyntaxError,
     GreetingSyntax,
@@ -90,7 +95,7 @@ impl Situation {
 
     /// The server closes the connection right after this reply.
     pub fn closes_connection(self) -> bool {
-        matches!(self, Situation::Closing | Situation::IdleTimeout | Situation::TooManyErrors)
+        matches!(self, Situation::Closing | Situation::IdleTimeout | Situation::TooManyErrors | Situation::NonSmtpCommand)
     }
 
     /// Counts toward the bad-command limit (as Postfix counts its "errors").
@@ -109,6 +114,7 @@ impl Situation {
                 | Situation::HeloRequired
                 | Situation::MailRequired
                 | Situation::RecipientRequired
+                | Situation::NoValidRecipients
                 | Situation::NestedMail
                 | Situation::BdatInProgress
                 | Situation::AuthFailed

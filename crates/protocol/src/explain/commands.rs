@@ -29,6 +29,12 @@ pub fn command_note(verb: Verb) -> CommandNote {
         Verb::Rset => ("Abandons the current transaction; sender and recipients are forgotten.", "MAIL FROM", 5321, "4.1.1.5"),
         Verb::Noop => ("Does nothing; the server answers 250. Keeps a connection alive.", "anything", 5321, "4.1.1.9"),
         Verb::Quit => ("Ends the session; the server answers 221 and closes the connection.", "nothing: the connection closes", 5321, "4.1.1.10"),
+        Verb::Etrn => (
+            "Asks the server to start delivering the mail it holds for a domain (for sites that are online only now and then). Most servers refuse it or do not offer it.",
+            "anything",
+            1985,
+            "3",
+        ),
         Verb::Vrfy => ("Asks whether a user exists. Often disabled or answered with 252, since it lets anyone list accounts.", "anything", 5321, "4.1.1.6"),
         Verb::Expn => ("Asks for the members of a mailing list. Almost always disabled.", "anything", 5321, "4.1.1.7"),
         Verb::Help => ("Asks for human-readable help.", "anything", 5321, "4.1.1.8"),

@@ -81,7 +81,29 @@ pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
             "This is a submission server: it sends mail only for users who log in. Authenticate with AUTH (after STARTTLS if required), then give MAIL FROM again.".into(),
             rfc(4954, "6"),
         ),
-        HeloRequired => ("The client must introduce itself with HELO or EHLO before a mail transaction (or before AUTH, which needs EHLO).".into(), rfc(5321, "4.1.4")),
+        HeloRequired => (
+            if ctx.tls_restarted {
+                "STARTTLS reset the session: everything said before TLS is forgotten, so the client must send EHLO again (inside TLS) before anything else.".into()
+            } else if ctx.verb == Some(crate::command::Verb::Auth) {
+                format!("The client must introduce itself with HELO or EHLO before AUTH. ({profile} accepts AUTH after either; Exchange and Gmail want EHLO.)")
+            } else {
+                "The client must introduce itself with HELO or EHLO before a mail transaction.".into()
+            },
+            if ctx.tls_restarted { rfc(3207, "4.2") } else { rfc(5321, "4.1.4") },
+        ),
+        AuthNeedsEhlo => (
+            format!("{profile} offers AUTH only in an ESMTP session: AUTH is an extension (RFC 4954), listed only in the reply to EHLO. The session began with HELO, so send EHLO, then AUTH. (Postfix accepts AUTH after HELO too.)"),
+            rfc(4954, "3"),
+        ),
+        EtrnRefused => (
+            format!("ETRN asks the server to deliver now the mail it holds for {addr}, for a site that is online only now and then. {profile} keeps no mail to release for that domain (Postfix's fast_flush_domains), so it refuses with 459, as RFC 1985 says a server does when it will not perform the request."),
+            rfc(1985, "5"),
+        ),
+        EtrnDuringTransaction => ("ETRN is not allowed while a mail transaction is open; finish it with DATA or abandon it with RSET first.".into(), rfc(1985, "3")),
+        NoValidRecipients => (
+            "DATA came after MAIL FROM, but no RCPT TO was accepted (each was refused, or none was given): there is nobody to deliver to. Postfix says 554 \"no valid recipients\" inside a transaction (503 \"need RCPT command\" outside one). Give an RCPT TO that the server accepts first.".into(),
+            rfc(5321, "4.1.1.4"),
+        ),
         MailRequired => (
             format!("{} came before MAIL FROM: a transaction starts with MAIL FROM, then RCPT TO.", ctx.verb.map(|v| v.name()).unwrap_or("This command")),
             rfc(5321, "4.1.4"),
@@ -98,7 +120,14 @@ pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
             },
             rfc(5321, "4.2.4"),
         ),
-        EmptyCommand => ("An empty line is not a command. (After a BDAT chunk, the line end you typed is read as an empty command.)".into(), rfc(5321, "4.1.1")),
+        EmptyCommand => ("An empty line is not a command: the server expected a command word such as MAIL or QUIT. (Outside DATA an empty line has no meaning; inside DATA it separates the header from the body.)".into(), rfc(5321, "4.1.1")),
+        NonSmtpCommand => (
+            format!(
+                "{} is a mail header (or a web request), not an SMTP command: it reached the command prompt, outside DATA, most often because DATA was refused and the client sent the message anyway. Postfix takes that for a broken client or an attack and hangs up (221 2.7.0). Headers belong after a 354 reply to DATA.",
+                ctx.verb_text.unwrap_or("This line")
+            ),
+            rfc(5321, "4.1.1.4"),
+        ),
         SyntaxError | GreetingSyntax => (format!("The command is known but its form is wrong: {error}."), rfc(5321, "4.1.1")),
         SenderSyntax | RecipientSyntax => {
             let strict = matches!(ctx.error.map(|e| &e.kind), Some(crate::command::SyntaxErrorKind::MissingAngleBrackets | crate::command::SyntaxErrorKind::SpaceAfterColon));

@@ -2,6 +2,7 @@
 
 use super::{AuthExchange, Server};
 use crate::event::{ClientLine, Event};
+use crate::profile::ProfileName;
 use crate::session::Phase;
 use crate::situation::Situation;
 use crate::time::Timestamp;
@@ -32,8 +33,12 @@ impl Server {
         let policy = &self.config.policy;
         let situation = if !policy.auth_enabled {
             Some(Situation::AuthNotEnabled)
-        } else if !self.conn.esmtp {
+        } else if self.conn.client_name.is_none() {
             Some(Situation::HeloRequired)
+        } else if !self.conn.esmtp && matches!(self.config.profile, ProfileName::Exchange | ProfileName::Gmail) {
+            // Postfix checks only that the client greeted (the course's handout: HELO, then
+            // AUTH LOGIN answered 334); Exchange and Gmail offer AUTH to EHLO only.
+            Some(Situation::AuthNeedsEhlo)
         } else if self.conn.authenticated_as.is_some() {
             Some(Situation::AuthAlreadyDone)
         } else if matches!(self.conn.phase, Phase::Mail | Phase::Recipients | Phase::Chunking) {

@@ -30,7 +30,8 @@ impl Server {
         if params.body == Some(Body::BinaryMime) && !self.offers("BINARYMIME") {
             return self.reply(now, Situation::ParameterNotOffered, &[("detail", "BODY=BINARYMIME")]);
         }
-        if !from.is_ascii() && !params.smtputf8 {
+        // Postfix 3.7 takes a UTF-8 address without the SMTPUTF8 parameter (and answers 250).
+        if !from.is_ascii() && !params.smtputf8 && self.config.profile != ProfileName::Postfix {
             return self.reply(now, Situation::Utf8NotDeclared, &[]);
         }
         if params.size.is_some_and(|size| size > policy.message_size_limit()) {
@@ -57,7 +58,7 @@ impl Server {
         if self.txn.envelope.recipients.len() >= policy.max_recipients {
             return self.reply(now, Situation::TooManyRecipients, &values);
         }
-        if !to.is_ascii() && !self.txn.envelope.mail_params.smtputf8 {
+        if !to.is_ascii() && !self.txn.envelope.mail_params.smtputf8 && self.config.profile != ProfileName::Postfix {
             return self.reply(now, Situation::Utf8NotDeclared, &values);
         }
         if let Path::Mailbox(mailbox) = &to {
