@@ -153,27 +153,26 @@ impl Playground {
         }
     }
 
-    /// Sends what the student typed to the simulator or through the bridge.
-    pub fn send(&self, text: &str) {
-        match self.mode.get_untracked() {
+    /// Sends what the student typed to the simulator or through the bridge; false (and the
+    /// banner says why) when nothing was sent.
+    pub fn send(&self, text: &str) -> bool {
+        let refusal = match self.mode.get_untracked() {
+            Mode::Simulated if self.simulated.with_untracked(SimulatedSession::is_closed) => {
+                "Not connected: the server closed the connection. Press Connect to open a new one; your line is still in the box."
+            }
             Mode::Simulated => {
-                if self.simulated.with_untracked(SimulatedSession::is_closed) {
-                    self.banner.set(Some("The connection is closed. Press Connect to open a new one.".into()));
-                    return;
-                }
-                self.simulated.update(|s| s.send(text, now_ms()))
+                self.simulated.update(|s| s.send(text, now_ms()));
+                return true;
             }
-            Mode::Real => {
-                if bridge::send(text) {
-                    self.real.update(|r| r.client_sent(text, now_ms()));
-                } else {
-                    self.banner.set(Some("Not connected to a real server: fill in host and port above the console and press Connect.".into()));
-                }
+            Mode::Real if bridge::send(text) => {
+                self.real.update(|r| r.client_sent(text, now_ms()));
+                return true;
             }
-            Mode::Mock => {
-                self.banner.set(Some("This console only shows what real mail clients send to the mock server; to type commands yourself, switch to Simulated server.".into()))
-            }
-        }
+            Mode::Real => "Not connected to a real server: fill in host and port above the console and press Connect; your line is still in the box.",
+            Mode::Mock => "This console only shows what real mail clients send to the mock server; to type commands yourself, switch to Simulated server.",
+        };
+        self.banner.set(Some(refusal.into()));
+        false
     }
 
     /// The accepted mail the Mailbox shows (tracked).

@@ -2,12 +2,15 @@
 //! export's schema) and the entries the console, the timeline and the text export show. A
 //! feature written here exists in the simulator, with a real server and with a watched client.
 
-use super::entry::{Entry, EntryKind, Tone, Voice, entry_for};
+use super::entry::{Entry, EntryKind, HIDDEN, Tone, Voice, entry_for, shown_line};
 use super::timeline::{Row, rows};
+use smtp_protocol::command::{Command, ParsedCommand};
+use smtp_protocol::event::ClientLine;
 use smtp_protocol::event::Event;
 use smtp_protocol::narration::Narration;
 use smtp_protocol::session::SessionState;
 use smtp_protocol::{ServerConfig, Timestamp, Transcript};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 pub struct ConsoleLog {
@@ -62,18 +65,19 @@ impl ConsoleLog {
         })
     }
 
-    /// The session as `C:`/`S:` text, as RFC 5321 Appendix D writes it.
+    /// The session as `C:`/`S:` text, as RFC 5321 Appendix D writes it (passwords hidden).
     pub fn transcript(&self) -> String {
         let mut text = String::new();
         for event in &self.events {
-            Transcript::write_event(event, &mut text);
+            Transcript::write_event(&without_secrets(event), &mut text);
         }
         text
     }
 
-    /// The session's events as JSON: the same schema in every mode.
+    /// The session's events as JSON: the same schema in every mode (passwords hidden).
     pub fn json(&self) -> String {
-        serde_json::to_string_pretty(&self.events).unwrap_or_else(|_| "[]".into())
+        let events: Vec<Cow<'_, Event>> = self.events.iter().map(without_secrets).collect();
+        serde_json::to_string_pretty(&events).unwrap_or_else(|_| "[]".into())
     }
 
     /// Timeline rows for `range` of the entries.
@@ -94,5 +98,24 @@ impl ConsoleLog {
             }
         }
         out
+    }
+}
+
+/// An event as exports write it: an AUTH answer that carries a password, or an `AUTH PLAIN`
+/// line with its credentials, has its base64 replaced (base64 is no encryption).
+fn without_secrets(event: &Event) -> Cow<'_, Event> {
+    match event {
+        Event::LineReceived { at, raw, line: ClientLine::AuthResponse { decoded, secret: true } } => {
+            let _ = raw;
+            Cow::Owned(Event::LineReceived { at: *at, raw: HIDDEN.into(), line: ClientLine::AuthResponse { decoded: decoded.clone(), secret: true } })
+        }
+        Event::LineReceived { at, raw, line: ClientLine::Command { parsed: Ok(ParsedCommand { command: Command::Auth { mechanism, initial_response: Some(_) }, tolerated }) } }
+            if shown_line(raw, false) != raw.as_str() =>
+        {
+            let command = Command::Auth { mechanism: mechanism.clone(), initial_response: Some(HIDDEN.into()) };
+            let parsed = Ok(ParsedCommand { command, tolerated: tolerated.clone() });
+            Cow::Owned(Event::LineReceived { at: *at, raw: shown_line(raw, false).as_ref().into(), line: ClientLine::Command { parsed } })
+        }
+        _ => Cow::Borrowed(event),
     }
 }

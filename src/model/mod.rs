@@ -10,6 +10,7 @@ pub mod completion;
 pub mod console;
 pub mod course;
 pub mod entry;
+pub mod mime;
 pub mod real;
 pub mod saved;
 pub mod simulated;

@@ -6,7 +6,7 @@
 //! 5321 says a reply to that command does.
 
 use super::console::ConsoleLog;
-use super::entry::{EntryKind, Tone, Voice};
+use super::entry::{EntryKind, Tone, Voice, plain_initial_decoded};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use compact_str::CompactString;
@@ -19,7 +19,8 @@ use smtp_protocol::explain::{command_note, explain_real};
 use smtp_protocol::narration::Note;
 use smtp_protocol::relay::{ErrorKind, Security, ToPage};
 use smtp_protocol::reply::{Reply, ReplyLineError, ReplyParser};
-use smtp_protocol::session::{Envelope, Phase, Recipient, SessionState};
+use smtp_protocol::server::{masked, visible};
+use smtp_protocol::session::{Envelope, Phase, Recipient, SessionState, path_address};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -151,10 +152,10 @@ impl RealSession {
                 continue;
             }
             if self.state.phase == Phase::Authenticating {
-                let decoded = self.decode_auth_answer(line);
+                let (decoded, secret) = self.decode_auth_answer(line);
                 self.awaiting.push_back(Awaiting::AuthAnswer);
-                let event = Event::LineReceived { at, raw: line.into(), line: ClientLine::AuthResponse { decoded: decoded.clone() } };
-                self.console.record_as(event, EntryKind::AuthAnswer { text: line.to_string(), decoded });
+                let event = Event::LineReceived { at, raw: line.into(), line: ClientLine::AuthResponse { decoded: decoded.clone(), secret } };
+                self.console.record_as(event, EntryKind::AuthAnswer { text: line.to_string(), decoded, secret });
                 continue;
             }
             let parsed = parse_command(line.as_bytes(), Leniency::TOLERANT);
@@ -178,20 +179,20 @@ impl RealSession {
         }
     }
 
-    /// An AUTH answer decoded for the note: the first LOGIN answer is the user name; passwords
-    /// are shown as asterisks.
-    fn decode_auth_answer(&mut self, line: &str) -> Option<String> {
-        let bytes = STANDARD.decode(line.trim()).ok()?;
+    /// An AUTH answer decoded for the note, and whether it carries a password: the first LOGIN
+    /// answer is the user name; passwords are shown as asterisks, control characters as symbols.
+    fn decode_auth_answer(&mut self, line: &str) -> (Option<String>, bool) {
+        let Ok(bytes) = STANDARD.decode(line.trim()) else { return (None, false) };
         if let Some(user) = plain_user(line) {
             self.auth_user = Some(user.clone());
-            return Some(format!("{user} ********"));
+            return (plain_initial_decoded(&format!("AUTH PLAIN {}", line.trim())), true);
         }
         let text = String::from_utf8_lossy(&bytes).into_owned();
         if self.auth_user.is_none() {
             self.auth_user = Some(text.as_str().into());
-            Some(text)
+            (Some(visible(&text)), false)
         } else {
-            Some("*".repeat(text.chars().count()))
+            (Some(masked(&text)), true)
         }
     }
 
@@ -222,14 +223,24 @@ impl RealSession {
             None => Answering::Unrecognized,
             Some(Awaiting::Command { verb: Some(verb), .. }) => Answering::Command(*verb),
             Some(Awaiting::Command { verb: None, .. }) => Answering::Unrecognized,
-            Some(Awaiting::Content) => Answering::Command(Verb::Data),
+            Some(Awaiting::Content) => Answering::MessageContent,
             Some(Awaiting::AuthAnswer) => Answering::Command(Verb::Auth),
         };
         self.greeted = true;
+        let address = match &answered {
+            Some(Awaiting::Command { command: Some(command), .. }) => match command.as_ref() {
+                Command::Mail { from, .. } => Some(path_address(from)),
+                Command::Rcpt { to, .. } => Some(path_address(to)),
+                _ => None,
+            },
+            _ => None,
+        };
         self.follow(&reply, answered);
-        let explanation = explain_real(&reply, answering);
+        let explanation = explain_real(&reply, answering, address.as_deref());
+        // Exercises check the reply after the final dot as DATA's, as RFC 5321 4.3.2 lists it.
         let verb = match answering {
             Answering::Command(verb) => Some(verb),
+            Answering::MessageContent => Some(Verb::Data),
             _ => None,
         };
         self.observed.push(Observation::Reply { verb, reply: reply.clone(), why: explanation.why.clone() });
@@ -428,6 +439,9 @@ mod tests {
         let (reply, explanation) = last_reply(&session);
         assert_eq!(reply.code, 503);
         assert!(explanation.why.contains("in answer to RCPT"), "{}", explanation.why);
+        // The code, enhanced code and command name the situation: its own explanation follows.
+        assert!(explanation.why.contains("RCPT came before MAIL FROM"), "{}", explanation.why);
+        assert_eq!(explanation.headline, "MAIL FROM first");
         assert_eq!(explanation.expectation, Expectation::Error);
         assert_eq!(explanation.enhanced.as_ref().unwrap().detail, "Invalid command");
     }
@@ -456,8 +470,14 @@ mod tests {
         assert!(session.in_data());
         session.client_sent("Subject: hi\r\n\r\nhello\r\n.\r\n", 9);
         session.server_bytes(b"250 2.0.0 Ok: queued as 1234\r\n", 10);
+        // The 250 after the dot answers the message content, not the DATA command.
+        let (_, queued) = last_reply(&session);
+        assert!(queued.why.contains("to the message content"), "{}", queued.why);
+        assert_eq!(queued.headline, "Message accepted and queued for delivery");
         session.client_sent("QUIT\r\n", 11);
         session.server_bytes(b"221 2.0.0 Bye\r\n", 12);
+        let (_, bye) = last_reply(&session);
+        assert!(bye.class_meaning.contains("closes the connection"), "{}", bye.class_meaning);
         let states: Vec<String> =
             session.console.rows(0..session.console.entries.len()).into_iter().filter(|row| matches!(row.kind, RowKind::ToClient { .. })).map(|row| row.state).collect();
         assert_eq!(states, ["connected", "greeted", "mail", "recipients", "data", "greeted", "closed"]);
@@ -505,6 +525,9 @@ mod tests {
             })
             .collect();
         assert_eq!(decoded, ["student", "******"]);
+        // The password's base64 is not in the export.
+        assert!(!session.console.transcript().contains("c2VjcmV0"), "{}", session.console.transcript());
+        assert!(!session.console.json().contains("c2VjcmV0"));
         assert!(session.console.rows(0..session.console.entries.len()).last().unwrap().state.ends_with("· TLS"));
     }
 

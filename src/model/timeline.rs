@@ -1,7 +1,7 @@
 //! The timeline's rows, as plain data: one per line exchanged, reply or notice, each with the
 //! time since the row before and the server's state after it, and the standalone SVG export.
 
-use super::entry::{Entry, EntryKind, Tone};
+use super::entry::{Entry, EntryKind, Tone, shown_line};
 use smtp_protocol::reply::ReplyClass;
 use smtp_protocol::session::SessionState;
 use std::sync::Arc;
@@ -52,7 +52,8 @@ pub fn rows(entries: &[Arc<Entry>], range: std::ops::Range<usize>) -> Vec<Row> {
         .unwrap_or_else(|| "connected".to_string());
     for entry in &entries[range] {
         let kind = match &entry.kind {
-            EntryKind::Command { text, .. } | EntryKind::AuthAnswer { text, .. } | EntryKind::Data { text, .. } => RowKind::ToServer { label: shorten(text, 44) },
+            EntryKind::Command { text, .. } | EntryKind::Data { text, .. } => RowKind::ToServer { label: shorten(&shown_line(text, false), 44) },
+            EntryKind::AuthAnswer { text, secret, .. } => RowKind::ToServer { label: shorten(&shown_line(text, *secret), 44) },
             EntryKind::Reply { reply, explanation, state: after } => {
                 state = state_label(after);
                 let first = reply.lines.first().cloned().unwrap_or_default();

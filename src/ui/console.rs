@@ -5,7 +5,7 @@ use super::reply_note::{CommandNote, ReplyNote, class_css};
 use super::session_list::SessionList;
 use super::simulator_bar::SimulatorBar;
 use crate::model::completion::complete;
-use crate::model::entry::{Entry, EntryKind};
+use crate::model::entry::{Entry, EntryKind, data_note, plain_initial_decoded};
 use crate::state::{Mode, Playground};
 use leptos::html;
 use leptos::prelude::*;
@@ -14,29 +14,23 @@ use std::sync::Arc;
 /// Entries rendered in the transcript; older ones stay in the timeline and the export.
 const SHOWN: usize = 400;
 
-fn dot_note(text: &str) -> Option<&'static str> {
-    if text.starts_with("..") {
-        Some("Dot-stuffed: the server removes the first dot, so the message holds this line with one dot (RFC 5321 4.5.2).")
-    } else if text.starts_with('.') && text != "." {
-        Some("This line starts with a dot: the server removes it. To keep a leading dot, type it twice (RFC 5321 4.5.2).")
-    } else {
-        None
-    }
-}
-
 #[component]
 fn EntryView(entry: Arc<Entry>) -> impl IntoView {
     let pg = expect_context::<Playground>();
     let id = entry.id;
     let selected = move || pg.selected.get() == Some(id);
     let body = match entry.kind.clone() {
-        EntryKind::Command { text, note } => view! {
-            <div class="line client"><span class="who" aria-hidden="true">"C:"</span><code>{text}</code></div>
-            {note.map(|note| view! { <CommandNote note=note/> })}
+        EntryKind::Command { text, note } => {
+            let decoded = plain_initial_decoded(&text);
+            view! {
+                <div class="line client"><span class="who" aria-hidden="true">"C:"</span><code>{text}</code></div>
+                {decoded.map(|d| view! { <p class="command-note decoded">{format!("AUTH PLAIN's base64, decoded: \u{201c}{d}\u{201d} (authorisation id \\0 user \\0 password; the password shown as *). Base64 hides nothing: anyone can decode it.")}</p> })}
+                {note.map(|note| view! { <CommandNote note=note/> })}
+            }
+            .into_any()
         }
-        .into_any(),
         EntryKind::Data { text, end } => {
-            let note = dot_note(&text).filter(|_| !end);
+            let note = data_note(&text).filter(|_| !end);
             view! {
                 <div class="line client data" class:data-end=end>
                     <span class="who" aria-hidden="true">"C:"</span><code>{text}</code>
@@ -46,11 +40,11 @@ fn EntryView(entry: Arc<Entry>) -> impl IntoView {
             }
             .into_any()
         }
-        EntryKind::AuthAnswer { text, decoded } => view! {
+        EntryKind::AuthAnswer { text, decoded, .. } => view! {
             <div class="line client"><span class="who" aria-hidden="true">"C:"</span><code>{text}</code></div>
             <p class="command-note decoded">
                 {match decoded {
-                    Some(d) => format!("Base64 answer, decoded: \u{201c}{d}\u{201d} (passwords shown as *). Base64 hides nothing: anyone can decode it."),
+                    Some(d) => format!("Base64 answer, decoded: \u{201c}{d}\u{201d} (passwords shown as *, a line break as \u{23ce}). Base64 hides nothing: anyone can decode it."),
                     None => "Not valid base64.".to_string(),
                 }}
             </p>
@@ -59,11 +53,14 @@ fn EntryView(entry: Arc<Entry>) -> impl IntoView {
         EntryKind::Reply { reply, explanation, .. } => {
             let wire = reply.to_wire();
             let code = reply.code;
+            // What the server let pass is said on the line, not only inside the folded note.
+            let tolerated = (!explanation.tolerated.is_empty()).then(|| explanation.tolerated.join(" "));
             view! {
                 <div class=format!("line server {}", class_css(explanation.class))>
                     <span class="who" aria-hidden="true">"S:"</span>
                     <pre>{wire.trim_end().to_string()}</pre>
                 </div>
+                {tolerated.map(|t| view! { <p class="command-note tolerated">{format!("Tolerated: {t}")}</p> })}
                 <ReplyNote explanation=*explanation code=code/>
             }
             .into_any()
@@ -116,19 +113,23 @@ pub fn Console() -> impl IntoView {
     });
 
     let send_text = move |text: String| {
-        pg.send(&text);
+        let sent = pg.send(&text);
         pg.selected.set(None);
+        sent
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(el) = input.get() else { return };
         let line = el.value();
+        // Nothing sent (disconnected): the line stays in the box, and the banner says why.
+        if !send_text(format!("{line}\r\n")) {
+            return;
+        }
         el.set_value("");
         if !line.is_empty() {
             history.update(|h| h.push(line.clone()));
         }
         position.set(None);
-        send_text(format!("{line}\r\n"));
     };
     let keydown = move |ev: leptos::ev::KeyboardEvent| {
         let Some(el) = input.get() else { return };
@@ -167,13 +168,16 @@ pub fn Console() -> impl IntoView {
         ev.prevent_default();
         let Some(el) = input.get() else { return };
         let whole = format!("{}{}", el.value(), text);
-        el.set_value("");
         let mut script = String::new();
         for line in whole.trim_end_matches(['\r', '\n']).split('\n') {
             script.push_str(line.trim_end_matches('\r'));
             script.push_str("\r\n");
         }
-        send_text(script);
+        if send_text(script) {
+            el.set_value("");
+        } else {
+            el.set_value(&whole);
+        }
     };
 
     view! {

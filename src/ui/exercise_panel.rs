@@ -5,7 +5,7 @@ use crate::model::course::{State, exercises};
 use crate::model::simulated::SimulatedSession;
 use crate::state::{Mode, Playground, now_ms};
 use leptos::prelude::*;
-use smtp_protocol::exercise::{Check, Exercise, Progress, evaluate, evaluate_observed};
+use smtp_protocol::exercise::{Check, Exercise, Progress, answer_verdict, evaluate, evaluate_observed};
 
 fn progress_of(pg: Playground, exercise: &Exercise) -> Progress {
     let id = exercise.id.clone();
@@ -28,8 +28,15 @@ pub fn start(pg: Playground, exercise: &Exercise) {
         pg.reset_real();
         pg.choose_mode(Mode::Real);
     } else {
+        let kept = pg.simulated.with_untracked(|s| s.messages().len());
         pg.choose_mode(Mode::Simulated);
         pg.simulated.set(SimulatedSession::new(config, now_ms()));
+        if kept > 0 {
+            pg.banner.set(Some(format!(
+                "The exercise started a new session with its own server ({}), so the Mailbox starts empty: the {kept} earlier message(s) went with the old session.",
+                exercise.profile.title()
+            )));
+        }
     }
     pg.selected.set(None);
 }
@@ -149,7 +156,7 @@ fn ExerciseView(exercise: Exercise) -> impl IntoView {
                             if index < done { "done" } else if index == done { "current" } else { "todo" }
                         };
                         let question = match step.check.clone() {
-                            Check::Answer { question, .. } => Some(question),
+                            Check::Answer { question, accept } => Some((question, accept)),
                             _ => None,
                         };
                         view! {
@@ -157,7 +164,7 @@ fn ExerciseView(exercise: Exercise) -> impl IntoView {
                                 <span class="mark" aria-hidden="true">{move || match status() { "done" => "✓", "current" => "→", _ => "·" }}</span>
                                 <span>{step.text.clone()}</span>
                                 <span class="visually-hidden">{move || match status() { "done" => " (done)", "current" => " (current step)", _ => " (to do)" }}</span>
-                                {question.map(|q| view! { <AnswerBox index=index question=q exercise_id=stored.with_value(|e| e.id.clone())/> })}
+                                {question.map(|(q, accept)| view! { <AnswerBox index=index question=q accept=accept exercise_id=stored.with_value(|e| e.id.clone())/> })}
                                 {step.hint.clone().map(|h| view! { <Show when=move || status() == "current"><p class="step-hint">{h.clone()}</p></Show> })}
                             </li>
                         }
@@ -166,6 +173,15 @@ fn ExerciseView(exercise: Exercise) -> impl IntoView {
             </ol>
             <div class="exercise-feedback" role="status">
                 {move || progress.with(|p| p.hint.clone()).map(|h| view! { <p class="hint">{h}</p> })}
+                {move || progress.with(|p| p.stuck.clone()).map(|why| view! {
+                    <div class="stuck">
+                        <p>{why}</p>
+                        <button type="button" on:click=move |_| stored.with_value(|e| start(pg, e))>"Restart exercise"</button>
+                        {(!stored.with_value(|e| e.needs_bridge)).then(|| view! {
+                            <button type="button" on:click=move |_| pg.apply(crate::model::simulated::Input::Reconnect { at: now_ms() })>"Reconnect"</button>
+                        })}
+                    </div>
+                })}
                 {move || progress.with(|p| p.complete).then(|| view! {
                     <p class="complete">"Exercise complete. Well done!"</p>
                     {next_exercise().map(|e| {
@@ -194,10 +210,14 @@ fn ExerciseView(exercise: Exercise) -> impl IntoView {
 }
 
 #[component]
-fn AnswerBox(index: usize, question: String, exercise_id: String) -> impl IntoView {
+fn AnswerBox(index: usize, question: String, accept: Vec<String>, exercise_id: String) -> impl IntoView {
     let pg = expect_context::<Playground>();
     let id = format!("answer-{index}");
-    let value = RwSignal::new(pg.course.with_untracked(|c| c.answer(&exercise_id, index)).unwrap_or_default());
+    let given = {
+        let exercise_id = exercise_id.clone();
+        move || pg.course.with(|c| c.answer(&exercise_id, index))
+    };
+    let value = RwSignal::new(given().unwrap_or_default());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let answer = value.get_untracked();
@@ -206,11 +226,21 @@ fn AnswerBox(index: usize, question: String, exercise_id: String) -> impl IntoVi
             c.answers.entry(exercise_id).or_default().insert(index, answer);
         });
     };
+    // A wrong answer is said to be wrong (the step's hint stands under it while it is current).
+    let verdict = move || {
+        let answer = given();
+        match answer_verdict(&accept, answer.as_deref()) {
+            Some(true) => Some(("right", "Right.".to_string())),
+            Some(false) => Some(("wrong", format!("\u{201c}{}\u{201d} is not it: look again, the hint below says where.", answer.unwrap_or_default().trim()))),
+            None => None,
+        }
+    };
     view! {
         <form class="answer" on:submit=submit>
             <label for=id.clone()>{question}</label>
             <input type="text" id=id prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
             <button type="submit">"Check answer"</button>
+            <span class="verdict" role="status">{move || verdict().map(|(class, text)| view! { <span class=class>{text}</span> })}</span>
         </form>
     }
 }

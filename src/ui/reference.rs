@@ -1,10 +1,13 @@
-//! The reference: commands and reply codes from the same catalog as the explanations, a base64
-//! encoder and decoder with an AUTH PLAIN builder, and a simulated `dig`.
+//! The reference: the tools first (a base64 encoder and decoder with an AUTH PLAIN builder, a
+//! simulated `dig`, a MIME builder), then commands, reply codes and enhanced status codes from
+//! the same catalog as the explanations, searchable.
 
+use crate::model::mime::{Draft, build};
 use leptos::prelude::*;
 use smtp_protocol::command::Verb;
-use smtp_protocol::dns;
-use smtp_protocol::explain::{code_meaning, command_note};
+use smtp_protocol::explain::{code_meaning, command_note, enhanced_class, enhanced_detail, enhanced_subject, headline};
+use smtp_protocol::reply::EnhancedCode;
+use smtp_protocol::{ProfileName, Situation, dns};
 
 const CODES: [u16; 31] =
     [211, 214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 432, 450, 451, 452, 454, 455, 500, 501, 502, 503, 504, 530, 534, 535, 538, 550, 551, 552, 553, 554];
@@ -22,6 +25,9 @@ pub fn Reference() -> impl IntoView {
                 "Search commands and codes "
                 <input type="search" aria-label="Search the reference" placeholder="e.g. 503, RCPT, auth" on:input=move |ev| query.set(event_target_value(&ev))/>
             </label>
+            <Base64Tool/>
+            <DigTool/>
+            <MimeTool/>
             <h2>"Commands"</h2>
             <dl class="ref-list">
                 {Verb::ALL
@@ -56,10 +62,47 @@ pub fn Reference() -> impl IntoView {
                     })
                     .collect_view()}
             </dl>
-            <Base64Tool/>
-            <DigTool/>
+            <h2>"Enhanced status codes"</h2>
+            <p class="help">"RFC 3463: class.subject.detail, after the reply code. Where the simulator uses one, the situations it means there."</p>
+            <dl class="ref-list">
+                {enhanced_codes()
+                    .into_iter()
+                    .map(|(code, situations)| {
+                        let detail = enhanced_detail(code);
+                        let meaning = format!("{} · {} · {detail}", enhanced_class(code.class), enhanced_subject(code.subject));
+                        let seen = situations.join("; ");
+                        let haystack = format!("{code} {meaning} {seen}");
+                        let hidden = move || !matches(&haystack);
+                        view! {
+                            <div class="ref-item" hidden=hidden>
+                                <dt><code>{code.to_string()}</code></dt>
+                                <dd>{meaning} {(!seen.is_empty()).then(|| view! { <br/> <span class="seen">"Here: " {seen.clone()}</span> })}</dd>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </dl>
         </div>
     }
+}
+
+/// Every enhanced code the simulator's profiles use, with the headlines of the situations that
+/// use it, in code order.
+fn enhanced_codes() -> Vec<(EnhancedCode, Vec<&'static str>)> {
+    let mut codes: Vec<(EnhancedCode, Vec<&'static str>)> = Vec::new();
+    for situation in Situation::ALL {
+        for profile in ProfileName::ALL {
+            let (_, enhanced) = situation.codes(profile);
+            let Some(code) = EnhancedCode::parse(enhanced) else { continue };
+            match codes.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, seen)) if !seen.contains(&headline(*situation)) => seen.push(headline(*situation)),
+                Some(_) => {}
+                None => codes.push((code, vec![headline(*situation)])),
+            }
+        }
+    }
+    codes.sort_by_key(|(c, _)| (c.class, c.subject, c.detail));
+    codes
 }
 
 #[component]
@@ -71,7 +114,8 @@ fn Base64Tool() -> impl IntoView {
     let password = RwSignal::new("secret".to_string());
     let encoded = move || STANDARD.encode(text.get());
     let decoded = move || match STANDARD.decode(text.get().trim()) {
-        Ok(bytes) => String::from_utf8(bytes).map(|s| s.replace('\0', "\\0")).unwrap_or_else(|_| "(decodes to bytes that are not text)".into()),
+        // Control characters shown as symbols: `echo student | base64` decodes to "student⏎".
+        Ok(bytes) => String::from_utf8(bytes).map(|s| smtp_protocol::server::visible(&s.replace('\0', "\\0"))).unwrap_or_else(|_| "(decodes to bytes that are not text)".into()),
         Err(_) => "(not valid base64)".into(),
     };
     let plain = move || STANDARD.encode(format!("\0{}\0{}", user.get(), password.get()));
@@ -86,6 +130,7 @@ fn Base64Tool() -> impl IntoView {
             <label>"Password " <input type="text" aria-label="AUTH PLAIN password" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/></label>
             <p>"Send: " <code class="copyable">{move || format!("AUTH PLAIN {}", plain())}</code></p>
             <p class="help">"This is base64 of \\0user\\0password: an encoding anyone can reverse, not encryption. Use it only inside TLS."</p>
+            <p class="help">"In a shell, " <code>"echo -n student | base64"</code> " (or " <code>"printf %s student | base64"</code> "): without -n, echo adds a newline and the server reads \u{201c}student\u{23ce}\u{201d}."</p>
         </section>
     }
 }
@@ -95,7 +140,7 @@ fn DigTool() -> impl IntoView {
     let domain = RwSignal::new("example.org".to_string());
     let kind = RwSignal::new("MX".to_string());
     let output = move || dns::dig(&kind.get(), &domain.get());
-    let note = move || dns::lookup(&domain.get()).map(|d| d.note).unwrap_or("Try example.org, university.example, no-mx.example.com or nullmx.example.net.");
+    let note = move || dns::note(&kind.get(), &domain.get());
     view! {
         <section class="tool" aria-label="dig">
             <h2>"dig (simulated DNS)"</h2>
@@ -105,10 +150,42 @@ fn DigTool() -> impl IntoView {
                 <select aria-label="Record type" on:change=move |ev| kind.set(event_target_value(&ev))>
                     <option value="MX" selected=true>"MX"</option>
                     <option value="A">"A"</option>
+                    <option value="TXT">"TXT"</option>
                 </select>
             </label>
             <pre class="dig" aria-label="dig output">{output}</pre>
             <p class="help">{note}</p>
+        </section>
+    }
+}
+
+/// A message with an attachment in base64, to paste after DATA (the course's attachments).
+#[component]
+fn MimeTool() -> impl IntoView {
+    let from = RwSignal::new("student@playground.test".to_string());
+    let to = RwSignal::new("bob@playground.test".to_string());
+    let subject = RwSignal::new("Lab report".to_string());
+    let body = RwSignal::new("Hello Bob,\nthe report is attached.".to_string());
+    let file_name = RwSignal::new("report.txt".to_string());
+    let content = RwSignal::new("Results of the SMTP lab.".to_string());
+    let message = move || {
+        let (from, to, subject, body, file_name, content) = (from.get(), to.get(), subject.get(), body.get(), file_name.get(), content.get());
+        build(&Draft { from: &from, to: &to, subject: &subject, body: &body, file_name: &file_name, attachment: content.as_bytes() }).replace("\r\n", "\n")
+    };
+    let field = move |label: &'static str, signal: RwSignal<String>| {
+        view! { <label>{label} " " <input type="text" aria-label=format!("MIME builder: {label}") prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev))/></label> }
+    };
+    view! {
+        <section class="tool" aria-label="MIME builder">
+            <h2>"MIME builder: a message with an attachment"</h2>
+            {field("From", from)}
+            {field("To", to)}
+            {field("Subject", subject)}
+            {field("Attachment name", file_name)}
+            <label>"Body " <textarea aria-label="MIME builder: Body" prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
+            <label>"Attachment content " <textarea aria-label="MIME builder: Attachment content" prop:value=move || content.get() on:input=move |ev| content.set(event_target_value(&ev))></textarea></label>
+            <p class="help">"Paste the lines below after the 354 to DATA (pasting sends them in one write), then a line with only a dot. The attachment travels as base64 text (RFC 2045 6.8): 33% bigger, and any line of it safe for SMTP."</p>
+            <pre class="mime" tabindex="0" aria-label="MIME message to paste">{message}</pre>
         </section>
     }
 }

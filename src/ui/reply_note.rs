@@ -43,7 +43,7 @@ pub fn ReplyNote(explanation: Explanation, code: u16) -> impl IntoView {
             <summary>
                 <span class=format!("badge {}", class_css(explanation.class))>{explanation.class_name}</span>
                 " "
-                <span class="summary-text">{format!("{code}: {}", explanation.code_meaning)}</span>
+                <span class="summary-text">{format!("{code}: {}", explanation.headline)}</span>
                 {explanation.decoded.clone().map(|d| view! { <span class="decoded">{format!(" — base64 for \u{201c}{d}\u{201d}")}</span> })}
             </summary>
             <dl>
@@ -51,6 +51,8 @@ pub fn ReplyNote(explanation: Explanation, code: u16) -> impl IntoView {
                 <dd class="why">{explanation.why.clone()}</dd>
                 {decoded}
                 {enhanced}
+                <dt>"Code"</dt>
+                <dd>{format!("{code}: {}", explanation.code_meaning)}</dd>
                 <dt>"Class"</dt>
                 <dd>{explanation.class_meaning}</dd>
                 {tolerated}

@@ -13,7 +13,11 @@ pub fn status_line(connection: &Connection) -> String {
     if state.phase == Phase::Closed {
         return "Disconnected".to_string();
     }
-    let mut parts = vec![format!("Connected · {}", state.phase.label())];
+    let phase = match state.phase {
+        Phase::Connected => "waiting for HELO/EHLO",
+        phase => phase.label(),
+    };
+    let mut parts = vec![format!("Connected · {phase}")];
     if state.tls {
         parts.push("TLS".into());
     }

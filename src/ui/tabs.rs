@@ -45,7 +45,10 @@ pub fn Tabs() -> impl IntoView {
                                 aria-controls=format!("panel-{}", tab.id())
                                 aria-selected=move || selected().to_string()
                                 tabindex=move || if selected() { "0" } else { "-1" }
-                                on:click=move |_| pg.tab.set(tab)
+                                on:click=move |_| {
+                                    pg.tab.set(tab);
+                                    reveal(tab);
+                                }
                             >
                                 {tab.label()}
                                 {(tab == Tab::Mailbox).then(|| view! { <span class="count">{move || pg.with_messages(|m| m.len())}</span> })}
@@ -81,4 +84,20 @@ pub fn Tabs() -> impl IntoView {
             </p>
         </section>
     }
+}
+
+/// At phone width the panels sit below the console: bring the chosen one into view.
+fn reveal(tab: Tab) {
+    let narrow = window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < 760.0);
+    if !narrow {
+        return;
+    }
+    // Once the panel is shown (a hidden element cannot be scrolled to).
+    request_animation_frame(move || {
+        if let Some(panel) = document().get_element_by_id(&format!("panel-{}", tab.id())) {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Start);
+            panel.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
 }

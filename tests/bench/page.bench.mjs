@@ -63,6 +63,8 @@ try {
     toFrame.push(t.painted - t.pressed);
   }
 
+  // (A first visit opens on the Exercises tab; the scrolling measured is the timeline's.)
+  await page.getByRole('tab', { name: 'Timeline' }).click();
   // 10,000 events: 5,000 NOOPs pasted as one pipelined script (a line and a reply each).
   await page.evaluate(() => {
     const input = document.querySelector('input[aria-label="SMTP command"]');

@@ -78,8 +78,7 @@ pub async fn connect(policy: &TlsPolicy, host: &str, tcp: TcpStream) -> Result<(
     let name = ServerName::try_from(host.to_string()).map_err(|e| format!("`{host}` is not a valid TLS server name: {e}"))?;
     let stream = tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|e| e.to_string())?;
     let connection = stream.get_ref().1;
-    let protocol = connection.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default().replace('_', ".").replace("TLSv1.", "TLS 1.");
-    let cipher = connection.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite())).unwrap_or_default();
+    let (protocol, cipher) = names(connection);
     let (subject, issuer, not_before, not_after) = connection
         .peer_certificates()
         .and_then(|certs| certs.first())
@@ -89,4 +88,21 @@ pub async fn connect(policy: &TlsPolicy, host: &str, tcp: TcpStream) -> Result<(
     let problem = problem.lock().expect("not poisoned").clone();
     let report = ToPage::Tls { protocol, cipher, subject, issuer, not_before, not_after, verified: problem.is_none(), problem };
     Ok((stream, report))
+}
+
+/// The protocol and cipher suite of a TLS connection, written as the simulator and OpenSSL
+/// write them (`TLSv1.3`, `TLS_AES_256_GCM_SHA384`: IANA's names), whichever side it is on.
+pub fn names(connection: &rustls::CommonState) -> (String, String) {
+    let protocol = connection.protocol_version().map(|v| format!("{v:?}").replace('_', ".")).unwrap_or_else(|| "TLS".into());
+    let cipher = connection.negotiated_cipher_suite().map(|c| format!("{:?}", c.suite()).replacen("TLS13_", "TLS_", 1)).unwrap_or_else(|| "unknown".into());
+    (protocol, cipher)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_are_written_as_openssl_and_iana_write_them() {
+        assert_eq!(format!("{:?}", rustls::ProtocolVersion::TLSv1_3).replace('_', "."), "TLSv1.3");
+        assert_eq!(format!("{:?}", rustls::CipherSuite::TLS13_AES_256_GCM_SHA384).replacen("TLS13_", "TLS_", 1), "TLS_AES_256_GCM_SHA384");
+    }
 }

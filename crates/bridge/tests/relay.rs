@@ -161,7 +161,7 @@ async fn starttls_is_upgraded_by_the_bridge_and_verified() {
     match control(&mut ws).await {
         ToPage::Tls { verified, protocol, subject, .. } => {
             assert!(verified, "the lab root was given");
-            assert_eq!(protocol, "TLS 1.3");
+            assert_eq!(protocol, "TLSv1.3");
             assert!(subject.contains("rcgen"), "the certificate subject is reported: {subject}");
         }
         other => panic!("expected tls, got {other:?}"),

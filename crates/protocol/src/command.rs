@@ -276,6 +276,8 @@ pub enum Tolerance {
     SpaceAfterColon,
     /// `QUIT now`: an argument QUIT does not take.
     QuitArgument,
+    /// `HELO student@school.example`: an e-mail address where a host name belongs.
+    HeloNotHostName,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -331,6 +333,23 @@ impl SyntaxError {
     }
 
     /// One sentence on what is wrong, for the explanation.
+    /// What to type instead, for the address mistakes students make: a display name in the
+    /// envelope, brackets of the wrong kind, a stray `>`. `line` is the command line as typed.
+    pub fn hint(&self, line: &str) -> Option<&'static str> {
+        let address_error = matches!(self.kind, SyntaxErrorKind::Address(_) | SyntaxErrorKind::MissingAngleBrackets | SyntaxErrorKind::SpaceAfterColon);
+        if !address_error || !matches!(self.verb, Some(Verb::Mail | Verb::Rcpt)) {
+            return None;
+        }
+        let argument = line.split_once(':').map_or("", |(_, rest)| rest).trim();
+        Some(if argument.contains('<') && !argument.starts_with('<') {
+            "A display name belongs in the From:/To: header after DATA, not in the envelope: type only the address, in angle brackets, e.g. RCPT TO:<alice@playground.test>."
+        } else if argument.starts_with(['[', '(', '{', '"']) || (argument.contains('>') && !argument.starts_with('<')) {
+            "Write the address between < and >, with nothing around it, e.g. MAIL FROM:<you@playground.test>."
+        } else {
+            "Type the address in angle brackets, right after the colon: MAIL FROM:<you@playground.test> or RCPT TO:<alice@playground.test>."
+        })
+    }
+
     pub fn describe(&self) -> String {
         match &self.kind {
             SyntaxErrorKind::EmptyLine => "the line is empty".into(),
@@ -389,8 +408,12 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
     let lookup = || if arg.bytes().all(|b| b == b'"' || b.is_ascii_whitespace()) { Err(err(SyntaxErrorKind::MissingArgument, arg_column)) } else { Ok(CompactString::from(arg)) };
     let plain = |command| Ok(ParsedCommand { command, tolerated: vec![] });
     match verb {
-        Verb::Helo => plain(Command::Helo { domain: required()? }),
-        Verb::Ehlo => plain(Command::Ehlo { domain: required()? }),
+        Verb::Helo | Verb::Ehlo => {
+            let domain = required()?;
+            let tolerated = if domain.contains('@') { vec![Tolerance::HeloNotHostName] } else { vec![] };
+            let command = if verb == Verb::Helo { Command::Helo { domain } } else { Command::Ehlo { domain } };
+            Ok(ParsedCommand { command, tolerated })
+        }
         Verb::Data => none(Command::Data),
         Verb::Rset => none(Command::Rset),
         // Postfix does not bother checking QUIT's syntax: it says goodbye whatever follows.

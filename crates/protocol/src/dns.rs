@@ -15,7 +15,9 @@ pub struct Domain {
     pub name: &'static str,
     pub mx: &'static [MxRecord],
     pub a: &'static [&'static str],
-    /// What the lesson points out about this domain.
+    /// TXT records: SPF policies (`v=spf1`) and, at `_dmarc.` names, DMARC policies.
+    pub txt: &'static [&'static str],
+    /// What the lesson points out about this domain (its MX records).
     pub note: &'static str,
 }
 
@@ -28,23 +30,46 @@ pub const ZONE: &[Domain] = &[
         name: "example.org",
         mx: &[mx(10, "mx1.example.org."), mx(20, "mx2.example.org."), mx(30, "backup-mx.example.net.")],
         a: &["192.0.2.25"],
+        txt: &["v=spf1 mx ~all"],
         note: "Three exchangers: a sender tries preference 10 first, then 20, then 30.",
     },
-    Domain { name: "mx1.example.org", mx: &[], a: &["192.0.2.26"], note: "The primary mail exchanger of example.org." },
-    Domain { name: "mx2.example.org", mx: &[], a: &["192.0.2.27"], note: "The secondary mail exchanger of example.org." },
-    Domain { name: "backup-mx.example.net", mx: &[], a: &["198.51.100.53"], note: "A backup exchanger in another domain." },
-    Domain { name: "playground.test", mx: &[mx(10, "mail.playground.test.")], a: &["192.0.2.10"], note: "The playground's own domain: its MX is the simulated server." },
-    Domain { name: "mail.playground.test", mx: &[], a: &["192.0.2.10"], note: "The simulated server." },
+    Domain { name: "mx1.example.org", mx: &[], a: &["192.0.2.26"], txt: &[], note: "The primary mail exchanger of example.org." },
+    Domain { name: "mx2.example.org", mx: &[], a: &["192.0.2.27"], txt: &[], note: "The secondary mail exchanger of example.org." },
+    Domain { name: "backup-mx.example.net", mx: &[], a: &["198.51.100.53"], txt: &[], note: "A backup exchanger in another domain." },
+    Domain {
+        name: "playground.test",
+        mx: &[mx(10, "mail.playground.test.")],
+        a: &["192.0.2.10"],
+        txt: &["v=spf1 ip4:192.0.2.10 -all"],
+        note: "The playground's own domain: its MX is the simulated server.",
+    },
+    Domain { name: "mail.playground.test", mx: &[], a: &["192.0.2.10"], txt: &[], note: "The simulated server." },
     Domain {
         name: "university.example",
         mx: &[mx(5, "mx-a.university.example."), mx(5, "mx-b.university.example.")],
         a: &["203.0.113.80"],
+        txt: &["v=spf1 ip4:203.0.113.0/24 -all"],
         note: "Two exchangers with equal preference: senders pick between them at random to spread the load.",
     },
-    Domain { name: "mx-a.university.example", mx: &[], a: &["203.0.113.25"], note: "" },
-    Domain { name: "mx-b.university.example", mx: &[], a: &["203.0.113.26"], note: "" },
-    Domain { name: "no-mx.example.com", mx: &[], a: &["198.51.100.7"], note: "No MX record: RFC 5321 5.1 says to use the A record as an implicit MX with preference 0." },
-    Domain { name: "nullmx.example.net", mx: &[mx(0, ".")], a: &["198.51.100.9"], note: "A null MX (RFC 7505): this domain accepts no mail at all." },
+    Domain { name: "mx-a.university.example", mx: &[], a: &["203.0.113.25"], txt: &[], note: "" },
+    Domain { name: "mx-b.university.example", mx: &[], a: &["203.0.113.26"], txt: &[], note: "" },
+    Domain { name: "no-mx.example.com", mx: &[], a: &["198.51.100.7"], txt: &[], note: "No MX record: RFC 5321 5.1 says to use the A record as an implicit MX with preference 0." },
+    Domain { name: "nullmx.example.net", mx: &[mx(0, ".")], a: &["198.51.100.9"], txt: &[], note: "A null MX (RFC 7505): this domain accepts no mail at all." },
+    Domain {
+        name: "_dmarc.university.example",
+        mx: &[],
+        a: &[],
+        txt: &["v=DMARC1; p=reject; rua=mailto:dmarc@university.example"],
+        note: "DMARC: mail whose From: claims university.example must pass SPF or DKIM aligned with it, or be rejected.",
+    },
+    Domain {
+        name: "_dmarc.example.org",
+        mx: &[],
+        a: &[],
+        txt: &["v=DMARC1; p=none; rua=mailto:reports@example.org"],
+        note: "DMARC p=none: failures are only reported, the mail is still delivered.",
+    },
+    Domain { name: "_dmarc.playground.test", mx: &[], a: &[], txt: &["v=DMARC1; p=reject"], note: "The playground's own DMARC policy: reject what fails." },
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Domain> {
@@ -70,6 +95,7 @@ pub fn dig(record_type: &str, name: &str) -> String {
         match record_type.as_str() {
             "MX" => answers.extend(mx_sorted(domain).iter().map(|r| format!("{name}.\t\t3600\tIN\tMX\t{} {}", r.preference, r.exchange))),
             "A" => answers.extend(domain.a.iter().map(|a| format!("{name}.\t\t3600\tIN\tA\t{a}"))),
+            "TXT" => answers.extend(domain.txt.iter().map(|t| format!("{name}.\t\t3600\tIN\tTXT\t\"{t}\""))),
             _ => {}
         }
     }
@@ -84,8 +110,37 @@ pub fn dig(record_type: &str, name: &str) -> String {
             out.push('\n');
         }
     }
+    if domain.is_none() {
+        out.push_str(&format!(
+            "\n;; {name} is not in the playground's simulated zone. This does not mean it does not exist:\n;; the page has no network, so only the zone's own names answer (see the list below).\n"
+        ));
+    }
     out.push_str("\n;; SERVER: 192.0.2.53#53(192.0.2.53) (UDP)\n");
     out
+}
+
+/// What to say under a `dig` answer: the domain's lesson for the record type asked.
+pub fn note(record_type: &str, name: &str) -> String {
+    let Some(domain) = lookup(name) else {
+        let names: Vec<&str> = ZONE.iter().filter(|d| !d.mx.is_empty() || !d.txt.is_empty()).map(|d| d.name).collect();
+        return format!("Not in the simulated zone (the page has no network). Names it knows: {}.", names.join(", "));
+    };
+    match record_type.to_ascii_uppercase().as_str() {
+        "MX" if domain.mx.is_empty() && !domain.a.is_empty() => "No MX record: RFC 5321 5.1 says to use the A record as an implicit MX with preference 0.".to_string(),
+        "MX" => domain.note.to_string(),
+        "A" => match domain.a {
+            [] => "No address: nothing to connect to under this name.".to_string(),
+            [one] => format!("The address a client connects to for {}: {one}.", domain.name),
+            many => format!("{} addresses: a client may try each.", many.len()),
+        },
+        "TXT" if domain.txt.iter().any(|t| t.starts_with("v=spf1")) => {
+            "An SPF policy (RFC 7208): the addresses allowed to send mail with this domain in MAIL FROM; -all says every other address fails, ~all that it only softfails."
+                .to_string()
+        }
+        "TXT" if domain.txt.iter().any(|t| t.starts_with("v=DMARC1")) => domain.note.to_string(),
+        "TXT" => format!("No TXT record. SPF policies are TXT records at the domain, DMARC policies at _dmarc.{}.", domain.name),
+        _ => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -101,5 +156,22 @@ mod tests {
         assert!(out.contains("status: NOERROR"));
         assert!(dig("MX", "nowhere.invalid").contains("NXDOMAIN"));
         assert!(dig("MX", "no-mx.example.com").contains("ANSWER: 0"));
+    }
+
+    #[test]
+    fn a_name_outside_the_zone_is_not_said_to_be_missing_from_the_world() {
+        let out = dig("MX", "gmail.com");
+        assert!(out.contains("not in the playground's simulated zone"), "{out}");
+        assert!(note("MX", "gmail.com").contains("Names it knows"));
+    }
+
+    #[test]
+    fn txt_records_hold_spf_and_dmarc_and_notes_follow_the_type() {
+        assert!(dig("TXT", "university.example").contains("\"v=spf1 ip4:203.0.113.0/24 -all\""));
+        assert!(dig("txt", "_dmarc.university.example").contains("p=reject"));
+        assert!(dig("TXT", "_dmarc.example.org").contains("p=none"));
+        assert!(note("TXT", "university.example").contains("SPF"));
+        // An A query says nothing of MX records.
+        assert!(!note("A", "example.org").contains("exchanger"), "{}", note("A", "example.org"));
     }
 }

@@ -25,8 +25,12 @@ pub enum ClientLine {
     Chunk,
     /// A response to a 334 challenge in an AUTH exchange.
     AuthResponse {
-        /// The decoded base64, with a password shown as asterisks.
+        /// The decoded base64, with a password shown as asterisks and control characters shown
+        /// as symbols (a newline as ⏎).
         decoded: Option<String>,
+        /// The line carries a password (exports and the timeline hide its base64).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        secret: bool,
     },
 }
 

@@ -6,12 +6,13 @@
 //! the student's last reply was a failure that did not advance the exercise, the hint explains that
 //! reply (from the same catalog as the console).
 
-use crate::command::Verb;
+use crate::command::{Command, ParsedCommand, Verb};
 use crate::event::{ClientLine, Event};
 use crate::message::{Finding, compare_with_envelope, parse_message};
 use crate::narration::{Narration, Note};
 use crate::profile::{ProfileName, ServerConfig, ServerPolicy};
 use crate::reply::ReplyClass;
+use crate::session::path_address;
 use crate::situation::Situation;
 use serde::{Deserialize, Serialize};
 
@@ -66,16 +67,37 @@ pub enum Check {
         situation: Option<String>,
         #[serde(default)]
         contains: Option<String>,
+        /// The address the answered MAIL FROM or RCPT TO gave (`alice@playground.test`).
+        #[serde(default)]
+        address: Option<String>,
     },
     /// A message accepted with at least this many recipients, these headers, these findings
     /// (`from_differs_from_envelope`, `blind_recipient`, `cc_without_recipient`, ...).
     MessageAccepted {
         #[serde(default)]
         min_recipients: usize,
+        /// Exactly this many envelope recipients.
+        #[serde(default)]
+        recipients: Option<usize>,
+        /// An envelope recipient with this address.
+        #[serde(default)]
+        recipient: Option<String>,
+        /// At least this many addresses in the To: header.
+        #[serde(default)]
+        min_to_addresses: usize,
+        /// Envelope recipients in at least this many different domains.
+        #[serde(default)]
+        min_distinct_domains: usize,
         #[serde(default)]
         headers: Vec<String>,
+        /// Headers that must not be there.
+        #[serde(default)]
+        without_headers: Vec<String>,
         #[serde(default)]
         findings: Vec<String>,
+        /// Findings that must not be there (e.g. `missing_blank_line`).
+        #[serde(default)]
+        without_findings: Vec<String>,
         #[serde(default)]
         dot_stuffed: bool,
     },
@@ -111,7 +133,17 @@ impl std::fmt::Display for ExerciseError {
     }
 }
 
-const FINDINGS: [&str; 7] = ["from_differs_from_envelope", "missing_from", "cc_without_recipient", "to_without_recipient", "blind_recipient", "missing_date", "missing_message_id"];
+const FINDINGS: [&str; 9] = [
+    "from_differs_from_envelope",
+    "missing_from",
+    "cc_without_recipient",
+    "to_without_recipient",
+    "blind_recipient",
+    "missing_date",
+    "missing_message_id",
+    "bcc_header",
+    "missing_blank_line",
+];
 
 impl Exercise {
     /// Parses and validates one exercise file; an error names the field by its path.
@@ -158,9 +190,11 @@ impl Exercise {
                         return Err(error(field("class"), "a reply class is 2, 3, 4 or 5".into()));
                     }
                 }
-                Check::MessageAccepted { findings, .. } => {
-                    if let Some(bad) = findings.iter().find(|f| !FINDINGS.contains(&f.as_str())) {
-                        return Err(error(field("findings"), format!("`{bad}` is not one of {}", FINDINGS.join(", "))));
+                Check::MessageAccepted { findings, without_findings, .. } => {
+                    for (name, list) in [("findings", findings), ("without_findings", without_findings)] {
+                        if let Some(bad) = list.iter().find(|f| !FINDINGS.contains(&f.as_str())) {
+                            return Err(error(field(name), format!("`{bad}` is not one of {}", FINDINGS.join(", "))));
+                        }
                     }
                 }
                 Check::Answer { accept, .. } if accept.is_empty() => return Err(error(field("accept"), "list at least one accepted answer".into())),
@@ -195,8 +229,39 @@ pub struct Progress {
     /// Steps done, in order.
     pub done: usize,
     pub complete: bool,
-    /// Explains the failure the student just met, when it did not advance the exercise.
+    /// Explains the failure the student just met, when it did not advance the exercise (and
+    /// nothing has succeeded since).
     pub hint: Option<String>,
+    /// The next step can no longer happen in this session (steps done in another order): why,
+    /// and what to do (restart the exercise, or reconnect).
+    pub stuck: Option<String>,
+}
+
+/// What the session has done that some steps cannot be undone from.
+#[derive(Default)]
+struct Reached {
+    authenticated: bool,
+    tls: bool,
+}
+
+/// Why the step cannot happen any more in this session, if it cannot.
+fn stuck_on(check: &Check, reached: &Reached) -> Option<String> {
+    match check {
+        Check::Reply { code: Some(530), .. } if reached.authenticated => Some(
+            "You are already logged in, so the server can no longer refuse MAIL FROM for want of it. Restart the exercise to see the refusal first, then log in.".into(),
+        ),
+        Check::Reply { contains: Some(text), .. } if reached.tls && text.eq_ignore_ascii_case("STARTTLS") => Some(
+            "TLS is already on, and inside TLS the server no longer offers STARTTLS (RFC 3207 4.2): this step needs a connection in clear text. Press Reconnect (or restart the exercise) and send EHLO before STARTTLS.".into(),
+        ),
+        Check::TlsStarted if reached.tls => Some("TLS is already on in this connection. Press Reconnect (or restart the exercise) to do this step in order.".into()),
+        _ => None,
+    }
+}
+
+/// Whether an answer is accepted: `None` before one is given.
+pub fn answer_verdict(accept: &[String], answer: Option<&str>) -> Option<bool> {
+    let answer = answer.filter(|a| !a.trim().is_empty())?;
+    Some(answer_matches(accept, Some(answer.to_string())))
 }
 
 fn finding_id(finding: &Finding) -> &'static str {
@@ -208,6 +273,8 @@ fn finding_id(finding: &Finding) -> &'static str {
         Finding::BlindRecipient { .. } => "blind_recipient",
         Finding::MissingDate => "missing_date",
         Finding::MissingMessageId => "missing_message_id",
+        Finding::BccHeader { .. } => "bcc_header",
+        Finding::MissingBlankLine { .. } => "missing_blank_line",
     }
 }
 
@@ -218,12 +285,18 @@ pub fn evaluate(exercise: &Exercise, events: &[Event], messages: &dyn Fn(&str) -
     let mut narration = Narration::default();
     let mut done = 0;
     let mut last_verb: Option<Verb> = None;
+    let mut last_address: Option<String> = None;
     let mut batch: (u64, usize) = (u64::MAX, 0);
     let mut hint = None;
+    let mut reached = Reached::default();
     for event in events {
         let note = narration.read(event, config.profile, &config.policy);
         if let Event::LineReceived { at, line: ClientLine::Command { parsed }, .. } = event {
             last_verb = parsed.as_ref().ok().map(|p| p.command.verb()).or_else(|| parsed.as_ref().err().and_then(|e| e.verb));
+            last_address = match parsed {
+                Ok(ParsedCommand { command: Command::Mail { from: path, .. } | Command::Rcpt { to: path, .. }, .. }) => Some(path_address(path)),
+                _ => None,
+            };
             batch = if batch.0 == at.0 { (at.0, batch.1 + 1) } else { (at.0, 1) };
         }
         // Answer steps are satisfied wherever they stand.
@@ -235,13 +308,19 @@ pub fn evaluate(exercise: &Exercise, events: &[Event], messages: &dyn Fn(&str) -
             }
         }
         let Some(step) = exercise.steps.get(done) else { break };
-        if matches(&step.check, event, last_verb, batch.1, messages) {
+        if matches(&step.check, event, last_verb, last_address.as_deref(), batch.1, messages) {
             done += 1;
             hint = None;
-        } else if let (Event::ReplySent { reply, .. }, Some(Note::Reply(explanation))) = (event, note)
-            && matches!(reply.class(), ReplyClass::TransientFailure | ReplyClass::PermanentFailure)
-        {
-            hint = Some(format!("The server answered {} because: {}", reply.code, explanation.why));
+        } else if let (Event::ReplySent { reply, .. }, Some(Note::Reply(explanation))) = (event, note) {
+            // A failure explains itself until something succeeds: a fixed mistake's hint goes.
+            hint = matches!(reply.class(), ReplyClass::TransientFailure | ReplyClass::PermanentFailure)
+                .then(|| format!("The server answered {} because: {}", reply.code, explanation.why));
+        }
+        match event {
+            Event::AuthSucceeded { .. } => reached.authenticated = true,
+            Event::TlsStarted { .. } => reached.tls = true,
+            Event::Connected { .. } => reached = Reached::default(),
+            _ => {}
         }
     }
     while let Some(Step { check: Check::Answer { accept, .. }, .. }) = exercise.steps.get(done) {
@@ -251,7 +330,8 @@ pub fn evaluate(exercise: &Exercise, events: &[Event], messages: &dyn Fn(&str) -
         done += 1;
     }
     let complete = done == exercise.steps.len();
-    Progress { done, complete, hint: if complete { None } else { hint } }
+    let stuck = exercise.steps.get(done).and_then(|step| stuck_on(&step.check, &reached));
+    Progress { done, complete, hint: if complete { None } else { hint }, stuck }
 }
 
 fn answer_matches(accept: &[String], answer: Option<String>) -> bool {
@@ -262,29 +342,62 @@ fn answer_matches(accept: &[String], answer: Option<String>) -> bool {
 
 /// The one rule for a `reply` check, for the simulator's replies and a real server's alike.
 /// `situation` is `None` for a real server, whose replies never match a check naming one.
-fn reply_matches(check: &Check, verb: Option<Verb>, reply: &crate::reply::Reply, situation: Option<Situation>) -> bool {
-    let Check::Reply { command, code, class, situation: wanted, contains } = check else { return false };
-    let answers_command = |list: &String| verb.is_some_and(|v| list.split('|').any(|c| Verb::from_name(c) == Some(v))) && situation != Some(Situation::Greeting);
+fn reply_matches(check: &Check, verb: Option<Verb>, address: Option<&str>, reply: &crate::reply::Reply, situation: Option<Situation>) -> bool {
+    let Check::Reply { command, code, class, situation: wanted, contains, address: wanted_address } = check else { return false };
+    // The greeting comes before the student does anything: it counts only when a step asks for it.
+    let greeting = situation == Some(Situation::Greeting) || (situation.is_none() && verb.is_none() && reply.code == 220);
+    if greeting && *code != Some(220) && wanted.as_deref() != Some("Greeting") {
+        return false;
+    }
+    let answers_command = |list: &String| verb.is_some_and(|v| list.split('|').any(|c| Verb::from_name(c) == Some(v))) && !greeting;
     command.as_ref().is_none_or(answers_command)
+        && wanted_address.as_deref().is_none_or(|w| address.is_some_and(|a| a.eq_ignore_ascii_case(w)))
         && code.is_none_or(|c| c == reply.code)
         && class.is_none_or(|c| u16::from(c) == reply.code / 100)
         && wanted.as_deref().is_none_or(|w| situation.is_some_and(|s| s.id() == w))
         && contains.as_deref().is_none_or(|t| reply.lines.iter().any(|l| l.contains(t)))
 }
 
-fn matches(check: &Check, event: &Event, verb: Option<Verb>, batch: usize, messages: &dyn Fn(&str) -> Option<Vec<u8>>) -> bool {
+fn matches(check: &Check, event: &Event, verb: Option<Verb>, address: Option<&str>, batch: usize, messages: &dyn Fn(&str) -> Option<Vec<u8>>) -> bool {
     match (check, event) {
-        (Check::Reply { .. }, Event::ReplySent { reply, situation, .. }) => reply_matches(check, verb, reply, *situation),
-        (Check::MessageAccepted { min_recipients, headers, findings, dot_stuffed }, Event::MessageAccepted { queue_id, envelope, .. }) => {
-            if envelope.recipients.len() < *min_recipients {
+        (Check::Reply { .. }, Event::ReplySent { reply, situation, .. }) => reply_matches(check, verb, address, reply, *situation),
+        (
+            Check::MessageAccepted {
+                min_recipients,
+                recipients,
+                recipient,
+                min_to_addresses,
+                min_distinct_domains,
+                headers,
+                without_headers,
+                findings,
+                without_findings,
+                dot_stuffed,
+            },
+            Event::MessageAccepted { queue_id, envelope, .. },
+        ) => {
+            let addresses = envelope.recipient_addresses();
+            let mut domains: Vec<String> = addresses.iter().filter_map(|a| a.rsplit_once('@')).map(|(_, d)| d.to_ascii_lowercase()).collect();
+            domains.sort();
+            domains.dedup();
+            if addresses.len() < *min_recipients
+                || recipients.is_some_and(|n| n != addresses.len())
+                || recipient.as_deref().is_some_and(|r| !addresses.iter().any(|a| a.eq_ignore_ascii_case(r)))
+                || domains.len() < *min_distinct_domains
+            {
                 return false;
             }
-            let Some(raw) = messages(queue_id) else { return headers.is_empty() && findings.is_empty() && !dot_stuffed };
+            let needs_message = !headers.is_empty() || !findings.is_empty() || *dot_stuffed || *min_to_addresses > 0;
+            let Some(raw) = messages(queue_id) else { return !needs_message };
             let view = parse_message(&raw);
             let found: Vec<&str> = compare_with_envelope(&view, envelope).iter().map(finding_id).collect();
             let body_has_dot = view.text.as_deref().is_some_and(|t| t.lines().any(|l| l.starts_with('.')));
-            headers.iter().all(|h| view.headers.iter().any(|f| f.name.eq_ignore_ascii_case(h)))
+            let has_header = |h: &String| view.headers.iter().any(|f| f.name.eq_ignore_ascii_case(h));
+            headers.iter().all(has_header)
+                && !without_headers.iter().any(has_header)
                 && findings.iter().all(|f| found.contains(&f.as_str()))
+                && !without_findings.iter().any(|f| found.contains(&f.as_str()))
+                && view.to.len() >= *min_to_addresses
                 && (!dot_stuffed || body_has_dot)
         }
         (Check::TlsStarted, Event::TlsStarted { .. }) => true,
@@ -321,7 +434,7 @@ pub fn evaluate_observed(exercise: &Exercise, observed: &[Observation], answers:
         skip_answers(&mut done);
         let Some(step) = exercise.steps.get(done) else { break };
         let matched = match (&step.check, observation) {
-            (Check::Reply { .. }, Observation::Reply { verb, reply, .. }) => reply_matches(&step.check, *verb, reply, None),
+            (Check::Reply { .. }, Observation::Reply { verb, reply, .. }) => reply_matches(&step.check, *verb, None, reply, None),
             (Check::TlsStarted, Observation::TlsStarted) => true,
             (Check::Closed { reason }, Observation::Closed { reason: actual }) => reason.as_deref().is_none_or(|r| actual.contains(r)),
             _ => false,
@@ -337,19 +450,28 @@ pub fn evaluate_observed(exercise: &Exercise, observed: &[Observation], answers:
     }
     skip_answers(&mut done);
     let complete = done == exercise.steps.len();
-    Progress { done, complete, hint: if complete { None } else { hint } }
+    Progress { done, complete, hint: if complete { None } else { hint }, stuck: None }
 }
 
 /// Plays an exercise's own solution against the simulator and returns its progress.
 pub fn solve(exercise: &Exercise) -> Progress {
-    use crate::server::{Peer, Server};
-    use crate::session::Phase;
+    let accepted = |i: usize| match &exercise.steps[i].check {
+        Check::Answer { accept, .. } => accept.first().cloned(),
+        _ => None,
+    };
+    play(exercise, &exercise.solution, &accepted)
+}
+
+/// Plays `entries` (as in an exercise's `solution`: lines, `-- wait N`, `-- set FIELD=JSON`,
+/// `-- reconnect`) against the simulator and returns the exercise's progress.
+pub fn play(exercise: &Exercise, entries: &[String], answers: &dyn Fn(usize) -> Option<String>) -> Progress {
+    use crate::server::{Peer, Server, Step};
     use crate::time::Timestamp;
     let config = exercise.config().expect("validated");
     let mut now = Timestamp(1_795_394_866_000);
     let mut server = Server::new(config, Peer::default(), now);
     let mut events = Vec::new();
-    for entry in &exercise.solution {
+    for entry in entries {
         if let Some(secs) = entry.strip_prefix("-- wait ") {
             now = now.plus_secs(secs.trim().parse().unwrap_or(0));
             server.handle_timeout(now);
@@ -360,12 +482,15 @@ pub fn solve(exercise: &Exercise) -> Progress {
             if let Ok(policy) = serde_json::from_value(policy) {
                 server.set_policy(policy);
             }
+        } else if entry == "-- reconnect" {
+            now = now.plus_secs(1);
+            server.reconnect(now);
         } else {
             now = now.plus_secs(1);
             let bytes: String = entry.lines().map(|l| format!("{l}\r\n")).collect();
             server.handle_input(bytes.as_bytes(), now);
         }
-        if server.state().phase == Phase::TlsHandshake {
+        if server.next_step() == Step::TlsHandshake {
             server.handle_tls_established(now, "TLSv1.3", "TLS_AES_128_GCM_SHA256", true);
         }
         while let Some(event) = server.poll_event() {
@@ -374,9 +499,5 @@ pub fn solve(exercise: &Exercise) -> Progress {
     }
     let messages: Vec<(String, Vec<u8>)> = server.messages().iter().map(|m| (m.queue_id.clone(), m.raw.clone())).collect();
     let lookup = |id: &str| messages.iter().find(|(q, _)| q == id).map(|(_, raw)| raw.clone());
-    let accepted = |i: usize| match &exercise.steps[i].check {
-        Check::Answer { accept, .. } => accept.first().cloned(),
-        _ => None,
-    };
-    evaluate(exercise, &events, &lookup, &accepted)
+    evaluate(exercise, &events, &lookup, answers)
 }

@@ -67,6 +67,8 @@ pub enum Answering {
     /// The connection itself: the greeting, or a reply without a command (a timeout).
     Connection,
     Command(Verb),
+    /// The message content, after its final dot (RFC 5321 lists these replies under DATA).
+    MessageContent,
     /// A line that is not a known command.
     Unrecognized,
 }
@@ -83,6 +85,7 @@ pub fn expectation(answering: Answering, code: u16) -> Expectation {
         }
         Answering::Connection => None,
         Answering::Command(verb) => Some(verb),
+        Answering::MessageContent => Some(Verb::Data),
     };
     if let Some((_, success, error)) = TABLE.iter().find(|(v, _, _)| *v == verb) {
         if success.contains(&code) {

@@ -75,6 +75,14 @@ pub enum Finding {
     },
     MissingDate,
     MissingMessageId,
+    /// A Bcc: header in the message itself: every recipient can read it.
+    BccHeader {
+        addresses: Vec<String>,
+    },
+    /// A line in the header block that is no header: the blank line before the body is missing.
+    MissingBlankLine {
+        line: String,
+    },
 }
 
 impl Finding {
@@ -91,6 +99,13 @@ impl Finding {
             Finding::BlindRecipient { address } => format!("{address} received the message (RCPT TO) without appearing in To: or Cc: — a blind copy, which is how Bcc works."),
             Finding::MissingDate => "No Date: header; RFC 5322 3.6 requires one (servers may add it, some refuse the message).".into(),
             Finding::MissingMessageId => "No Message-ID: header; RFC 5322 3.6.4 says it SHOULD be present, and some large providers refuse mail without it.".into(),
+            Finding::BccHeader { addresses } => format!(
+                "The message carries a Bcc: header ({}): it travels with the message, so every recipient can read who got a blind copy. Blind copies are made with RCPT TO alone; a client removes Bcc: before sending.",
+                addresses.join(", ")
+            ),
+            Finding::MissingBlankLine { line } => format!(
+                "The header block has no blank line before the body: \u{201c}{line}\u{201d} is not a header (no \u{201c}Name:\u{201d}), so it is shown as the start of the body here. RFC 5322 2.1 separates header and body with an empty line; without it, mail software may drop or mangle that line."
+            ),
         }
     }
 }
@@ -103,19 +118,61 @@ pub struct MessageView {
     pub from: Vec<String>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
+    /// A Bcc: header in the message (it should not be there).
+    #[serde(default)]
+    pub bcc: Vec<String>,
     pub date: Option<String>,
     pub message_id: Option<String>,
     pub text: Option<String>,
     pub html: Option<String>,
     pub parts: Vec<Part>,
+    /// The first line of the header block that is no header (the blank line was missing).
+    #[serde(default)]
+    pub missing_blank_line: Option<String>,
 }
 
 fn addresses(address: Option<&mail_parser::Address<'_>>) -> Vec<String> {
     address.map(|a| a.iter().filter_map(|addr| addr.address().map(str::to_string)).collect()).unwrap_or_default()
 }
 
+/// Where the header block ends without its blank line: the offset of the first line that is
+/// neither a header (`Name: value`) nor the continuation of one, before any empty line.
+fn header_block_break(raw: &[u8]) -> Option<usize> {
+    let mut offset = 0;
+    for line in raw.split_inclusive(|b| *b == b'\n') {
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.is_empty() {
+            return None;
+        }
+        let continuation = matches!(text[0], b' ' | b'\t');
+        let header = text.iter().position(|b| *b == b':').is_some_and(|colon| colon > 0 && text[..colon].iter().all(|b| b.is_ascii_graphic()));
+        if !continuation && !header {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
 /// Parses a stored message. Never fails: unparseable input gives a view with what could be read.
+/// A header block that runs into the body without a blank line is read as real mail software
+/// reads it: the body starts at the first line that is no header (and the view says so).
 pub fn parse_message(raw: &[u8]) -> MessageView {
+    if let Some(at) = header_block_break(raw) {
+        let line_end = raw[at..].iter().position(|b| *b == b'\n').map_or(raw.len(), |i| at + i);
+        let line = String::from_utf8_lossy(&raw[at..line_end]).trim_end().to_string();
+        let mut fixed = raw[..at].to_vec();
+        fixed.extend_from_slice(b"\r\n");
+        fixed.extend_from_slice(&raw[at..]);
+        let mut view = parse_whole(&fixed);
+        view.missing_blank_line = Some(line);
+        return view;
+    }
+    parse_whole(raw)
+}
+
+fn parse_whole(raw: &[u8]) -> MessageView {
     let Some(message) = MessageParser::default().parse(raw) else {
         return MessageView {
             headers: vec![],
@@ -123,11 +180,13 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
             from: vec![],
             to: vec![],
             cc: vec![],
+            bcc: vec![],
             date: None,
             message_id: None,
             text: Some(String::from_utf8_lossy(raw).into_owned()),
             html: None,
             parts: vec![],
+            missing_blank_line: None,
         };
     };
     let raw_message = message.raw_message();
@@ -156,11 +215,13 @@ pub fn parse_message(raw: &[u8]) -> MessageView {
         from: addresses(message.from()),
         to: addresses(message.to()),
         cc: addresses(message.cc()),
+        bcc: addresses(message.bcc()),
         date: message.date().map(|d| d.to_rfc822()),
         message_id: message.message_id().map(str::to_string),
         text: message.body_text(0).map(|t| t.into_owned()),
         html: message.body_html(0).map(|t| t.into_owned()),
         parts,
+        missing_blank_line: None,
     }
 }
 
@@ -202,6 +263,12 @@ pub fn compare_with_envelope(view: &MessageView, envelope: &Envelope) -> Vec<Fin
     if view.message_id.is_none() {
         findings.push(Finding::MissingMessageId);
     }
+    if !view.bcc.is_empty() {
+        findings.push(Finding::BccHeader { addresses: view.bcc.clone() });
+    }
+    if let Some(line) = &view.missing_blank_line {
+        findings.push(Finding::MissingBlankLine { line: line.clone() });
+    }
     findings
 }
 
@@ -229,6 +296,28 @@ mod tests {
         assert_eq!(header_value(raw, "subject").as_deref(), Some("a b"));
         assert_eq!(header_value(raw, "Message-Id").as_deref(), Some("<x@y>"));
         assert_eq!(header_value(b"\r\nMessage-ID: <b>\r\n", "Message-ID"), None);
+    }
+
+    /// The course handout's message: no blank line between the header block and the body.
+    #[test]
+    fn a_header_block_without_its_blank_line_keeps_the_body_and_says_so() {
+        let raw = b"Return-Path: <z@s.example>\r\nReceived: from x\r\n\tby vm;\r\n\tMon, 1 Jan 2026\r\nMessage-ID: <a@b>\r\nFrom: Zotrim <z@s.example>\r\nSUBJECT: 63-11 Async\r\nTest mail SMTP\r\n";
+        let view = parse_message(raw);
+        assert_eq!(view.subject.as_deref(), Some("63-11 Async"));
+        assert_eq!(view.text.as_deref().map(str::trim), Some("Test mail SMTP"));
+        assert_eq!(view.missing_blank_line.as_deref(), Some("Test mail SMTP"));
+        let findings = compare_with_envelope(&view, &envelope("z@s.example", &["a@b.example"]));
+        assert!(findings.contains(&Finding::MissingBlankLine { line: "Test mail SMTP".into() }));
+        // A well-formed message says nothing of it.
+        assert_eq!(parse_message(b"Subject: x\r\n\r\nbody\r\n").missing_blank_line, None);
+    }
+
+    #[test]
+    fn an_explicit_bcc_header_is_flagged() {
+        let view = parse_message(b"From: a@b.example\r\nTo: c@d.example\r\nBcc: secret@d.example\r\n\r\nx\r\n");
+        assert_eq!(view.bcc, vec!["secret@d.example".to_string()]);
+        let findings = compare_with_envelope(&view, &envelope("a@b.example", &["c@d.example", "secret@d.example"]));
+        assert!(findings.contains(&Finding::BccHeader { addresses: vec!["secret@d.example".into()] }));
     }
 
     #[test]

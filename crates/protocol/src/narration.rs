@@ -26,19 +26,30 @@ pub struct Narration {
     commanded: bool,
     verb: Option<Verb>,
     verb_text: Option<String>,
+    line: Option<String>,
     error: Option<SyntaxError>,
     tolerated: Vec<Tolerance>,
     address: Option<String>,
     /// TLS started in this session (the client must greet again).
     tls_restarted: bool,
+    /// The last AUTH answer decoded to text ending in a line break (`echo` without `-n`).
+    auth_newline: bool,
 }
 
 impl Narration {
     pub fn read(&mut self, event: &Event, profile: ProfileName, policy: &ServerPolicy) -> Option<Note> {
         match event {
+            Event::LineReceived { line: ClientLine::AuthResponse { decoded, .. }, .. } => {
+                self.auth_newline |= decoded.as_deref().is_some_and(|d| d.contains('⏎') || d.contains('␍'));
+                None
+            }
             Event::LineReceived { line: ClientLine::Command { parsed }, raw, .. } => {
                 self.commanded = true;
+                self.auth_newline = raw.len() > 5
+                    && raw[..5].eq_ignore_ascii_case("AUTH ")
+                    && raw.split(' ').nth(2).is_some_and(|b64| crate::server::visible(&String::from_utf8_lossy(&base64_decode(b64))).contains('⏎'));
                 self.verb_text = raw.split(' ').next().map(str::to_string);
+                self.line = Some(raw.to_string());
                 match parsed {
                     Ok(ParsedCommand { command, tolerated }) => {
                         self.verb = Some(command.verb());
@@ -57,15 +68,21 @@ impl Narration {
                         self.error = Some(error.clone());
                         self.tolerated.clear();
                         self.address = None;
-                        Some(Note::Unparsed { problem: error.describe(), column: error.column, expected: error.expected() })
+                        let problem = match error.hint(raw) {
+                            Some(hint) => format!("{}. {hint}", error.describe()),
+                            None => error.describe(),
+                        };
+                        Some(Note::Unparsed { problem, column: error.column, expected: error.expected() })
                     }
                 }
             }
             Event::ReplySent { reply, situation, state, .. } => {
                 let ctx = WhyContext {
                     tls_restarted: self.tls_restarted && state.client_name.is_none(),
+                    auth_newline: self.auth_newline,
                     verb: self.verb,
                     verb_text: self.verb_text.as_deref(),
+                    line: self.line.as_deref(),
                     error: self.error.as_ref(),
                     tolerated: &self.tolerated,
                     address: self.address.as_deref(),
@@ -74,7 +91,7 @@ impl Narration {
                 };
                 let explanation = match situation {
                     Some(situation) => explain_simulated(reply, *situation, &ctx),
-                    None => explain_real(reply, self.answering()),
+                    None => explain_real(reply, self.answering(), None),
                 };
                 Some(Note::Reply(Box::new(explanation)))
             }
@@ -94,4 +111,9 @@ impl Narration {
             (true, None) => Answering::Unrecognized,
         }
     }
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(text.trim()).unwrap_or_default()
 }

@@ -26,7 +26,7 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
 
-pub use auth::AuthMechanism;
+pub use auth::{AuthMechanism, masked, visible};
 
 /// Who is connecting: the client's address as the server sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,6 +22,15 @@ const fn t(code: u16, enhanced: &'static str, text: &'static str) -> Template {
     Template { code, enhanced, text }
 }
 
+impl Situation {
+    /// The reply code and enhanced code (`""` for none) a profile gives in this situation (for
+    /// the Reference's tables).
+    pub fn codes(self, profile: ProfileName) -> (u16, &'static str) {
+        let template = template(profile, self);
+        (template.code, template.enhanced)
+    }
+}
+
 /// The template a profile uses in a situation.
 pub fn template(profile: ProfileName, situation: Situation) -> Template {
     let specific = match profile {

@@ -103,3 +103,81 @@ fn an_exercise_for_the_bridge_cannot_use_simulator_only_checks() {
     let error = Exercise::parse("exercises/x.json", text).unwrap_err();
     assert_eq!(error.field, "steps[0].check.kind");
 }
+
+fn exercise(name: &str) -> Exercise {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../exercises").join(format!("{name}.json"));
+    Exercise::parse(name, &std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn lines(entries: &[&str]) -> Vec<String> {
+    entries.iter().map(|e| e.to_string()).collect()
+}
+
+/// A session that does almost what a step says must not pass it: each check tests what its
+/// step's text asks.
+#[test]
+fn a_near_miss_does_not_pass() {
+    use smtp_protocol::exercise::play;
+    let none = |_: usize| None;
+    // Exercise 1 names alice as the recipient: bob does not do.
+    let progress = play(&exercise("01-by-hand"), &lines(&["HELO s.example", "MAIL FROM:<s@s.example>", "RCPT TO:<bob@playground.test>"]), &none);
+    assert_eq!(progress.done, 2, "RCPT TO bob is not the step");
+    // Exercise 3: To: must hold both addresses.
+    let one_to = lines(&[
+        "EHLO s.example",
+        "MAIL FROM:<student@playground.test>",
+        "AUTH PLAIN AHN0dWRlbnQAc2VjcmV0",
+        "MAIL FROM:<student@playground.test>",
+        "RCPT TO:<alice@playground.test>",
+        "RCPT TO:<bob@playground.test>",
+        "DATA",
+        "From: s@playground.test\nTo: alice@playground.test\nMessage-ID: <x@playground.test>\nSubject: x\n\nx\n.",
+    ]);
+    let progress = play(&exercise("03-auth-login"), &one_to, &none);
+    assert_eq!((progress.done, progress.complete), (2, false), "one address in To: is not both");
+    // Exercise 7: three recipients in one domain are not three domains.
+    let one_domain = lines(&["EHLO p.example", "MAIL FROM:<a@a.example>", "RCPT TO:<x@b.example>", "RCPT TO:<y@b.example>", "RCPT TO:<z@b.example>", "DATA", "Subject: x\n\nx\n."]);
+    assert_eq!(play(&exercise("07-mock-server"), &one_domain, &none).done, 0);
+    // Exercise 8: the greeting is not the student's 2xx.
+    assert_eq!(play(&exercise("08-reply-classes"), &[], &none).done, 0);
+    assert_eq!(play(&exercise("08-reply-classes"), &lines(&["NOOP"]), &none).done, 1);
+}
+
+#[test]
+fn steps_done_in_another_order_say_how_to_get_unstuck() {
+    use smtp_protocol::exercise::play;
+    let none = |_: usize| None;
+    // Exercise 3: logging in first makes "MAIL FROM without logging in" impossible.
+    let progress = play(&exercise("03-auth-login"), &lines(&["EHLO s.example", "AUTH PLAIN AHN0dWRlbnQAc2VjcmV0"]), &none);
+    assert_eq!(progress.done, 0);
+    assert!(progress.stuck.as_deref().is_some_and(|s| s.contains("Restart the exercise")), "{progress:?}");
+    // Exercise 6: STARTTLS before the EHLO that should show it; a reconnect clears it.
+    let answered = |i: usize| (i == 0).then(|| "mx1.example.org".to_string());
+    let tls_first = lines(&["STARTTLS"]);
+    let progress = play(&exercise("06-mx-and-starttls"), &tls_first, &answered);
+    assert!(progress.stuck.as_deref().is_some_and(|s| s.contains("Reconnect")), "{progress:?}");
+    let again = lines(&["STARTTLS", "-- reconnect", "EHLO s.example"]);
+    let progress = play(&exercise("06-mx-and-starttls"), &again, &answered);
+    assert_eq!((progress.done, progress.stuck), (2, None));
+}
+
+#[test]
+fn a_hint_goes_once_the_mistake_is_fixed() {
+    use smtp_protocol::exercise::play;
+    let none = |_: usize| None;
+    let mistake = lines(&["HELO s.example", "MAIL FROM:s@s.example x"]);
+    assert!(play(&exercise("01-by-hand"), &mistake, &none).hint.is_some());
+    let fixed = lines(&["HELO s.example", "MAIL FROM:s@s.example x", "NOOP"]);
+    assert_eq!(play(&exercise("01-by-hand"), &fixed, &none).hint, None);
+}
+
+#[test]
+fn a_wrong_answer_is_told_apart_from_no_answer() {
+    use smtp_protocol::exercise::{Check, answer_verdict};
+    let ex = exercise("02-ehlo-extensions");
+    let Check::Answer { accept, .. } = &ex.steps[1].check else { panic!() };
+    assert_eq!(answer_verdict(accept, None), None);
+    assert_eq!(answer_verdict(accept, Some("10 MB")), Some(false));
+    assert_eq!(answer_verdict(accept, Some("10240000")), Some(true));
+    assert!(ex.steps[1].hint.is_some(), "a wrong answer gets a hint");
+}

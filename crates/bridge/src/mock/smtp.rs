@@ -84,13 +84,7 @@ async fn session(mut tcp: TcpStream, peer: SocketAddr, mock: Arc<Mock>) {
         match mock.tls.as_ref().map(|acceptor| acceptor.accept(tcp)) {
             Some(handshake) => match handshake.await {
                 Ok(mut tls) => {
-                    let (protocol, cipher) = {
-                        let connection = tls.get_ref().1;
-                        (
-                            connection.protocol_version().and_then(|v| v.as_str()).unwrap_or("TLS").to_string(),
-                            connection.negotiated_cipher_suite().and_then(|c| c.suite().as_str()).unwrap_or("unknown").to_string(),
-                        )
-                    };
+                    let (protocol, cipher) = crate::tls::names(tls.get_ref().1);
                     server.handle_tls_established(now(), &protocol, &cipher, false);
                     converse(&mut server, &mut tls, &mut recorder).await;
                 }

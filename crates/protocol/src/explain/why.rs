@@ -63,7 +63,14 @@ pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
         AuthPasswordPrompt => ("The 334 text is base64 for 'Password:'. Answer with your password in base64. Base64 is an encoding, not encryption: without TLS anyone on the path can read it.".into(), rfc(4954, "4")),
         AuthPlainPrompt => ("AUTH PLAIN without an initial response: the empty 334 asks for one base64 line of \\0user\\0password.".into(), rfc(4616, "2")),
         AuthSucceeded => ("The credentials were accepted: from now on the server knows who you are, and a submission server lets you send to any domain.".into(), rfc(4954, "6")),
-        AuthFailed => ("The user name or password did not match an account on this server (check the Server tab). Decode what you sent to see what the server received.".into(), rfc(4954, "6")),
+        AuthFailed => (
+            if ctx.auth_newline {
+                "What you sent decodes with a line break at its end (shown as ⏎): `echo student | base64` encodes the newline echo adds, so the server read \"student\" plus a newline, which is no account. Encode without it: `echo -n student | base64` or `printf %s student | base64` (the Reference tab's encoder adds none).".into()
+            } else {
+                "The user name or password did not match an account on this server (check the Server tab). Decode what you sent to see what the server received.".into()
+            },
+            rfc(4954, "6"),
+        ),
         AuthCancelled => ("A lone * (or an unusable answer) cancelled the AUTH exchange; you are not authenticated.".into(), rfc(4954, "4")),
         AuthBadBase64 => ("The answer to the 334 challenge was not valid base64, so the server could not read it. Encode the text with base64 first.".into(), rfc(4954, "4")),
         AuthMechanismUnsupported => ("The server does not offer this AUTH mechanism. The AUTH line of the EHLO reply lists the ones it does (the playground's simulator does PLAIN and LOGIN).".into(), rfc(4954, "4")),
@@ -132,7 +139,8 @@ pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
         SenderSyntax | RecipientSyntax => {
             let strict = matches!(ctx.error.map(|e| &e.kind), Some(crate::command::SyntaxErrorKind::MissingAngleBrackets | crate::command::SyntaxErrorKind::SpaceAfterColon));
             let extra = if strict { format!(" Some servers tolerate this; {profile} does not.") } else { String::new() };
-            (format!("The address could not be read: {error}.{extra}"), rfc(5321, "4.1.2"))
+            let hint = ctx.error.and_then(|e| ctx.line.and_then(|line| e.hint(line))).map(|h| format!(" {h}")).unwrap_or_default();
+            (format!("The address could not be read: {error}.{extra}{hint}"), rfc(5321, "4.1.2"))
         }
         ParameterUnknown => (format!("The parameter after the address is not one this server supports or accepts: {error}. The EHLO reply lists the extensions whose parameters it takes."), rfc(5321, "4.1.1.11")),
         ParameterNotOffered => ("ESMTP parameters are allowed only for extensions the server advertised in its EHLO reply (and never after a plain HELO).".into(), rfc(5321, "4.1.1.11")),

@@ -28,6 +28,27 @@ fn describe_plain(decoded: &[u8]) -> Option<(String, String, String)> {
     Some((authzid, user, password))
 }
 
+/// Text with its control characters drawn as symbols: `student⏎` shows the newline that
+/// `echo student | base64` encodes.
+pub fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => '⏎',
+            '\r' => '␍',
+            '\t' => '⇥',
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('?'),
+            '\u{7f}' => '␡',
+            c => c,
+        })
+        .collect()
+}
+
+/// A password as asterisks, its control characters still shown (a trailing newline is a mistake
+/// worth seeing).
+pub fn masked(password: &str) -> String {
+    visible(password).chars().map(|c| if matches!(c, '⏎' | '␍' | '⇥') || ('\u{2400}'..='\u{2421}').contains(&c) { c } else { '*' }).collect()
+}
+
 impl Server {
     pub(super) fn auth_command(&mut self, now: Timestamp, mechanism: &str, initial: Option<compact_str::CompactString>) {
         let policy = &self.config.policy;
@@ -78,13 +99,14 @@ impl Server {
         let shown = match (&decoded, exchange.mechanism, exchange.user.is_some()) {
             (None, _, _) => None,
             (Some(bytes), AuthMechanism::Plain, _) => {
-                Some(describe_plain(bytes).map_or_else(|| "(not authzid\\0user\\0password)".to_string(), |(z, u, p)| format!("{z}\\0{u}\\0{}", "*".repeat(p.chars().count()))))
+                Some(describe_plain(bytes).map_or_else(|| "(not authzid\\0user\\0password)".to_string(), |(z, u, p)| format!("{}\\0{}\\0{}", visible(&z), visible(&u), masked(&p))))
             }
-            (Some(bytes), AuthMechanism::Login, false) => Some(String::from_utf8_lossy(bytes).into_owned()),
-            (Some(bytes), AuthMechanism::Login, true) => Some("*".repeat(String::from_utf8_lossy(bytes).chars().count())),
+            (Some(bytes), AuthMechanism::Login, false) => Some(visible(&String::from_utf8_lossy(bytes))),
+            (Some(bytes), AuthMechanism::Login, true) => Some(masked(&String::from_utf8_lossy(bytes))),
         };
+        let secret = matches!((exchange.mechanism, exchange.user.is_some()), (AuthMechanism::Plain, _) | (AuthMechanism::Login, true));
         if own_line {
-            self.events.push_back(Event::LineReceived { at: now, raw: text.as_str().into(), line: ClientLine::AuthResponse { decoded: shown } });
+            self.events.push_back(Event::LineReceived { at: now, raw: text.as_str().into(), line: ClientLine::AuthResponse { decoded: shown, secret } });
         }
         if text == "*" {
             return self.finish_auth(now, Situation::AuthCancelled);

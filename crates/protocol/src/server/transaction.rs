@@ -71,7 +71,8 @@ impl Server {
                 return self.reply(now, Situation::RelayDenied, &values);
             }
         }
-        if policy.greylisting {
+        // Greylisting is a policy for unknown inbound mail: a logged-in user is not greylisted.
+        if policy.greylisting && self.conn.authenticated_as.is_none() {
             let key = (self.peer.ip.clone(), self.txn.envelope.sender_address(), address.clone());
             let delay = policy.greylist_delay_secs;
             let first = *self.host.greylist.entry(key).or_insert(now);
