@@ -158,7 +158,7 @@ impl Playground {
     pub fn send(&self, text: &str) -> bool {
         let refusal = match self.mode.get_untracked() {
             Mode::Simulated if self.simulated.with_untracked(SimulatedSession::is_closed) => {
-                "Not connected: the server closed the connection. Press Connect to open a new one; your line is still in the box."
+                "Not connected: this connection is closed. Press Connect to open a new one; your line is still in the box."
             }
             Mode::Simulated => {
                 self.simulated.update(|s| s.send(text, now_ms()));

@@ -198,6 +198,19 @@ mod tests {
     }
 
     #[test]
+    fn a_recipient_given_twice_is_named_once_in_the_delivery_notice() {
+        let mut session = session();
+        session.send("EHLO a\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<alice@playground.test>\r\nRCPT TO:<alice@playground.test>\r\nDATA\r\n", 1_001_000);
+        session.send("Subject: x\r\n\r\nx\r\n.\r\n", 1_002_000);
+        let notice = session.console.entries.iter().find_map(|e| match &e.kind {
+            EntryKind::Notice { text, .. } if text.contains("delivered to") => Some(text.clone()),
+            _ => None,
+        });
+        let notice = notice.unwrap();
+        assert_eq!(notice.matches("alice@playground.test").count(), 1, "{notice}");
+    }
+
+    #[test]
     fn idle_timer_closes_the_session() {
         let mut session = session();
         let deadline = session.deadline().unwrap();

@@ -112,6 +112,7 @@ fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl I
                     <dt>"From:"</dt><dd>{parsed.from.join(", ")}</dd>
                     <dt>"To:"</dt><dd>{parsed.to.join(", ")}</dd>
                     <dt>"Cc:"</dt><dd>{parsed.cc.join(", ")}</dd>
+                    {(!parsed.bcc.is_empty()).then(|| view! { <dt>"Bcc:"</dt><dd>{format!("{} (in the message: every recipient sees it)", parsed.bcc.join(", "))}</dd> })}
                 </dl>
                 {(!findings.is_empty()).then(|| view! {
                     <ul class="findings" aria-label="Warnings">

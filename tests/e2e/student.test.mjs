@@ -24,10 +24,15 @@ test('a first visit opens on the exercises, the status waiting for HELO/EHLO', a
 
 test('a line typed while disconnected stays in the box, and the page says to press Connect', async () => {
   const page = await freshPage(lab);
+  await page.setViewportSize({ width: 1400, height: 900 });
   await page.getByRole('button', { name: 'Disconnect' }).click();
   await type(page, 'EHLO student.example');
-  assert.equal(await page.getByRole('textbox', { name: 'SMTP command' }).inputValue(), 'EHLO student.example');
+  const input = page.getByRole('textbox', { name: 'SMTP command' });
+  assert.equal(await input.inputValue(), 'EHLO student.example');
   assert.match(await page.locator('.banner').innerText(), /Press Connect/);
+  // The banner does not push the input off the screen.
+  const box = await input.boundingBox();
+  assert.ok(box.y + box.height <= 900, `the input ends at ${box.y + box.height}`);
   assert.deepEqual(page.problems, []);
   await page.close();
 });
