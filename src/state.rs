@@ -9,10 +9,10 @@ use crate::model::console::ConsoleLog;
 use crate::model::course::CourseProgress;
 use crate::model::real::RealSession;
 use crate::model::simulated::{Input, SimulatedSession};
+use crate::model::source::{Connection, Source};
 use crate::model::watched::{FeedLink, WatchedServer};
 use leptos::prelude::*;
 use smtp_protocol::relay::{FromPage, Security, VERSION};
-use smtp_protocol::session::{Phase, SessionState};
 use smtp_protocol::watch::FromWatcher;
 use smtp_protocol::{ProfileName, ServerConfig, StoredMessage};
 
@@ -58,15 +58,6 @@ pub enum Mode {
     Mock,
 }
 
-/// The connection the console shows, as its bar says it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Connection {
-    /// Open (or opening): the connect button reads "Reconnect".
-    pub open: bool,
-    /// The session after the newest reply.
-    pub state: Option<SessionState>,
-}
-
 #[derive(Clone, Copy)]
 pub struct Playground {
     pub simulated: RwSignal<SimulatedSession>,
@@ -102,55 +93,39 @@ impl Playground {
         }
     }
 
+    /// The session the console shows, whatever the mode (tracked): the one place that chooses.
+    pub fn with_source<R>(&self, f: impl FnOnce(&dyn Source) -> R) -> R {
+        match self.mode.get() {
+            Mode::Simulated => self.simulated.with(|s| f(s)),
+            Mode::Real => self.real.with(|r| f(r)),
+            Mode::Mock => self.watched.with(|w| f(w)),
+        }
+    }
+
     /// The console of the session shown (tracked): every view of the session reads it here.
     pub fn with_console<R>(&self, f: impl FnOnce(&ConsoleLog) -> R) -> R {
-        match self.mode.get() {
-            Mode::Simulated => self.simulated.with(|s| f(&s.console)),
-            Mode::Real => self.real.with(|r| f(&r.console)),
-            Mode::Mock => self.watched.with(|w| f(w.console())),
-        }
+        self.with_source(|source| f(source.console()))
     }
 
     /// Which session the console and timeline show: rows are keyed by it, so a view starts
     /// afresh when it changes (another mode, a reset, another watched client).
     pub fn scope(&self) -> (Mode, u64) {
-        let mode = self.mode.get();
-        let id = match mode {
-            Mode::Simulated => self.simulated.with(SimulatedSession::started),
-            Mode::Real => 0,
-            Mode::Mock => self.watched.with(|w| w.shown().map(|s| s.id).unwrap_or(0)),
-        };
-        (mode, id)
+        (self.mode.get(), self.with_source(|source| source.session_id()))
     }
 
     /// The connection the console bar shows (tracked).
     pub fn connection(&self) -> Connection {
-        match self.mode.get() {
-            Mode::Simulated => self.simulated.with(|s| Connection { open: !s.is_closed(), state: Some(s.state()) }),
-            Mode::Real => self.real.with(|r| Connection { open: r.is_open(), state: r.console.state().map(|_| r.state().clone()) }),
-            Mode::Mock => self.watched.with(|w| Connection { open: w.link == FeedLink::Open, state: w.console().state().cloned() }),
-        }
+        self.with_source(|source| source.connection())
     }
 
     /// "Server: …": what the console talks to, in a line (tracked).
     pub fn server_line(&self) -> String {
-        match self.mode.get() {
-            Mode::Simulated => self.simulated.with(|s| format!("Server: {} (simulated)", s.config().profile.title())),
-            Mode::Real => "Server: a real SMTP server, through smtp-bridge".to_string(),
-            Mode::Mock => self.watched.with(|w| match &w.config {
-                Some(config) => format!("Server: live mock server at {} for real mail clients · profile: {}", w.smtp, config.profile.title()),
-                None => "Server: live mock server (not connected)".to_string(),
-            }),
-        }
+        self.with_source(|source| source.server_line())
     }
 
     /// Whether the student's lines are message content now (tracked).
     pub fn in_data(&self) -> bool {
-        match self.mode.get() {
-            Mode::Simulated => self.simulated.with(|s| s.state().phase == Phase::Data),
-            Mode::Real => self.real.with(RealSession::in_data),
-            Mode::Mock => false,
-        }
+        self.with_source(|source| source.in_data())
     }
 
     /// Sends what the student typed to the simulator or through the bridge; false (and the

@@ -4,7 +4,8 @@
 //! [`smtp_protocol::Event`]s: [`simulated::SimulatedSession`] (the sans-IO server in the page),
 //! [`real::RealSession`] (a real server through smtp-bridge, its state followed from the replies)
 //! and [`watched::WatchedServer`] (a live mock server's clients). Entries, timeline rows, the
-//! text and JSON exports are written once, in [`console`], [`entry`] and [`timeline`].
+//! text and JSON exports are written once, in [`console`], [`entry`] and [`timeline`]; the
+//! page reads whichever source is shown through [`source::Source`].
 
 pub mod completion;
 pub mod console;
@@ -14,5 +15,6 @@ pub mod mime;
 pub mod real;
 pub mod saved;
 pub mod simulated;
+pub mod source;
 pub mod timeline;
 pub mod watched;

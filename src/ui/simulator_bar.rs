@@ -1,7 +1,8 @@
 //! The simulated connection's bar: its state, the idle countdown, and connect/disconnect/reset.
 
 use crate::model::simulated::Input;
-use crate::state::{Connection, Playground, now_ms};
+use crate::model::source::Connection;
+use crate::state::{Playground, now_ms};
 use leptos::prelude::*;
 use smtp_protocol::session::Phase;
 
