@@ -35,6 +35,11 @@ pub struct Exercise {
     /// What a student would type. An entry with several lines is sent in one write (pipelining);
     /// `-- wait N` lets N seconds pass; `-- set FIELD=JSON` changes a policy field (Server tab).
     pub solution: Vec<String>,
+    /// Sessions that do almost what the steps ask, in the form of `solution`: each must leave
+    /// the exercise unfinished (tests check it, so a check that tests less than its step's
+    /// text says is caught).
+    #[serde(default)]
+    pub near_misses: Vec<Vec<String>>,
     /// This exercise needs a real server through smtp-bridge (it cannot be solved in the simulator).
     #[serde(default)]
     pub needs_bridge: bool,

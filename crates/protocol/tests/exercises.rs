@@ -181,3 +181,32 @@ fn a_wrong_answer_is_told_apart_from_no_answer() {
     assert_eq!(answer_verdict(accept, Some("10240000")), Some(true));
     assert!(ex.steps[1].hint.is_some(), "a wrong answer gets a hint");
 }
+
+/// Every exercise names near misses, and none of them finishes it: each check tests what its
+/// step's text asks, not less.
+#[test]
+fn every_exercise_refuses_its_near_misses() {
+    use smtp_protocol::exercise::{Check, play};
+    let mut failures = Vec::new();
+    for file in exercise_files() {
+        let name = format!("exercises/{}", file.file_name().unwrap().to_string_lossy());
+        let exercise = Exercise::parse(&name, &std::fs::read_to_string(&file).unwrap()).unwrap();
+        if exercise.needs_bridge {
+            continue;
+        }
+        if exercise.near_misses.is_empty() {
+            failures.push(format!("{name}: no near_misses"));
+        }
+        // Questions answered right: only the session can fall short.
+        let answered = |i: usize| match &exercise.steps[i].check {
+            Check::Answer { accept, .. } => accept.first().cloned(),
+            _ => None,
+        };
+        for (i, miss) in exercise.near_misses.iter().enumerate() {
+            if play(&exercise, miss, &answered).complete {
+                failures.push(format!("{name}: near miss {i} completes the exercise"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
