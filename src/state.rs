@@ -13,7 +13,10 @@ use crate::model::source::{Connection, Source};
 use crate::model::watched::{FeedLink, WatchedServer};
 use leptos::prelude::*;
 use smtp_protocol::relay::{FromPage, Security, VERSION};
-use smtp_protocol::watch::FromWatcher;
+use smtp_protocol::watch::{Access, FromWatcher};
+
+/// Where the admin token is kept for the tab (sessionStorage: gone when the tab closes).
+const ADMIN_TOKEN_KEY: &str = "smtp-playground/admin-token";
 use smtp_protocol::{ProfileName, ServerConfig, StoredMessage};
 
 /// The tabs beside the console.
@@ -192,6 +195,27 @@ impl Playground {
         }
     }
 
+    /// Why the mail and settings shown cannot be changed from this page, and whether an admin
+    /// token would unlock them (tracked): `None` in the simulator and on a writable mock server.
+    pub fn read_only(&self) -> Option<(String, bool)> {
+        if self.mode.get() != Mode::Mock {
+            return None;
+        }
+        self.watched.with(|w| match &w.access {
+            Access::ReadWrite => None,
+            Access::ReadOnly { reason, unlockable } => Some((reason.clone(), *unlockable)),
+        })
+    }
+
+    /// Presents the teacher's admin token to the mock server (kept for this tab, and presented
+    /// again when the feed reconnects).
+    pub fn unlock(&self, token: String) {
+        if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+            let _ = storage.set_item(ADMIN_TOKEN_KEY, &token);
+        }
+        self.request(&FromWatcher::Unlock { token });
+    }
+
     /// An input to the simulated session (connect, disconnect, configure).
     pub fn apply(&self, input: Input) {
         self.simulated.update(|s| s.apply(input));
@@ -245,8 +269,13 @@ impl Playground {
     pub fn watch(&self) {
         const RETRY_SECS: u64 = 3;
         const HOW_TO_START: &str = "Start it with `cargo xtask serve --mock` (or `smtp-bridge mock --smtp 127.0.0.1:2525 --dir dist`) and open the page it serves.";
-        self.watched.update(WatchedServer::connecting);
+        let page_host = web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default();
+        self.watched.update(|w| {
+            w.page_host = page_host;
+            w.connecting();
+        });
         let pg = *self;
+        let token = web_sys::window().and_then(|w| w.session_storage().ok().flatten()).and_then(|s| s.get_item(ADMIN_TOKEN_KEY).ok().flatten());
         watch::connect(move |event| match event {
             WatchEvent::Frames(batch) => pg.watched.update(|w| batch.iter().for_each(|text| w.receive_text(text))),
             WatchEvent::Unreachable { url } => {
@@ -264,6 +293,10 @@ impl Playground {
                 );
             }
         });
+        // A token given earlier in this tab: present it before anything else is asked.
+        if let Some(token) = token {
+            watch::request(&FromWatcher::Unlock { token });
+        }
     }
 
     /// Sends a request to the mock server; says so on the page when the feed is not open.

@@ -78,7 +78,7 @@ impl Source for WatchedServer {
     }
     fn server_line(&self) -> String {
         match &self.config {
-            Some(config) => format!("Server: live mock server at {} for real mail clients · profile: {}", self.smtp, config.profile.title()),
+            Some(config) => format!("Server: live mock server at {} for real mail clients · profile: {}", self.reachable_smtp(), config.profile.title()),
             None => "Server: live mock server (not connected)".to_string(),
         }
     }

@@ -5,7 +5,7 @@
 use super::console::ConsoleLog;
 use super::entry::{Tone, Voice, closer_words};
 use smtp_protocol::event::Event;
-use smtp_protocol::watch::{Removal, ToWatcher, VERSION};
+use smtp_protocol::watch::{Access, Removal, ToWatcher, VERSION};
 use smtp_protocol::{ServerConfig, StoredMessage};
 
 /// Sessions the page keeps (the oldest is forgotten first; the API has more).
@@ -55,13 +55,30 @@ pub struct WatchedServer {
     pub watched: Option<u64>,
     /// The last thing the server refused or dropped, for the page to say.
     pub notice: Option<String>,
+    /// Whether this page may delete mail and change the server (the teacher's admin token).
+    pub access: Access,
+    /// The host this page was loaded from: a server on every address is reached there.
+    pub page_host: String,
 }
 
 impl WatchedServer {
     /// Forgets what an earlier connection of the feed said: the snapshot repeats it.
     pub fn connecting(&mut self) {
-        let watched = self.watched;
-        *self = WatchedServer { link: FeedLink::Connecting, watched, ..Default::default() };
+        let (watched, page_host) = (self.watched, std::mem::take(&mut self.page_host));
+        *self = WatchedServer { link: FeedLink::Connecting, watched, page_host, ..Default::default() };
+    }
+
+    /// Where a mail client reaches the server: a server listening on every address (0.0.0.0
+    /// or [::]) is reached at the host this page came from, on the same port.
+    pub fn reachable_smtp(&self) -> String {
+        let page_host = self.page_host.as_str();
+        match self.smtp.rsplit_once(':') {
+            Some((host, port)) if matches!(host, "0.0.0.0" | "[::]" | "::") && !page_host.is_empty() => {
+                let host = if page_host.contains(':') && !page_host.starts_with('[') { format!("[{page_host}]") } else { page_host.to_string() };
+                format!("{host}:{port}")
+            }
+            _ => self.smtp.clone(),
+        }
     }
 
     /// The session the console shows.
@@ -91,7 +108,8 @@ impl WatchedServer {
 
     pub fn receive(&mut self, frame: ToWatcher) {
         match frame {
-            ToWatcher::Hello { v, smtp, config, .. } => {
+            ToWatcher::Hello { v, smtp, config, access, .. } => {
+                self.access = access;
                 if v != VERSION {
                     self.notice = Some(format!(
                         "This mock server speaks version {v} of the live feed and this page version {VERSION}: some of it may not show. Reload the page the server serves."
@@ -131,6 +149,12 @@ impl WatchedServer {
                 }
             }
             ToWatcher::Config { config } => self.config = Some(config),
+            ToWatcher::Access { access } => {
+                if access.writable() {
+                    self.notice = Some("Unlocked: this page may now delete mail and change the mock server's settings (until the tab is closed).".into());
+                }
+                self.access = access;
+            }
             ToWatcher::Refused { reason } => self.notice = Some(format!("The mock server refused: {reason}")),
         }
     }
@@ -157,7 +181,7 @@ mod tests {
     }
 
     fn hello() -> ToWatcher {
-        ToWatcher::Hello { v: VERSION, smtp: "127.0.0.1:2525".into(), config: ServerConfig::new(ProfileName::Mock), max_messages: 1000 }
+        ToWatcher::Hello { v: VERSION, smtp: "127.0.0.1:2525".into(), config: ServerConfig::new(ProfileName::Mock), max_messages: 1000, access: Access::ReadWrite }
     }
 
     #[test]
@@ -190,6 +214,31 @@ mod tests {
         feed.connecting();
         assert!(feed.sessions.is_empty());
         assert_eq!(feed.watched, Some(1));
+    }
+
+    #[test]
+    fn an_unspecified_address_is_shown_as_the_host_the_page_came_from() {
+        let mut feed = WatchedServer { smtp: "0.0.0.0:12525".into(), page_host: "lab-pc.school.example".into(), ..Default::default() };
+        assert_eq!(feed.reachable_smtp(), "lab-pc.school.example:12525");
+        feed.connecting();
+        feed.smtp = "127.0.0.1:2525".into();
+        assert_eq!(feed.reachable_smtp(), "127.0.0.1:2525");
+    }
+
+    #[test]
+    fn a_read_only_server_says_so_and_unlocks() {
+        let mut feed = WatchedServer::default();
+        let reason = "needs the admin token".to_string();
+        feed.receive(ToWatcher::Hello {
+            v: VERSION,
+            smtp: "127.0.0.1:2525".into(),
+            config: ServerConfig::new(ProfileName::Mock),
+            max_messages: 10,
+            access: Access::ReadOnly { reason, unlockable: true },
+        });
+        assert!(!feed.access.writable());
+        feed.receive(ToWatcher::Access { access: Access::ReadWrite });
+        assert!(feed.access.writable());
     }
 
     #[test]

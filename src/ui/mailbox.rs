@@ -22,7 +22,8 @@ pub fn Mailbox() -> impl IntoView {
                 <span>{move || format!("{} message(s) accepted", pg.with_messages(|m| m.len()))}</span>
                 <button
                     type="button"
-                    disabled=move || pg.with_messages(|m| m.is_empty())
+                    disabled=move || pg.with_messages(|m| m.is_empty()) || pg.read_only().is_some()
+                    title=move || pg.read_only().map(|(reason, _)| reason).unwrap_or_default()
                     on:click=move |_| {
                         pg.clear_messages();
                         open.set(None);
@@ -93,6 +94,8 @@ fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl I
                 <button type="button" on:click=move |_| download_bytes(&format!("{}.eml", delete_id.clone()), "message/rfc822", &raw_for_download)>"Download .eml"</button>
                 <button
                     type="button"
+                    disabled=move || pg.read_only().is_some()
+                    title=move || pg.read_only().map(|(reason, _)| reason).unwrap_or_default()
                     on:click={
                         let id = id.clone();
                         move |_| {

@@ -17,7 +17,7 @@ pub fn SessionList() -> impl IntoView {
     let link = move || pg.watched.with(|m| m.link.clone());
     let status = move || match link() {
         FeedLink::Idle | FeedLink::Connecting => "Connecting to the live mock server…".to_string(),
-        FeedLink::Open => pg.watched.with(|m| format!("Watching real mail clients at {} · {} session(s)", m.smtp, m.sessions.len())),
+        FeedLink::Open => pg.watched.with(|m| format!("Watching real mail clients at {} · {} session(s)", m.reachable_smtp(), m.sessions.len())),
         FeedLink::Down(_) => "Not watching a mock server".to_string(),
     };
     let following = move || pg.watched.with(|m| m.watched.is_none());
@@ -86,7 +86,10 @@ pub fn SessionList() -> impl IntoView {
             </table>
             <Show when=move || pg.watched.with(|m| m.sessions.is_empty() && m.link == FeedLink::Open)>
                 <p class="empty">
-                    {move || pg.watched.with(|m| format!("No client has connected yet. Point a mail client at {}, for example: swaks --server {} --to you@lab.test", m.smtp, m.smtp))}
+                    {move || pg.watched.with(|m| {
+                        let smtp = m.reachable_smtp();
+                        format!("No client has connected yet. Point a mail client at {smtp}, for example: swaks --server {smtp} --to you@lab.test")
+                    })}
                 </p>
             </Show>
         </div>

@@ -115,12 +115,15 @@ pub fn ServerSettings() -> impl IntoView {
             <Show when=move || pg.mode.get() == crate::state::Mode::Mock>
                 <p class="settings-scope" role="note">
                     {move || pg.watched.with(|m| if m.config.is_some() {
-                        format!("These are the live mock server's settings ({}): a change applies to its next client connection, and every page watching it sees it.", m.smtp)
+                        format!("These are the live mock server's settings ({}): a change applies to its next client connection, and every page watching it sees it.", m.reachable_smtp())
                     } else {
                         "Not connected to a live mock server: changes here cannot reach it.".to_string()
                     })}
                 </p>
             </Show>
+            <ReadOnlyNote/>
+            <fieldset class="settings-knobs" disabled=move || pg.read_only().is_some()>
+            <legend class="visually-hidden">"Server settings"</legend>
             <div class="knob wide">
                 <label for="profile">"Server profile"</label>
                 <select
@@ -197,6 +200,27 @@ pub fn ServerSettings() -> impl IntoView {
                     <p class="help">"VRFY lets anyone check which accounts exist; most servers hide that. (applies now)"</p>
                 </div>
             </fieldset>
+            </fieldset>
         </form>
+    }
+}
+
+/// In mock mode on a server the teacher keeps read-only: why, and (with an admin token) a way in.
+#[component]
+fn ReadOnlyNote() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let token = RwSignal::new(String::new());
+    view! {
+        {move || pg.read_only().map(|(reason, unlockable)| view! {
+            <div class="read-only" role="note">
+                <p>{reason}</p>
+                {unlockable.then(|| view! {
+                    <div class="unlock">
+                        <label>"Admin token " <input type="password" autocomplete="off" aria-label="Admin token" on:input=move |ev| token.set(event_target_value(&ev))/></label>
+                        <button type="button" on:click=move |_| pg.unlock(token.get_untracked())>"Unlock"</button>
+                    </div>
+                })}
+            </div>
+        })}
     }
 }

@@ -24,8 +24,8 @@ function required(name) {
  * Starts `smtp-bridge --listen 127.0.0.1:0` serving dist/ and resolves with its URL (and, in
  * mock mode, `smtp`: the address its mock SMTP server took).
  */
-export async function startBridge(extraArgs = []) {
-  const child = spawn(required('SMTP_BRIDGE_BIN'), ['--listen', '127.0.0.1:0', '--dir', required('PLAYGROUND_DIST'), ...extraArgs], {
+export async function startBridge(extraArgs = [], { listen = '127.0.0.1:0' } = {}) {
+  const child = spawn(required('SMTP_BRIDGE_BIN'), ['--listen', listen, '--dir', required('PLAYGROUND_DIST'), ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -38,8 +38,9 @@ export async function startBridge(extraArgs = []) {
       out += d;
       const mock = out.match(/mock SMTP server on (127\.0\.0\.1:\d+)/);
       if (mock) smtp = mock[1];
-      const m = out.match(/at (http:\/\/127\.0\.0\.1:\d+\/)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      // A server on every address (0.0.0.0) is reached at 127.0.0.1: tests talk only to loopback.
+      const m = out.match(/at http:\/\/(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)\//);
+      if (m) { clearTimeout(timer); resolve(`http://127.0.0.1:${m[1]}/`); }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`smtp-bridge exited (${code}): ${stderr}`)); });
   });

@@ -38,9 +38,14 @@ struct Cli {
     /// A page origin allowed besides the bridge's own (e.g. http://localhost:3000). Repeatable.
     #[arg(long = "origin", value_name = "ORIGIN")]
     origins: Vec<String>,
-    /// A shared secret the page must present.
-    #[arg(long)]
+    /// A shared secret the page must present (for the relay; in mock mode, for changes too).
+    #[arg(long, global = true)]
     token: Option<String>,
+    /// In mock mode, the secret that allows changes (deleting mail, the server's settings) from
+    /// the API (Authorization: Bearer) and the page (Unlock). Without it a --public mock server
+    /// is read-only.
+    #[arg(long, global = true, value_name = "SECRET")]
+    admin_token: Option<String>,
     /// Concurrent relayed sessions in all.
     #[arg(long, default_value_t = 256)]
     max_sessions: usize,
@@ -53,8 +58,9 @@ struct Cli {
     /// Longest a relayed session may last, in seconds.
     #[arg(long, default_value_t = 3600)]
     max_duration: u64,
-    /// Listen on an address other than loopback (anyone who can reach it can use the allow-list).
-    #[arg(long)]
+    /// Listen on an address other than loopback (anyone who can reach it can use the allow-list,
+    /// and in mock mode read the captured mail). Before or after `mock`.
+    #[arg(long, global = true)]
     public: bool,
 }
 
@@ -101,12 +107,23 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    if !cli.listen.ip().is_loopback() {
+    let public = !cli.listen.ip().is_loopback();
+    if public {
         if !cli.public {
-            eprintln!("smtp-bridge: {} is not a loopback address; add --public to listen there on purpose", cli.listen.ip());
+            eprintln!(
+                "smtp-bridge: {} is not a loopback address; add --public to listen there on purpose (e.g. smtp-bridge --listen {} --public mock ...)",
+                cli.listen.ip(),
+                cli.listen
+            );
             return ExitCode::from(2);
         }
-        eprintln!("smtp-bridge: warning: listening on {}: anyone who reaches it can relay to the allowed servers", cli.listen);
+        let mock = matches!(cli.command, Some(Mode::Mock { .. }));
+        let writes = match (&cli.admin_token, mock) {
+            (_, false) => String::new(),
+            (Some(_), true) => "; its mail, sessions and settings are readable by all, and changes need the admin token".into(),
+            (None, true) => "; its mail, sessions and settings are readable by all and read-only (add --admin-token SECRET to allow changes)".into(),
+        };
+        eprintln!("smtp-bridge: warning: listening on {}: anyone who reaches it can relay to the allowed servers{writes}", cli.listen);
     }
     if !cli.dir.join("index.html").is_file() {
         eprintln!("smtp-bridge: {} has no index.html; build the page first with `cargo xtask dist`", cli.dir.display());
@@ -143,7 +160,7 @@ async fn main() -> ExitCode {
     config.allow_private = cli.allow_private;
     config.insecure_lab = cli.insecure_lab;
     config.origins = cli.origins.clone();
-    config.token = cli.token;
+    config.token = cli.token.clone();
     config.max_sessions = cli.max_sessions;
     config.max_sessions_per_client = cli.max_sessions_per_client;
     config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
@@ -167,7 +184,8 @@ async fn main() -> ExitCode {
         };
         let smtp_address = smtp_listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
         println!("smtp-bridge: mock SMTP server on {smtp_address}");
-        let mock = std::sync::Arc::new(mock.with_smtp_address(smtp_address));
+        let access = smtp_bridge::mock::access::WriteAccess::new(public, cli.admin_token.clone(), cli.token.clone());
+        let mock = std::sync::Arc::new(mock.with_smtp_address(smtp_address).with_access(access));
         router = router.merge(smtp_bridge::mock::router(mock.clone(), cli.origins.clone()));
         tokio::spawn(smtp_bridge::mock::smtp::serve_smtp(smtp_listener, mock));
     }

@@ -182,3 +182,33 @@ print("sent")
     let subjects: Vec<&str> = list["messages"].as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap()).collect();
     assert_eq!(subjects, ["big 2", "big 1"]);
 }
+
+/// Greylisting belongs to the mock server, not to one connection: smtplib's first attempt is
+/// refused with 451, and its retry on a new connection after the delay is accepted.
+#[tokio::test]
+async fn a_greylisted_client_passes_when_it_retries_on_a_new_connection() {
+    let mut config = smtp_protocol::ServerConfig::new(smtp_protocol::ProfileName::Mock);
+    config.policy.greylisting = true;
+    config.policy.greylist_delay_secs = 2;
+    let (smtp, http) = common::start_mock_with(config, smtp_bridge::mock::Store::new(smtp_bridge::mock::StoreLimits::messages(10), None).unwrap()).await;
+    let client = r#"
+import smtplib, sys, time
+def attempt():
+    with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as s:
+        try:
+            s.sendmail("lab@a.example", ["x@b.example"], "Subject: greylisted\r\n\r\nhi\r\n")
+            return "accepted"
+        except smtplib.SMTPRecipientsRefused as e:
+            return "refused %d" % list(e.recipients.values())[0][0]
+print(attempt())
+time.sleep(3)
+print(attempt())
+"#;
+    let port = smtp.port().to_string();
+    let output = tokio::task::spawn_blocking(move || std::process::Command::new(python()).args(["-c", client, &port]).output().unwrap()).await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), ["refused 451", "accepted"], "{stdout}");
+    let (_, body) = get(http, "/api/v1/messages").await;
+    assert!(body.contains("\"total\":1"), "{body}");
+}

@@ -246,6 +246,12 @@ impl ServerPolicy {
                 return problem(field, format!("{field} holds {name:?}: names cannot hold control characters (line breaks, tabs)"));
             }
         }
+        if self.auth_required && !self.auth_enabled {
+            return problem(
+                "auth_required",
+                "auth_required is on but auth_enabled is off: every MAIL FROM would be refused while no client could log in; turn auth_enabled on, or auth_required off".into(),
+            );
+        }
         // (A password is not repeated in the message.)
         if self.accounts.iter().any(|a| a.user.is_empty() || a.user.chars().chain(a.password.chars()).any(char::is_control)) {
             return problem("accounts", "accounts: each needs a user name, and neither user nor password can hold control characters (line breaks, tabs)".into());
@@ -346,6 +352,8 @@ mod tests {
         let secret = refused(|p| p.accounts = vec![Account { user: "bob".into(), password: "s3cret\n".into() }]);
         assert!(secret.starts_with("accounts") && !secret.contains("s3cret"), "{secret}");
         // Empty passwords and list entries are odd but harmless: kept, as saved sessions may hold them.
+        let contradictory = ServerPolicy { auth_required: true, auth_enabled: false, ..Default::default() };
+        assert_eq!(contradictory.check().unwrap_err().field, "auth_required");
         let odd = ServerPolicy { accounts: vec![Account { user: "bob".into(), password: String::new() }], mailboxes: vec![String::new()], ..Default::default() };
         assert_eq!(odd.check(), Ok(()));
     }

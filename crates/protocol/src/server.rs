@@ -263,6 +263,21 @@ impl Server {
         std::mem::take(&mut self.host.messages)
     }
 
+    /// The greylist's first sightings: (client address, sender, recipient) and when. A host that
+    /// runs one `Server` per connection carries them from one connection to the next, as a real
+    /// server's greylist outlives connections.
+    pub fn greylist(&self) -> &HashMap<(String, String, String), Timestamp> {
+        &self.host.greylist
+    }
+
+    /// Sightings from earlier connections (the earliest of two for the same triple counts).
+    pub fn remember_greylist(&mut self, entries: impl IntoIterator<Item = ((String, String, String), Timestamp)>) {
+        for (key, first) in entries {
+            let seen = self.host.greylist.entry(key).or_insert(first);
+            *seen = (*seen).min(first);
+        }
+    }
+
     pub fn delete_message(&mut self, queue_id: &str) {
         self.host.messages.retain(|m| m.queue_id != queue_id);
     }

@@ -16,8 +16,18 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWatcher {
-    /// Sent first: where real clients connect, and the configuration new connections get.
-    Hello { v: u32, smtp: String, config: ServerConfig, max_messages: usize },
+    /// Sent first: where real clients connect, the configuration new connections get, and
+    /// whether this page may change anything (delete mail, change the configuration).
+    Hello {
+        v: u32,
+        smtp: String,
+        config: ServerConfig,
+        max_messages: usize,
+        #[serde(default)]
+        access: Access,
+    },
+    /// This page's right to change things changed (it presented the admin token).
+    Access { access: Access },
     /// A client connected (or, in the first frames, a session that had already started).
     Session { session: u64, client: String, started: u64 },
     /// One event of a session, in order. Older events of a very long session may be left out
@@ -51,6 +61,26 @@ pub enum Removal {
     Dropped,
 }
 
+/// What a watching page may do: everything, or read only (and why, and how to unlock).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Access {
+    #[default]
+    ReadWrite,
+    ReadOnly {
+        /// Why, in words for the page (e.g. the server listens on the network).
+        reason: String,
+        /// An admin token would unlock writes.
+        unlockable: bool,
+    },
+}
+
+impl Access {
+    pub fn writable(&self) -> bool {
+        *self == Access::ReadWrite
+    }
+}
+
 /// From a watching page to the mock server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -64,6 +94,10 @@ pub enum FromWatcher {
         queue_id: String,
     },
     DeleteAll,
+    /// The admin token (`smtp-bridge --admin-token`): this page may then change things.
+    Unlock {
+        token: String,
+    },
 }
 
 #[cfg(test)]

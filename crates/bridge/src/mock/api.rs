@@ -3,9 +3,10 @@
 //! the configuration new connections get.
 
 use super::Mock;
+use super::access::Refusal;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
@@ -73,13 +74,24 @@ async fn raw(State(mock): State<Arc<Mock>>, Path(id): Path<u64>) -> Response {
     }
 }
 
-async fn delete_one(State(mock): State<Arc<Mock>>, Path(id): Path<u64>) -> Response {
+/// A write the caller may not make: the status (401 without a token, 403 otherwise) and why.
+fn refused(refusal: Refusal) -> Response {
+    (refusal.status, axum::Json(serde_json::json!({ "error": refusal.message }))).into_response()
+}
+
+async fn delete_one(State(mock): State<Arc<Mock>>, Path(id): Path<u64>, headers: HeaderMap) -> Response {
+    if let Err(refusal) = mock.access.check_headers(&headers) {
+        return refused(refusal);
+    }
     if mock.store.delete(|c| c.id == id).is_empty() { not_found(id) } else { StatusCode::NO_CONTENT.into_response() }
 }
 
-async fn delete_all(State(mock): State<Arc<Mock>>) -> StatusCode {
+async fn delete_all(State(mock): State<Arc<Mock>>, headers: HeaderMap) -> Response {
+    if let Err(refusal) = mock.access.check_headers(&headers) {
+        return refused(refusal);
+    }
     mock.store.delete(|_| true);
-    StatusCode::NO_CONTENT
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn sessions(State(mock): State<Arc<Mock>>) -> Response {
@@ -107,17 +119,52 @@ async fn get_config(State(mock): State<Arc<Mock>>) -> Response {
     axum::Json(mock.config()).into_response()
 }
 
-/// Takes a whole `ServerConfig` (as GET returns it); a body that is not one is refused with
-/// serde's reason, naming the field.
-async fn put_config(State(mock): State<Arc<Mock>>, body: axum::body::Bytes) -> Response {
-    match serde_json::from_slice::<ServerConfig>(&body) {
-        Ok(config) => match mock.configure(config) {
-            Ok(config) => axum::Json(config).into_response(),
-            Err(problem) => (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({ "error": format!("this configuration cannot work: {problem}") }))).into_response(),
-        },
-        Err(err) => (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({ "error": format!("not a server configuration: {err}; GET /api/v1/config shows the form") })))
-            .into_response(),
+/// Takes a `ServerConfig` as GET returns it, whole or in part: what is given replaces the
+/// configuration in force (`{"policy":{"greylisting":false}}` changes one knob; a new `profile`
+/// without a `policy` takes that profile's defaults). A key that is no setting, a value of the
+/// wrong type or a policy that cannot work is refused with the reason, and nothing changes.
+async fn put_config(State(mock): State<Arc<Mock>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if let Err(refusal) = mock.access.check_headers(&headers) {
+        return refused(refusal);
     }
+    let unprocessable = |error: String| (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(serde_json::json!({ "error": error }))).into_response();
+    let config = match merged_config(&mock.config(), &body) {
+        Ok(config) => config,
+        Err(error) => return unprocessable(format!("not a server configuration: {error}; GET /api/v1/config shows the form")),
+    };
+    match mock.configure(config) {
+        Ok(config) => axum::Json(config).into_response(),
+        Err(problem) => unprocessable(format!("this configuration cannot work: {problem}")),
+    }
+}
+
+/// `body` (JSON, a whole or partial `ServerConfig`) over `current`.
+fn merged_config(current: &ServerConfig, body: &[u8]) -> Result<ServerConfig, String> {
+    let change: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let Some(change) = change.as_object() else { return Err("expected a JSON object such as {\"policy\":{\"greylisting\":false}}".into()) };
+    let mut merged = serde_json::to_value(current).map_err(|e| e.to_string())?;
+    if let Some(profile) = change.get("profile") {
+        let name: smtp_protocol::ProfileName = serde_json::from_value(profile.clone()).map_err(|e| format!("profile: {e}"))?;
+        if name != current.profile && !change.contains_key("policy") {
+            merged["policy"] = serde_json::to_value(smtp_protocol::ServerPolicy::for_profile(name)).map_err(|e| e.to_string())?;
+        }
+        merged["profile"] = profile.clone();
+    }
+    for (key, value) in change {
+        match key.as_str() {
+            "profile" => {}
+            "policy" => {
+                let Some(fields) = value.as_object() else { return Err("policy: expected an object of settings".into()) };
+                for (field, value) in fields {
+                    let Some(slot) = merged["policy"].get_mut(field) else { return Err(format!("policy.{field}: no such setting")) };
+                    *slot = value.clone();
+                }
+            }
+            "seed" => merged["seed"] = value.clone(),
+            other => return Err(format!("{other}: no such field (profile, policy, seed)")),
+        }
+    }
+    serde_json::from_value(merged).map_err(|e| e.to_string())
 }
 
 /// The JSON API: `/api/v1/messages`, `/api/v1/message/{id}` (and `/raw`), `/api/v1/sessions`,

@@ -4,8 +4,10 @@
 //!
 //! - `smtp` accepts clients and runs the conversations (real STARTTLS);
 //! - `store` keeps the captured mail and the sessions, bounded, and feeds watchers;
+//! - `access` decides who may change it (delete mail, change its settings);
 //! - `api` is the JSON API (`/api/v1/...`); `watch` the WebSocket feed pages watch (`/api/v1/live`).
 
+pub mod access;
 pub mod api;
 pub mod smtp;
 pub mod store;
@@ -23,18 +25,51 @@ pub struct Mock {
     pub store: Store,
     /// Where clients connect (shown on the page).
     pub smtp_address: String,
+    /// Who may delete mail and change the configuration.
+    pub access: access::WriteAccess,
+    /// The greylist, shared by every connection: a retry on a new connection after the delay
+    /// passes, as with a real greylisting server.
+    greylist: std::sync::Mutex<Greylist>,
 }
+
+type Greylist = std::collections::HashMap<(String, String, String), smtp_protocol::Timestamp>;
+
+/// Triples remembered at most: beyond it, those older than a day are forgotten (a client that
+/// retries does so within minutes).
+const GREYLIST_KEPT: usize = 100_000;
 
 impl Mock {
     /// `config` as checked by [`apply_settings`]; STARTTLS is offered only with TLS set up.
     pub fn new(mut config: ServerConfig, store: Store, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         config.policy.starttls &= tls.is_some();
-        Mock { config: RwLock::new(config), tls, store, smtp_address: String::new() }
+        Mock { config: RwLock::new(config), tls, store, smtp_address: String::new(), access: access::WriteAccess::Open, greylist: Default::default() }
     }
 
     pub fn with_smtp_address(mut self, address: String) -> Self {
         self.smtp_address = address;
         self
+    }
+
+    pub fn with_access(mut self, access: access::WriteAccess) -> Self {
+        self.access = access;
+        self
+    }
+
+    /// The greylist as it stands, for a new connection.
+    pub fn greylist(&self) -> Greylist {
+        self.greylist.lock().expect("not poisoned").clone()
+    }
+
+    /// A finished connection's greylist sightings, kept for the next ones.
+    pub fn remember_greylist(&self, seen: &Greylist, now: smtp_protocol::Timestamp) {
+        let mut greylist = self.greylist.lock().expect("not poisoned");
+        for (key, first) in seen {
+            let kept = greylist.entry(key.clone()).or_insert(*first);
+            *kept = (*kept).min(*first);
+        }
+        if greylist.len() > GREYLIST_KEPT {
+            greylist.retain(|_, first| now.millis_since(*first) < 86_400_000);
+        }
     }
 
     /// The configuration the next connection gets.

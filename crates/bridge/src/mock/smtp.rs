@@ -79,6 +79,7 @@ async fn session(mut tcp: TcpStream, peer: SocketAddr, mock: Arc<Mock>) {
     let mut config = mock.config();
     config.seed ^= id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now().0;
     let mut server = Server::new(config, Peer { ip: peer.ip().to_string() }, now());
+    server.remember_greylist(mock.greylist());
     let mut recorder = Recorder { id, mock: mock.clone() };
     if converse(&mut server, &mut tcp, &mut recorder).await {
         match mock.tls.as_ref().map(|acceptor| acceptor.accept(tcp)) {
@@ -94,4 +95,5 @@ async fn session(mut tcp: TcpStream, peer: SocketAddr, mock: Arc<Mock>) {
         }
     }
     recorder.drain(&mut server);
+    mock.remember_greylist(server.greylist(), now());
 }

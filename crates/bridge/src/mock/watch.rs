@@ -9,7 +9,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
-use smtp_protocol::watch::{FromWatcher, ToWatcher, VERSION};
+use smtp_protocol::watch::{Access, FromWatcher, ToWatcher, VERSION};
 use std::sync::Arc;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -32,7 +32,8 @@ fn text(frame: &ToWatcher) -> Message {
 }
 
 async fn watch(mut socket: WebSocket, mock: Arc<Mock>) {
-    let hello = ToWatcher::Hello { v: VERSION, smtp: mock.smtp_address.clone(), config: mock.config(), max_messages: mock.store.max_messages() };
+    let mut access = mock.access.for_page();
+    let hello = ToWatcher::Hello { v: VERSION, smtp: mock.smtp_address.clone(), config: mock.config(), max_messages: mock.store.max_messages(), access: access.clone() };
     let (snapshot, mut feed) = mock.store.watch(hello);
     for frame in snapshot {
         if socket.send(Message::Text(frame.as_ref().into())).await.is_err() {
@@ -58,8 +59,8 @@ async fn watch(mut socket: WebSocket, mock: Arc<Mock>) {
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(body))) => {
-                    if let Some(refusal) = request(&mock, body.as_str())
-                        && socket.send(text(&refusal)).await.is_err() {
+                    if let Some(answer) = request(&mock, &mut access, body.as_str())
+                        && socket.send(text(&answer)).await.is_err() {
                             return;
                         }
                 }
@@ -70,10 +71,25 @@ async fn watch(mut socket: WebSocket, mock: Arc<Mock>) {
     }
 }
 
-/// Carries out a page's request; the refusal to send back, if any. The effects reach every page
-/// (this one included) through the feed.
-fn request(mock: &Mock, body: &str) -> Option<ToWatcher> {
-    match serde_json::from_str::<FromWatcher>(body) {
+/// Carries out a page's request; the answer to send back, if any (a refusal, or this page's new
+/// access). The effects reach every page (this one included) through the feed. A page may
+/// change things only when its `access` says so (it presented the admin token, or none is needed).
+fn request(mock: &Mock, access: &mut Access, body: &str) -> Option<ToWatcher> {
+    let request = serde_json::from_str::<FromWatcher>(body);
+    if let Ok(FromWatcher::Unlock { token }) = &request {
+        return Some(match mock.access.check(Some(token)) {
+            Ok(()) => {
+                *access = Access::ReadWrite;
+                ToWatcher::Access { access: access.clone() }
+            }
+            Err(refusal) => ToWatcher::Refused { reason: refusal.message },
+        });
+    }
+    if let (Ok(_), Access::ReadOnly { reason, .. }) = (&request, &*access) {
+        return Some(ToWatcher::Refused { reason: format!("nothing was changed: {}", reason.trim_end_matches('.')) });
+    }
+    match request {
+        Ok(FromWatcher::Unlock { .. }) => None,
         Ok(FromWatcher::Configure { v, config }) if v == VERSION => {
             mock.configure(config).err().map(|problem| ToWatcher::Refused { reason: format!("the server settings were not changed: {problem}") })
         }

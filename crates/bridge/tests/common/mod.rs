@@ -135,9 +135,15 @@ pub async fn request(http: SocketAddr, method: &str, path: &str) -> (u16, String
 
 /// [`request`] with a JSON body.
 pub async fn request_with_body(http: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+    request_as(http, method, path, body, None).await
+}
+
+/// [`request_with_body`] presenting `token` as `Authorization: Bearer`.
+pub async fn request_as(http: SocketAddr, method: &str, path: &str, body: &str, token: Option<&str>) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(http).await.unwrap();
-    let head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+    let authorization = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{authorization}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
     tcp.write_all(format!("{head}{body}").as_bytes()).await.unwrap();
     let mut response = Vec::new();
     tcp.read_to_end(&mut response).await.unwrap();

@@ -1,0 +1,97 @@
+//! Who may change a mock server, with the binary as a teacher runs it: on the network
+//! (`--public`, listening on 0.0.0.0 and reached here at 127.0.0.1) the mail and settings are
+//! read-only without the admin token, loopback clients included; with `--admin-token` they
+//! change for whoever presents it; a loopback-only server keeps its open API; `--token` guards
+//! writes too. `--public` and the tokens go before or after `mock`.
+
+mod common;
+
+use common::{get, request_as};
+use std::net::SocketAddr;
+
+/// Stopped however the test ends.
+struct Bridge(std::process::Child);
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `smtp-bridge` with `args` (which place --listen), serving a stub page; the HTTP address to
+/// use (loopback) once it answers.
+async fn start(listen: &str, args: &[&str]) -> (Bridge, SocketAddr) {
+    let port: u16 = listen.rsplit(':').next().unwrap().parse().unwrap();
+    let dir = std::env::temp_dir().join(format!("smtp-bridge-access-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>t</title>").unwrap();
+    let smtp = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-bridge"))
+        .args(["--listen", listen, "--dir"])
+        .arg(&dir)
+        .args(["mock", "--smtp", &smtp])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let http: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(http).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    (Bridge(child), http)
+}
+
+fn free_port(ip: &str) -> u16 {
+    std::net::TcpListener::bind(format!("{ip}:0")).unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn on_the_network_writes_need_the_admin_token() {
+    // No admin token: read-only for everyone, the loopback client included.
+    let (_bridge, http) = start(&format!("0.0.0.0:{}", free_port("0.0.0.0")), &["--public"]).await;
+    assert_eq!(get(http, "/api/v1/messages").await.0, 200, "reading stays open");
+    let (status, body) = request_as(http, "DELETE", "/api/v1/messages", "", None).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("--admin-token"), "the refusal says how to allow changes: {body}");
+    assert_eq!(request_as(http, "PUT", "/api/v1/config", r#"{"policy":{"greylisting":true}}"#, None).await.0, 403);
+
+    // With --admin-token (given after `mock`, as --public was): 401 without, 403 wrong, allowed right.
+    let (_bridge, http) = start(&format!("0.0.0.0:{}", free_port("0.0.0.0")), &["--public", "--admin-token", "s3cret"]).await;
+    let (status, body) = request_as(http, "DELETE", "/api/v1/messages", "", None).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("admin token"), "{body}");
+    assert_eq!(request_as(http, "DELETE", "/api/v1/messages", "", Some("guess")).await.0, 403);
+    assert_eq!(request_as(http, "DELETE", "/api/v1/messages", "", Some("s3cret")).await.0, 204);
+    let (status, body) = request_as(http, "PUT", "/api/v1/config", r#"{"policy":{"greylisting":true}}"#, Some("s3cret")).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn on_loopback_the_api_stays_open_unless_a_token_is_set() {
+    let (_bridge, http) = start(&format!("127.0.0.1:{}", free_port("127.0.0.1")), &[]).await;
+    assert_eq!(request_as(http, "DELETE", "/api/v1/messages", "", None).await.0, 204);
+    // --token, the page's shared secret, guards the mock's writes too (it used to guard /bridge only).
+    let (_bridge, http) = start(&format!("127.0.0.1:{}", free_port("127.0.0.1")), &["--token", "s3cret"]).await;
+    assert_eq!(request_as(http, "DELETE", "/api/v1/messages", "", None).await.0, 401);
+    assert_eq!(request_as(http, "DELETE", "/api/v1/messages", "", Some("s3cret")).await.0, 204);
+}
+
+#[tokio::test]
+async fn put_config_takes_part_of_a_configuration_and_refuses_a_contradiction() {
+    let (_bridge, http) = start(&format!("127.0.0.1:{}", free_port("127.0.0.1")), &[]).await;
+    let (status, body) = request_as(http, "PUT", "/api/v1/config", r#"{"policy":{"greylisting":true,"greylist_delay_secs":2}}"#, None).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, config) = get(http, "/api/v1/config").await;
+    let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+    assert_eq!((config["profile"].as_str(), config["policy"]["greylisting"].as_bool()), (Some("mock"), Some(true)));
+    let (status, body) = request_as(http, "PUT", "/api/v1/config", r#"{"policy":{"auth_required":true,"auth_enabled":false}}"#, None).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("auth_enabled"), "{body}");
+    let (status, body) = request_as(http, "PUT", "/api/v1/config", r#"{"policy":{"greylistng":true}}"#, None).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("policy.greylistng: no such setting"), "{body}");
+}
