@@ -9,9 +9,20 @@ use std::process::Command;
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// The workspace root (the folder holding the top `Cargo.toml`).
+/// The workspace root (the folder holding the top `Cargo.toml`), found at run time: `cargo
+/// xtask` sets CARGO_MANIFEST_DIR to crates/xtask of the checkout it runs in, so a checkout
+/// copied or moved elsewhere builds where it is, not where it was compiled.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask sits two levels below the root").to_path_buf()
+    root_from(std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from), std::env::current_dir().unwrap_or_default())
+}
+
+fn root_from(manifest_dir: Option<PathBuf>, current: PathBuf) -> PathBuf {
+    let is_root = |dir: &Path| dir.join("crates/xtask/Cargo.toml").is_file() && dir.join("Cargo.toml").is_file();
+    if let Some(dir) = manifest_dir.and_then(|dir| dir.ancestors().nth(2).map(Path::to_path_buf)).filter(|d| is_root(d)) {
+        return dir;
+    }
+    // Run directly (not through cargo): the nearest folder above the current one that holds it.
+    current.ancestors().find(|d| is_root(d)).map(Path::to_path_buf).unwrap_or(current)
 }
 
 /// Where cargo builds: `CARGO_TARGET_DIR` when set (relative to the root), else `target/`.
@@ -206,4 +217,23 @@ pub fn ensure_python_packages(packages: &[&str]) -> Result<PathBuf> {
 pub fn build_bridge() -> Result<PathBuf> {
     run(cargo().args(["build", "--quiet", "--package", "smtp-bridge", "--bin", "smtp-bridge"]))?;
     Ok(target_dir().join("debug/smtp-bridge"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::root_from;
+
+    /// A checkout moved elsewhere is found where it is now.
+    #[test]
+    fn the_root_is_found_at_run_time() {
+        let moved = std::env::temp_dir().join(format!("xtask-root-{}", std::process::id()));
+        std::fs::create_dir_all(moved.join("crates/xtask/src")).unwrap();
+        std::fs::write(moved.join("Cargo.toml"), "[workspace]\n").unwrap();
+        std::fs::write(moved.join("crates/xtask/Cargo.toml"), "[package]\n").unwrap();
+        assert_eq!(root_from(Some(moved.join("crates/xtask")), "/".into()), moved);
+        assert_eq!(root_from(None, moved.join("crates/xtask/src")), moved);
+        // A stale compile-time path that no longer holds a checkout is not taken.
+        assert_eq!(root_from(Some("/nonexistent/crates/xtask".into()), moved.clone()), moved);
+        std::fs::remove_dir_all(&moved).unwrap();
+    }
 }
