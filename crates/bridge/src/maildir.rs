@@ -31,8 +31,9 @@ impl Maildir {
         Ok(Maildir { root: root.to_path_buf(), host, counter: AtomicU64::new(0) })
     }
 
-    /// Writes one message into `new/`; its path.
-    pub fn deliver(&self, message: &StoredMessage) -> io::Result<PathBuf> {
+    /// Writes one message into `new/`, with the store's id for it and the session it came in
+    /// (so that both are the same after a restart); its path.
+    pub fn deliver(&self, message: &StoredMessage, id: u64, session: u64) -> io::Result<PathBuf> {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let secs = message.received_at.0 / 1000;
         // time.unique.host; the queue id is letters and digits only, safe in a file name.
@@ -43,6 +44,7 @@ impl Maildir {
         for recipient in message.envelope.recipient_addresses() {
             content.extend_from_slice(format!("X-Original-To: {recipient}\r\n").as_bytes());
         }
+        content.extend_from_slice(format!("{ID_HEADER}{id}\r\n{SESSION_HEADER}{session}\r\n").as_bytes());
         content.extend_from_slice(&message.raw);
         let tmp = self.root.join("tmp").join(&name);
         let new = self.root.join("new").join(&name);
@@ -78,9 +80,39 @@ impl Maildir {
         Ok(files.into_iter().map(|(_, path, size)| (path, size)).collect())
     }
 
-    /// One listed message, with its envelope rebuilt from `Return-Path:` and `X-Original-To:`.
-    pub fn read(&self, path: &Path) -> io::Result<StoredMessage> {
+    /// One listed message, with its envelope rebuilt from `Return-Path:` and `X-Original-To:`,
+    /// and the id and session it had (absent in files written by others).
+    pub fn read(&self, path: &Path) -> io::Result<MaildirMessage> {
         Ok(read_message(path, std::fs::read(path)?))
+    }
+
+    /// Keeps a finished session (its record as JSON in `sessions/`, beside the mail).
+    pub fn save_session<T: serde::Serialize>(&self, id: u64, record: &T) -> io::Result<()> {
+        let dir = self.root.join("sessions");
+        std::fs::create_dir_all(&dir)?;
+        let json = serde_json::to_vec(record).map_err(io::Error::other)?;
+        let tmp = dir.join(format!(".{id:012}.json.tmp"));
+        std::fs::write(&tmp, json)?;
+        std::fs::rename(&tmp, dir.join(format!("{id:012}.json")))
+    }
+
+    /// The kept sessions, newest `limit` of them, oldest first; unreadable ones are skipped.
+    pub fn sessions<T: serde::de::DeserializeOwned>(&self, limit: usize) -> Vec<T> {
+        let Ok(entries) = std::fs::read_dir(self.root.join("sessions")) else { return Vec::new() };
+        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+        files.sort();
+        let skip = files.len().saturating_sub(limit);
+        files
+            .into_iter()
+            .skip(skip)
+            .filter_map(|path| match std::fs::read(&path).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string())) {
+                Ok(record) => Some(record),
+                Err(err) => {
+                    tracing::warn!(%err, path = %path.display(), "skipped an unreadable session in the Maildir");
+                    None
+                }
+            })
+            .collect()
     }
 }
 
@@ -90,18 +122,38 @@ fn delivered_secs(file: &Path) -> u64 {
     name.split('.').next().and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
-/// A Maildir file as a stored message: the `X-Original-To:` lines in front become the envelope's
-/// recipients again and are taken off; the rest is the message as it was stored.
-fn read_message(file: &Path, bytes: Vec<u8>) -> StoredMessage {
+const ID_HEADER: &str = "X-Playground-Id: ";
+const SESSION_HEADER: &str = "X-Playground-Session: ";
+
+/// A message read back from the Maildir, with the store's id and session when the file has them.
+pub struct MaildirMessage {
+    pub message: StoredMessage,
+    pub id: Option<u64>,
+    pub session: Option<u64>,
+}
+
+/// A Maildir file as a stored message: the `X-Original-To:` (and `X-Playground-*`) lines in
+/// front become the envelope's recipients (and the id and session) again and are taken off; the
+/// rest is the message as it was stored.
+fn read_message(file: &Path, bytes: Vec<u8>) -> MaildirMessage {
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     let secs = delivered_secs(file);
     let queue_id = name.split('.').nth(1).and_then(|u| u.split_once('_')).map(|(_, q)| q.to_string()).unwrap_or_else(|| name.to_string());
     let mut recipients = Vec::new();
+    let (mut id, mut session) = (None, None);
     let mut rest = &bytes[..];
+    let number = |value: &[u8]| std::str::from_utf8(value).ok().and_then(|v| v.trim().parse::<u64>().ok());
     while let Some(line_end) = rest.windows(2).position(|w| w == b"\r\n") {
         let line = &rest[..line_end];
-        let Some(value) = line.strip_prefix(b"X-Original-To: ") else { break };
-        recipients.push(String::from_utf8_lossy(value).trim().to_string());
+        if let Some(value) = line.strip_prefix(b"X-Original-To: ") {
+            recipients.push(String::from_utf8_lossy(value).trim().to_string());
+        } else if let Some(value) = line.strip_prefix(ID_HEADER.as_bytes()) {
+            id = number(value);
+        } else if let Some(value) = line.strip_prefix(SESSION_HEADER.as_bytes()) {
+            session = number(value);
+        } else {
+            break;
+        }
         rest = &rest[line_end + 2..];
     }
     let raw = rest.to_vec();
@@ -111,7 +163,8 @@ fn read_message(file: &Path, bytes: Vec<u8>) -> StoredMessage {
         recipients: recipients.iter().map(|r| Recipient { path: smtp_path(r), params: Default::default() }).collect(),
         ..Default::default()
     };
-    StoredMessage { queue_id, received_at: Timestamp(secs * 1000), envelope, client_name: None, client_ip: String::new(), tls: false, authenticated_as: None, raw }
+    let message = StoredMessage { queue_id, received_at: Timestamp(secs * 1000), envelope, client_name: None, client_ip: String::new(), tls: false, authenticated_as: None, raw };
+    MaildirMessage { message, id, session }
 }
 
 fn smtp_path(address: &str) -> SmtpPath {

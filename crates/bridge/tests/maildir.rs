@@ -48,7 +48,8 @@ async fn mail_survives_a_restart_in_the_maildir() {
     assert_eq!(written.len(), 2, "{written:?}");
     assert!(std::fs::read_dir(dir.join("tmp")).unwrap().next().is_none(), "nothing left half-written in tmp/");
     let content = std::fs::read_to_string(&written[0]).unwrap();
-    assert!(content.starts_with("X-Original-To: one@x.example\r\nX-Original-To: two@y.example\r\nReturn-Path: <sender@lab.test>\r\nReceived: from lab.test"), "{content}");
+    assert!(content.starts_with("X-Original-To: one@x.example\r\nX-Original-To: two@y.example\r\nX-Playground-Id: "), "{content}");
+    assert!(content.contains("\r\nX-Playground-Session: ") && content.contains("\r\nReturn-Path: <sender@lab.test>\r\nReceived: from lab.test"), "{content}");
     assert!(content.contains("Subject: second"), "{content}");
 
     // Started again on the same folder: the mail is back, with its envelope.
@@ -93,5 +94,41 @@ async fn a_restart_loads_only_the_newest_mail_that_fits_and_leaves_the_rest_on_d
 
     // Nothing left out was deleted.
     assert_eq!(files(&dir).len(), 12);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A restart on the same Maildir keeps what a grading script relies on: message ids, the
+/// sessions with their transcripts, and which session each message came in.
+#[tokio::test]
+async fn ids_and_sessions_survive_a_restart() {
+    let dir = fresh_dir("maildir-ids");
+    let (smtp, http) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(StoreLimits::messages(20), Some(Maildir::open(&dir).unwrap())).unwrap()).await;
+    for subject in ["one", "two", "three"] {
+        send(smtp, subject).await;
+    }
+    // The last session's end is recorded as the connection closes: wait for it.
+    let mut before: serde_json::Value = serde_json::Value::Null;
+    for _ in 0..50 {
+        before = serde_json::from_str(&get(http, "/api/v1/sessions").await.1).unwrap();
+        if before["sessions"].as_array().unwrap().iter().all(|s| !s["ended"].is_null()) && before["total"] == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let messages_before: serde_json::Value = serde_json::from_str(&get(http, "/api/v1/messages").await.1).unwrap();
+
+    let (smtp_again, http_again) = start_mock_with(ServerConfig::new(ProfileName::Mock), Store::new(StoreLimits::messages(20), Some(Maildir::open(&dir).unwrap())).unwrap()).await;
+    let messages_after: serde_json::Value = serde_json::from_str(&get(http_again, "/api/v1/messages").await.1).unwrap();
+    let pick = |list: &serde_json::Value| list["messages"].as_array().unwrap().iter().map(|m| (m["id"].clone(), m["session"].clone(), m["subject"].clone())).collect::<Vec<_>>();
+    assert_eq!(pick(&messages_after), pick(&messages_before), "ids and sessions kept");
+    let after: serde_json::Value = serde_json::from_str(&get(http_again, "/api/v1/sessions").await.1).unwrap();
+    assert_eq!(after["total"], 3, "{after}");
+    let transcripts = |list: &serde_json::Value| list["sessions"].as_array().unwrap().iter().map(|s| (s["id"].clone(), s["transcript"].clone())).collect::<Vec<_>>();
+    assert_eq!(transcripts(&after), transcripts(&before));
+    // New ids continue after the kept ones.
+    send(smtp_again, "four").await;
+    let newest: serde_json::Value = serde_json::from_str(&get(http_again, "/api/v1/messages").await.1).unwrap();
+    let highest_before = messages_before["messages"].as_array().unwrap().iter().map(|m| m["id"].as_u64().unwrap()).max().unwrap();
+    assert!(newest["messages"][0]["id"].as_u64().unwrap() > highest_before, "{newest}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -88,7 +88,7 @@ pub struct Captured {
     file: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SessionRecord {
     pub id: u64,
     pub client: String,
@@ -100,7 +100,8 @@ pub struct SessionRecord {
     pub events: VecDeque<Event>,
     /// Older events left out (see [`MAX_EVENTS_PER_SESSION`] and [`StoreLimits::event_octets`]).
     pub skipped: u64,
-    /// What `events` hold, by [`event_octets`].
+    /// What `events` hold, by [`event_octets`] (counted again when loaded).
+    #[serde(skip)]
     octets: usize,
 }
 
@@ -199,19 +200,31 @@ impl Store {
             if left > 0 {
                 tracing::warn!(left, "the Maildir holds more than --max-messages or --max-store-mb allow: the oldest stay on disk, not loaded");
             }
+            let mut read = Vec::new();
             for (path, _) in files.into_iter().skip(left) {
-                let message = match dir.read(&path) {
-                    Ok(message) => message,
-                    Err(err) => {
-                        tracing::warn!(%err, path = %path.display(), "skipped an unreadable file in the Maildir");
-                        continue;
-                    }
-                };
-                let id = inner.next_id;
-                inner.next_id += 1;
-                inner.message_octets += message_octets(&message);
-                inner.messages.push_back(Captured { id, session: 0, message, file: Some(path) });
+                match dir.read(&path) {
+                    Ok(message) => read.push((message, path)),
+                    Err(err) => tracing::warn!(%err, path = %path.display(), "skipped an unreadable file in the Maildir"),
+                }
             }
+            // Ids and sessions as they were: new ones continue after the highest kept.
+            let sessions: Vec<SessionRecord> = dir.sessions(MAX_SESSIONS);
+            let highest = read.iter().filter_map(|(m, _)| m.id.max(m.session)).chain(sessions.iter().map(|s| s.id)).max().unwrap_or(0);
+            inner.next_id = highest + 1;
+            for (read, path) in read {
+                let id = read.id.unwrap_or_else(|| {
+                    inner.next_id += 1;
+                    inner.next_id - 1
+                });
+                inner.message_octets += message_octets(&read.message);
+                inner.messages.push_back(Captured { id, session: read.session.unwrap_or(0), message: read.message, file: Some(path) });
+            }
+            for mut record in sessions {
+                record.octets = record.events.iter().map(event_octets).sum();
+                inner.event_octets += record.octets;
+                inner.sessions.push_back(record);
+            }
+            inner.trim_events(limits.event_octets);
         }
         Ok(Store { inner: Mutex::new(inner), feed: broadcast::channel(FEED_CAPACITY).0, maildir, limits })
     }
@@ -254,21 +267,30 @@ impl Store {
 
     /// A session's new events and the messages it had accepted with them.
     pub fn record(&self, session: u64, events: Vec<Event>, messages: Vec<StoredMessage>) {
-        // Disk first, outside the lock: one slow write must not stall other sessions.
-        let delivered: Vec<(StoredMessage, Option<PathBuf>)> = messages
+        // Ids first (they go into the files), then the disk outside the lock: one slow write
+        // must not stall other sessions.
+        let first_id = {
+            let mut inner = self.lock();
+            let first = inner.next_id;
+            inner.next_id += messages.len() as u64;
+            first
+        };
+        let delivered: Vec<(u64, StoredMessage, Option<PathBuf>)> = messages
             .into_iter()
-            .map(|message| {
-                let file = self.maildir.as_ref().and_then(|dir| match dir.deliver(&message) {
+            .zip(first_id..)
+            .map(|(message, id)| {
+                let file = self.maildir.as_ref().and_then(|dir| match dir.deliver(&message, id, session) {
                     Ok(path) => Some(path),
                     Err(err) => {
                         tracing::warn!(%err, queue_id = %message.queue_id, "could not write the message to the Maildir; it is kept in memory only");
                         None
                     }
                 });
-                (message, file)
+                (id, message, file)
             })
             .collect();
         let mut evicted = Vec::new();
+        let mut ended = None;
         {
             let mut guard = self.lock();
             // One borrow of the fields, not one per access through the guard.
@@ -292,7 +314,10 @@ impl Store {
                 }
             }
             inner.trim_events(self.limits.event_octets);
-            for (message, file) in delivered {
+            if let Some(record) = at.map(|i| &inner.sessions[i]).filter(|r| r.ended.is_some()) {
+                ended = Some(record.clone());
+            }
+            for (id, message, file) in delivered {
                 let octets = message_octets(&message);
                 while !self.limits.has_room(inner.messages.len(), inner.message_octets, octets) {
                     let Some(old) = inner.messages.pop_front() else { break };
@@ -308,14 +333,18 @@ impl Store {
                     self.broadcast(|| ToWatcher::Removed { queue_ids: vec![old.message.queue_id.clone()], why: Removal::Dropped });
                     evicted.push(old);
                 }
-                let id = inner.next_id;
-                inner.next_id += 1;
                 inner.message_octets += octets;
                 self.broadcast(|| ToWatcher::Message { id, session, message: message.clone() });
                 inner.messages.push_back(Captured { id, session, message, file });
             }
         }
         self.unlink(evicted);
+        // A finished session is kept beside the mail, for the next start.
+        if let (Some(dir), Some(record)) = (&self.maildir, ended)
+            && let Err(err) = dir.save_session(record.id, &record)
+        {
+            tracing::warn!(%err, session = record.id, "could not keep the session in the Maildir");
+        }
     }
 
     fn unlink(&self, gone: Vec<Captured>) {
