@@ -1,6 +1,7 @@
 //! A console entry: one line or reply as the console shows it, with its explanation, or a notice
 //! in the page's own words. Entries are made from [`Event`]s the same way in every mode.
 
+use super::timeline::TLS_STARTED;
 use smtp_protocol::ProfileName;
 use smtp_protocol::Timestamp;
 use smtp_protocol::event::{ClientLine, Closer, Event};
@@ -119,7 +120,7 @@ pub fn entry_for(event: &Event, note: Option<Note>, profile: Option<ProfileName>
         }
         Event::TlsStarted { protocol, cipher, simulated, .. } => {
             let how = if *simulated { "; simulated" } else { "" };
-            EntryKind::Notice { text: format!("TLS started ({protocol}, {cipher}{how}). The client must send EHLO again."), tone: Tone::Good }
+            EntryKind::Notice { text: format!("{TLS_STARTED}{protocol}, {cipher}{how}). The client must send EHLO again."), tone: Tone::Good }
         }
         Event::AuthSucceeded { user, mechanism, .. } => EntryKind::Notice { text: format!("Authenticated as {user} ({mechanism})"), tone: Tone::Good },
         Event::AuthFailed { .. } => return None,

@@ -7,6 +7,7 @@
 
 use super::console::ConsoleLog;
 use super::entry::{EntryKind, Tone, Voice, plain_initial_decoded};
+use super::timeline::TLS_STARTED;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use compact_str::CompactString;
@@ -350,11 +351,11 @@ impl RealSession {
                 self.envelope = Arc::default();
                 let who = format!("{protocol}, {cipher}; certificate {subject}, issued by {issuer}, valid until {not_after}");
                 let (text, tone) = if verified {
-                    (format!("TLS started ({who}); certificate verified. The client must send EHLO again."), Tone::Good)
+                    (format!("{TLS_STARTED}{who}); certificate verified. The client must send EHLO again."), Tone::Good)
                 } else {
                     (
                         format!(
-                            "TLS started ({who}) — the certificate was NOT verified: {}. The bridge accepted it only because it runs with --insecure-lab.",
+                            "{TLS_STARTED}{who}) — the certificate was NOT verified: {}. The bridge accepted it only because it runs with --insecure-lab.",
                             problem.unwrap_or_default()
                         ),
                         Tone::Warn,

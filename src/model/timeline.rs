@@ -7,6 +7,9 @@ use smtp_protocol::session::SessionState;
 use std::sync::Arc;
 
 pub const ROW: f64 = 30.0;
+
+/// How every mode's notice of a finished TLS handshake begins.
+pub const TLS_STARTED: &str = "TLS started (";
 pub const WIDTH: f64 = 540.0;
 pub const CLIENT_X: f64 = 70.0;
 pub const SERVER_X: f64 = 420.0;
@@ -60,7 +63,13 @@ pub fn rows(entries: &[Arc<Entry>], range: std::ops::Range<usize>) -> Vec<Row> {
                 let enhanced = reply.enhanced.map(|e| format!("{e} ")).unwrap_or_default();
                 RowKind::ToClient { label: shorten(&format!("{} {enhanced}{first}", reply.code), 44), class: explanation.class }
             }
-            EntryKind::Notice { text, tone } => RowKind::Marker { label: shorten(text, 48), tone: *tone },
+            EntryKind::Notice { text, tone } => {
+                // The handshake's end starts a new session inside TLS, before any reply says so.
+                if text.starts_with(TLS_STARTED) {
+                    state = "connected · TLS".to_string();
+                }
+                RowKind::Marker { label: shorten(text, 48), tone: *tone }
+            }
         };
         out.push(Row { entry: entry.id, kind, delta: entry.at.0.saturating_sub(previous), state: state.clone() });
         previous = entry.at.0;
@@ -143,6 +152,14 @@ mod tests {
         let states: Vec<&str> = rows.iter().filter(|r| matches!(r.kind, RowKind::ToClient { .. })).map(|r| r.state.as_str()).collect();
         assert_eq!(states, ["connected", "greeted", "tls handshake", "greeted · TLS", "mail · TLS", "recipients · TLS", "data · TLS", "greeted · TLS"]);
         assert_eq!(s2.console.lines_exchanged(), rows.iter().filter(|r| !matches!(r.kind, RowKind::Marker { .. })).count());
+    }
+
+    #[test]
+    fn the_end_of_the_handshake_moves_the_band_before_the_next_reply() {
+        let s = session("EHLO a\r\nSTARTTLS\r\n");
+        let rows = s.console.rows(0..s.console.entries.len());
+        let marker = rows.iter().find(|r| matches!(&r.kind, RowKind::Marker { label, .. } if label.starts_with(TLS_STARTED))).unwrap();
+        assert_eq!(marker.state, "connected · TLS");
     }
 
     #[test]
