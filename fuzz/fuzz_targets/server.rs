@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let step = usize::from(selector >> 2).max(1);
     for (i, chunk) in input.chunks(step).enumerate() {
         server.handle_input(chunk, Timestamp(i as u64 * 1000));
-        if server.state().phase == smtp_protocol::session::Phase::TlsHandshake {
+        if server.next_step() == smtp_protocol::server::Step::TlsHandshake {
             server.handle_tls_established(Timestamp(i as u64 * 1000), "TLSv1.3", "fuzz", true);
         }
         while server.poll_transmit().is_some() {}
