@@ -99,6 +99,24 @@ test('exercises: a wrong answer is said, a fixed mistake loses its hint, steps o
   await page.close();
 });
 
+test('starting an exercise says the Mailbox starts empty, when it held mail', async () => {
+  const page = await freshPage(lab);
+  await exchange(page, 'EHLO student.example');
+  await exchange(page, 'AUTH PLAIN AHN0dWRlbnQAc2VjcmV0');
+  await exchange(page, 'MAIL FROM:<student@playground.test>');
+  await exchange(page, 'RCPT TO:<bob@playground.test>');
+  await exchange(page, 'DATA');
+  for (const line of ['Subject: kept?', '']) await type(page, line);
+  assert.match(await exchange(page, '.'), /^250 /);
+  await page.getByRole('tab', { name: 'Exercises' }).click();
+  const back = page.getByRole('button', { name: 'All exercises' });
+  if (await back.count()) await back.click();
+  await page.getByRole('button', { name: 'Start: RSET and NOOP' }).click();
+  assert.match(await page.locator('.banner').innerText(), /the Mailbox starts empty: the 1 earlier message\(s\) went with the old session/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('a share link that would carry a password is offered only after saying so', async () => {
   const page = await freshPage(lab);
   await exchange(page, 'EHLO student.example');

@@ -141,3 +141,29 @@ fn greylisting_lets_a_logged_in_user_through() {
     .unwrap();
     assert_eq!(last.headline, "Recipient accepted");
 }
+
+#[test]
+fn an_empty_line_is_explained_without_bdat() {
+    let last = explanations(ProfileName::Postfix, |_| {}, "\r\n").pop().unwrap();
+    assert_eq!(last.headline, "An empty line is not a command");
+    assert!(!last.why.contains("BDAT"), "{}", last.why);
+}
+
+/// What a profile advertises in EHLO, it answers: DSN's parameters (Postfix, Exchange and the
+/// mock advertise DSN), ETRN (Postfix), HELP (the mock).
+#[test]
+fn advertised_extensions_are_answered() {
+    for profile in [ProfileName::Postfix, ProfileName::Exchange, ProfileName::Mock] {
+        let replies = explanations(
+            profile,
+            |c| c.policy.open_relay = true,
+            "EHLO a.example\r\nMAIL FROM:<a@b.example> RET=HDRS ENVID=lab-1\r\nRCPT TO:<bob@playground.test> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;bob@playground.test\r\n",
+        );
+        let codes: Vec<&str> = replies.iter().map(|e| e.headline.as_str()).collect();
+        assert_eq!(codes[2..], ["Sender accepted: the transaction has begun", "Recipient accepted"], "{profile:?}");
+    }
+    let etrn = explanations(ProfileName::Postfix, |_| {}, "EHLO a\r\nETRN playground.test\r\n").pop().unwrap();
+    assert_ne!(etrn.headline, "Not a command this server knows");
+    let help = explanations(ProfileName::Mock, |_| {}, "EHLO a\r\nHELP\r\n").pop().unwrap();
+    assert_eq!(help.headline, "Help text for humans");
+}
