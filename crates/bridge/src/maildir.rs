@@ -45,6 +45,15 @@ impl Maildir {
             content.extend_from_slice(format!("X-Original-To: {recipient}\r\n").as_bytes());
         }
         content.extend_from_slice(format!("{ID_HEADER}{id}\r\n{SESSION_HEADER}{session}\r\n").as_bytes());
+        // Who sent it (line breaks cannot occur: the values come from one command line each).
+        let clean = |v: &str| v.replace(['\r', '\n'], " ");
+        content.extend_from_slice(format!("{CLIENT_HEADER}{}\r\n", clean(&message.client_ip)).as_bytes());
+        if let Some(helo) = &message.client_name {
+            content.extend_from_slice(format!("{HELO_HEADER}{}\r\n", clean(helo)).as_bytes());
+        }
+        if let Some(user) = &message.authenticated_as {
+            content.extend_from_slice(format!("{AUTH_HEADER}{}\r\n", clean(user)).as_bytes());
+        }
         content.extend_from_slice(&message.raw);
         let tmp = self.root.join("tmp").join(&name);
         let new = self.root.join("new").join(&name);
@@ -96,6 +105,15 @@ impl Maildir {
         std::fs::rename(&tmp, dir.join(format!("{id:012}.json")))
     }
 
+    /// Forgets the kept sessions.
+    pub fn remove_sessions(&self) {
+        if let Err(err) = std::fs::remove_dir_all(self.root.join("sessions"))
+            && err.kind() != io::ErrorKind::NotFound
+        {
+            tracing::warn!(%err, "could not remove the kept sessions from the Maildir");
+        }
+    }
+
     /// The kept sessions, newest `limit` of them, oldest first; unreadable ones are skipped.
     pub fn sessions<T: serde::de::DeserializeOwned>(&self, limit: usize) -> Vec<T> {
         let Ok(entries) = std::fs::read_dir(self.root.join("sessions")) else { return Vec::new() };
@@ -124,6 +142,9 @@ fn delivered_secs(file: &Path) -> u64 {
 
 const ID_HEADER: &str = "X-Playground-Id: ";
 const SESSION_HEADER: &str = "X-Playground-Session: ";
+const CLIENT_HEADER: &str = "X-Playground-Client: ";
+const HELO_HEADER: &str = "X-Playground-Helo: ";
+const AUTH_HEADER: &str = "X-Playground-Authenticated-As: ";
 
 /// A message read back from the Maildir, with the store's id and session when the file has them.
 pub struct MaildirMessage {
@@ -141,6 +162,8 @@ fn read_message(file: &Path, bytes: Vec<u8>) -> MaildirMessage {
     let queue_id = name.split('.').nth(1).and_then(|u| u.split_once('_')).map(|(_, q)| q.to_string()).unwrap_or_else(|| name.to_string());
     let mut recipients = Vec::new();
     let (mut id, mut session) = (None, None);
+    let (mut client_ip, mut client_name, mut authenticated_as) = (String::new(), None, None);
+    let text = |value: &[u8]| String::from_utf8_lossy(value).trim().to_string();
     let mut rest = &bytes[..];
     let number = |value: &[u8]| std::str::from_utf8(value).ok().and_then(|v| v.trim().parse::<u64>().ok());
     while let Some(line_end) = rest.windows(2).position(|w| w == b"\r\n") {
@@ -151,6 +174,12 @@ fn read_message(file: &Path, bytes: Vec<u8>) -> MaildirMessage {
             id = number(value);
         } else if let Some(value) = line.strip_prefix(SESSION_HEADER.as_bytes()) {
             session = number(value);
+        } else if let Some(value) = line.strip_prefix(CLIENT_HEADER.as_bytes()) {
+            client_ip = text(value);
+        } else if let Some(value) = line.strip_prefix(HELO_HEADER.as_bytes()) {
+            client_name = Some(text(value));
+        } else if let Some(value) = line.strip_prefix(AUTH_HEADER.as_bytes()) {
+            authenticated_as = Some(text(value));
         } else {
             break;
         }
@@ -163,7 +192,7 @@ fn read_message(file: &Path, bytes: Vec<u8>) -> MaildirMessage {
         recipients: recipients.iter().map(|r| Recipient { path: smtp_path(r), params: Default::default() }).collect(),
         ..Default::default()
     };
-    let message = StoredMessage { queue_id, received_at: Timestamp(secs * 1000), envelope, client_name: None, client_ip: String::new(), tls: false, authenticated_as: None, raw };
+    let message = StoredMessage { queue_id, received_at: Timestamp(secs * 1000), envelope, client_name, client_ip, tls: false, authenticated_as, raw };
     MaildirMessage { message, id, session }
 }
 

@@ -83,6 +83,9 @@ enum Mode {
         /// Messages kept in memory; the oldest is dropped beyond this.
         #[arg(long, default_value_t = 1000)]
         max_messages: usize,
+        /// Client sessions kept (the oldest is forgotten first).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        max_sessions_kept: u64,
         /// Megabytes (10^6 octets) of mail kept in memory, as received; the oldest is dropped
         /// beyond this (the newest is kept even when it alone is larger).
         #[arg(long, value_name = "MB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -166,8 +169,9 @@ async fn main() -> ExitCode {
     config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
     config.max_duration = std::time::Duration::from_secs(cli.max_duration);
     let mut router = app(config);
-    if let Some(Mode::Mock { smtp, profile, settings, max_messages, max_store_mb, maildir, tls_cert, tls_key }) = cli.command {
-        let limits = smtp_bridge::mock::StoreLimits { messages: max_messages, message_octets: max_store_mb * 1_000_000, ..Default::default() };
+    if let Some(Mode::Mock { smtp, profile, settings, max_messages, max_sessions_kept, max_store_mb, maildir, tls_cert, tls_key }) = cli.command {
+        let limits =
+            smtp_bridge::mock::StoreLimits { messages: max_messages, message_octets: max_store_mb * 1_000_000, sessions: max_sessions_kept as usize, ..Default::default() };
         let mock = match mock_server(&profile, &settings, limits, maildir.as_deref(), tls_cert.as_deref().zip(tls_key.as_deref())) {
             Ok(mock) => mock,
             Err(err) => {

@@ -269,20 +269,6 @@ pub fn answer_verdict(accept: &[String], answer: Option<&str>) -> Option<bool> {
     Some(answer_matches(accept, Some(answer.to_string())))
 }
 
-fn finding_id(finding: &Finding) -> &'static str {
-    match finding {
-        Finding::FromDiffersFromEnvelope { .. } => "from_differs_from_envelope",
-        Finding::MissingFrom => "missing_from",
-        Finding::CcWithoutRecipient { .. } => "cc_without_recipient",
-        Finding::ToWithoutRecipient { .. } => "to_without_recipient",
-        Finding::BlindRecipient { .. } => "blind_recipient",
-        Finding::MissingDate => "missing_date",
-        Finding::MissingMessageId => "missing_message_id",
-        Finding::BccHeader { .. } => "bcc_header",
-        Finding::MissingBlankLine { .. } => "missing_blank_line",
-    }
-}
-
 /// Reads the session's events against the exercise. `messages` are the raw messages the server
 /// accepted, by queue id; `answers` the student's answers to `Answer` steps, by step index.
 pub fn evaluate(exercise: &Exercise, events: &[Event], messages: &dyn Fn(&str) -> Option<Vec<u8>>, answers: &dyn Fn(usize) -> Option<String>) -> Progress {
@@ -395,7 +381,7 @@ fn matches(check: &Check, event: &Event, verb: Option<Verb>, address: Option<&st
             let needs_message = !headers.is_empty() || !findings.is_empty() || *dot_stuffed || *min_to_addresses > 0;
             let Some(raw) = messages(queue_id) else { return !needs_message };
             let view = parse_message(&raw);
-            let found: Vec<&str> = compare_with_envelope(&view, envelope).iter().map(finding_id).collect();
+            let found: Vec<&str> = compare_with_envelope(&view, envelope).iter().map(Finding::id).collect();
             let body_has_dot = view.text.as_deref().is_some_and(|t| t.lines().any(|l| l.starts_with('.')));
             let has_header = |h: &String| view.headers.iter().any(|f| f.name.eq_ignore_ascii_case(h));
             headers.iter().all(has_header)

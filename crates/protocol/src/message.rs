@@ -86,6 +86,21 @@ pub enum Finding {
 }
 
 impl Finding {
+    /// A stable id, as exercise files and the mock server's API name it.
+    pub fn id(&self) -> &'static str {
+        match self {
+            Finding::FromDiffersFromEnvelope { .. } => "from_differs_from_envelope",
+            Finding::MissingFrom => "missing_from",
+            Finding::CcWithoutRecipient { .. } => "cc_without_recipient",
+            Finding::ToWithoutRecipient { .. } => "to_without_recipient",
+            Finding::BlindRecipient { .. } => "blind_recipient",
+            Finding::MissingDate => "missing_date",
+            Finding::MissingMessageId => "missing_message_id",
+            Finding::BccHeader { .. } => "bcc_header",
+            Finding::MissingBlankLine { .. } => "missing_blank_line",
+        }
+    }
+
     /// A sentence for the mailbox view.
     pub fn describe(&self) -> String {
         match self {

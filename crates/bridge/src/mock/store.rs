@@ -38,11 +38,13 @@ pub struct StoreLimits {
     /// Octets of session events kept, across all sessions (estimated from the lines and replies
     /// they hold); beyond it the oldest sessions lose their oldest events first.
     pub event_octets: usize,
+    /// Client sessions kept (`--max-sessions-kept`); the oldest is forgotten first.
+    pub sessions: usize,
 }
 
 impl Default for StoreLimits {
     fn default() -> Self {
-        StoreLimits { messages: 1000, message_octets: 512_000_000, event_octets: 64 << 20 }
+        StoreLimits { messages: 1000, message_octets: 512_000_000, event_octets: 64 << 20, sessions: MAX_SESSIONS }
     }
 }
 
@@ -97,6 +99,12 @@ pub struct SessionRecord {
     pub messages: usize,
     /// How it ended, once it has.
     pub result: Option<String>,
+    /// The name the client gave in HELO/EHLO (the last one).
+    #[serde(default)]
+    pub helo: Option<String>,
+    /// The account it logged in with: how groups sharing one machine are told apart.
+    #[serde(default)]
+    pub authenticated_as: Option<String>,
     pub events: VecDeque<Event>,
     /// Older events left out (see [`MAX_EVENTS_PER_SESSION`] and [`StoreLimits::event_octets`]).
     pub skipped: u64,
@@ -208,7 +216,7 @@ impl Store {
                 }
             }
             // Ids and sessions as they were: new ones continue after the highest kept.
-            let sessions: Vec<SessionRecord> = dir.sessions(MAX_SESSIONS);
+            let sessions: Vec<SessionRecord> = dir.sessions(limits.sessions.max(1));
             let highest = read.iter().filter_map(|(m, _)| m.id.max(m.session)).chain(sessions.iter().map(|s| s.id)).max().unwrap_or(0);
             inner.next_id = highest + 1;
             for (read, path) in read {
@@ -255,12 +263,24 @@ impl Store {
         let mut inner = self.lock();
         let id = inner.next_id;
         inner.next_id += 1;
-        if inner.sessions.len() >= MAX_SESSIONS
+        if inner.sessions.len() >= self.limits.sessions.max(1)
             && let Some(old) = inner.sessions.pop_front()
         {
             inner.event_octets -= old.octets;
         }
-        inner.sessions.push_back(SessionRecord { id, client: client.clone(), started, ended: None, messages: 0, result: None, events: VecDeque::new(), skipped: 0, octets: 0 });
+        inner.sessions.push_back(SessionRecord {
+            id,
+            client: client.clone(),
+            started,
+            ended: None,
+            messages: 0,
+            result: None,
+            helo: None,
+            authenticated_as: None,
+            events: VecDeque::new(),
+            skipped: 0,
+            octets: 0,
+        });
         self.broadcast(|| ToWatcher::Session { session: id, client, started });
         id
     }
@@ -300,6 +320,8 @@ impl Store {
                 if let Some(record) = at.map(|i| &mut inner.sessions[i]) {
                     match &event {
                         Event::MessageAccepted { .. } => record.messages += 1,
+                        Event::ReplySent { state, .. } if state.client_name.is_some() => record.helo = state.client_name.as_deref().map(String::from),
+                        Event::AuthSucceeded { user, .. } => record.authenticated_as = Some(user.clone()),
                         Event::Closed { at, by, reason } => {
                             record.ended = Some(at.0);
                             let who = if *by == Closer::Server { "server" } else { "client" };
@@ -373,6 +395,21 @@ impl Store {
         let ids = gone.iter().map(|c| c.message.queue_id.clone()).collect();
         self.unlink(gone);
         ids
+    }
+
+    /// Forgets every session (kept ones in the Maildir too); the mail stays.
+    pub fn delete_sessions(&self) -> usize {
+        let count = {
+            let mut inner = self.lock();
+            let count = inner.sessions.len();
+            inner.sessions.clear();
+            inner.event_octets = 0;
+            count
+        };
+        if let Some(dir) = &self.maildir {
+            dir.remove_sessions();
+        }
+        count
     }
 
     /// The messages, oldest first, read under the lock.
