@@ -5,7 +5,7 @@ use super::download::{download, download_bytes};
 use crate::state::Playground;
 use leptos::prelude::*;
 use smtp_protocol::StoredMessage;
-use smtp_protocol::message::{compare_with_envelope, parse_message, part_contents};
+use smtp_protocol::message::{findings, parse_message, part_contents};
 
 #[component]
 pub fn Mailbox() -> impl IntoView {
@@ -79,7 +79,7 @@ fn InboxRow(message: StoredMessage, open: RwSignal<Option<String>>) -> impl Into
 fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl IntoView {
     let pg = expect_context::<Playground>();
     let parsed = parse_message(&message.raw);
-    let findings = compare_with_envelope(&parsed, &message.envelope);
+    let findings = findings(&parsed, &message);
     let raw = String::from_utf8_lossy(&message.raw).into_owned();
     let id = message.queue_id.clone();
     let delete_id = id.clone();

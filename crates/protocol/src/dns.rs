@@ -119,6 +119,57 @@ pub fn dig(record_type: &str, name: &str) -> String {
     out
 }
 
+/// What a domain's SPF record (RFC 7208) says of a sending address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpfResult {
+    Pass,
+    /// `-all`: the domain says this address may not send for it.
+    Fail,
+    /// `~all`: probably not, but do not reject on it alone.
+    SoftFail,
+    Neutral,
+}
+
+/// The domain's SPF record in the simulated zone, if it has one.
+pub fn spf_record(domain: &str) -> Option<&'static str> {
+    lookup(domain)?.txt.iter().copied().find(|t| t.starts_with("v=spf1"))
+}
+
+/// Evaluates the domain's SPF record for `ip` (IPv4; the mechanisms the zone uses: `ip4`, `a`,
+/// `mx`, `all` with its qualifier). `None` when the domain has no SPF record here.
+pub fn spf(domain: &str, ip: &str) -> Option<SpfResult> {
+    let record = spf_record(domain)?;
+    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
+    let in_net = |net: &str| {
+        let (addr, bits) = net.split_once('/').unwrap_or((net, "32"));
+        let (Ok(addr), Ok(bits)) = (addr.parse::<std::net::Ipv4Addr>(), bits.parse::<u32>()) else { return false };
+        let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits.min(32)) };
+        u32::from(addr) & mask == u32::from(ip) & mask
+    };
+    let hosts_of = |name: &str| lookup(name).map(|d| d.a.to_vec()).unwrap_or_default();
+    for term in record.split_whitespace().skip(1) {
+        let (qualifier, mechanism) = match term.as_bytes()[0] {
+            b'-' | b'~' | b'?' | b'+' => (term.as_bytes()[0], &term[1..]),
+            _ => (b'+', term),
+        };
+        let matched = match mechanism {
+            "all" => true,
+            "a" => hosts_of(domain).iter().any(|a| in_net(a)),
+            "mx" => lookup(domain).is_some_and(|d| d.mx.iter().any(|m| hosts_of(m.exchange.trim_end_matches('.')).iter().any(|a| in_net(a)))),
+            m => m.strip_prefix("ip4:").is_some_and(in_net),
+        };
+        if matched {
+            return Some(match qualifier {
+                b'-' => SpfResult::Fail,
+                b'~' => SpfResult::SoftFail,
+                b'?' => SpfResult::Neutral,
+                _ => SpfResult::Pass,
+            });
+        }
+    }
+    Some(SpfResult::Neutral)
+}
+
 /// What to say under a `dig` answer: the domain's lesson for the record type asked.
 pub fn note(record_type: &str, name: &str) -> String {
     let Some(domain) = lookup(name) else {
@@ -163,6 +214,15 @@ mod tests {
         let out = dig("MX", "gmail.com");
         assert!(out.contains("not in the playground's simulated zone"), "{out}");
         assert!(note("MX", "gmail.com").contains("Names it knows"));
+    }
+
+    #[test]
+    fn spf_is_evaluated_from_the_zone() {
+        assert_eq!(spf("university.example", "203.0.113.25"), Some(SpfResult::Pass));
+        assert_eq!(spf("university.example", "127.0.0.1"), Some(SpfResult::Fail));
+        assert_eq!(spf("example.org", "192.0.2.26"), Some(SpfResult::Pass), "mx");
+        assert_eq!(spf("example.org", "127.0.0.1"), Some(SpfResult::SoftFail));
+        assert_eq!(spf("bank.example", "127.0.0.1"), None, "no record here");
     }
 
     #[test]

@@ -138,7 +138,7 @@ impl std::fmt::Display for ExerciseError {
     }
 }
 
-const FINDINGS: [&str; 9] = [
+const FINDINGS: [&str; 10] = [
     "from_differs_from_envelope",
     "missing_from",
     "cc_without_recipient",
@@ -148,6 +148,7 @@ const FINDINGS: [&str; 9] = [
     "missing_message_id",
     "bcc_header",
     "missing_blank_line",
+    "sender_not_authorized",
 ];
 
 impl Exercise {

@@ -83,6 +83,13 @@ pub enum Finding {
     MissingBlankLine {
         line: String,
     },
+    /// The envelope sender's domain does not allow the client's address to send for it (its SPF
+    /// record in the simulated zone fails), and the client did not log in: MAIL FROM is forged too.
+    SenderNotAuthorized {
+        sender: String,
+        client: String,
+        record: String,
+    },
 }
 
 impl Finding {
@@ -98,6 +105,7 @@ impl Finding {
             Finding::MissingMessageId => "missing_message_id",
             Finding::BccHeader { .. } => "bcc_header",
             Finding::MissingBlankLine { .. } => "missing_blank_line",
+            Finding::SenderNotAuthorized { .. } => "sender_not_authorized",
         }
     }
 
@@ -117,6 +125,9 @@ impl Finding {
             Finding::BccHeader { addresses } => format!(
                 "The message carries a Bcc: header ({}): it travels with the message, so every recipient can read who got a blind copy. Blind copies are made with RCPT TO alone; a client removes Bcc: before sending.",
                 addresses.join(", ")
+            ),
+            Finding::SenderNotAuthorized { sender, client, record } => format!(
+                "MAIL FROM <{sender}> came from {client} without logging in, and the SPF record of its domain ({record}) does not allow that address: a receiver checking SPF would refuse it. The envelope sender is forged too, not only the From: header."
             ),
             Finding::MissingBlankLine { line } => format!(
                 "The header block has no blank line before the body: \u{201c}{line}\u{201d} is not a header (no \u{201c}Name:\u{201d}), so it is shown as the start of the body here. RFC 5322 2.1 separates header and body with an empty line; without it, mail software may drop or mangle that line."
@@ -246,6 +257,21 @@ pub fn part_contents(raw: &[u8], index: usize) -> Option<Vec<u8>> {
     message.parts.get(index).map(|p| p.contents().to_vec())
 }
 
+/// Every finding about a stored message: the header against the envelope, and the envelope
+/// sender against its domain's SPF record (for a client that did not log in).
+pub fn findings(view: &MessageView, message: &crate::server::StoredMessage) -> Vec<Finding> {
+    let mut found = compare_with_envelope(view, &message.envelope);
+    let sender = message.envelope.sender_address();
+    if message.authenticated_as.is_none()
+        && let Some((_, domain)) = sender.rsplit_once('@')
+        && crate::dns::spf(domain, &message.client_ip) == Some(crate::dns::SpfResult::Fail)
+    {
+        let record = crate::dns::spf_record(domain).unwrap_or_default().to_string();
+        found.push(Finding::SenderNotAuthorized { sender: sender.clone(), client: message.client_ip.clone(), record });
+    }
+    found
+}
+
 /// Compares the header of a message with the envelope it came in.
 pub fn compare_with_envelope(view: &MessageView, envelope: &Envelope) -> Vec<Finding> {
     let mut findings = Vec::new();
@@ -325,6 +351,29 @@ mod tests {
         assert!(findings.contains(&Finding::MissingBlankLine { line: "Test mail SMTP".into() }));
         // A well-formed message says nothing of it.
         assert_eq!(parse_message(b"Subject: x\r\n\r\nbody\r\n").missing_blank_line, None);
+    }
+
+    /// The lab's forged envelope: MAIL FROM a domain whose SPF does not allow the client.
+    #[test]
+    fn a_forged_envelope_sender_is_a_finding_too() {
+        let raw = b"From: dean@university.example\r\nSubject: x\r\n\r\nx\r\n".to_vec();
+        let stored = |sender: &str, client: &str, auth: Option<&str>| crate::server::StoredMessage {
+            queue_id: "Q".into(),
+            received_at: crate::time::Timestamp(0),
+            envelope: envelope(sender, &["a@b.example"]),
+            client_name: None,
+            client_ip: client.into(),
+            tls: false,
+            authenticated_as: auth.map(String::from),
+            raw: raw.clone(),
+        };
+        let view = parse_message(&raw);
+        let forged = findings(&view, &stored("dean@university.example", "127.0.0.1", None));
+        assert!(forged.iter().any(|f| f.id() == "sender_not_authorized"), "{forged:?}");
+        // Sent from the domain's own network, after logging in, or for a domain without SPF here: no.
+        assert!(!findings(&view, &stored("dean@university.example", "203.0.113.25", None)).iter().any(|f| f.id() == "sender_not_authorized"));
+        assert!(!findings(&view, &stored("dean@university.example", "127.0.0.1", Some("dean"))).iter().any(|f| f.id() == "sender_not_authorized"));
+        assert!(!findings(&view, &stored("x@bank.example", "127.0.0.1", None)).iter().any(|f| f.id() == "sender_not_authorized"));
     }
 
     #[test]

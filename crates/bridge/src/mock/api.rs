@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use smtp_protocol::ServerConfig;
-use smtp_protocol::message::{compare_with_envelope, parse_message};
+use smtp_protocol::message::{findings, parse_message};
 use std::sync::Arc;
 
 #[derive(Serialize)]
@@ -80,7 +80,7 @@ impl Filter {
 
 fn summary(c: &super::Captured) -> Summary {
     let view = parse_message(&c.message.raw);
-    let findings = compare_with_envelope(&view, &c.message.envelope).iter().map(|f| Finding { id: f.id(), text: f.describe() }).collect();
+    let findings = findings(&view, &c.message).iter().map(|f| Finding { id: f.id(), text: f.describe() }).collect();
     Summary {
         id: c.id,
         queue_id: c.message.queue_id.clone(),
@@ -132,7 +132,7 @@ fn not_found(id: u64) -> Response {
 async fn one(State(mock): State<Arc<Mock>>, Path(id): Path<u64>) -> Response {
     let Some(captured) = mock.store.find(id) else { return not_found(id) };
     let view = parse_message(&captured.message.raw);
-    let findings: Vec<String> = compare_with_envelope(&view, &captured.message.envelope).iter().map(|f| f.describe()).collect();
+    let findings: Vec<String> = findings(&view, &captured.message).iter().map(|f| f.describe()).collect();
     axum::Json(serde_json::json!({
         "id": captured.id,
         "queue_id": captured.message.queue_id,
