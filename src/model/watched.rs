@@ -29,6 +29,8 @@ pub struct WatchedSession {
     pub messages: usize,
     /// How it ended, once it has.
     pub ended: Option<String>,
+    /// The account the client logged in with: how a class's groups are told apart.
+    pub account: Option<String>,
     pub console: ConsoleLog,
 }
 
@@ -126,7 +128,7 @@ impl WatchedServer {
                         self.watched = None;
                     }
                 }
-                self.sessions.push(WatchedSession { id: session, client, started, messages: 0, ended: None, console: ConsoleLog::new(Voice::Watcher) });
+                self.sessions.push(WatchedSession { id: session, client, started, messages: 0, ended: None, account: None, console: ConsoleLog::new(Voice::Watcher) });
             }
             ToWatcher::Event { session, event, skipped } => {
                 let Some(config) = &self.config else { return };
@@ -136,6 +138,7 @@ impl WatchedServer {
                 }
                 match &event {
                     Event::MessageAccepted { .. } => watched.messages += 1,
+                    Event::AuthSucceeded { user, .. } => watched.account = Some(user.clone()),
                     Event::Closed { by, reason, .. } => watched.ended = Some(format!("closed by {}: {reason}", closer_words(*by))),
                     _ => {}
                 }

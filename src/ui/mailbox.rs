@@ -110,6 +110,7 @@ fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl I
             <section aria-label="Envelope and header">
                 <h3>"Envelope versus header"</h3>
                 <dl class="envelope">
+                    <dt>"Sent by"</dt><dd>{sent_by(&message)}</dd>
                     <dt>"MAIL FROM"</dt><dd>{format!("<{}>", message.envelope.sender_address())}</dd>
                     <dt>"RCPT TO"</dt><dd>{message.envelope.recipient_addresses().join(", ")}</dd>
                     <dt>"From:"</dt><dd>{parsed.from.join(", ")}</dd>
@@ -167,4 +168,18 @@ fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl I
             </details>
         </article>
     }
+}
+
+/// Who sent a message: the client's address, the name it gave in HELO/EHLO, the account it
+/// logged in with (how a class's groups are told apart).
+fn sent_by(message: &StoredMessage) -> String {
+    let mut out = if message.client_ip.is_empty() { "(unknown client)".to_string() } else { message.client_ip.clone() };
+    if let Some(helo) = &message.client_name {
+        out.push_str(&format!(", as {helo}"));
+    }
+    match &message.authenticated_as {
+        Some(user) => out.push_str(&format!(", logged in as {user}")),
+        None => out.push_str(", not logged in"),
+    }
+    out
 }

@@ -22,7 +22,7 @@ pub fn SessionList() -> impl IntoView {
     };
     let following = move || pg.watched.with(|m| m.watched.is_none());
     // Newest first, as an inbox lists them.
-    let rows = move || pg.watched.with(|m| m.sessions.iter().rev().map(|s| (s.id, s.client.clone(), s.started, s.messages, s.result())).collect::<Vec<_>>());
+    let rows = move || pg.watched.with(|m| m.sessions.iter().rev().map(|s| (s.id, s.client.clone(), s.started, s.messages, s.result(), s.account.clone())).collect::<Vec<_>>());
     let shown = move || pg.watched.with(|m| m.shown().map(|s| s.id));
     view! {
         <div class="console-bar mock-bar">
@@ -53,12 +53,12 @@ pub fn SessionList() -> impl IntoView {
             <table class="sessions">
                 <caption class="visually-hidden">"Client sessions"</caption>
                 <thead>
-                    <tr><th scope="col">"Client"</th><th scope="col">"Started"</th><th scope="col">"Messages"</th><th scope="col">"Result"</th></tr>
+                    <tr><th scope="col">"Client"</th><th scope="col">"Started"</th><th scope="col">"Messages"</th><th scope="col">"Result"</th><th scope="col">"Account"</th></tr>
                 </thead>
                 <tbody>
-                    <For each=rows key=|row| (row.0, row.3, row.4.clone()) let:row>
+                    <For each=rows key=|row| (row.0, row.3, row.4.clone(), row.5.clone()) let:row>
                         {
-                            let (id, client, started, messages, result) = row;
+                            let (id, client, started, messages, result, account) = row;
                             let is_shown = move || shown() == Some(id);
                             view! {
                                 <tr class:open=is_shown>
@@ -78,6 +78,7 @@ pub fn SessionList() -> impl IntoView {
                                     <td>{clock(started)}</td>
                                     <td>{messages}</td>
                                     <td>{result}</td>
+                                    <td>{account.unwrap_or_default()}</td>
                                 </tr>
                             }
                         }

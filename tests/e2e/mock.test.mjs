@@ -76,6 +76,8 @@ test('a real client session appears live in the list, console, timeline and mail
   const row = sessions.getByRole('row').filter({ hasText: 'closed by the client' });
   await row.waitFor();
   assert.match(await row.innerText(), /127\.0\.0\.1:\d+\s+\d\d:\d\d:\d\d\s+1\s+closed by the client/);
+  // The account it logged in with: how a class's groups are told apart.
+  assert.match(await row.innerText(), /closed by the client.*\s+student$/);
   assert.equal(await row.getByRole('button').getAttribute('aria-pressed'), 'true', 'the newest session is shown');
 
   // The console shows what the client sent, each reply explained, read-only.
@@ -106,6 +108,7 @@ test('a real client session appears live in the list, console, timeline and mail
   await inbox.getByText('Spring campaign').waitFor();
   await inbox.getByRole('button', { name: /Spring campaign/ }).click();
   assert.match(await page.locator('.message').innerText(), /ceo@bank\.example/);
+  assert.match(await page.locator(".message").innerText(), /Sent by\s+127\.0\.0\.1, as \S+, logged in as student/);
   await screenshot(page, 'mock-live');
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
