@@ -8,18 +8,13 @@ use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
 
 /// Every reply's explanation for `input`, in order.
 fn explanations(profile: ProfileName, change: impl FnOnce(&mut ServerConfig), input: &str) -> Vec<Explanation> {
-    let mut config = ServerConfig::new(profile);
-    change(&mut config);
-    let mut server = Server::new(config.clone(), Peer::default(), Timestamp(1_000_000));
-    server.handle_input(input.as_bytes(), Timestamp(1_001_000));
-    let mut narration = Narration::default();
-    let mut out = vec![];
-    while let Some(event) = server.poll_event() {
-        if let (Event::ReplySent { .. }, Some(Note::Reply(explanation))) = (&event, narration.read(&event, config.profile, &config.policy)) {
-            out.push(*explanation);
-        }
-    }
-    out
+    notes(profile, change, input)
+        .into_iter()
+        .filter_map(|(event, note)| match (event, note) {
+            (Event::ReplySent { .. }, Some(Note::Reply(explanation))) => Some(*explanation),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
