@@ -90,6 +90,9 @@ pub enum Check {
         /// At least this many addresses in the To: header.
         #[serde(default)]
         min_to_addresses: usize,
+        /// At least this many addresses in the Cc: header.
+        #[serde(default)]
+        min_cc_addresses: usize,
         /// Envelope recipients in at least this many different domains.
         #[serde(default)]
         min_distinct_domains: usize,
@@ -359,6 +362,7 @@ fn matches(check: &Check, event: &Event, verb: Option<Verb>, address: Option<&st
                 recipients,
                 recipient,
                 min_to_addresses,
+                min_cc_addresses,
                 min_distinct_domains,
                 headers,
                 without_headers,
@@ -379,7 +383,7 @@ fn matches(check: &Check, event: &Event, verb: Option<Verb>, address: Option<&st
             {
                 return false;
             }
-            let needs_message = !headers.is_empty() || !findings.is_empty() || *dot_stuffed || *min_to_addresses > 0;
+            let needs_message = !headers.is_empty() || !findings.is_empty() || *dot_stuffed || *min_to_addresses > 0 || *min_cc_addresses > 0;
             let Some(raw) = messages(queue_id) else { return !needs_message };
             let view = parse_message(&raw);
             let found: Vec<&str> = compare_with_envelope(&view, envelope).iter().map(Finding::id).collect();
@@ -390,6 +394,7 @@ fn matches(check: &Check, event: &Event, verb: Option<Verb>, address: Option<&st
                 && findings.iter().all(|f| found.contains(&f.as_str()))
                 && !without_findings.iter().any(|f| found.contains(&f.as_str()))
                 && view.to.len() >= *min_to_addresses
+                && view.cc.len() >= *min_cc_addresses
                 && (!dot_stuffed || body_has_dot)
         }
         (Check::TlsStarted, Event::TlsStarted { .. }) => true,

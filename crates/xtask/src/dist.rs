@@ -22,6 +22,8 @@ const HEAD_MARKER: &str = "<!-- xtask:head -->";
 
 /// The release build: what users and CI get.
 pub fn run() -> Result<PathBuf> {
+    // A broken exercise file stops the build: the page would show it broken to every student.
+    crate::exercises::check(&env::root().join("exercises"))?;
     build(false)
 }
 

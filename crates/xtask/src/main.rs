@@ -10,6 +10,7 @@
 mod bench;
 mod dist;
 mod env;
+mod exercises;
 mod test;
 
 use std::process::ExitCode;
@@ -25,6 +26,9 @@ commands:
                      --mock: also run the mock SMTP server on 127.0.0.1:2525 for real mail
                      clients, watched live by the page
   test               run every test: native, protocol transcripts, and Chromium end-to-end
+  check-exercises [DIR]
+                     check exercise files (default exercises/): each parses, its solution
+                     completes it and its near misses do not, against the simulator
   bench              measure speed and size against peers (criterion and browser timings)
 ";
 
@@ -38,6 +42,10 @@ fn main() -> ExitCode {
         },
         Some("serve") => serve(&args[1..]),
         Some("test") => test::run(),
+        Some("check-exercises") => {
+            let dir = args.get(1).map(std::path::PathBuf::from).unwrap_or_else(|| env::root().join("exercises"));
+            exercises::check(&dir).map(|count| println!("xtask: {count} exercise file(s) in {} check out", dir.display()))
+        }
         Some("bench") => bench::run(),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
