@@ -6,7 +6,7 @@
 use crate::links::bridge::{self, BridgeEvent};
 use crate::links::watch::{self, WatchEvent};
 use crate::model::console::ConsoleLog;
-use crate::model::course::CourseProgress;
+use crate::model::course::{CourseProgress, ExerciseFile, exercises, teacher_exercises};
 use crate::model::real::RealSession;
 use crate::model::simulated::{Input, SimulatedSession};
 use crate::model::source::{Connection, Source};
@@ -17,6 +17,7 @@ use smtp_protocol::watch::{Access, FromWatcher};
 
 /// Where the admin token is kept for the tab (sessionStorage: gone when the tab closes).
 const ADMIN_TOKEN_KEY: &str = "smtp-playground/admin-token";
+use smtp_protocol::exercise::{Exercise, ExerciseError};
 use smtp_protocol::{ProfileName, ServerConfig, StoredMessage};
 
 /// The tabs beside the console.
@@ -75,6 +76,8 @@ pub struct Playground {
     pub course: RwSignal<CourseProgress>,
     /// Wall-clock milliseconds, refreshed every second (idle countdown).
     pub now: RwSignal<u64>,
+    /// A teacher's exercises, loaded at run time from the bridge (`--exercises DIR`).
+    pub teacher_exercises: RwSignal<Vec<Result<Exercise, ExerciseError>>>,
 }
 
 pub fn now_ms() -> u64 {
@@ -93,7 +96,31 @@ impl Playground {
             banner: RwSignal::new(banner),
             course: RwSignal::new(course),
             now: RwSignal::new(now_ms()),
+            teacher_exercises: RwSignal::new(Vec::new()),
         }
+    }
+
+    /// The built-in exercises, then the teacher's (tracked).
+    pub fn all_exercises(&self) -> Vec<Result<Exercise, ExerciseError>> {
+        let mut all = exercises().to_vec();
+        self.teacher_exercises.with(|teacher| all.extend(teacher.iter().cloned()));
+        all
+    }
+
+    /// Asks the page's server for a teacher's exercises; a server without any (a static server,
+    /// a bridge without --exercises) answers 404 and nothing changes.
+    pub fn load_teacher_exercises(&self) {
+        let pg = *self;
+        leptos::task::spawn_local(async move {
+            let Ok(response) = gloo_net::http::Request::get("exercises/index.json").send().await else { return };
+            if !response.ok() {
+                return;
+            }
+            match response.json::<Vec<ExerciseFile>>().await {
+                Ok(files) => pg.teacher_exercises.set(teacher_exercises(&files)),
+                Err(err) => pg.banner.set(Some(format!("The teacher's exercises could not be read ({err}); the built-in ones are all here."))),
+            }
+        });
     }
 
     /// The session the console shows, whatever the mode (tracked): the one place that chooses.

@@ -15,6 +15,19 @@ pub fn exercises() -> &'static [Result<Exercise, ExerciseError>] {
     PARSED.get_or_init(|| files::FILES.iter().map(|(name, text)| Exercise::parse_checked(name, text)).collect())
 }
 
+/// One file of a teacher's folder, as `smtp-bridge --exercises DIR` serves them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExerciseFile {
+    pub file: String,
+    pub text: String,
+}
+
+/// A teacher's exercises, loaded at run time: checked as the tests check the built-in ones, an
+/// error naming the file and the field (a broken file is shown broken, and not counted).
+pub fn teacher_exercises(files: &[ExerciseFile]) -> Vec<Result<Exercise, ExerciseError>> {
+    files.iter().map(|f| Exercise::parse(&format!("teacher's {}", f.file), &f.text)).collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
@@ -108,6 +121,19 @@ mod tests {
         for exercise in all {
             assert!(exercise.is_ok(), "{}", exercise.as_ref().unwrap_err());
         }
+    }
+
+    #[test]
+    fn a_teachers_broken_file_names_its_field() {
+        let good = ExerciseFile { file: "lab.json".into(), text: include_str!("../../exercises/01-by-hand.json").replace("\"id\": \"by-hand\"", "\"id\": \"teacher-lab\"") };
+        let broken = ExerciseFile {
+            file: "oops.json".into(),
+            text: r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"replyy"}}],"solution":[]}"#.into(),
+        };
+        let loaded = teacher_exercises(&[good, broken]);
+        assert!(loaded[0].is_ok(), "{:?}", loaded[0]);
+        let error = loaded[1].as_ref().unwrap_err().to_string();
+        assert!(error.starts_with("teacher's oops.json: field `steps[0].check.kind`"), "{error}");
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
         playground.tab.set(Tab::Exercises);
     }
     provide_context(playground);
+    playground.load_teacher_exercises();
     if playground.mode.get_untracked() == Mode::Mock {
         playground.watch();
     }

@@ -1,7 +1,7 @@
 //! Guided exercises: the list with each one's state, and the exercise being worked on, checked
 //! step by step from the session's events.
 
-use crate::model::course::{State, exercises};
+use crate::model::course::State;
 use crate::model::simulated::SimulatedSession;
 use crate::state::{Mode, Playground, now_ms};
 use leptos::prelude::*;
@@ -46,7 +46,7 @@ pub fn ExercisePanel() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let active = move || {
         let id = pg.course.with(|c| c.active.clone())?;
-        exercises().iter().filter_map(|e| e.as_ref().ok()).find(|e| e.id == id).cloned()
+        pg.all_exercises().into_iter().filter_map(Result::ok).find(|e| e.id == id)
     };
     view! {
         <div class="exercises">
@@ -61,17 +61,24 @@ pub fn ExercisePanel() -> impl IntoView {
 #[component]
 fn ExerciseList() -> impl IntoView {
     let pg = expect_context::<Playground>();
-    let all = exercises();
+    view! { {move || view! { <ExerciseItems all=pg.all_exercises()/> }} }
+}
+
+/// The list, built again when the teacher's exercises arrive.
+#[component]
+fn ExerciseItems(all: Vec<Result<Exercise, smtp_protocol::exercise::ExerciseError>>) -> impl IntoView {
+    let pg = expect_context::<Playground>();
     let ids: Vec<String> = all.iter().filter_map(|e| e.as_ref().ok()).map(|e| e.id.clone()).collect();
     let next = move || pg.course.with(|c| c.next(ids.iter().map(String::as_str)).map(str::to_string));
     let done = move || pg.course.with(|c| c.states.values().filter(|s| **s == State::Done).count());
-    let total = all.len();
+    // A broken file is shown, not counted.
+    let total = all.iter().filter(|e| e.is_ok()).count();
     view! {
         <p class="course-summary">{move || format!("{} of {total} exercises done.", done())}</p>
         <ol class="exercise-list" aria-label="Exercises">
             {all
-                .iter()
-                .map(|item| match item.clone() {
+                .into_iter()
+                .map(|item| match item {
                     Ok(exercise) => {
                         let id = exercise.id.clone();
                         let id_for_state = id.clone();
@@ -120,9 +127,9 @@ fn ExerciseView(exercise: Exercise) -> impl IntoView {
         }
     });
     let next_exercise = move || {
-        let all = exercises().iter().filter_map(|e| e.as_ref().ok());
-        let next_id = pg.course.with(|c| c.next(all.clone().map(|e| e.id.as_str())).map(str::to_string))?;
-        all.into_iter().find(|e| e.id == next_id).cloned()
+        let all: Vec<Exercise> = pg.all_exercises().into_iter().filter_map(Result::ok).collect();
+        let next_id = pg.course.with(|c| c.next(all.iter().map(|e| e.id.as_str())).map(str::to_string))?;
+        all.into_iter().find(|e| e.id == next_id)
     };
     let steps = exercise.steps.clone();
     let solution = exercise.solution.clone();

@@ -43,3 +43,42 @@ test('on the network the Server tab and Delete are locked until the admin token 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("a teacher's exercises load at run time: a good one is done, a broken one shown and not counted", async () => {
+  const { mkdtempSync, readFileSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'teacher-exercises-'));
+  const own = JSON.parse(readFileSync('exercises/11-rset-noop.json', 'utf8'));
+  own.id = 'teacher-rset';
+  own.title = 'Our lab: RSET then NOOP';
+  writeFileSync(join(dir, 'rset.json'), JSON.stringify(own));
+  writeFileSync(join(dir, 'oops.json'), '{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"replyy"}}],"solution":[]}');
+  const served = await startBridge(['--exercises', dir]);
+  try {
+    const page = await browser.context.newPage();
+    const problems = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    await page.goto(served.url);
+    await page.getByRole('tab', { name: 'Exercises' }).click();
+    const back = page.getByRole('button', { name: 'All exercises' });
+    if (await back.count()) await back.click();
+    const list = page.getByRole('list', { name: 'Exercises' });
+    await list.getByRole('button', { name: 'Start: Our lab: RSET then NOOP' }).waitFor();
+    assert.match(await list.locator('.broken').innerText(), /teacher's oops\.json: field `steps\[0\]\.check\.kind`/);
+    const builtIn = (await import('node:fs')).readdirSync('exercises').filter((f) => f.endsWith('.json')).length;
+    assert.match(await page.locator('.course-summary').innerText(), new RegExp(`of ${builtIn + 1} exercises done`), 'the broken file is not counted');
+    await list.getByRole('button', { name: 'Start: Our lab: RSET then NOOP' }).click();
+    const input = page.getByRole('textbox', { name: 'SMTP command' });
+    for (const line of ['EHLO student.example', 'MAIL FROM:<student@student.example>', 'RSET', 'NOOP', 'RCPT TO:<alice@playground.test>']) {
+      await input.fill(line);
+      await input.press('Enter');
+    }
+    await page.getByText('Exercise complete. Well done!').waitFor();
+    assert.deepEqual(problems, []);
+    await page.close();
+  } finally {
+    await served.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

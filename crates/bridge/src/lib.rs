@@ -1,6 +1,7 @@
 //! `smtp-bridge` as a library: the HTTP server for the built page, and the WebSocket endpoint
 //! `/bridge` that relays a page's session to an allowed SMTP server (see ARCHITECTURE.md).
 
+pub mod exercises;
 pub mod maildir;
 pub mod mock;
 pub mod relay;
@@ -37,6 +38,8 @@ pub struct BridgeConfig {
     pub max_frame: usize,
     /// Extra trusted roots (tests use a self-signed lab root).
     pub extra_roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// A teacher's exercise files, served beside the built-in ones (`--exercises DIR`).
+    pub exercises: Option<PathBuf>,
 }
 
 impl BridgeConfig {
@@ -54,6 +57,7 @@ impl BridgeConfig {
             max_duration: Duration::from_secs(3600),
             max_frame: 64 * 1024,
             extra_roots: vec![],
+            exercises: None,
         }
     }
 }
@@ -85,8 +89,10 @@ impl Drop for SessionSlot {
 pub fn app(config: BridgeConfig) -> Router {
     let tls = tls::TlsPolicy::new(config.insecure_lab, config.extra_roots.clone());
     let dir = config.dir.clone();
+    let teacher = config.exercises.clone();
     let bridge = Arc::new(Bridge { config, tls, sessions: Mutex::new(HashMap::new()) });
-    Router::new().route("/bridge", get(upgrade)).with_state(bridge).merge(static_files::router(&dir))
+    // Always answered (an empty list without --exercises): the page asks at every start.
+    Router::new().route("/bridge", get(upgrade)).with_state(bridge).merge(exercises::router(teacher)).merge(static_files::router(&dir))
 }
 
 /// A page from another site must not drive this bridge nor read its captured mail (cross-site

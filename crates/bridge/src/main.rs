@@ -46,6 +46,10 @@ struct Cli {
     /// is read-only.
     #[arg(long, global = true, value_name = "SECRET")]
     admin_token: Option<String>,
+    /// A folder of exercise files (JSON, as in exercises/) that the page offers beside its own,
+    /// read at each page load: no rebuild. `cargo xtask check-exercises DIR` checks them.
+    #[arg(long, global = true, value_name = "DIR")]
+    exercises: Option<PathBuf>,
     /// Concurrent relayed sessions in all.
     #[arg(long, default_value_t = 256)]
     max_sessions: usize,
@@ -164,6 +168,13 @@ async fn main() -> ExitCode {
     config.insecure_lab = cli.insecure_lab;
     config.origins = cli.origins.clone();
     config.token = cli.token.clone();
+    if let Some(dir) = &cli.exercises
+        && !dir.is_dir()
+    {
+        eprintln!("smtp-bridge: --exercises {}: not a folder", dir.display());
+        return ExitCode::from(2);
+    }
+    config.exercises = cli.exercises.clone();
     config.max_sessions = cli.max_sessions;
     config.max_sessions_per_client = cli.max_sessions_per_client;
     config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
