@@ -24,9 +24,12 @@ function required(name) {
  * Starts `smtp-bridge --listen 127.0.0.1:0` serving dist/ and resolves with its URL (and, in
  * mock mode, `smtp`: the address its mock SMTP server took).
  */
-export async function startBridge(extraArgs = [], { listen = '127.0.0.1:0' } = {}) {
-  const child = spawn(required('SMTP_BRIDGE_BIN'), ['--listen', listen, '--dir', required('PLAYGROUND_DIST'), ...extraArgs], {
+export async function startBridge(extraArgs = [], { listen = '127.0.0.1:0', dir = required('PLAYGROUND_DIST'), cwd = undefined } = {}) {
+  // `dir: null` leaves --dir out: the bridge then serves the page it carries inside.
+  const dirArgs = dir === null ? [] : ['--dir', dir];
+  const child = spawn(required('SMTP_BRIDGE_BIN'), ['--listen', listen, ...dirArgs, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
   });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });

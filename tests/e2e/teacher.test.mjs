@@ -3,7 +3,7 @@
 // entered, and the page tells students an address they can reach.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, screenshot, startBridge } from './harness.mjs';
+import { exchange, launchBrowser, openPage, screenshot, startBridge } from './harness.mjs';
 
 let bridge;
 let browser;
@@ -80,5 +80,25 @@ test("a teacher's exercises load at run time: a good one is done, a broken one s
   } finally {
     await served.stop();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the bridge carries the page inside: run from an empty folder, it serves a page that answers', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const empty = mkdtempSync(join(tmpdir(), 'bridge-alone-'));
+  const alone = await startBridge([], { dir: null, cwd: empty });
+  try {
+    const page = await openPage(browser.context, alone.url);
+    assert.match(await exchange(page, 'EHLO lab.example'), /^250-/);
+    // The compressed copy is served to a browser that takes it.
+    const response = await page.request.get(alone.url, { headers: { 'accept-encoding': 'br' } });
+    assert.equal(response.headers()['content-encoding'], 'br');
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  } finally {
+    await alone.stop();
+    rmSync(empty, { recursive: true, force: true });
   }
 });

@@ -132,8 +132,12 @@ async fn main() -> ExitCode {
         };
         eprintln!("smtp-bridge: warning: listening on {}: anyone who reaches it can relay to the allowed servers{writes}", cli.listen);
     }
-    if !cli.dir.join("index.html").is_file() {
-        eprintln!("smtp-bridge: {} has no index.html; build the page first with `cargo xtask dist`", cli.dir.display());
+    let embedded = !cli.dir.join("index.html").is_file() && smtp_bridge::static_files::has_embedded_page();
+    if !cli.dir.join("index.html").is_file() && !embedded {
+        eprintln!(
+            "smtp-bridge: {} has no index.html; build the page first with `cargo xtask dist` (or use the binary `cargo xtask release` makes, which carries it)",
+            cli.dir.display()
+        );
         return ExitCode::from(2);
     }
     let listener = match tokio::net::TcpListener::bind(cli.listen).await {
@@ -206,7 +210,8 @@ async fn main() -> ExitCode {
     }
     let app = router.into_make_service_with_connect_info::<SocketAddr>();
     // Tests and scripts read this line to learn the port.
-    println!("smtp-bridge: serving {} at http://{local}/", cli.dir.display());
+    let served = if embedded { "the page inside this binary".to_string() } else { cli.dir.display().to_string() };
+    println!("smtp-bridge: serving {served} at http://{local}/");
     // Relayed SMTP is lockstep and small: no Nagle delay on the page's side either.
     use axum::serve::ListenerExt;
     let listener = listener.tap_io(|tcp| {

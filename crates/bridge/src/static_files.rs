@@ -1,15 +1,63 @@
-//! The built page: precompressed files, long cache for content-hashed names, no cache for index.html.
+//! The built page: precompressed files, long cache for content-hashed names, no cache for
+//! index.html. From `--dir`, or from the copy carried inside the binary (`cargo xtask release`).
 
 use axum::Router;
-use axum::http::{HeaderValue, Request, header};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::path::Path;
 use tower_http::services::ServeDir;
 
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_page.rs"));
+}
+
+/// Whether this binary carries the built page inside.
+pub fn has_embedded_page() -> bool {
+    embedded::FILES.iter().any(|(name, _)| *name == "index.html")
+}
+
+/// Serves `dir` when it holds a built page, else the page inside the binary, if any.
 pub fn router(dir: &Path) -> Router {
+    if !dir.join("index.html").is_file() && has_embedded_page() {
+        return Router::new().fallback(embedded_file).layer(middleware::from_fn(cache_headers));
+    }
     let files = ServeDir::new(dir).precompressed_br().precompressed_gzip().append_index_html_on_directories(true);
     Router::new().fallback_service(files).layer(middleware::from_fn(cache_headers))
+}
+
+/// A file of the page inside the binary, brotli or gzip when the browser takes them.
+async fn embedded_file(headers: HeaderMap, request: Request<axum::body::Body>) -> Response {
+    let path = request.uri().path().trim_start_matches('/');
+    let name = if path.is_empty() { "index.html" } else { path };
+    let find = |name: &str| embedded::FILES.iter().find(|(n, _)| *n == name).map(|(_, bytes)| *bytes);
+    let Some(plain) = find(name) else { return StatusCode::NOT_FOUND.into_response() };
+    let accepts = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let content_type = match name.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    let mut response_headers = vec![(header::CONTENT_TYPE, content_type), (header::VARY, "accept-encoding")];
+    let body = match (accepts.contains("br"), find(&format!("{name}.br")), accepts.contains("gzip"), find(&format!("{name}.gz"))) {
+        (true, Some(br), _, _) => {
+            response_headers.push((header::CONTENT_ENCODING, "br"));
+            br
+        }
+        (_, _, true, Some(gz)) => {
+            response_headers.push((header::CONTENT_ENCODING, "gzip"));
+            gz
+        }
+        _ => plain,
+    };
+    let mut response = body.into_response();
+    for (name, value) in response_headers {
+        response.headers_mut().insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 /// `name-0123456789.ext` is immutable: its name changes when its bytes do.

@@ -85,7 +85,7 @@ pub fn run() -> Result<()> {
     println!("\nxtask: [4/4] browser timings (Chromium)");
     env::ensure_chromium()?;
     env::ensure_npm_packages()?;
-    let bridge = env::build_bridge()?;
+    let bridge = env::build_bridge(&dist)?;
     env::run(
         Command::new("node")
             .arg("tests/bench/page.bench.mjs")

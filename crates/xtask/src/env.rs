@@ -214,9 +214,18 @@ pub fn ensure_python_packages(packages: &[&str]) -> Result<PathBuf> {
 }
 
 /// Builds `smtp-bridge` (debug profile: shares the artefacts of `cargo test`) and returns its path.
-pub fn build_bridge() -> Result<PathBuf> {
-    run(cargo().args(["build", "--quiet", "--package", "smtp-bridge", "--bin", "smtp-bridge"]))?;
-    Ok(target_dir().join("debug/smtp-bridge"))
+/// `smtp-bridge` (debug) with the built page `dist` inside it as well: it serves `--dir` when
+/// given, and its own copy from any other folder (the test of the release binary runs it so).
+pub fn build_bridge(dist: &Path) -> Result<PathBuf> {
+    build_bridge_with_page(dist, "dev")
+}
+
+/// `smtp-bridge` with the built page `dist` inside (`profile`: `dev` or `release`); its path.
+pub fn build_bridge_with_page(dist: &Path, profile: &str) -> Result<PathBuf> {
+    let dist = dist.canonicalize().with_context(|| format!("{}", dist.display()))?;
+    run(cargo().args(["build", "--quiet", "--package", "smtp-bridge", "--bin", "smtp-bridge", "--profile", profile]).env("PLAYGROUND_EMBED", &dist))?;
+    let folder = if profile == "dev" { "debug" } else { profile };
+    Ok(target_dir().join(folder).join("smtp-bridge"))
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ commands:
                      --mock: also run the mock SMTP server on 127.0.0.1:2525 for real mail
                      clients, watched live by the page
   test               run every test: native, protocol transcripts, and Chromium end-to-end
+  release            build the page and a release smtp-bridge that carries it inside:
+                     release/smtp-bridge, one file to copy to a lab machine
   check-exercises [DIR]
                      check exercise files (default exercises/): each parses, its solution
                      completes it and its near misses do not, against the simulator
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         },
         Some("serve") => serve(&args[1..]),
         Some("test") => test::run(),
+        Some("release") => release(),
         Some("check-exercises") => {
             let dir = args.get(1).map(std::path::PathBuf::from).unwrap_or_else(|| env::root().join("exercises"));
             exercises::check(&dir).map(|count| println!("xtask: {count} exercise file(s) in {} check out", dir.display()))
@@ -67,6 +70,21 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `cargo xtask release`: the page, then a release `smtp-bridge` with it inside, copied to
+/// `release/smtp-bridge` (a later plain build of the bridge would not carry it).
+fn release() -> anyhow::Result<()> {
+    let dist = dist::run()?;
+    let built = env::build_bridge_with_page(&dist, "release")?;
+    let out = env::root().join("release");
+    std::fs::create_dir_all(&out)?;
+    let binary = out.join("smtp-bridge");
+    std::fs::copy(&built, &binary)?;
+    let size = std::fs::metadata(&binary)?.len();
+    println!("xtask: {} ({:.1} MB): the page is inside; run it anywhere, e.g.", binary.display(), size as f64 / 1e6);
+    println!("  {} --listen 0.0.0.0:8080 --public mock --smtp 0.0.0.0:2525 --admin-token SECRET", binary.display());
+    Ok(())
 }
 
 /// Where `cargo xtask serve --mock` takes mail (the port course notes use).
@@ -103,7 +121,7 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
         );
     }
     let dist = dist::build(dev)?;
-    let bridge = env::build_bridge()?;
+    let bridge = env::build_bridge(&dist)?;
     println!("xtask: serving {} — press Ctrl-C to stop", dist.display());
     let mut command = std::process::Command::new(bridge);
     if mock {

@@ -32,7 +32,7 @@ pub fn run() -> Result<()> {
     println!("xtask: [3/3] end-to-end tests in headless Chromium");
     env::ensure_chromium()?;
     env::ensure_npm_packages()?;
-    let bridge = env::build_bridge()?;
+    let bridge = env::build_bridge(&dist)?;
     let root = env::root();
     let mut files: Vec<String> = std::fs::read_dir(root.join("tests/e2e"))?
         .filter_map(|e| e.ok())
