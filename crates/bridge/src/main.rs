@@ -11,10 +11,14 @@ use std::process::ExitCode;
 /// WebSocket (/bridge) to the SMTP servers the allow-list names. It is never an open proxy: no
 /// target is allowed unless named, and private addresses are refused unless --allow-private.
 #[derive(Parser, Debug)]
-#[command(name = "smtp-bridge", version, about)]
+#[command(name = "smtp-bridge", version, about, args_override_self = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Mode>,
+    /// A TOML file of these same settings (keys as the flags without `--`; `[mock]` and
+    /// `[mock.policy]` tables for mock mode); flags on the command line override it.
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
     /// Address for the page and its WebSocket (and, in mock mode, the JSON API). Port 0 picks a
     /// free port.
     #[arg(long, default_value = "127.0.0.1:8080", global = true)]
@@ -113,7 +117,14 @@ async fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "smtp_bridge=info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let args = match with_config_file(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(err) => {
+            eprintln!("smtp-bridge: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = Cli::parse_from(args);
     let public = !cli.listen.ip().is_loopback();
     if public {
         if !cli.public {
@@ -228,6 +239,76 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--config FILE`: a TOML file of the same settings as the flags (`listen = "0.0.0.0:8080"`,
+/// `public = true`, `allow = ["mail.example.org:25"]`; a `[mock]` table for mock mode, with its
+/// policy knobs in `[mock.policy]`), read as if typed before the command line's own flags,
+/// which override it.
+fn with_config_file(args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsString>, String> {
+    let position = args.iter().position(|a| a == "--config" || a.to_string_lossy().starts_with("--config="));
+    let Some(position) = position else { return Ok(args) };
+    let mut args = args;
+    let flag = args.remove(position).to_string_lossy().to_string();
+    let file = match flag.strip_prefix("--config=") {
+        Some(file) => file.to_string(),
+        None if position < args.len() => args.remove(position).to_string_lossy().to_string(),
+        None => return Err("--config needs a file, e.g. --config /etc/smtp-bridge.toml".into()),
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("--config {file}: {e}"))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| format!("--config {file}: {e}"))?;
+    let as_flags = |table: &toml::Table, out: &mut Vec<std::ffi::OsString>| -> Result<(), String> {
+        for (key, value) in table {
+            if key == "mock" || key == "policy" {
+                continue;
+            }
+            let flag = format!("--{}", key.replace('_', "-"));
+            let mut one = |value: &toml::Value| -> Result<(), String> {
+                match value {
+                    toml::Value::Boolean(true) => out.push(flag.clone().into()),
+                    toml::Value::Boolean(false) => {}
+                    toml::Value::String(text) => out.extend([flag.clone().into(), text.clone().into()]),
+                    toml::Value::Integer(n) => out.extend([flag.clone().into(), n.to_string().into()]),
+                    other => return Err(format!("--config {file}: `{key}` takes a string, a number or true, not {other}")),
+                }
+                Ok(())
+            };
+            match value {
+                toml::Value::Array(items) => items.iter().try_for_each(&mut one)?,
+                value => one(value)?,
+            }
+        }
+        Ok(())
+    };
+    let program = args.remove(0);
+    let mock_at = args.iter().position(|a| a == "mock");
+    let (user_globals, user_mock) = match mock_at {
+        Some(at) => (args[..at].to_vec(), Some(args[at + 1..].to_vec())),
+        None => (args.clone(), None),
+    };
+    let mut out = vec![program];
+    as_flags(&table, &mut out)?;
+    out.extend(user_globals);
+    let file_mock = match table.get("mock") {
+        Some(toml::Value::Table(mock)) => Some(mock),
+        Some(_) => return Err(format!("--config {file}: `mock` is a table: [mock]")),
+        None => None,
+    };
+    if file_mock.is_some() || user_mock.is_some() {
+        out.push("mock".into());
+        if let Some(mock) = file_mock {
+            as_flags(mock, &mut out)?;
+            if let Some(policy) = mock.get("policy") {
+                let toml::Value::Table(policy) = policy else { return Err(format!("--config {file}: `policy` is a table: [mock.policy]")) };
+                for (knob, value) in policy {
+                    let json = serde_json::to_string(value).map_err(|e| format!("--config {file}: mock.policy.{knob}: {e}"))?;
+                    out.extend(["--set".into(), format!("{knob}={json}").into()]);
+                }
+            }
+        }
+        out.extend(user_mock.unwrap_or_default());
+    }
+    Ok(out)
 }
 
 /// The mock server the flags describe; errors say which flag is wrong.

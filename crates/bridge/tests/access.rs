@@ -95,3 +95,44 @@ async fn put_config_takes_part_of_a_configuration_and_refuses_a_contradiction() 
     assert_eq!(status, 422);
     assert!(body.contains("policy.greylistng: no such setting"), "{body}");
 }
+
+/// `--config FILE`: every flag and policy knob from TOML; the command line overrides it.
+#[tokio::test]
+async fn a_config_file_sets_flags_and_policy_and_the_command_line_overrides_it() {
+    let dir = std::env::temp_dir().join(format!("smtp-bridge-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>t</title>").unwrap();
+    let port = free_port("127.0.0.1");
+    let smtp = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let config = format!(
+        "listen = \"127.0.0.1:1\"\ndir = {:?}\nadmin_token = \"s3cret\"\n\n[mock]\nsmtp = \"{smtp}\"\nprofile = \"postfix\"\nmax_messages = 50\n\n[mock.policy]\ngreylisting = true\nlocal_domains = [\"lab.test\"]\n",
+        dir.display().to_string()
+    );
+    std::fs::write(dir.join("bridge.toml"), config).unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-bridge"))
+        .arg("--config")
+        .arg(dir.join("bridge.toml"))
+        .args(["--listen", &listen])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _bridge = Bridge(child);
+    let http: SocketAddr = listen.parse().unwrap();
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(http).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (status, body) = get(http, "/api/v1/config").await;
+    assert_eq!(status, 200, "the --listen on the command line won over the file's");
+    let config: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(config["profile"], "postfix");
+    assert_eq!(config["policy"]["greylisting"], true);
+    assert_eq!(config["policy"]["local_domains"], serde_json::json!(["lab.test"]));
+    assert_eq!(request_as(http, "DELETE", "/api/v1/messages", "", None).await.0, 401, "the file's admin token applies");
+    assert!(tokio::net::TcpStream::connect(smtp).await.is_ok(), "the mock listens where the file says");
+    let _ = std::fs::remove_dir_all(&dir);
+}
