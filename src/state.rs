@@ -5,6 +5,7 @@
 
 use crate::links::bridge::{self, BridgeEvent};
 use crate::links::watch::{self, WatchEvent};
+use crate::model::class_view::ClassView;
 use crate::model::console::ConsoleLog;
 use crate::model::course::{CourseProgress, ExerciseFile, exercises, teacher_exercises};
 use crate::model::real::RealSession;
@@ -78,6 +79,8 @@ pub struct Playground {
     pub now: RwSignal<u64>,
     /// A teacher's exercises, loaded at run time from the bridge (`--exercises DIR`).
     pub teacher_exercises: RwSignal<Vec<Result<Exercise, ExerciseError>>>,
+    /// In mock mode: the session list's filter and grouping, and what the Mailbox shows.
+    pub class_view: RwSignal<ClassView>,
 }
 
 pub fn now_ms() -> u64 {
@@ -97,6 +100,7 @@ impl Playground {
             course: RwSignal::new(course),
             now: RwSignal::new(now_ms()),
             teacher_exercises: RwSignal::new(Vec::new()),
+            class_view: RwSignal::new(ClassView::default()),
         }
     }
 
@@ -183,7 +187,7 @@ impl Playground {
     /// The accepted mail the Mailbox shows (tracked).
     pub fn with_messages<R>(&self, f: impl FnOnce(&[StoredMessage]) -> R) -> R {
         match self.mode.get() {
-            Mode::Mock => self.watched.with(|w| f(&w.messages)),
+            Mode::Mock => self.watched.with(|w| self.class_view.with(|v| f(&v.mailbox(w)))),
             _ => self.simulated.with(|s| f(s.messages())),
         }
     }

@@ -8,8 +8,9 @@ use smtp_protocol::event::Event;
 use smtp_protocol::watch::{Access, Removal, ToWatcher, VERSION};
 use smtp_protocol::{ServerConfig, StoredMessage};
 
-/// Sessions the page keeps (the oldest is forgotten first; the API has more).
-pub const KEPT_SESSIONS: usize = 200;
+/// Sessions the page keeps (the oldest is forgotten first). The list is virtualised, and only
+/// the newest sessions come with their events, so a class's sessions all fit.
+pub const KEPT_SESSIONS: usize = 10_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum FeedLink {
@@ -31,6 +32,10 @@ pub struct WatchedSession {
     pub ended: Option<String>,
     /// The account the client logged in with: how a class's groups are told apart.
     pub account: Option<String>,
+    /// The name it gave in HELO/EHLO.
+    pub helo: Option<String>,
+    /// The envelope senders of the messages it sent.
+    pub senders: Vec<String>,
     pub console: ConsoleLog,
 }
 
@@ -52,7 +57,9 @@ pub struct WatchedServer {
     /// The configuration new connections get.
     pub config: Option<ServerConfig>,
     pub sessions: Vec<WatchedSession>,
+    /// The stored mail, with the session each message came in.
     pub messages: Vec<StoredMessage>,
+    pub message_sessions: std::collections::HashMap<String, u64>,
     /// The session the console shows; `None` follows the newest.
     pub watched: Option<u64>,
     /// The last thing the server refused or dropped, for the page to say.
@@ -121,14 +128,25 @@ impl WatchedServer {
                 self.smtp = smtp;
                 self.config = Some(config);
             }
-            ToWatcher::Session { session, client, started } => {
+            ToWatcher::Session { session, client, started, summary } => {
                 if self.sessions.len() >= KEPT_SESSIONS {
                     let gone = self.sessions.remove(0);
                     if self.watched == Some(gone.id) {
                         self.watched = None;
                     }
                 }
-                self.sessions.push(WatchedSession { id: session, client, started, messages: 0, ended: None, account: None, console: ConsoleLog::new(Voice::Watcher) });
+                let summary = summary.unwrap_or_default();
+                self.sessions.push(WatchedSession {
+                    id: session,
+                    client,
+                    started,
+                    messages: summary.messages,
+                    ended: summary.result,
+                    account: summary.account,
+                    helo: summary.helo,
+                    senders: Vec::new(),
+                    console: ConsoleLog::new(Voice::Watcher),
+                });
             }
             ToWatcher::Event { session, event, skipped } => {
                 let Some(config) = &self.config else { return };
@@ -137,14 +155,30 @@ impl WatchedServer {
                     watched.console.notice(event.at(), format!("{skipped} earlier events of this long session are not kept."), Tone::Info);
                 }
                 match &event {
-                    Event::MessageAccepted { .. } => watched.messages += 1,
+                    Event::MessageAccepted { envelope, .. } => {
+                        watched.messages += 1;
+                        let sender = envelope.sender_address();
+                        if !watched.senders.contains(&sender) {
+                            watched.senders.push(sender);
+                        }
+                    }
+                    Event::ReplySent { state, .. } if state.client_name.is_some() => watched.helo = state.client_name.as_deref().map(String::from),
                     Event::AuthSucceeded { user, .. } => watched.account = Some(user.clone()),
                     Event::Closed { by, reason, .. } => watched.ended = Some(format!("closed by {}: {reason}", closer_words(*by))),
                     _ => {}
                 }
                 watched.console.record(event, Some(config));
             }
-            ToWatcher::Message { message, .. } => self.messages.push(message),
+            ToWatcher::Message { message, session, .. } => {
+                self.message_sessions.insert(message.queue_id.clone(), session);
+                if let Some(watched) = self.sessions.iter_mut().find(|s| s.id == session) {
+                    let sender = message.envelope.sender_address();
+                    if !watched.senders.contains(&sender) {
+                        watched.senders.push(sender);
+                    }
+                }
+                self.messages.push(message);
+            }
             ToWatcher::Removed { queue_ids, why } => {
                 self.messages.retain(|m| !queue_ids.contains(&m.queue_id));
                 if why == Removal::Dropped {
@@ -173,7 +207,7 @@ mod tests {
     fn frames(id: u64, lines: &str) -> Vec<ToWatcher> {
         let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer { ip: "127.0.0.1".into() }, Timestamp(1_000));
         server.handle_input(lines.as_bytes(), Timestamp(2_000));
-        let mut out = vec![ToWatcher::Session { session: id, client: "127.0.0.1:40000".into(), started: 1_000 }];
+        let mut out = vec![ToWatcher::Session { session: id, client: "127.0.0.1:40000".into(), started: 1_000, summary: None }];
         while let Some(event) = server.poll_event() {
             out.push(ToWatcher::Event { session: id, event, skipped: 0 });
         }

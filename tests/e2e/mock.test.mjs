@@ -128,7 +128,7 @@ test('a real client session appears live in the list, console, timeline and mail
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.match(await smtplib(UNAUTHENTICATED), /refused 530/);
-  await page.waitForFunction(() => document.querySelectorAll('table.sessions tbody tr').length === 2);
+  await page.waitForFunction(() => document.querySelectorAll('table.sessions tbody tr:not(.spacer)').length === 2);
   const newest = sessions.getByRole('row').nth(1).getByRole('cell');
   await newest.nth(3).filter({ hasText: 'closed by the client' }).waitFor();
   assert.equal(await newest.nth(2).innerText(), '0', 'no message in the refused session');
@@ -178,5 +178,40 @@ test('mock mode on a page without a mock server says how to start one', async ()
   await page.locator('.transcript .server pre').filter({ hasText: /^250 2\.0\.0/ }).waitFor();
   // The failed WebSocket is the only console message; Chromium logs it as an error by itself.
   assert.deepEqual(page.problems.filter((p) => !/WebSocket connection to .*\/api\/v1\/live' failed/.test(p)), []);
+  await page.close();
+});
+
+test('a class view: the session list filters and groups, and the Mailbox narrows to the chosen session', async () => {
+  // Two more clients: another account, and a session without mail.
+  await smtplib(SEND.replace('Spring campaign', 'First of two'));
+  await smtplib(SEND.replace('Spring campaign', 'Second of two'));
+  await smtplib(UNAUTHENTICATED);
+  const page = await openWatching(`${bridge.url}?mode=mock`);
+  const sessions = page.getByRole('table', { name: 'Client sessions' });
+  await sessions.getByRole('row').filter({ hasText: 'closed by the client' }).first().waitFor();
+  const rows = async () => (await sessions.locator('tbody tr:not(.spacer)').allInnerTexts()).map((t) => t.trim());
+  const all = (await rows()).length;
+  assert.ok(all >= 4, `${all} sessions listed`);
+  // Filter by account: only the sessions that logged in as student.
+  await page.getByLabel('Filter sessions (client, EHLO name, sender, account)').fill('student');
+  await page.waitForFunction((n) => document.querySelectorAll('.sessions tbody tr:not(.spacer)').length < n, all);
+  assert.ok((await rows()).every((r) => /student$/.test(r)), (await rows()).join('\n'));
+  // Grouped by account: a heading per group.
+  await page.getByLabel('Filter sessions (client, EHLO name, sender, account)').fill('');
+  await page.getByLabel('Group sessions by').selectOption('account');
+  await sessions.getByRole('rowheader', { name: /^student · \d+ session\(s\)$/ }).waitFor();
+  await sessions.getByRole('rowheader', { name: /^\(not logged in\) · \d+ session\(s\)$/ }).waitFor();
+  // The Mailbox narrowed to the chosen session: the newest (Second campaign) alone.
+  await page.getByLabel('Group sessions by').selectOption('nothing');
+  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  const inbox = page.getByRole('table', { name: 'Accepted messages' });
+  const before = await inbox.locator('tbody tr').count();
+  assert.ok(before >= 2, `${before} messages`);
+  await sessions.getByRole('row').filter({ hasText: 'student' }).first().getByRole('button').click();
+  await page.getByLabel('Mailbox: only the chosen session (or its group)').check();
+  for (let i = 0; i < 50 && (await inbox.locator('tbody tr').count()) !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await inbox.locator('tbody tr').count(), 1);
+  assert.match(await inbox.innerText(), /Second of two/);
+  assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -28,8 +28,15 @@ pub enum ToWatcher {
     },
     /// This page's right to change things changed (it presented the admin token).
     Access { access: Access },
-    /// A client connected (or, in the first frames, a session that had already started).
-    Session { session: u64, client: String, started: u64 },
+    /// A client connected (or, in the first frames, a session that had already started; an
+    /// older one comes with its summary instead of its events).
+    Session {
+        session: u64,
+        client: String,
+        started: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<SessionSummary>,
+    },
     /// One event of a session, in order. Older events of a very long session may be left out
     /// of the first frames; `skipped` says how many.
     Event {
@@ -59,6 +66,18 @@ pub enum Removal {
     Deleted,
     /// The store was full (`--max-messages`): the oldest message made room.
     Dropped,
+}
+
+/// What the session list shows of a session whose events are not sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSummary {
+    pub messages: usize,
+    /// How it ended, once it has.
+    pub result: Option<String>,
+    /// The name it gave in HELO/EHLO.
+    pub helo: Option<String>,
+    /// The account it logged in with.
+    pub account: Option<String>,
 }
 
 /// What a watching page may do: everything, or read only (and why, and how to unlock).

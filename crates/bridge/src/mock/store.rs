@@ -281,7 +281,7 @@ impl Store {
             skipped: 0,
             octets: 0,
         });
-        self.broadcast(|| ToWatcher::Session { session: id, client, started });
+        self.broadcast(|| ToWatcher::Session { session: id, client, started, summary: None });
         id
     }
 
@@ -437,6 +437,17 @@ impl Store {
         let inner = self.lock();
         let receiver = self.feed.subscribe();
         let mut frames = vec![frame(&hello)];
+        // Every kept session is listed; the older ones by their summary alone.
+        let detailed = inner.sessions.len().saturating_sub(SNAPSHOT_SESSIONS);
+        for record in inner.sessions.iter().take(detailed) {
+            let summary = smtp_protocol::watch::SessionSummary {
+                messages: record.messages,
+                result: record.result.clone(),
+                helo: record.helo.clone(),
+                account: record.authenticated_as.clone(),
+            };
+            frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started, summary: Some(summary) }));
+        }
         // The newest sessions, and of the one that exhausts the budget only its latest events.
         let mut budget = SNAPSHOT_EVENTS;
         let mut shown = Vec::new();
@@ -449,7 +460,7 @@ impl Store {
             shown.push((record, take));
         }
         for (record, take) in shown.into_iter().rev() {
-            frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started }));
+            frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started, summary: None }));
             let left_out = record.events.len() - take;
             for (i, event) in record.events.iter().skip(left_out).enumerate() {
                 let skipped = if i == 0 { record.skipped + left_out as u64 } else { 0 };
@@ -585,5 +596,23 @@ mod tests {
         let opened: Vec<&Arc<str>> = frames.iter().filter(|f| f.contains("\"type\":\"session\"")).collect();
         assert_eq!(opened.len(), 2, "{opened:?}");
         assert!(opened[0].contains("127.0.0.1:2") && opened[1].contains("127.0.0.1:3"));
+    }
+
+    /// A page that joins late sees every kept session in its list: the newest with their
+    /// events, the older by their summaries.
+    #[test]
+    fn a_late_watcher_gets_every_session_the_older_by_summary() {
+        let store = Store::new(StoreLimits::messages(10), None).unwrap();
+        for i in 0..(SNAPSHOT_SESSIONS + 10) {
+            let id = store.open_session(format!("192.0.2.{}:4000", i % 200), i as u64);
+            let (events, messages) = messages(1);
+            store.record(id, events, messages);
+        }
+        let hello = ToWatcher::Hello { v: 1, smtp: String::new(), config: ServerConfig::new(ProfileName::Mock), max_messages: 10, access: Default::default() };
+        let (frames, _) = store.watch(hello);
+        let sessions: Vec<ToWatcher> = frames.iter().map(|f| serde_json::from_str(f).unwrap()).filter(|f| matches!(f, ToWatcher::Session { .. })).collect();
+        assert_eq!(sessions.len(), SNAPSHOT_SESSIONS + 10);
+        let summarised = sessions.iter().filter(|f| matches!(f, ToWatcher::Session { summary: Some(s), .. } if s.messages == 1)).count();
+        assert_eq!(summarised, 10);
     }
 }
