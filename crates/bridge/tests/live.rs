@@ -171,3 +171,35 @@ async fn another_sites_page_cannot_read_the_mail() {
         other => panic!("expected 403, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_guarded_mock_refuses_the_pages_writes_until_it_unlocks() {
+    use common::start_mock_guarded;
+    use smtp_bridge::mock::access::WriteAccess;
+    use smtp_bridge::mock::{Store, StoreLimits};
+    use smtp_protocol::watch::Access;
+    let config = smtp_protocol::ServerConfig::new(smtp_protocol::ProfileName::Mock);
+    let tls = smtp_bridge::mock::self_signed_acceptor().unwrap();
+    let (smtp, http) = start_mock_guarded(config, Store::new(StoreLimits::messages(100), None).unwrap(), tls, WriteAccess::Token("s3cret".into())).await;
+    client(smtp, SESSION).await;
+    let mut ws = watch(http, &format!("http://{http}")).await.unwrap();
+    let ToWatcher::Hello { access, .. } = next(&mut ws).await else { panic!("the feed opens with Hello") };
+    assert!(matches!(access, Access::ReadOnly { unlockable: true, .. }), "{access:?}");
+
+    // Locked: a delete is refused with what to do, and nothing is deleted.
+    ws.send(Message::Text(serde_json::json!({"type": "delete_all"}).to_string().into())).await.unwrap();
+    let (ToWatcher::Refused { reason }, _) = until(&mut ws, |f| matches!(f, ToWatcher::Refused { .. })).await else { unreachable!() };
+    assert!(reason.contains("admin token") && reason.contains("Unlock"), "{reason}");
+    assert!(get(http, "/api/v1/messages").await.1.contains("\"total\":1"));
+
+    // A wrong token stays locked; the right one unlocks this page, and its delete then happens.
+    ws.send(Message::Text(serde_json::json!({"type": "unlock", "token": "guess"}).to_string().into())).await.unwrap();
+    let (ToWatcher::Refused { reason }, _) = until(&mut ws, |f| matches!(f, ToWatcher::Refused { .. })).await else { unreachable!() };
+    assert!(reason.contains("not the admin token"), "{reason}");
+    ws.send(Message::Text(serde_json::json!({"type": "unlock", "token": "s3cret"}).to_string().into())).await.unwrap();
+    let (ToWatcher::Access { access }, _) = until(&mut ws, |f| matches!(f, ToWatcher::Access { .. })).await else { unreachable!() };
+    assert_eq!(access, Access::ReadWrite);
+    ws.send(Message::Text(serde_json::json!({"type": "delete_all"}).to_string().into())).await.unwrap();
+    until(&mut ws, |f| matches!(f, ToWatcher::Removed { .. })).await;
+    assert!(get(http, "/api/v1/messages").await.1.contains("\"total\":0"));
+}

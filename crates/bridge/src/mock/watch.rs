@@ -85,8 +85,9 @@ fn request(mock: &Mock, access: &mut Access, body: &str) -> Option<ToWatcher> {
             Err(refusal) => ToWatcher::Refused { reason: refusal.message },
         });
     }
-    if let (Ok(_), Access::ReadOnly { reason, .. }) = (&request, &*access) {
-        return Some(ToWatcher::Refused { reason: format!("nothing was changed: {}", reason.trim_end_matches('.')) });
+    if let (Ok(_), Access::ReadOnly { reason, unlockable }) = (&request, &*access) {
+        let how = if *unlockable { " (enter it under Unlock, in the Server tab)" } else { "" };
+        return Some(ToWatcher::Refused { reason: format!("nothing was changed: {}{how}", reason.trim_end_matches('.')) });
     }
     match request {
         Ok(FromWatcher::Unlock { .. }) => None,

@@ -97,6 +97,7 @@ pub fn python() -> PathBuf {
 
 // Mock mode: the simulator on a free SMTP port and its API and live feed on a free HTTP port.
 
+use smtp_bridge::mock::access::WriteAccess;
 use smtp_bridge::mock::smtp::serve_smtp;
 use smtp_bridge::mock::{Mock, Store, StoreLimits, router, self_signed_acceptor};
 use smtp_protocol::{ProfileName, ServerConfig};
@@ -114,9 +115,14 @@ pub async fn start_mock_with(config: ServerConfig, store: Store) -> (SocketAddr,
 
 /// Mock mode with the given STARTTLS certificate.
 pub async fn start_mock_tls(config: ServerConfig, store: Store, tls: tokio_rustls::TlsAcceptor) -> (SocketAddr, SocketAddr) {
+    start_mock_guarded(config, store, tls, WriteAccess::Open).await
+}
+
+/// Mock mode whose writes are guarded as `access` says (`--token`, `--admin-token`, `--public`).
+pub async fn start_mock_guarded(config: ServerConfig, store: Store, tls: tokio_rustls::TlsAcceptor, access: WriteAccess) -> (SocketAddr, SocketAddr) {
     let smtp = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let smtp_address = smtp.local_addr().unwrap();
-    let mock = Arc::new(Mock::new(config, store, Some(tls)).with_smtp_address(smtp_address.to_string()));
+    let mock = Arc::new(Mock::new(config, store, Some(tls)).with_smtp_address(smtp_address.to_string()).with_access(access));
     tokio::spawn(serve_smtp(smtp, mock.clone()));
     let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let http_address = http.local_addr().unwrap();
