@@ -35,7 +35,7 @@ pub struct Mock {
 type Greylist = std::collections::HashMap<(String, String, String), smtp_protocol::Timestamp>;
 
 /// Triples remembered at most: beyond it, those older than a day are forgotten (a client that
-/// retries does so within minutes).
+/// retries does so within minutes), then the oldest.
 const GREYLIST_KEPT: usize = 100_000;
 
 impl Mock {
@@ -69,6 +69,15 @@ impl Mock {
         }
         if greylist.len() > GREYLIST_KEPT {
             greylist.retain(|_, first| now.millis_since(*first) < 86_400_000);
+        }
+        if greylist.len() > GREYLIST_KEPT {
+            // A flood of new triples within a day: the oldest go, down to nine tenths (so that
+            // the sort is not paid again at the next connection), and memory stays bounded.
+            let mut by_age: Vec<_> = greylist.iter().map(|(key, first)| (*first, key.clone())).collect();
+            by_age.sort_unstable();
+            for (_, key) in &by_age[..by_age.len() - GREYLIST_KEPT * 9 / 10] {
+                greylist.remove(key);
+            }
         }
     }
 
@@ -143,8 +152,20 @@ pub fn acceptor_from_files(cert: &Path, key: &Path) -> Result<tokio_rustls::TlsA
 
 #[cfg(test)]
 mod tests {
-    use super::apply_settings;
-    use smtp_protocol::{ProfileName, ServerConfig};
+    use super::{GREYLIST_KEPT, Greylist, Mock, Store, StoreLimits, apply_settings};
+    use smtp_protocol::{ProfileName, ServerConfig, Timestamp};
+
+    #[test]
+    fn a_flood_of_new_triples_keeps_the_greylist_bounded_and_the_newest_kept() {
+        let mock = Mock::new(ServerConfig::new(ProfileName::Mock), Store::new(StoreLimits::messages(10), None).unwrap(), None);
+        let now = Timestamp(10_000_000);
+        let flood: Greylist = (0..GREYLIST_KEPT as u64 + 1).map(|i| ((format!("10.0.0.{i}"), "a@x.example".into(), "b@y.example".into()), Timestamp(i))).collect();
+        mock.remember_greylist(&flood, now);
+        let kept = mock.greylist();
+        assert!(kept.len() <= GREYLIST_KEPT, "{} kept", kept.len());
+        assert!(kept.contains_key(&(format!("10.0.0.{GREYLIST_KEPT}"), "a@x.example".into(), "b@y.example".into())), "the newest stays");
+        assert!(!kept.contains_key(&("10.0.0.0".into(), "a@x.example".into(), "b@y.example".into())), "the oldest goes");
+    }
 
     #[test]
     fn settings_name_the_key_and_refuse_a_policy_that_cannot_work() {
