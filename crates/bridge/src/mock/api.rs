@@ -62,13 +62,20 @@ fn contains(haystack: &str, needle: &str) -> bool {
 }
 
 impl Filter {
-    fn keeps(&self, s: &Summary) -> bool {
-        self.client.as_deref().is_none_or(|c| s.client.starts_with(c))
-            && self.helo.as_deref().is_none_or(|h| s.helo.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(h)))
-            && self.from.as_deref().is_none_or(|f| contains(&s.from, f) || s.header_from.as_deref().is_some_and(|x| contains(x, f)))
-            && self.to.as_deref().is_none_or(|t| s.to.iter().any(|r| contains(r, t)))
-            && self.auth.as_deref().is_none_or(|a| s.authenticated_as.as_deref() == Some(a))
-            && self.since.is_none_or(|t| s.received_at >= t)
+    /// What messages and sessions share: the client, its EHLO name, its account, and when.
+    fn keeps_client(&self, client: &str, helo: Option<&str>, auth: Option<&str>, at: u64) -> bool {
+        self.client.as_deref().is_none_or(|c| client.starts_with(c))
+            && self.helo.as_deref().is_none_or(|h| helo.is_some_and(|x| x.eq_ignore_ascii_case(h)))
+            && self.auth.as_deref().is_none_or(|a| auth == Some(a))
+            && self.since.is_none_or(|t| at >= t)
+    }
+
+    /// Whether a message matches; its content is parsed only when the From: header must be read.
+    fn keeps(&self, c: &super::Captured) -> bool {
+        let m = &c.message;
+        self.keeps_client(&m.client_ip, m.client_name.as_deref(), m.authenticated_as.as_deref(), m.received_at.0)
+            && self.to.as_deref().is_none_or(|t| m.envelope.recipient_addresses().iter().any(|r| contains(r, t)))
+            && self.from.as_deref().is_none_or(|f| contains(&m.envelope.sender_address(), f) || parse_message(&m.raw).from.first().is_some_and(|x| contains(x, f)))
     }
 
     /// One page of `items` (newest first), and how many matched in all.
@@ -99,8 +106,11 @@ fn summary(c: &super::Captured) -> Summary {
 }
 
 async fn list(State(mock): State<Arc<Mock>>, Query(filter): Query<Filter>) -> Response {
-    let summaries: Vec<Summary> = mock.store.with_messages(|messages| messages.iter().rev().map(summary).filter(|s| filter.keeps(s)).collect());
-    let (total, messages) = filter.page(summaries);
+    // Only the page's messages are parsed for their summaries.
+    let (total, messages) = mock.store.with_messages(|messages| {
+        let (total, page) = filter.page(messages.iter().rev().filter(|c| filter.keeps(c)).collect());
+        (total, page.into_iter().map(summary).collect::<Vec<Summary>>())
+    });
     axum::Json(serde_json::json!({ "total": total, "dropped": mock.store.dropped(), "messages": messages })).into_response()
 }
 
@@ -108,7 +118,7 @@ async fn list(State(mock): State<Arc<Mock>>, Query(filter): Query<Filter>) -> Re
 async fn mbox(State(mock): State<Arc<Mock>>, Query(filter): Query<Filter>) -> Response {
     let mut out = Vec::new();
     mock.store.with_messages(|messages| {
-        for c in messages.iter().filter(|c| filter.keeps(&summary(c))) {
+        for c in messages.iter().filter(|c| filter.keeps(c)) {
             let sender = c.message.envelope.sender_address();
             let date = smtp_protocol::Timestamp(c.message.received_at.0).rfc5322();
             out.extend_from_slice(format!("From {} {date}\n", if sender.is_empty() { "MAILER-DAEMON".into() } else { sender }).as_bytes());
@@ -178,12 +188,7 @@ async fn sessions(State(mock): State<Arc<Mock>>, Query(filter): Query<Filter>) -
         sessions
             .iter()
             .rev()
-            .filter(|s| {
-                filter.client.as_deref().is_none_or(|c| s.client.starts_with(c))
-                    && filter.helo.as_deref().is_none_or(|h| s.helo.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(h)))
-                    && filter.auth.as_deref().is_none_or(|a| s.authenticated_as.as_deref() == Some(a))
-                    && filter.since.is_none_or(|t| s.started >= t)
-            })
+            .filter(|s| filter.keeps_client(&s.client, s.helo.as_deref(), s.authenticated_as.as_deref(), s.started))
             .map(|s| {
                 serde_json::json!({
                     "id": s.id,
