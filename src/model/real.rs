@@ -246,7 +246,7 @@ impl RealSession {
         };
         self.observed.push(Observation::Reply { verb, reply: reply.clone(), why: explanation.why.clone() });
         let state = self.state.clone();
-        let event = Event::ReplySent { at, reply: reply.clone(), situation: None, state: state.clone(), envelope: self.envelope.clone() };
+        let event = Event::ReplySent { at, reply: reply.clone(), situation: None, state: state.clone(), envelope: self.envelope.clone(), fault: None };
         self.console.record_as(event, EntryKind::Reply { reply, explanation: Box::new(explanation), state });
     }
 

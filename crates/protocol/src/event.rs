@@ -73,6 +73,9 @@ pub enum Event {
         /// Shared with the server until the envelope next changes: a snapshot per reply costs a
         /// pointer, not a copy (serialised as the envelope itself).
         envelope: std::sync::Arc<Envelope>,
+        /// The fault rule (or what-if choice) that produced or shaped this reply.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fault: Option<crate::fault::AppliedFault>,
     },
     MessageAccepted {
         at: Timestamp,

@@ -72,6 +72,8 @@ pub struct Explanation {
     pub expectation: Expectation,
     /// Forms outside RFC 5321 that the server let pass, said in words.
     pub tolerated: Vec<String>,
+    /// The fault rule or what-if choice that produced the reply, said in words.
+    pub fault: Option<String>,
 }
 
 /// What the explanation of a simulated reply may refer to.
@@ -126,6 +128,7 @@ fn base(reply: &Reply, id: ExplanationId, answering: Answering) -> Explanation {
         decoded: decode_challenge(reply),
         expectation: expectation(answering, reply.code),
         tolerated: vec![],
+        fault: None,
     }
 }
 

@@ -23,6 +23,7 @@ pub mod event;
 pub mod exercise;
 pub mod expected;
 pub mod explain;
+pub mod fault;
 #[cfg(feature = "internals")]
 pub mod framing;
 #[cfg(not(feature = "internals"))]

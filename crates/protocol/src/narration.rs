@@ -34,6 +34,8 @@ pub struct Narration {
     tls_restarted: bool,
     /// The last AUTH answer decoded to text ending in a line break (`echo` without `-n`).
     auth_newline: bool,
+    /// A message's content ended since the last reply (the next answers the content).
+    content_ended: bool,
 }
 
 impl Narration {
@@ -76,7 +78,11 @@ impl Narration {
                     }
                 }
             }
-            Event::ReplySent { reply, situation, state, .. } => {
+            Event::LineReceived { line: ClientLine::DataEnd | ClientLine::Chunk, .. } => {
+                self.content_ended = true;
+                None
+            }
+            Event::ReplySent { reply, situation, state, fault, .. } => {
                 let ctx = WhyContext {
                     tls_restarted: self.tls_restarted && state.client_name.is_none(),
                     auth_newline: self.auth_newline,
@@ -89,10 +95,16 @@ impl Narration {
                     profile,
                     policy,
                 };
-                let explanation = match situation {
+                let mut explanation = match situation {
                     Some(situation) => explain_simulated(reply, *situation, &ctx),
-                    None => explain_real(reply, self.answering(), None),
+                    None => explain_real(reply, self.answering(), self.address.as_deref()),
                 };
+                self.content_ended = false;
+                if let Some(fault) = fault {
+                    let said = fault.describe();
+                    explanation.why = format!("{said} {}", explanation.why);
+                    explanation.fault = Some(said);
+                }
                 Some(Note::Reply(Box::new(explanation)))
             }
             Event::TlsStarted { .. } => {
@@ -105,6 +117,9 @@ impl Narration {
 
     /// What the next reply answers, for a reply explained without its situation.
     fn answering(&self) -> Answering {
+        if self.content_ended {
+            return Answering::MessageContent;
+        }
         match (self.commanded, self.verb) {
             (false, _) => Answering::Connection,
             (true, Some(verb)) => Answering::Command(verb),

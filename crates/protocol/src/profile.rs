@@ -117,6 +117,9 @@ pub struct ServerPolicy {
     pub pipelining: bool,
     pub chunking: bool,
     pub smtputf8: bool,
+    /// Fault rules, first match wins ([`crate::fault`]): the server answers what they say.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<crate::fault::FaultRule>,
 }
 
 impl Default for ServerPolicy {
@@ -160,6 +163,7 @@ impl ServerPolicy {
             pipelining: true,
             chunking: true,
             smtputf8: true,
+            faults: Vec::new(),
         };
         match profile {
             ProfileName::Postfix => ServerPolicy {
@@ -255,6 +259,14 @@ impl ServerPolicy {
         // (A password is not repeated in the message.)
         if self.accounts.iter().any(|a| a.user.is_empty() || a.user.chars().chain(a.password.chars()).any(char::is_control)) {
             return problem("accounts", "accounts: each needs a user name, and neither user nor password can hold control characters (line breaks, tabs)".into());
+        }
+        if self.faults.len() > crate::fault::MAX_RULES {
+            return problem("faults", format!("faults holds {} rules: at most {}", self.faults.len(), crate::fault::MAX_RULES));
+        }
+        for (i, rule) in self.faults.iter().enumerate() {
+            if let Err(error) = rule.check() {
+                return problem("faults", format!("fault rule {} (`{}`): {error}", i + 1, rule));
+            }
         }
         Ok(())
     }

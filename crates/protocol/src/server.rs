@@ -10,11 +10,13 @@
 //! server, keeping its mail store and greylist, as a real server keeps them across clients.
 
 mod auth;
+mod faults;
 mod greeting;
 mod transaction;
 
 use crate::command::{ParsedCommand, SyntaxError, SyntaxErrorKind, Verb, parse_command};
 use crate::event::{ClientLine, Closer, Event};
+use crate::fault::{AppliedFault, Counts, HostCounts};
 use crate::framing::{ChunkReader, ContentReport, DataReader, Frame, InputBuffer, LineReader};
 use crate::profile::{ProfileName, ServerConfig, ServerPolicy};
 use crate::reply::Reply;
@@ -119,10 +121,20 @@ struct Connection {
     last_activity: Timestamp,
     /// Gmail's per-session tag in its replies.
     tag: String,
+    /// Occurrences the fault rules count.
+    counts: Counts,
+    /// Messages accepted on this connection.
+    accepted: u32,
+    /// A reply a delay rule holds back, and until when; input waits behind it.
+    held: Option<faults::Held>,
+    /// The rule behind the next reply (the explanation names it).
+    fault: Option<AppliedFault>,
+    /// A rule's accepting reply, sent in place of the usual one.
+    substitute: Option<faults::Substitute>,
 }
 
 impl Connection {
-    fn new(now: Timestamp) -> Self {
+    fn new(now: Timestamp, counts: Counts) -> Self {
         Connection {
             phase: Phase::Connected,
             client_name: None,
@@ -136,6 +148,11 @@ impl Connection {
             errors: 0,
             last_activity: now,
             tag: String::new(),
+            counts,
+            accepted: 0,
+            held: None,
+            fault: None,
+            substitute: None,
         }
     }
 }
@@ -151,6 +168,8 @@ struct Transaction {
     /// BDAT content so far, and what was measured of it.
     chunk_content: Vec<u8>,
     chunk_report: ContentReport,
+    /// DATA content octets so far (for `data after K octets` rules).
+    octets: u64,
 }
 
 /// What outlives connections, as a real server keeps it across clients.
@@ -177,7 +196,7 @@ impl Server {
     pub fn new(config: ServerConfig, peer: Peer, now: Timestamp) -> Self {
         let rng = config.seed ^ 0x9E37_79B9_7F4A_7C15;
         let host = Host { messages: Vec::new(), greylist: HashMap::new(), rng };
-        let mut server = Server { config, peer, conn: Connection::new(now), txn: Transaction::default(), host, transmit: Vec::new(), events: VecDeque::new() };
+        let mut server = Server { config, peer, conn: Connection::new(now, Counts::default()), txn: Transaction::default(), host, transmit: Vec::new(), events: VecDeque::new() };
         server.connect(now);
         server
     }
@@ -188,9 +207,21 @@ impl Server {
         if self.conn.phase != Phase::Closed {
             self.close(now, Closer::Client, "client reconnected");
         }
-        self.conn = Connection::new(now);
+        self.conn = Connection::new(now, self.conn.counts.next_connection());
         self.txn = Transaction::default();
         self.connect(now);
+    }
+
+    /// A new server whose fault rules count `across sessions` together with other `Server`s
+    /// sharing `counts` (a host running one `Server` per connection passes the same counts to
+    /// each). Call it before any input: the greeting is counted when it is sent.
+    pub fn with_shared_counts(config: ServerConfig, peer: Peer, now: Timestamp, counts: std::sync::Arc<HostCounts>) -> Self {
+        let rng = config.seed ^ 0x9E37_79B9_7F4A_7C15;
+        let host = Host { messages: Vec::new(), greylist: HashMap::new(), rng };
+        let counts = Counts::shared(counts);
+        let mut server = Server { config, peer, conn: Connection::new(now, counts), txn: Transaction::default(), host, transmit: Vec::new(), events: VecDeque::new() };
+        server.connect(now);
+        server
     }
 
     /// What the host does next: read, do the TLS handshake, or close.
@@ -206,7 +237,7 @@ impl Server {
         self.conn.last_activity = now;
         self.conn.tag = self.session_tag();
         self.events.push_back(Event::Connected { at: now, client_ip: self.peer.ip.clone(), server: self.config.policy.hostname.clone() });
-        self.reply(now, Situation::Greeting, &[]);
+        self.greet(now);
     }
 
     pub fn config(&self) -> &ServerConfig {
@@ -315,7 +346,8 @@ impl Server {
             return;
         }
         let (errors, tag) = (self.conn.errors, std::mem::take(&mut self.conn.tag));
-        self.conn = Connection { tls: true, errors, tag, ..Connection::new(now) };
+        let (counts, accepted) = (self.conn.counts.clone(), self.conn.accepted);
+        self.conn = Connection { tls: true, errors, tag, accepted, ..Connection::new(now, counts) };
         self.txn = Transaction::default();
         self.events.push_back(Event::TlsStarted { at: now, protocol: protocol.into(), cipher: cipher.into(), simulated });
     }
@@ -327,13 +359,27 @@ impl Server {
         }
     }
 
-    /// The deadline after which [`Server::handle_timeout`] closes an idle session.
+    /// When to call [`Server::handle_timeout`]: a reply held by a delay rule is due, or the
+    /// idle deadline.
     pub fn poll_timeout(&self) -> Option<Timestamp> {
+        match &self.conn.held {
+            Some(held) if self.conn.phase != Phase::Closed => Some(held.until),
+            _ => self.idle_deadline(),
+        }
+    }
+
+    /// The deadline after which [`Server::handle_timeout`] closes an idle session.
+    pub fn idle_deadline(&self) -> Option<Timestamp> {
         (self.conn.phase != Phase::Closed).then(|| self.conn.last_activity.plus_secs(self.config.policy.idle_timeout_secs))
     }
 
     pub fn handle_timeout(&mut self, now: Timestamp) {
-        match self.poll_timeout() {
+        if self.conn.held.as_ref().is_some_and(|held| now >= held.until) {
+            self.release(now);
+            self.process(now);
+            return;
+        }
+        match self.idle_deadline() {
             Some(deadline) if now >= deadline => {
                 self.reply(now, Situation::IdleTimeout, &[]);
                 self.close(now, Closer::Server, "idle timeout");
@@ -353,6 +399,9 @@ impl Server {
 
     fn process(&mut self, now: Timestamp) {
         loop {
+            if self.conn.held.is_some() {
+                return self.hold_input(now);
+            }
             match self.conn.phase {
                 Phase::Closed => {
                     self.conn.input.clear();
@@ -366,7 +415,10 @@ impl Server {
                     let count = lines.len();
                     for (i, line) in lines.into_iter().enumerate() {
                         let kind = if done && i + 1 == count && line == b".\r\n" { ClientLine::DataEnd } else { ClientLine::Data };
-                        self.events.push_back(Event::LineReceived { at: now, raw: lossy(&line), line: kind });
+                        self.events.push_back(Event::LineReceived { at: now, raw: lossy(&line), line: kind.clone() });
+                        if kind == ClientLine::Data && self.content_fault(now, line.len()) {
+                            return;
+                        }
                     }
                     if !done {
                         return;
@@ -419,6 +471,14 @@ impl Server {
     fn command_line(&mut self, now: Timestamp, line: &[u8]) {
         let parsed = parse_command(line, self.config.policy.leniency);
         self.events.push_back(Event::LineReceived { at: now, raw: lossy(line), line: ClientLine::Command { parsed: parsed.clone() } });
+        if !self.config.policy.faults.is_empty() {
+            return self.command_with_rules(now, parsed);
+        }
+        self.answer(now, parsed);
+    }
+
+    /// The server's own answer to a command line.
+    fn answer(&mut self, now: Timestamp, parsed: Result<ParsedCommand, SyntaxError>) {
         match parsed {
             Ok(ParsedCommand { command, .. }) => self.dispatch(now, command),
             Err(error) => self.syntax_error(now, &error),
@@ -585,17 +645,29 @@ impl Server {
         if self.transmit.capacity() == 0 {
             self.transmit.reserve_exact(reply.lines.iter().map(|line| line.len() + 20).sum());
         }
+        let (reply, situation) = match self.take_unsent_substitute() {
+            Some(substitute) => (self.substituted(reply, situation, substitute), None),
+            None => (reply, Some(situation)),
+        };
+        let closes = situation.is_some_and(Situation::closes_connection);
+        self.emit(now, reply, situation, closes);
+    }
+
+    /// Writes a reply and records it, with the rule behind it if a fault rule chose it.
+    fn emit(&mut self, now: Timestamp, reply: Reply, situation: Option<Situation>, closes: bool) {
         reply.write_wire_bytes(&mut self.transmit);
         let mut state = self.state();
-        if situation.closes_connection() {
+        if closes {
             // The server hangs up right after this reply: that is the state it leaves.
             state.phase = Phase::Closed;
         }
-        self.events.push_back(Event::ReplySent { at: now, reply, situation: Some(situation), state, envelope: self.txn.envelope.clone() });
+        let fault = self.conn.fault.take();
+        self.events.push_back(Event::ReplySent { at: now, reply, situation, state, envelope: self.txn.envelope.clone(), fault });
     }
 
     fn close(&mut self, now: Timestamp, by: Closer, reason: &str) {
         self.conn.phase = Phase::Closed;
+        self.conn.held = None;
         self.txn = Transaction::default();
         self.conn.auth = None;
         self.conn.input.clear();

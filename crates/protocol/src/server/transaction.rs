@@ -130,6 +130,16 @@ impl Server {
 
     /// After DATA's end or the last BDAT chunk: refuse or queue, then end the transaction.
     pub(super) fn finish_message(&mut self, now: Timestamp, content: Vec<u8>, report: ContentReport, chunked: bool) {
+        if self.config.policy.faults.is_empty() {
+            return self.conclude_message(now, content, report, chunked);
+        }
+        if let Some((content, report)) = self.message_with_rules(now, content, report, chunked) {
+            self.conclude_message(now, content, report, chunked);
+        }
+    }
+
+    /// The server's own verdict on a message: refused, or queued.
+    pub(super) fn conclude_message(&mut self, now: Timestamp, content: Vec<u8>, report: ContentReport, chunked: bool) {
         let refusal = if report.too_big {
             Some(Situation::MessageTooBig)
         } else if report.longest_line > 1000 {
@@ -162,6 +172,7 @@ impl Server {
             raw,
         });
         self.events.push_back(Event::MessageAccepted { at: now, queue_id: queue_id.clone(), envelope, size });
+        self.conn.accepted = self.conn.accepted.saturating_add(1);
         self.reset_transaction();
         self.conn.phase = Phase::Greeted;
         let bytes = size.to_string();
