@@ -4,7 +4,8 @@
 
 use super::entry::{Entry, EntryKind, HIDDEN, Tone, Voice, entry_for, shown_line};
 use super::timeline::{Row, rows};
-use smtp_protocol::command::{Command, ParsedCommand};
+use smtp_protocol::command::{Command, ParsedCommand, Verb};
+use smtp_protocol::fault::Reaction;
 use smtp_protocol::event::ClientLine;
 use smtp_protocol::event::Event;
 use smtp_protocol::narration::Narration;
@@ -19,11 +20,16 @@ pub struct ConsoleLog {
     pub events: Vec<Event>,
     narration: Narration,
     voice: Voice,
+    /// How a watched client reacted to each fault rule's reply, in order.
+    pub reactions: Vec<Reaction>,
+    /// A fault rule's reply waits for the client's next move (the verb it answered).
+    awaiting_reaction: Option<Option<Verb>>,
+    last_verb: Option<Verb>,
 }
 
 impl ConsoleLog {
     pub fn new(voice: Voice) -> Self {
-        ConsoleLog { entries: Vec::new(), events: Vec::new(), narration: Narration::default(), voice }
+        ConsoleLog { entries: Vec::new(), events: Vec::new(), narration: Narration::default(), voice, reactions: Vec::new(), awaiting_reaction: None, last_verb: None }
     }
 
     /// One event, explained with the simulated server's configuration (`None` for an event of
@@ -33,7 +39,31 @@ impl ConsoleLog {
         if let Some(kind) = entry_for(&event, note, server.map(|c| c.profile), self.voice) {
             self.push(event.at(), kind);
         }
+        self.follow_reaction(&event);
         self.events.push(event);
+    }
+
+    /// After a fault rule's reply, the client's next move is the lesson: a watcher is told it.
+    fn follow_reaction(&mut self, event: &Event) {
+        if let Some(answered) = self.awaiting_reaction
+            && let Some(reaction) = Reaction::after(event, answered)
+        {
+            self.awaiting_reaction = None;
+            if self.voice == Voice::Watcher {
+                self.notice(event.at(), format!("After the injected fault, {}.", reaction.describe()), Tone::Info);
+            }
+            self.reactions.push(reaction);
+        }
+        match event {
+            Event::LineReceived { line: ClientLine::Command { parsed }, .. } => {
+                self.last_verb = match parsed {
+                    Ok(p) => Some(p.command.verb()),
+                    Err(e) => e.verb,
+                }
+            }
+            Event::ReplySent { fault: Some(fault), .. } if !fault.what_if => self.awaiting_reaction = Some(self.last_verb),
+            _ => {}
+        }
     }
 
     /// One event said in the source's own words (the bridge's account of a TLS handshake).

@@ -5,6 +5,7 @@
 use super::console::ConsoleLog;
 use super::entry::{Tone, Voice, closer_words};
 use smtp_protocol::event::Event;
+use smtp_protocol::fault::Reaction;
 use smtp_protocol::watch::{Access, Removal, ToWatcher, VERSION};
 use smtp_protocol::{ServerConfig, StoredMessage};
 
@@ -37,15 +38,31 @@ pub struct WatchedSession {
     /// The envelope senders of the messages it sent.
     pub senders: Vec<String>,
     pub console: ConsoleLog,
+    /// The same client came back after a fault rule sent it away: when, in which session.
+    pub retried: Option<String>,
 }
 
 impl WatchedSession {
     /// A line for the session list: who, when, how many messages, how it ended.
     pub fn result(&self) -> String {
-        match &self.ended {
+        let how = match &self.ended {
             Some(how) => how.clone(),
             None => "in progress".into(),
+        };
+        let mut said = match self.console.reactions.last() {
+            Some(reaction) => format!("{how}; after the injected fault, {}", reaction.describe()),
+            None => how,
+        };
+        if let Some(retry) = &self.retried {
+            said.push_str("; ");
+            said.push_str(retry);
         }
+        said
+    }
+
+    /// The address part of `client` (`192.0.2.1:40000` → `192.0.2.1`).
+    fn client_ip(&self) -> &str {
+        self.client.rsplit_once(':').map_or(self.client.as_str(), |(ip, _)| ip)
     }
 }
 
@@ -71,6 +88,18 @@ pub struct WatchedServer {
 }
 
 impl WatchedServer {
+    /// A new session from a client that a fault rule sent away earlier is its retry: the
+    /// earlier session says so, and the new one says what it retries.
+    fn note_retry(&mut self) {
+        let Some((new, earlier)) = self.sessions.split_last_mut() else { return };
+        let Some(left) = earlier.iter_mut().rev().find(|s| s.client_ip() == new.client_ip() && s.retried.is_none() && s.console.reactions.last().is_some_and(Reaction::left)) else {
+            return;
+        };
+        let after = new.started.saturating_sub(left.started) / 1000;
+        left.retried = Some(format!("retried later: came back {after} s after it started, as session {}", new.id));
+        new.console.notice(smtp_protocol::Timestamp(new.started), format!("This client is retrying: a fault rule sent it away in session {}.", left.id), Tone::Info);
+    }
+
     /// Forgets what an earlier connection of the feed said: the snapshot repeats it.
     pub fn connecting(&mut self) {
         let (watched, page_host) = (self.watched, std::mem::take(&mut self.page_host));
@@ -146,7 +175,9 @@ impl WatchedServer {
                     helo: summary.helo,
                     senders: Vec::new(),
                     console: ConsoleLog::new(Voice::Watcher),
+                    retried: None,
                 });
+                self.note_retry();
             }
             ToWatcher::Event { session, event, skipped } => {
                 let Some(config) = &self.config else { return };

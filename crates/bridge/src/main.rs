@@ -88,6 +88,12 @@ enum Mode {
         /// local_domains=["lab.test"]). Repeatable. The page's Server tab changes them too.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         settings: Vec<String>,
+        /// A fault rule: the server answers what it says, e.g. 'rcpt#2 => 452 4.2.2 Mailbox
+        /// full', 'greeting => 421 4.3.2 Try again later', 'mail => delay 2000' (the README has
+        /// the form). Repeatable; the first rule that matches applies. PUT /api/v1/faults
+        /// changes them while the server runs.
+        #[arg(long = "fault", value_name = "RULE")]
+        faults: Vec<String>,
         /// Messages kept in memory; the oldest is dropped beyond this.
         #[arg(long, default_value_t = 1000)]
         max_messages: usize,
@@ -195,10 +201,10 @@ async fn main() -> ExitCode {
     config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
     config.max_duration = std::time::Duration::from_secs(cli.max_duration);
     let mut router = app(config);
-    if let Some(Mode::Mock { smtp, profile, settings, max_messages, max_sessions_kept, max_store_mb, maildir, tls_cert, tls_key }) = cli.command {
+    if let Some(Mode::Mock { smtp, profile, settings, faults, max_messages, max_sessions_kept, max_store_mb, maildir, tls_cert, tls_key }) = cli.command {
         let limits =
             smtp_bridge::mock::StoreLimits { messages: max_messages, message_octets: max_store_mb * 1_000_000, sessions: max_sessions_kept as usize, ..Default::default() };
-        let mock = match mock_server(&profile, &settings, limits, maildir.as_deref(), tls_cert.as_deref().zip(tls_key.as_deref())) {
+        let mock = match mock_server(&profile, &settings, &faults, limits, maildir.as_deref(), tls_cert.as_deref().zip(tls_key.as_deref())) {
             Ok(mock) => mock,
             Err(err) => {
                 eprintln!("smtp-bridge: {err}");
@@ -315,6 +321,7 @@ fn with_config_file(args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsStr
 fn mock_server(
     profile: &str,
     settings: &[String],
+    faults: &[String],
     limits: smtp_bridge::mock::StoreLimits,
     maildir: Option<&std::path::Path>,
     tls: Option<(&std::path::Path, &std::path::Path)>,
@@ -323,6 +330,11 @@ fn mock_server(
     let name = smtp_protocol::ProfileName::from_id(profile).ok_or_else(|| format!("--profile {profile}: not a profile; choose mock, postfix, exchange or gmail"))?;
     let mut config = smtp_protocol::ServerConfig::new(name);
     mock::apply_settings(&mut config, settings)?;
+    for rule in faults {
+        let rule = smtp_protocol::fault::FaultRule::parse(rule).map_err(|e| format!("--fault '{rule}': {e}"))?;
+        config.policy.faults.push(rule);
+    }
+    config.policy.check().map_err(|problem| format!("--fault: {}", problem.message))?;
     let acceptor = match tls {
         Some((cert, key)) => mock::acceptor_from_files(cert, key).map_err(|e| format!("--tls-cert/--tls-key: {e}"))?,
         None => mock::self_signed_acceptor().map_err(|e| format!("could not make the STARTTLS certificate: {e}"))?,

@@ -118,7 +118,6 @@ pub struct ServerPolicy {
     pub chunking: bool,
     pub smtputf8: bool,
     /// Fault rules, first match wins ([`crate::fault`]): the server answers what they say.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<crate::fault::FaultRule>,
 }
 

@@ -239,6 +239,42 @@ async fn put_config(State(mock): State<Arc<Mock>>, headers: HeaderMap, body: axu
     }
 }
 
+/// The fault rules in force, as a JSON list (each with its text form as `rule`).
+async fn get_faults(State(mock): State<Arc<Mock>>) -> Response {
+    axum::Json(mock.config().policy.faults).into_response()
+}
+
+/// Replaces the fault rules from the next connection: a JSON list whose items are rules as GET
+/// gives them or their text form (`["rcpt#2 => 452 4.2.2 Mailbox full"]`). A malformed rule is
+/// refused with its position and column, and nothing changes.
+async fn put_faults(State(mock): State<Arc<Mock>>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    if let Err(refusal) = mock.access.check_headers(&headers) {
+        return refused(refusal);
+    }
+    let unprocessable = |body: serde_json::Value| (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response();
+    let items: Vec<serde_json::Value> = match serde_json::from_slice(&body) {
+        Ok(items) => items,
+        Err(error) => return unprocessable(serde_json::json!({ "error": format!("expected a JSON list of rules such as [\"rcpt#2 => 452 4.2.2 Mailbox full\"]: {error}") })),
+    };
+    let mut rules = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let rule = match item {
+            serde_json::Value::String(text) => smtp_protocol::fault::FaultRule::parse(&text),
+            other => serde_json::from_value(other).map_err(|e| smtp_protocol::fault::FaultRuleError { column: 0, message: e.to_string() }),
+        };
+        match rule {
+            Ok(rule) => rules.push(rule),
+            Err(error) => return unprocessable(serde_json::json!({ "error": format!("rule {}: {error}", i + 1), "rule": i + 1, "column": error.column })),
+        }
+    }
+    let mut config = mock.config();
+    config.policy.faults = rules;
+    match mock.configure(config) {
+        Ok(config) => axum::Json(config.policy.faults).into_response(),
+        Err(problem) => unprocessable(serde_json::json!({ "error": problem })),
+    }
+}
+
 /// `body` (JSON, a whole or partial `ServerConfig`) over `current`.
 fn merged_config(current: &ServerConfig, body: &[u8]) -> Result<ServerConfig, String> {
     let change: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
@@ -269,7 +305,7 @@ fn merged_config(current: &ServerConfig, body: &[u8]) -> Result<ServerConfig, St
 }
 
 /// The JSON API: `/api/v1/messages`, `/api/v1/message/{id}` (and `/raw`), `/api/v1/sessions`,
-/// `/api/v1/config`.
+/// `/api/v1/config`, `/api/v1/faults`.
 pub fn router(mock: Arc<Mock>) -> Router {
     Router::new()
         .route("/api/v1/messages", get(list).delete(delete_all))
@@ -278,5 +314,6 @@ pub fn router(mock: Arc<Mock>) -> Router {
         .route("/api/v1/message/{id}/raw", get(raw))
         .route("/api/v1/sessions", get(sessions).delete(delete_sessions))
         .route("/api/v1/config", get(get_config).put(put_config))
+        .route("/api/v1/faults", get(get_faults).put(put_faults))
         .with_state(mock)
 }

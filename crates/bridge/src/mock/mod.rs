@@ -30,6 +30,8 @@ pub struct Mock {
     /// The greylist, shared by every connection: a retry on a new connection after the delay
     /// passes, as with a real greylisting server.
     greylist: std::sync::Mutex<Greylist>,
+    /// What fault rules count `across sessions`: every connection since the rules were set.
+    fault_counts: std::sync::Mutex<std::sync::Arc<smtp_protocol::fault::HostCounts>>,
 }
 
 type Greylist = std::collections::HashMap<(String, String, String), smtp_protocol::Timestamp>;
@@ -42,7 +44,7 @@ impl Mock {
     /// `config` as checked by [`apply_settings`]; STARTTLS is offered only with TLS set up.
     pub fn new(mut config: ServerConfig, store: Store, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         config.policy.starttls &= tls.is_some();
-        Mock { config: RwLock::new(config), tls, store, smtp_address: String::new(), access: access::WriteAccess::Open, greylist: Default::default() }
+        Mock { config: RwLock::new(config), tls, store, smtp_address: String::new(), access: access::WriteAccess::Open, greylist: Default::default(), fault_counts: Default::default() }
     }
 
     pub fn with_smtp_address(mut self, address: String) -> Self {
@@ -53,6 +55,11 @@ impl Mock {
     pub fn with_access(mut self, access: access::WriteAccess) -> Self {
         self.access = access;
         self
+    }
+
+    /// The counts a new connection's fault rules share with every other connection.
+    pub fn fault_counts(&self) -> std::sync::Arc<smtp_protocol::fault::HostCounts> {
+        self.fault_counts.lock().expect("not poisoned").clone()
     }
 
     /// The greylist as it stands, for a new connection.
@@ -92,7 +99,13 @@ impl Mock {
     pub fn configure(&self, mut config: ServerConfig) -> Result<ServerConfig, String> {
         config.policy.check().map_err(|problem| problem.message)?;
         config.policy.starttls &= self.tls.is_some();
-        *self.config.write().expect("not poisoned") = config.clone();
+        let mut current = self.config.write().expect("not poisoned");
+        if current.policy.faults != config.policy.faults {
+            // New rules count from now: `rcpt#2 across sessions` is the second RCPT after them.
+            *self.fault_counts.lock().expect("not poisoned") = Default::default();
+        }
+        *current = config.clone();
+        drop(current);
         self.store.broadcast(|| smtp_protocol::watch::ToWatcher::Config { config: config.clone() });
         Ok(config)
     }

@@ -78,7 +78,7 @@ async fn session(mut tcp: TcpStream, peer: SocketAddr, mock: Arc<Mock>) {
     // Each session its own seed: queue ids must not repeat across sessions.
     let mut config = mock.config();
     config.seed ^= id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now().0;
-    let mut server = Server::new(config, Peer { ip: peer.ip().to_string() }, now());
+    let mut server = Server::with_shared_counts(config, Peer { ip: peer.ip().to_string() }, now(), mock.fault_counts());
     server.remember_greylist(mock.greylist());
     let mut recorder = Recorder { id, mock: mock.clone() };
     if converse(&mut server, &mut tcp, &mut recorder).await {
