@@ -9,6 +9,8 @@ use crate::model::class_view::ClassView;
 use crate::model::console::ConsoleLog;
 use crate::model::course::{CourseProgress, ExerciseFile, exercises, teacher_exercises};
 use crate::model::real::RealSession;
+use crate::model::branch::Branches;
+use crate::model::saved::Lab;
 use crate::model::simulated::{Input, SimulatedSession};
 use crate::model::source::{Connection, Source};
 use crate::model::watched::{FeedLink, WatchedServer};
@@ -65,7 +67,12 @@ pub enum Mode {
 
 #[derive(Clone, Copy)]
 pub struct Playground {
+    /// The simulated session on show: the original, or the what-if branch chosen.
     pub simulated: RwSignal<SimulatedSession>,
+    /// The original session and its what-if branches (the one on show is in `simulated`).
+    pub branches: RwSignal<Branches>,
+    /// The reply (its position among the session's replies) a what-if is being picked for.
+    pub what_if: RwSignal<Option<usize>>,
     pub real: RwSignal<RealSession>,
     pub watched: RwSignal<WatchedServer>,
     pub mode: RwSignal<Mode>,
@@ -88,9 +95,11 @@ pub fn now_ms() -> u64 {
 }
 
 impl Playground {
-    pub fn new(simulated: SimulatedSession, mode: Mode, course: CourseProgress, banner: Option<String>) -> Self {
+    pub fn new(lab: Lab, mode: Mode, course: CourseProgress, banner: Option<String>) -> Self {
         Playground {
-            simulated: RwSignal::new(simulated),
+            simulated: RwSignal::new(lab.session),
+            branches: RwSignal::new(lab.branches),
+            what_if: RwSignal::new(None),
             real: RwSignal::new(RealSession::default()),
             watched: RwSignal::new(WatchedServer::default()),
             mode: RwSignal::new(mode),
@@ -252,10 +261,45 @@ impl Playground {
         self.simulated.update(|s| s.apply(input));
     }
 
-    /// A fresh simulated session with the current configuration (the mailbox starts empty).
+    /// A fresh simulated session with the current configuration (the mailbox starts empty);
+    /// what-if branches go with the session they branched from.
     pub fn reset(&self) {
         let config = self.simulated.with_untracked(|s| s.config().clone());
         self.simulated.set(SimulatedSession::new(config, now_ms()));
+        self.branches.set(Branches::default());
+        self.selected.set(None);
+    }
+
+    /// Opens a what-if branch of the session on show at its `ordinal`th reply (0-based),
+    /// answered `reply`, and shows it. `Err` says why not (nothing changes).
+    pub fn open_branch(&self, ordinal: usize, reply: &smtp_protocol::Reply) -> Result<(), String> {
+        let (branch, label) = self.simulated.with_untracked(|s| {
+            let index = crate::model::branch::reply_index(&s.console.events, ordinal).ok_or("That reply is no longer in the session.")?;
+            crate::model::branch::branch_at(s, index, reply)
+        })?;
+        if self.branches.with_untracked(|b| b.list.len()) >= 64 {
+            return Err("At most 64 branches: reset the session to start again.".into());
+        }
+        let parent = self.branches.with_untracked(|b| b.active);
+        self.branches.update(|b| b.list.push(crate::model::branch::Branch { parent: Some(parent), label, session: Some(branch) }));
+        let newest = self.branches.with_untracked(|b| b.list.len() - 1);
+        self.show_branch(newest);
+        Ok(())
+    }
+
+    /// Shows (and types into) branch `i`; the one shown before is kept as it was.
+    pub fn show_branch(&self, i: usize) {
+        let current = self.branches.with_untracked(|b| b.active);
+        if i == current || self.branches.with_untracked(|b| b.list.get(i).is_none_or(|x| x.session.is_none())) {
+            return;
+        }
+        self.branches.update(|b| {
+            let Some(incoming) = b.list[i].session.take() else { return };
+            let outgoing = self.simulated.try_update_untracked(|s| std::mem::replace(s, incoming));
+            b.list[current].session = outgoing;
+            b.active = i;
+        });
+        self.simulated.notify();
         self.selected.set(None);
     }
 

@@ -7,6 +7,7 @@
 //! text and JSON exports are written once, in [`console`], [`entry`] and [`timeline`]; the
 //! page reads whichever source is shown through [`source::Source`].
 
+pub mod branch;
 pub mod class_view;
 pub mod completion;
 pub mod console;

@@ -7,23 +7,25 @@ use super::mode_switch::ModeSwitch;
 use super::share::ShareButton;
 use super::tabs::Tabs;
 use crate::model::simulated::{DEFAULT_PROFILE, SimulatedSession};
+use crate::model::branch::Branches;
+use crate::model::saved::Lab;
 use crate::state::{Mode, Playground, Tab, now_ms};
 use leptos::prelude::*;
 use smtp_protocol::ServerConfig;
 
 /// The session to open with, a message for the banner, and whether this is a first visit (no
 /// session saved in this browser, no share link).
-fn initial_session() -> (SimulatedSession, Option<String>, bool) {
-    let fresh = || SimulatedSession::new(ServerConfig::new(DEFAULT_PROFILE), now_ms());
+fn initial_session() -> (Lab, Option<String>, bool) {
+    let fresh = || Lab { session: SimulatedSession::new(ServerConfig::new(DEFAULT_PROFILE), now_ms()), branches: Branches::default() };
     let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
     if let Some(shared) = crate::model::saved::from_fragment(&hash) {
         return match shared {
-            Ok(session) => (session, Some("Opened a shared session: its commands were replayed against the same server settings.".into()), false),
+            Ok(lab) => (lab, Some("Opened a shared session: its commands were replayed against the same server settings.".into()), false),
             Err(why) => (fresh(), Some(format!("This share link could not be opened: {why}. A new session was started instead.")), false),
         };
     }
     match crate::model::saved::browser::load() {
-        Ok(Some(session)) => (session, None, false),
+        Ok(Some(lab)) => (lab, None, false),
         Ok(None) => (fresh(), None, true),
         Err(message) => (fresh(), Some(message), false),
     }
@@ -38,13 +40,13 @@ fn initial_mode() -> Mode {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let (session, message, first_visit) = initial_session();
+    let (lab, message, first_visit) = initial_session();
     let (course, course_message) = match crate::model::course::browser::load() {
         Ok(course) => (course, None),
         Err(message) => (Default::default(), Some(message)),
     };
     let started_course = course.active.is_some() || !course.states.is_empty();
-    let playground = Playground::new(session, initial_mode(), course, message.or(course_message));
+    let playground = Playground::new(lab, initial_mode(), course, message.or(course_message));
     // A first visit starts where a student should: the exercises, the first one marked next.
     if first_visit && !started_course && playground.mode.get_untracked() == Mode::Simulated {
         playground.tab.set(Tab::Exercises);
@@ -64,7 +66,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| playground.course.with(crate::model::course::browser::save));
 
     // Keep the session across reloads.
-    Effect::new(move |_| playground.simulated.with(|s| crate::model::saved::browser::save(&s.log)));
+    Effect::new(move |_| playground.simulated.with(|s| playground.branches.with(|b| crate::model::saved::browser::save(&s.log, b))));
     // The idle timer of the profile really fires; `now` drives the countdown.
     let _ = set_interval_with_handle(
         move || {

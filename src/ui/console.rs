@@ -4,6 +4,7 @@ use super::real_server_form::RealServerForm;
 use super::reply_note::{CommandNote, ReplyNote, class_css};
 use super::session_list::SessionList;
 use super::simulator_bar::SimulatorBar;
+use super::what_if::{BranchBar, WhatIfButton, WhatIfPicker};
 use crate::model::completion::complete;
 use crate::model::entry::{Entry, EntryKind, data_note, plain_initial_decoded};
 use crate::state::{Mode, Playground};
@@ -62,6 +63,7 @@ fn EntryView(entry: Arc<Entry>) -> impl IntoView {
                 </div>
                 {tolerated.map(|t| view! { <p class="command-note tolerated">{format!("Tolerated: {t}")}</p> })}
                 <ReplyNote explanation=*explanation code=code/>
+                <WhatIfButton entry=id/>
             }
             .into_any()
         }
@@ -187,6 +189,8 @@ pub fn Console() -> impl IntoView {
                 Mode::Real => view! { <RealServerForm/> }.into_any(),
                 Mode::Mock => view! { <SessionList/> }.into_any(),
             }}
+            <BranchBar/>
+            <WhatIfPicker/>
             <div class="transcript" role="log" aria-label="Session transcript" node_ref=transcript>
                 <For each=entries key=|(scope, entry)| (*scope, entry.id) let:item>
                     <EntryView entry=item.1/>

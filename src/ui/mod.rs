@@ -17,3 +17,5 @@ mod share;
 mod simulator_bar;
 mod tabs;
 mod timeline;
+mod what_if;
+mod fault_rules;

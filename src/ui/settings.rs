@@ -171,6 +171,7 @@ pub fn ServerSettings() -> impl IntoView {
                 <Toggle field="require_message_id" label="Require a Message-ID header" help="Refuse messages without one, as a large provider does." get=|p| p.require_message_id set=|p, v| p.require_message_id = v/>
                 <Toggle field="helo_required" label="Require HELO/EHLO first" help="MAIL before a greeting gets 503." get=|p| p.helo_required set=|p, v| p.helo_required = v/>
             </fieldset>
+            <super::fault_rules::FaultRules/>
             <fieldset>
                 <legend>"VRFY"</legend>
                 <div class="knob wide">

@@ -15,7 +15,7 @@ pub fn ShareButton() -> impl IntoView {
             // A link replays inputs against the simulator; a real server's session cannot be.
             return pg.banner.set(Some("Share links replay a simulated session. To keep this session, export it from the Timeline tab (text, JSON or SVG).".into()));
         }
-        let fragment = pg.simulated.with_untracked(|s| crate::model::saved::share_fragment(&s.log));
+        let fragment = pg.simulated.with_untracked(|s| pg.branches.with_untracked(|b| crate::model::saved::share_fragment(&s.log, b)));
         let Some(window) = web_sys::window() else { return };
         let location = window.location();
         let base = format!("{}{}", location.origin().unwrap_or_default(), location.pathname().unwrap_or_default());

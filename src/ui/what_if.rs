@@ -1,0 +1,173 @@
+//! What-if branches: the button on a reply, the picker of another reply, the bar of branches
+//! and the side-by-side comparison of a branch with the session it branched from.
+
+use crate::model::branch::{compare, parse_reply, usual_replies};
+use crate::model::entry::EntryKind;
+use crate::state::{Mode, Playground};
+use leptos::prelude::*;
+use smtp_protocol::event::{ClientLine, Event};
+
+/// The position among the session's replies of the console entry `id`, if it is a reply.
+pub fn reply_ordinal(pg: Playground, id: usize) -> Option<usize> {
+    pg.simulated.with_untracked(|s| {
+        let entries = &s.console.entries;
+        matches!(entries.get(id)?.kind, EntryKind::Reply { .. }).then(|| entries[..id].iter().filter(|e| matches!(e.kind, EntryKind::Reply { .. })).count())
+    })
+}
+
+/// "What if…" on one reply of the simulated session.
+#[component]
+pub fn WhatIfButton(entry: usize) -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    view! {
+        <Show when=move || pg.mode.get() == Mode::Simulated>
+            <button
+                type="button"
+                class="what-if"
+                aria-label=format!("What if the server had answered otherwise? (reply on line {})", entry + 1)
+                on:click=move |ev| {
+                    ev.stop_propagation();
+                    pg.what_if.set(reply_ordinal(pg, entry));
+                }
+            >
+                "What if\u{2026}"
+            </button>
+        </Show>
+    }
+}
+
+/// The command a reply answers (its first word), for the usual replies to offer.
+fn answered_verb(pg: Playground, ordinal: usize) -> Option<String> {
+    pg.simulated.with_untracked(|s| {
+        let index = crate::model::branch::reply_index(&s.console.events, ordinal)?;
+        match s.console.events[..index].last()? {
+            Event::LineReceived { line: ClientLine::Command { .. }, raw, .. } => raw.split(' ').next().map(str::to_string),
+            Event::LineReceived { line: ClientLine::DataEnd, .. } => Some("(message)".into()),
+            _ => None,
+        }
+    })
+}
+
+/// Picks the reply a branch gets instead: one of the usual ones, or any code and text.
+#[component]
+pub fn WhatIfPicker() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let typed = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let branch = move |text: String| {
+        let Some(ordinal) = pg.what_if.get_untracked() else { return };
+        let result = parse_reply(&text).and_then(|reply| pg.open_branch(ordinal, &reply));
+        match result {
+            Ok(()) => {
+                pg.what_if.set(None);
+                error.set(None);
+                typed.set(String::new());
+            }
+            Err(why) => error.set(Some(why)),
+        }
+    };
+    view! {
+        {move || pg.what_if.get().map(|ordinal| {
+            let verb = answered_verb(pg, ordinal);
+            let original = pg.simulated.with_untracked(|s| {
+                crate::model::branch::reply_index(&s.console.events, ordinal).and_then(|i| match &s.console.events[i] {
+                    Event::ReplySent { reply, .. } => Some(reply.to_wire().trim_end().to_string()),
+                    _ => None,
+                })
+            }).unwrap_or_default();
+            view! {
+                <div class="what-if-picker" role="dialog" aria-label="What if the server had answered otherwise">
+                    <p>
+                        {format!("The server answered {}", verb.as_deref().map(|v| format!("{v} with")).unwrap_or_default())}
+                        " " <code>{original}</code>
+                        ". Pick another reply: a branch replays the session up to here with it, and you go on from there. The original stays as it is."
+                    </p>
+                    <ul class="usual-replies">
+                        {usual_replies(verb.as_deref()).into_iter().map(|reply| view! {
+                            <li><button type="button" on:click=move |_| branch(reply.to_string())>{format!("Answer {reply}")}</button></li>
+                        }).collect_view()}
+                    </ul>
+                    <form on:submit=move |ev| { ev.prevent_default(); branch(typed.get_untracked()); }>
+                        <label>
+                            "Another reply (code, enhanced code, text) "
+                            <input type="text" placeholder="452 4.2.2 Mailbox full" prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev))/>
+                        </label>
+                        <button type="submit">"Branch with this reply"</button>
+                        <button type="button" on:click=move |_| { pg.what_if.set(None); error.set(None); }>"Cancel"</button>
+                    </form>
+                    {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                </div>
+            }
+        })}
+    }
+}
+
+/// The original and its branches: which is on show (typed into), and the comparison.
+#[component]
+pub fn BranchBar() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let comparing = RwSignal::new(true);
+    let tabs = move || {
+        pg.branches.with(|b| {
+            b.list
+                .iter()
+                .enumerate()
+                .map(|(i, branch)| {
+                    let name = match branch.parent {
+                        None => "Original".to_string(),
+                        Some(parent) => format!("Branch {i} (of {}): {}", if parent == 0 { "the original".to_string() } else { format!("branch {parent}") }, branch.label),
+                    };
+                    (i, name, b.active == i)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <Show when=move || pg.mode.get() == Mode::Simulated && pg.branches.with(|b| b.is_branched())>
+            <nav class="branch-bar" aria-label="What-if branches">
+                {move || tabs().into_iter().map(|(i, name, active)| view! {
+                    <button type="button" aria-pressed=if active { "true" } else { "false" } on:click=move |_| pg.show_branch(i)>{name}</button>
+                }).collect_view()}
+                <label class="compare-toggle">
+                    <input type="checkbox" prop:checked=move || comparing.get() on:change=move |ev| comparing.set(event_target_checked(&ev))/>
+                    " Compare side by side"
+                </label>
+            </nav>
+            <Show when=move || comparing.get() && pg.branches.with(|b| b.active != 0)>
+                <BranchCompare/>
+            </Show>
+        </Show>
+    }
+}
+
+/// The branch on show beside the session it branched from, line by line.
+#[component]
+fn BranchCompare() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let rows = move || {
+        let mine = pg.simulated.with(|s| s.console.transcript());
+        pg.branches.with(|b| {
+            let parent = b.list[b.active].parent.unwrap_or(0);
+            let theirs = b.list.get(parent).and_then(|p| p.session.as_ref()).map(|s| s.console.transcript()).unwrap_or_default();
+            let parent_name = if parent == 0 { "Original".to_string() } else { format!("Branch {parent}") };
+            (parent_name, format!("Branch {}", b.active), compare(&theirs, &mine))
+        })
+    };
+    view! {
+        {move || {
+            let (parent, branch, rows) = rows();
+            let differing = rows.iter().filter(|r| r.2).count();
+            view! {
+                <table class="branch-compare">
+                    <caption>{format!("{parent} and {branch}, line by line: {differing} lines differ")}</caption>
+                    <thead><tr><th scope="col">{parent}</th><th scope="col">{branch}</th></tr></thead>
+                    <tbody>
+                        {rows.into_iter().map(|(a, b, differs)| view! {
+                            <tr class:differs=differs><td><code>{a}</code></td><td><code>{b}</code></td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        }}
+    }
+}
