@@ -5,11 +5,11 @@
 
 use crate::links::bridge::{self, BridgeEvent};
 use crate::links::watch::{self, WatchEvent};
+use crate::model::branch::Branches;
 use crate::model::class_view::ClassView;
 use crate::model::console::ConsoleLog;
 use crate::model::course::{CourseProgress, ExerciseFile, exercises, teacher_exercises};
 use crate::model::real::RealSession;
-use crate::model::branch::Branches;
 use crate::model::saved::Lab;
 use crate::model::simulated::{Input, SimulatedSession};
 use crate::model::source::{Connection, Source};
@@ -152,8 +152,9 @@ impl Playground {
 
     /// Which session the console and timeline show: rows are keyed by it, so a view starts
     /// afresh when it changes (another mode, a reset, another watched client).
-    pub fn scope(&self) -> (Mode, u64) {
-        (self.mode.get(), self.with_source(|source| source.session_id()))
+    pub fn scope(&self) -> (Mode, u64, usize) {
+        let branch = if self.mode.get() == Mode::Simulated { self.branches.with(|b| b.active) } else { 0 };
+        (self.mode.get(), self.with_source(|source| source.session_id()), branch)
     }
 
     /// The connection the console bar shows (tracked).
@@ -264,7 +265,9 @@ impl Playground {
     /// A fresh simulated session with the current configuration (the mailbox starts empty);
     /// what-if branches go with the session they branched from.
     pub fn reset(&self) {
-        let config = self.simulated.with_untracked(|s| s.config().clone());
+        let mut config = self.simulated.with_untracked(|s| s.config().clone());
+        // A branch's what-if choices belong to it, not to the server.
+        config.policy.faults.retain(|rule| !rule.what_if);
         self.simulated.set(SimulatedSession::new(config, now_ms()));
         self.branches.set(Branches::default());
         self.selected.set(None);

@@ -4,9 +4,9 @@
 //! its log replays it exactly like any session: reloads and share links included.
 
 use super::simulated::{Input, SimulatedSession};
+use smtp_protocol::Reply;
 use smtp_protocol::event::{ClientLine, Event};
 use smtp_protocol::fault::{Action, FaultRule, MAX_RULES, Moment, Trigger};
-use smtp_protocol::Reply;
 
 /// One session of the set: the original (no parent) or a branch of another.
 pub struct Branch {
@@ -55,7 +55,9 @@ fn trigger_for(events: &[Event], index: usize) -> Result<(Trigger, String), Stri
         return Err("That is not a server reply.".into());
     }
     let before = &events[..index];
-    let is_message_end = |e: &Event| matches!(e, Event::LineReceived { line: ClientLine::DataEnd, .. }) || matches!(e, Event::LineReceived { line: ClientLine::Chunk, raw, .. } if raw.contains("LAST"));
+    let is_message_end = |e: &Event| {
+        matches!(e, Event::LineReceived { line: ClientLine::DataEnd, .. }) || matches!(e, Event::LineReceived { line: ClientLine::Chunk, raw, .. } if raw.contains("LAST"))
+    };
     let (moment, count, what) = match before.last() {
         Some(Event::Connected { .. }) => (Moment::Greeting, before.iter().filter(|e| matches!(e, Event::Connected { .. })).count(), "the greeting".to_string()),
         Some(Event::LineReceived { line: ClientLine::Command { .. }, raw, .. }) => {
@@ -106,11 +108,34 @@ pub fn reply_index(events: &[Event], ordinal: usize) -> Option<usize> {
 /// The usual replies to offer for a reply: the codes RFC 5321 4.3.2 lists for what it answers.
 pub fn usual_replies(verb: Option<&str>) -> Vec<&'static str> {
     match verb.map(str::to_ascii_uppercase).as_deref() {
-        Some("RCPT") => vec!["250 2.1.5 Ok", "452 4.2.2 Mailbox full", "450 4.2.1 Mailbox busy, try again later", "451 4.3.0 Local error in processing", "550 5.1.1 User unknown", "552 5.2.2 Mailbox full", "554 5.7.1 Relay access denied", "421 4.3.2 Service shutting down"],
-        Some("MAIL") => vec!["250 2.1.0 Ok", "451 4.3.0 Local error in processing", "452 4.3.1 Insufficient system storage", "550 5.7.1 Sender rejected", "552 5.3.4 Message size exceeds fixed limit", "421 4.3.2 Service shutting down"],
+        Some("RCPT") => vec![
+            "250 2.1.5 Ok",
+            "452 4.2.2 Mailbox full",
+            "450 4.2.1 Mailbox busy, try again later",
+            "451 4.3.0 Local error in processing",
+            "550 5.1.1 User unknown",
+            "552 5.2.2 Mailbox full",
+            "554 5.7.1 Relay access denied",
+            "421 4.3.2 Service shutting down",
+        ],
+        Some("MAIL") => vec![
+            "250 2.1.0 Ok",
+            "451 4.3.0 Local error in processing",
+            "452 4.3.1 Insufficient system storage",
+            "550 5.7.1 Sender rejected",
+            "552 5.3.4 Message size exceeds fixed limit",
+            "421 4.3.2 Service shutting down",
+        ],
         Some("DATA") => vec!["354 End data with <CR><LF>.<CR><LF>", "451 4.3.0 Local error in processing", "554 5.5.1 No valid recipients", "421 4.3.2 Service shutting down"],
         Some("EHLO" | "HELO") => vec!["250 Hello", "421 4.3.2 Service shutting down", "550 5.7.1 Access denied", "501 5.5.2 Syntax error"],
-        _ => vec!["250 2.0.0 Ok", "421 4.3.2 Service shutting down", "451 4.3.0 Local error in processing", "452 4.3.1 Insufficient system storage", "550 5.7.1 Refused", "554 5.7.1 Transaction failed"],
+        _ => vec![
+            "250 2.0.0 Ok",
+            "421 4.3.2 Service shutting down",
+            "451 4.3.0 Local error in processing",
+            "452 4.3.1 Insufficient system storage",
+            "550 5.7.1 Refused",
+            "554 5.7.1 Transaction failed",
+        ],
     }
 }
 

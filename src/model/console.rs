@@ -5,9 +5,9 @@
 use super::entry::{Entry, EntryKind, HIDDEN, Tone, Voice, entry_for, shown_line};
 use super::timeline::{Row, rows};
 use smtp_protocol::command::{Command, ParsedCommand, Verb};
-use smtp_protocol::fault::Reaction;
 use smtp_protocol::event::ClientLine;
 use smtp_protocol::event::Event;
+use smtp_protocol::fault::Reaction;
 use smtp_protocol::narration::Narration;
 use smtp_protocol::session::SessionState;
 use smtp_protocol::{ServerConfig, Timestamp, Transcript};

@@ -92,7 +92,8 @@ impl WatchedServer {
     /// earlier session says so, and the new one says what it retries.
     fn note_retry(&mut self) {
         let Some((new, earlier)) = self.sessions.split_last_mut() else { return };
-        let Some(left) = earlier.iter_mut().rev().find(|s| s.client_ip() == new.client_ip() && s.retried.is_none() && s.console.reactions.last().is_some_and(Reaction::left)) else {
+        let Some(left) = earlier.iter_mut().rev().find(|s| s.client_ip() == new.client_ip() && s.retried.is_none() && s.console.reactions.last().is_some_and(Reaction::left))
+        else {
             return;
         };
         let after = new.started.saturating_sub(left.started) / 1000;

@@ -42,10 +42,12 @@ pub fn FaultRules() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let preset = RwSignal::new(PRESETS[0].1.to_string());
     let add = move |text: String| {
-        let result = parse(&text).and_then(|rule| set_rules(pg, |rules| {
-            rules.push(rule);
-            Ok(())
-        }));
+        let result = parse(&text).and_then(|rule| {
+            set_rules(pg, |rules| {
+                rules.push(rule);
+                Ok(())
+            })
+        });
         match result {
             Ok(()) => {
                 error.set(None);

@@ -94,6 +94,7 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
     let mut port: u16 = 8080;
     let mut dev = false;
     let mut mock = false;
+    let mut faults: Vec<String> = Vec::new();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
@@ -103,8 +104,12 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
                 let value = rest.next().ok_or_else(|| anyhow::anyhow!("--port needs a number, e.g. --port 8081"))?;
                 port = value.parse().map_err(|_| anyhow::anyhow!("--port takes a number from 1 to 65535, not `{value}`"))?;
             }
-            other => anyhow::bail!("serve: unknown option `{other}` (usage: cargo xtask serve [--port N] [--dev] [--mock])"),
+            "--fault" => faults.push(rest.next().ok_or_else(|| anyhow::anyhow!("--fault needs a rule, e.g. --fault 'rcpt#2 => 452 4.2.2 Mailbox full'"))?.clone()),
+            other => anyhow::bail!("serve: unknown option `{other}` (usage: cargo xtask serve [--port N] [--dev] [--mock [--fault RULE]...])"),
         }
+    }
+    if !faults.is_empty() && !mock {
+        anyhow::bail!("--fault is for the mock server: add --mock (the page's Server tab sets rules for the simulator)");
     }
     // Say it before a minute of building, and in terms of this command's own flag.
     if let Err(err) = std::net::TcpListener::bind(("127.0.0.1", port))
@@ -127,6 +132,9 @@ fn serve(args: &[String]) -> anyhow::Result<()> {
     if mock {
         println!("xtask: mail clients can send to 127.0.0.1:{MOCK_SMTP_PORT}; watch them at http://127.0.0.1:{port}/?mode=mock");
         command.args(["mock", "--smtp", &format!("127.0.0.1:{MOCK_SMTP_PORT}")]);
+        for rule in &faults {
+            command.args(["--fault", rule]);
+        }
     }
     // Replace this process with the bridge so that Ctrl-C reaches it directly and it shuts
     // down cleanly, with no orphaned child.

@@ -44,7 +44,15 @@ impl Mock {
     /// `config` as checked by [`apply_settings`]; STARTTLS is offered only with TLS set up.
     pub fn new(mut config: ServerConfig, store: Store, tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         config.policy.starttls &= tls.is_some();
-        Mock { config: RwLock::new(config), tls, store, smtp_address: String::new(), access: access::WriteAccess::Open, greylist: Default::default(), fault_counts: Default::default() }
+        Mock {
+            config: RwLock::new(config),
+            tls,
+            store,
+            smtp_address: String::new(),
+            access: access::WriteAccess::Open,
+            greylist: Default::default(),
+            fault_counts: Default::default(),
+        }
     }
 
     pub fn with_smtp_address(mut self, address: String) -> Self {

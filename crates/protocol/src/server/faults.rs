@@ -43,8 +43,10 @@ pub(crate) struct Substitute {
     sent: Option<(usize, bool)>,
 }
 
-fn rule_at(found: Option<(usize, &FaultRule)>) -> Option<(AppliedFault, FaultRule)> {
-    found.map(|(i, rule)| (AppliedFault::new(i, rule), rule.clone()))
+/// The rule found, numbered as the Server tab lists them: a teacher's rules count among
+/// themselves, a branch's what-if choices apart.
+fn rule_at(rules: &[FaultRule], found: Option<(usize, &FaultRule)>) -> Option<(AppliedFault, FaultRule)> {
+    found.map(|(i, rule)| (AppliedFault::new(rules[..i].iter().filter(|r| r.what_if == rule.what_if).count(), rule), rule.clone()))
 }
 
 impl Server {
@@ -56,7 +58,7 @@ impl Server {
         self.conn.counts.count(&Moment::Greeting);
         let occurrence = Occurrence { verb: None, address: None, messages: 0 };
         let rules = &self.config.policy.faults;
-        let Some((fault, rule)) = rule_at(matching(rules, &Moment::Greeting, &occurrence, &self.conn.counts)) else {
+        let Some((fault, rule)) = rule_at(rules, matching(rules, &Moment::Greeting, &occurrence, &self.conn.counts)) else {
             return self.reply(now, Situation::Greeting, &[]);
         };
         match rule.then {
@@ -85,7 +87,7 @@ impl Server {
         let occurrence = Occurrence { verb, address: address.as_deref(), messages: self.conn.accepted };
         let moment = verb.map_or(Moment::Line, Moment::Command);
         let rules = &self.config.policy.faults;
-        let Some((fault, rule)) = rule_at(matching(rules, &moment, &occurrence, &self.conn.counts)) else {
+        let Some((fault, rule)) = rule_at(rules, matching(rules, &moment, &occurrence, &self.conn.counts)) else {
             return self.answer(now, parsed);
         };
         match rule.then {
@@ -124,7 +126,7 @@ impl Server {
         self.conn.counts.count(&Moment::Message);
         let occurrence = Occurrence { verb: None, address: None, messages: self.conn.accepted };
         let rules = &self.config.policy.faults;
-        let Some((fault, rule)) = rule_at(matching(rules, &Moment::Message, &occurrence, &self.conn.counts)) else {
+        let Some((fault, rule)) = rule_at(rules, matching(rules, &Moment::Message, &occurrence, &self.conn.counts)) else {
             return Some((content, report));
         };
         match rule.then {
@@ -152,8 +154,9 @@ impl Server {
             return false;
         }
         self.txn.octets = self.txn.octets.saturating_add(octets as u64);
-        let found = self.config.policy.faults.iter().enumerate().find(|(_, r)| matches!(r.when.moment, Moment::ContentOctets(k) if self.txn.octets >= k));
-        let Some((fault, rule)) = rule_at(found) else { return false };
+        let rules = &self.config.policy.faults;
+        let found = rules.iter().enumerate().find(|(_, r)| matches!(r.when.moment, Moment::ContentOctets(k) if self.txn.octets >= k));
+        let Some((fault, rule)) = rule_at(rules, found) else { return false };
         if rule.reply().is_some() {
             self.inject(now, &rule, fault.clone());
         }

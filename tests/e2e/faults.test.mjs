@@ -1,0 +1,65 @@
+// Faults and what-if branches in the page: a branch from the second RCPT's reply answered 452
+// goes on to DATA with one recipient while the original stays beside it; a rule added in the
+// Server tab changes the next reply.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { exchange, freshPage, screenshot, usePlayground } from './harness.mjs';
+
+const lab = usePlayground();
+
+test('a what-if branch answers the second RCPT 452 and goes on with one recipient', async () => {
+  const page = await freshPage(lab);
+  for (const line of ['HELO student.example', 'MAIL FROM:<alice@playground.test>', 'RCPT TO:<bob@playground.test>']) await exchange(page, line);
+  assert.match(await exchange(page, 'RCPT TO:<carol@playground.test>'), /^250 2\.1\.5/);
+  const log = page.getByRole('log', { name: 'Session transcript' });
+  const whatIfs = log.getByRole('button', { name: /^What if/ });
+  assert.equal(await whatIfs.count(), 5, 'one on every reply');
+  await whatIfs.nth(4).click();
+  const picker = page.getByRole('dialog', { name: 'What if the server had answered otherwise' });
+  await picker.getByRole('button', { name: 'Answer 452 4.2.2 Mailbox full' }).click();
+  const bar = page.getByRole('navigation', { name: 'What-if branches' });
+  await bar.getByRole('button', { name: /^Branch 1 .*RCPT answered 452 4\.2\.2 Mailbox full/, pressed: true }).waitFor();
+  assert.match(await log.locator('.server pre').last().innerText(), /^452 4\.2\.2 Mailbox full/);
+  await page.getByText(/What if: you chose this reply in a branch/).first().waitFor({ state: 'attached' });
+  assert.match(await exchange(page, 'DATA'), /^354 /, 'the branch goes on to DATA');
+  const table = page.getByRole('table', { name: /Original and Branch 1, line by line/ });
+  const differing = table.locator('tr.differs');
+  assert.ok((await differing.count()) >= 1, 'at least one line differs');
+  const first = await differing.first().locator('td').allInnerTexts();
+  assert.match(first[0], /250 2\.1\.5/);
+  assert.match(first[1], /452 4\.2\.2 Mailbox full/);
+  await screenshot(page, 'what-if-branch');
+  // The original is unchanged beside it.
+  await bar.getByRole('button', { name: 'Original', exact: true }).click();
+  assert.match(await log.locator('.server pre').last().innerText(), /^250 2\.1\.5/);
+  assert.equal(await log.locator('.server pre').filter({ hasText: /^354/ }).count(), 0, 'the original never reached DATA');
+  // Branches are part of the saved session: a reload brings both back.
+  await page.reload();
+  await page.getByRole('navigation', { name: 'What-if branches' }).getByRole('button', { name: /^Branch 1 / }).click();
+  await page.getByRole('log', { name: 'Session transcript' }).locator('.server pre').filter({ hasText: /^354/ }).waitFor();
+  assert.deepEqual(page.problems, []);
+});
+
+test('a fault rule added in the Server tab changes the next reply, and a malformed one is refused with its column', async () => {
+  const page = await freshPage(lab);
+  await exchange(page, 'HELO student.example');
+  await page.getByRole('tab', { name: 'Server' }).click();
+  const rule = page.getByRole('textbox', { name: 'New fault rule' });
+  await rule.fill('mail -> 451 oops');
+  await page.getByRole('button', { name: 'Add rule' }).click();
+  const alert = page.locator('.fault-rules').getByRole('alert');
+  assert.match(await alert.innerText(), /column 6: expected `=>`/);
+  assert.equal(await page.getByRole('textbox', { name: /^Fault rule \d/ }).count(), 0, 'nothing changed');
+  await rule.fill('mail => 451 4.3.0 Queue is full, try later');
+  await page.getByRole('button', { name: 'Add rule' }).click();
+  await page.getByRole('textbox', { name: 'Fault rule 1' }).waitFor();
+  await screenshot(page, 'fault-rules');
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  assert.equal(await exchange(page, 'MAIL FROM:<alice@playground.test>'), '451 4.3.0 Queue is full, try later');
+  await page.getByText(/Injected by fault rule 1 \(`mail => 451 4\.3\.0 Queue is full, try later`\)/).first().waitFor({ state: 'attached' });
+  // Removing it gives the server's own answer back.
+  await page.getByRole('tab', { name: 'Server' }).click();
+  await page.getByRole('button', { name: 'Remove fault rule 1' }).click();
+  assert.match(await exchange(page, 'MAIL FROM:<alice@playground.test>'), /^250 2\.1\.0/);
+  assert.deepEqual(page.problems, []);
+});
