@@ -273,18 +273,49 @@ impl Playground {
         self.selected.set(None);
     }
 
-    /// Opens a what-if branch of the session on show at its `ordinal`th reply (0-based),
-    /// answered `reply`, and shows it. `Err` says why not (nothing changes).
+    /// Opens a what-if branch at the `ordinal`th reply (0-based) of the session on show,
+    /// answered `reply`, and shows it. A real server's or a watched client's session is first
+    /// replayed against the simulator (the mock's own settings, or the simulator's profile),
+    /// and that replay joins the branches beside the student's own session. `Err` says why
+    /// not, and nothing changes.
     pub fn open_branch(&self, ordinal: usize, reply: &smtp_protocol::Reply) -> Result<(), String> {
-        let (branch, label) = self.simulated.with_untracked(|s| {
-            let index = crate::model::branch::reply_index(&s.console.events, ordinal).ok_or("That reply is no longer in the session.")?;
-            crate::model::branch::branch_at(s, index, reply)
-        })?;
-        if self.branches.with_untracked(|b| b.list.len()) >= 64 {
+        use crate::model::branch::{Branch, branch_at, log_from_events, reply_index};
+        if self.branches.with_untracked(|b| b.list.len()) >= 63 {
             return Err("At most 64 branches: reset the session to start again.".into());
         }
-        let parent = self.branches.with_untracked(|b| b.active);
-        self.branches.update(|b| b.list.push(crate::model::branch::Branch { parent: Some(parent), label, session: Some(branch) }));
+        let mode = self.mode.get_untracked();
+        if mode == Mode::Simulated {
+            let (branch, label) = self.simulated.with_untracked(|s| {
+                let index = reply_index(&s.console.events, ordinal).ok_or("That reply is no longer in the session.")?;
+                branch_at(s, index, reply)
+            })?;
+            let parent = self.branches.with_untracked(|b| b.active);
+            self.branches.update(|b| b.list.push(Branch { parent: Some(parent), label, session: Some(branch) }));
+        } else {
+            let (config, root_label) = match mode {
+                Mode::Mock => {
+                    let config = self.watched.with_untracked(|w| w.config.clone()).ok_or("The mock server's settings have not arrived yet.")?;
+                    let id = self.watched.with_untracked(|w| w.shown().map(|s| s.id)).unwrap_or_default();
+                    (config, format!("Mock session {id}, replayed with the mock's settings"))
+                }
+                _ => {
+                    let config = self.simulated.with_untracked(|s| s.config().clone());
+                    let label = format!("Real session, replayed on the simulated {}", config.profile.title());
+                    (config, label)
+                }
+            };
+            let log = untrack(|| self.with_console(|c| log_from_events(&c.events, config)))?;
+            let replay = SimulatedSession::replay(&log).ok_or("The session could not be replayed.")?;
+            let index =
+                reply_index(&replay.console.events, ordinal).ok_or("The simulator's replay of this session ends before that reply: its server answered differently earlier.")?;
+            let (branch, label) = branch_at(&replay, index, reply)?;
+            self.branches.update(|b| {
+                b.list.push(Branch { parent: None, label: root_label, session: Some(replay) });
+                let root = b.list.len() - 1;
+                b.list.push(Branch { parent: Some(root), label, session: Some(branch) });
+            });
+            self.choose_mode(Mode::Simulated);
+        }
         let newest = self.branches.with_untracked(|b| b.list.len() - 1);
         self.show_branch(newest);
         Ok(())

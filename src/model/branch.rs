@@ -100,6 +100,35 @@ pub fn branch_at(session: &SimulatedSession, index: usize, reply: &Reply) -> Res
     Ok((branch, label))
 }
 
+/// The inputs that replay a session known only by its events (a real server's, a watched
+/// client's) against the simulator configured as `config`: each line the client sent, at its
+/// time; a new connection for each connection; the client's hanging up.
+pub fn log_from_events(events: &[Event], config: smtp_protocol::ServerConfig) -> Result<Vec<Input>, String> {
+    let start = events.first().map(|e| e.at().0).unwrap_or_default();
+    let mut log = vec![Input::Start { at: start, config }];
+    let mut connections = 0;
+    for event in events {
+        match event {
+            Event::Connected { at, .. } => {
+                connections += 1;
+                if connections > 1 {
+                    log.push(Input::Reconnect { at: at.0 });
+                }
+            }
+            Event::LineReceived { line: ClientLine::Chunk, .. } => {
+                return Err("This session sent BDAT chunks, whose content the record does not keep: it cannot be replayed.".into());
+            }
+            Event::LineReceived { line: ClientLine::TooLong { .. }, .. } => {
+                return Err("This session sent a line longer than the server's limit, which the record does not keep: it cannot be replayed.".into());
+            }
+            Event::LineReceived { at, raw, .. } => log.push(Input::Send { at: at.0, text: format!("{raw}\r\n") }),
+            Event::Closed { at, by: smtp_protocol::event::Closer::Client, .. } => log.push(Input::Disconnect { at: at.0 }),
+            _ => {}
+        }
+    }
+    Ok(log)
+}
+
 /// The event index of the `ordinal`th reply (0-based) in `events`.
 pub fn reply_index(events: &[Event], ordinal: usize) -> Option<usize> {
     events.iter().enumerate().filter(|(_, e)| matches!(e, Event::ReplySent { .. })).nth(ordinal).map(|(i, _)| i)
@@ -184,6 +213,14 @@ mod tests {
         let index = reply_index(&branch.console.events, 5).unwrap();
         let (nested, _) = branch_at(&branch, index, &parse_reply("554 5.5.1 No valid recipients").unwrap()).unwrap();
         assert!(nested.console.transcript().ends_with("S: 554 5.5.1 No valid recipients\n"), "{}", nested.console.transcript());
+    }
+
+    #[test]
+    fn a_session_known_by_its_events_replays_against_the_simulator() {
+        let original = session();
+        let log = log_from_events(&original.console.events, original.config().clone()).unwrap();
+        let replayed = SimulatedSession::replay(&log).unwrap();
+        assert_eq!(replayed.console.transcript(), original.console.transcript());
     }
 
     #[test]

@@ -29,7 +29,8 @@ fn is_zero(n: &usize) -> bool {
 
 #[derive(Serialize, Deserialize)]
 struct SavedBranch {
-    parent: usize,
+    /// The session it branched from (`None`: a replay of a real or watched session).
+    parent: Option<usize>,
     label: String,
     log: Vec<Input>,
 }
@@ -56,7 +57,7 @@ pub fn encode_lab(active: &[Input], branches: &Branches) -> String {
     let saved = Saved {
         version: 1,
         log: log_of(0),
-        branches: (1..branches.list.len()).map(|i| SavedBranch { parent: branches.list[i].parent.unwrap_or(0), label: branches.list[i].label.clone(), log: log_of(i) }).collect(),
+        branches: (1..branches.list.len()).map(|i| SavedBranch { parent: branches.list[i].parent, label: branches.list[i].label.clone(), log: log_of(i) }).collect(),
         active: branches.active,
     };
     serde_json::to_string(&saved).unwrap_or_default()
@@ -82,10 +83,10 @@ pub fn decode(text: &str) -> Result<Lab, String> {
     }
     let mut list = vec![Branch { parent: None, label: "Original".into(), session: Some(replay_checked(&saved.log)?) }];
     for (i, branch) in saved.branches.into_iter().enumerate() {
-        if branch.parent > i {
+        if branch.parent.is_some_and(|p| p > i) {
             return Err(format!("branch {} names a parent that comes after it", i + 1));
         }
-        list.push(Branch { parent: Some(branch.parent), label: branch.label.chars().take(120).collect(), session: Some(replay_checked(&branch.log)?) });
+        list.push(Branch { parent: branch.parent, label: branch.label.chars().take(120).collect(), session: Some(replay_checked(&branch.log)?) });
     }
     let active = if saved.active < list.len() { saved.active } else { 0 };
     let session = list[active].session.take().expect("replayed above");

@@ -115,8 +115,20 @@ impl SimulatedSession {
         }
     }
 
+    /// When [`SimulatedSession::tick`] has something to do: a held reply is due, or the idle
+    /// timer.
     pub fn deadline(&self) -> Option<u64> {
         self.server.poll_timeout().map(|t| t.0)
+    }
+
+    /// When the idle timer fires.
+    pub fn idle_deadline(&self) -> Option<u64> {
+        self.server.idle_deadline().map(|t| t.0)
+    }
+
+    /// When a reply a delay rule holds is due.
+    pub fn held_until(&self) -> Option<u64> {
+        self.server.held_until().map(|t| t.0)
     }
 
     pub fn state(&self) -> SessionState {

@@ -49,14 +49,18 @@ impl WatchedSession {
             Some(how) => how.clone(),
             None => "in progress".into(),
         };
-        let mut said = match self.console.reactions.last() {
-            Some(reaction) => format!("{how}; after the injected fault, {}", reaction.describe()),
-            None => how,
-        };
-        if let Some(retry) = &self.retried {
-            said.push_str("; ");
-            said.push_str(retry);
+        // The client's reaction to an injected fault is the lesson: it comes first.
+        let mut said = String::new();
+        if let Some(reaction) = self.console.reactions.last() {
+            said.push_str("fault → ");
+            said.push_str(&reaction.short());
+            if let Some(retry) = &self.retried {
+                said.push_str(", ");
+                said.push_str(retry);
+            }
+            said.push_str(" · ");
         }
+        said.push_str(&how);
         said
     }
 
@@ -97,7 +101,7 @@ impl WatchedServer {
             return;
         };
         let after = new.started.saturating_sub(left.started) / 1000;
-        left.retried = Some(format!("retried later: came back {after} s after it started, as session {}", new.id));
+        left.retried = Some(format!("retried later (session {}, {after} s after)", new.id));
         new.console.notice(smtp_protocol::Timestamp(new.started), format!("This client is retrying: a fault rule sent it away in session {}.", left.id), Tone::Info);
     }
 
@@ -269,6 +273,42 @@ mod tests {
         });
         assert!(why.unwrap().contains("before MAIL FROM"));
         assert!(feed.console().transcript().contains("C: RCPT TO:<x@y.example>\nS: 503"), "{}", feed.console().transcript());
+    }
+
+    /// Frames of one session against a mock with `rules`, started at `started` ms.
+    fn faulted(id: u64, rules: &[&str], started: u64, lines: &str) -> Vec<ToWatcher> {
+        let mut config = ServerConfig::new(ProfileName::Mock);
+        config.policy.faults = rules.iter().map(|r| smtp_protocol::fault::FaultRule::parse(r).unwrap()).collect();
+        let mut server = Server::new(config, Peer { ip: "127.0.0.1".into() }, Timestamp(started));
+        server.handle_input(lines.as_bytes(), Timestamp(started + 1_000));
+        server.handle_client_close(Timestamp(started + 2_000));
+        let mut out = vec![ToWatcher::Session { session: id, client: format!("127.0.0.1:{}", 40_000 + id), started, summary: None }];
+        while let Some(event) = server.poll_event() {
+            out.push(ToWatcher::Event { session: id, event, skipped: 0 });
+        }
+        out
+    }
+
+    #[test]
+    fn a_clients_reaction_to_each_injected_fault_is_said_and_a_later_retry_noted() {
+        let mut feed = WatchedServer::default();
+        feed.receive(hello());
+        let rules = ["rcpt#2 => 452 4.2.2 Mailbox full", "mail#2 => 451 4.3.0 Try later"];
+        let first = "EHLO a\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@y.example>\r\nRCPT TO:<z@y.example>\r\nRCPT TO:<w@y.example>\r\nDATA\r\nSubject: s\r\n\r\nhi\r\n.\r\nMAIL FROM:<a@b.example>\r\nQUIT\r\n";
+        faulted(1, &rules, 1_000, first).into_iter().chain(faulted(2, &[], 301_000, "EHLO a\r\nQUIT\r\n")).for_each(|f| feed.receive(f));
+        let one = feed.sessions.iter().find(|s| s.id == 1).unwrap();
+        assert_eq!(one.console.reactions, [Reaction::OtherRecipients, Reaction::GaveUp]);
+        let said: Vec<String> = one
+            .console
+            .entries
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EntryKind::Notice { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(said.iter().any(|t| t == "After the injected fault, the client went on with the other recipients."), "{said:?}");
+        assert_eq!(one.result(), "fault → gave up (QUIT), retried later (session 2, 300 s after) · closed by the client: QUIT");
     }
 
     #[test]

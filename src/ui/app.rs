@@ -67,6 +67,20 @@ pub fn App() -> impl IntoView {
 
     // Keep the session across reloads.
     Effect::new(move |_| playground.simulated.with(|s| playground.branches.with(|b| crate::model::saved::browser::save(&s.log, b))));
+    // A reply held by a delay rule comes when it is due, not at the next second's tick.
+    Effect::new(move |_| {
+        if let Some(until) = playground.simulated.with(|s| s.held_until()) {
+            let wait = until.saturating_sub(now_ms()) + 5;
+            set_timeout(
+                move || {
+                    playground.simulated.update(|s| {
+                        s.tick(now_ms());
+                    })
+                },
+                std::time::Duration::from_millis(wait),
+            );
+        }
+    });
     // The idle timer of the profile really fires; `now` drives the countdown.
     let _ = set_interval_with_handle(
         move || {

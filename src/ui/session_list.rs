@@ -115,6 +115,7 @@ pub fn SessionList() -> impl IntoView {
                                 }.into_any(),
                                 ListItem::Session { id, client, started, messages, result, account } => {
                                     let is_shown = move || shown() == Some(id);
+                                    let full_result = result.clone();
                                     view! {
                                         <tr class:open=is_shown>
                                             <td>
@@ -132,7 +133,7 @@ pub fn SessionList() -> impl IntoView {
                                             </td>
                                             <td>{clock(started)}</td>
                                             <td>{messages}</td>
-                                            <td>{result}</td>
+                                            <td title=full_result>{result}</td>
                                             <td>{account.unwrap_or_default()}</td>
                                         </tr>
                                     }.into_any()

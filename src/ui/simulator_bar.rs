@@ -35,7 +35,11 @@ pub fn SimulatorBar() -> impl IntoView {
     let closed = Memo::new(move |_| pg.simulated.with(|s| s.is_closed()));
     let countdown = move || {
         let now = pg.now.get();
-        let deadline = pg.simulated.with(|s| s.deadline())?;
+        if let Some(until) = pg.simulated.with(|s| s.held_until()) {
+            let left = until.saturating_sub(now).div_ceil(1000);
+            return Some(format!("A delay rule holds the server's reply: {left} s"));
+        }
+        let deadline = pg.simulated.with(|s| s.idle_deadline())?;
         let left = deadline.saturating_sub(now) / 1000;
         (left <= 30).then(|| format!("Idle: the server hangs up in {left} s"))
     };

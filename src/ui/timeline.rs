@@ -71,7 +71,7 @@ pub fn Timeline() -> impl IntoView {
                 <button type="button" on:click=export_json>"Export JSON"</button>
                 <button type="button" on:click=export_svg>"Export SVG"</button>
                 {move || {
-                    let ordinal = pg.selected.get().filter(|_| pg.mode.get() == crate::state::Mode::Simulated).and_then(|id| crate::ui::what_if::reply_ordinal(pg, id));
+                    let ordinal = pg.selected.get().and_then(|id| crate::ui::what_if::reply_ordinal(pg, id));
                     ordinal.map(|ordinal| view! {
                         <button type="button" class="what-if" on:click=move |_| pg.what_if.set(Some(ordinal))>"What if the selected reply had been another?"</button>
                     })

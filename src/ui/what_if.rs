@@ -9,18 +9,20 @@ use smtp_protocol::event::{ClientLine, Event};
 
 /// The position among the session's replies of the console entry `id`, if it is a reply.
 pub fn reply_ordinal(pg: Playground, id: usize) -> Option<usize> {
-    pg.simulated.with_untracked(|s| {
-        let entries = &s.console.entries;
-        matches!(entries.get(id)?.kind, EntryKind::Reply { .. }).then(|| entries[..id].iter().filter(|e| matches!(e.kind, EntryKind::Reply { .. })).count())
+    untrack(|| {
+        pg.with_console(|console| {
+            let entries = &console.entries;
+            matches!(entries.get(id)?.kind, EntryKind::Reply { .. }).then(|| entries[..id].iter().filter(|e| matches!(e.kind, EntryKind::Reply { .. })).count())
+        })
     })
 }
 
-/// "What if…" on one reply of the simulated session.
+/// "What if…" on one reply, in every mode (a real or watched session is replayed against the
+/// simulator first).
 #[component]
 pub fn WhatIfButton(entry: usize) -> impl IntoView {
     let pg = expect_context::<Playground>();
     view! {
-        <Show when=move || pg.mode.get() == Mode::Simulated>
             <button
                 type="button"
                 class="what-if"
@@ -32,19 +34,20 @@ pub fn WhatIfButton(entry: usize) -> impl IntoView {
             >
                 "What if\u{2026}"
             </button>
-        </Show>
     }
 }
 
 /// The command a reply answers (its first word), for the usual replies to offer.
 fn answered_verb(pg: Playground, ordinal: usize) -> Option<String> {
-    pg.simulated.with_untracked(|s| {
-        let index = crate::model::branch::reply_index(&s.console.events, ordinal)?;
-        match s.console.events[..index].last()? {
-            Event::LineReceived { line: ClientLine::Command { .. }, raw, .. } => raw.split(' ').next().map(str::to_string),
-            Event::LineReceived { line: ClientLine::DataEnd, .. } => Some("(message)".into()),
-            _ => None,
-        }
+    untrack(|| {
+        pg.with_console(|console| {
+            let index = crate::model::branch::reply_index(&console.events, ordinal)?;
+            match console.events[..index].last()? {
+                Event::LineReceived { line: ClientLine::Command { .. }, raw, .. } => raw.split(' ').next().map(str::to_string),
+                Event::LineReceived { line: ClientLine::DataEnd, .. } => Some("(message)".into()),
+                _ => None,
+            }
+        })
     })
 }
 
@@ -69,18 +72,20 @@ pub fn WhatIfPicker() -> impl IntoView {
     view! {
         {move || pg.what_if.get().map(|ordinal| {
             let verb = answered_verb(pg, ordinal);
-            let original = pg.simulated.with_untracked(|s| {
-                crate::model::branch::reply_index(&s.console.events, ordinal).and_then(|i| match &s.console.events[i] {
+            let original = untrack(|| pg.with_console(|console| {
+                crate::model::branch::reply_index(&console.events, ordinal).and_then(|i| match &console.events[i] {
                     Event::ReplySent { reply, .. } => Some(reply.to_wire().trim_end().to_string()),
                     _ => None,
                 })
-            }).unwrap_or_default();
+            })).unwrap_or_default();
+            let replayed = pg.mode.get_untracked() != Mode::Simulated;
             view! {
                 <div class="what-if-picker" role="dialog" aria-label="What if the server had answered otherwise">
                     <p>
                         {format!("The server answered {}", verb.as_deref().map(|v| format!("{v} with")).unwrap_or_default())}
                         " " <code>{original}</code>
                         ". Pick another reply: a branch replays the session up to here with it, and you go on from there. The original stays as it is."
+                        {replayed.then(|| " This session is replayed in the simulator first (the page switches to it): the branch shows what the simulated server would do next.")}
                     </p>
                     <ul class="usual-replies">
                         {usual_replies(verb.as_deref()).into_iter().map(|reply| view! {
@@ -114,8 +119,16 @@ pub fn BranchBar() -> impl IntoView {
                 .enumerate()
                 .map(|(i, branch)| {
                     let name = match branch.parent {
-                        None => "Original".to_string(),
-                        Some(parent) => format!("Branch {i} (of {}): {}", if parent == 0 { "the original".to_string() } else { format!("branch {parent}") }, branch.label),
+                        None if i == 0 => "Original".to_string(),
+                        None => format!("Replay {i}: {}", branch.label),
+                        Some(parent) => {
+                            let of = match (parent, b.list[parent].parent) {
+                                (0, _) => "the original".to_string(),
+                                (p, None) => format!("replay {p}"),
+                                (p, Some(_)) => format!("branch {p}"),
+                            };
+                            format!("Branch {i} (of {of}): {}", branch.label)
+                        }
                     };
                     (i, name, b.active == i)
                 })
@@ -133,7 +146,7 @@ pub fn BranchBar() -> impl IntoView {
                     " Compare side by side"
                 </label>
             </nav>
-            <Show when=move || comparing.get() && pg.branches.with(|b| b.active != 0)>
+            <Show when=move || comparing.get() && pg.branches.with(|b| b.list[b.active].parent.is_some())>
                 <BranchCompare/>
             </Show>
         </Show>
@@ -149,7 +162,11 @@ fn BranchCompare() -> impl IntoView {
         pg.branches.with(|b| {
             let parent = b.list[b.active].parent.unwrap_or(0);
             let theirs = b.list.get(parent).and_then(|p| p.session.as_ref()).map(|s| s.console.transcript()).unwrap_or_default();
-            let parent_name = if parent == 0 { "Original".to_string() } else { format!("Branch {parent}") };
+            let parent_name = match (parent, b.list.get(parent).and_then(|p| p.parent)) {
+                (0, _) => "Original".to_string(),
+                (i, None) => format!("Replay {i}"),
+                (i, Some(_)) => format!("Branch {i}"),
+            };
             (parent_name, format!("Branch {}", b.active), compare(&theirs, &mine))
         })
     };
@@ -158,6 +175,7 @@ fn BranchCompare() -> impl IntoView {
             let (parent, branch, rows) = rows();
             let differing = rows.iter().filter(|r| r.2).count();
             view! {
+                <div class="branch-compare-scroll" tabindex="0" role="region" aria-label="Branch comparison">
                 <table class="branch-compare">
                     <caption>{format!("{parent} and {branch}, line by line: {differing} lines differ")}</caption>
                     <thead><tr><th scope="col">{parent}</th><th scope="col">{branch}</th></tr></thead>
@@ -167,6 +185,7 @@ fn BranchCompare() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             }
         }}
     }

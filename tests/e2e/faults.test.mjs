@@ -1,11 +1,31 @@
 // Faults and what-if branches in the page: a branch from the second RCPT's reply answered 452
 // goes on to DATA with one recipient while the original stays beside it; a rule added in the
 // Server tab changes the next reply.
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, freshPage, screenshot, usePlayground } from './harness.mjs';
+import { spawn } from 'node:child_process';
+import { exchange, freshPage, screenshot, startBridge, usePlayground } from './harness.mjs';
 
 const lab = usePlayground();
+let mock;
+before(async () => {
+  mock = await startBridge(['mock', '--smtp', '127.0.0.1:0', '--fault', 'rcpt#2 => 452 4.2.2 Mailbox full']);
+});
+after(async () => {
+  await mock?.stop();
+});
+
+/** Python's smtplib sending to the mock; resolves with its output. */
+function smtplib(program) {
+  const [host, port] = mock.smtp.split(':');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.env.SMTP_TEST_PYTHON, ['-c', program, host, port], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`smtplib exited ${code}: ${out}`))));
+  });
+}
 
 test('a what-if branch answers the second RCPT 452 and goes on with one recipient', async () => {
   const page = await freshPage(lab);
@@ -29,6 +49,13 @@ test('a what-if branch answers the second RCPT 452 and goes on with one recipien
   assert.match(first[0], /250 2\.1\.5/);
   assert.match(first[1], /452 4\.2\.2 Mailbox full/);
   await screenshot(page, 'what-if-branch');
+  // The timeline offers the same for the reply selected in it.
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await page.getByRole('list', { name: 'Sequence diagram' }).locator('g.row.to-client').nth(1).click();
+  await page.getByRole('button', { name: /^What if the selected reply/ }).click();
+  const fromTimeline = page.getByRole('dialog', { name: 'What if the server had answered otherwise' });
+  assert.match(await fromTimeline.innerText(), /HELO with\s+250 vm/);
+  await fromTimeline.getByRole('button', { name: 'Cancel' }).click();
   // The original is unchanged beside it.
   await bar.getByRole('button', { name: 'Original', exact: true }).click();
   assert.match(await log.locator('.server pre').last().innerText(), /^250 2\.1\.5/);
@@ -62,4 +89,41 @@ test('a fault rule added in the Server tab changes the next reply, and a malform
   await page.getByRole('button', { name: 'Remove fault rule 1' }).click();
   assert.match(await exchange(page, 'MAIL FROM:<alice@playground.test>'), /^250 2\.1\.0/);
   assert.deepEqual(page.problems, []);
+});
+
+test('in mock mode the client\'s reaction to an injected fault is said, and a what-if replays its session', async () => {
+  const watching = await lab.browser.context.newPage();
+  watching.problems = [];
+  watching.on('console', (msg) => { if (msg.type() === 'error') watching.problems.push(`console error: ${msg.text()}`); });
+  watching.on('pageerror', (err) => watching.problems.push(`uncaught: ${err.message}`));
+  await watching.goto(`${mock.url}?mode=mock`);
+  await watching.getByRole('status').filter({ hasText: `Watching real mail clients at ${mock.smtp}` }).waitFor();
+  const out = await smtplib(`
+import smtplib, sys
+with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=10) as s:
+    print(s.sendmail("lab@a.example", ["one@b.example", "two@b.example"], "Subject: two\\r\\n\\r\\nhello\\r\\n"))
+`);
+  assert.match(out, /'two@b\.example': \(452, b'4\.2\.2 Mailbox full'\)/);
+  const sessions = watching.getByRole('table', { name: 'Client sessions' });
+  await sessions.getByRole('row').filter({ hasText: 'fault → went on with the other recipients · closed by the client: QUIT' }).waitFor();
+  const log = watching.getByRole('log', { name: 'Session transcript' });
+  await log.getByText('After the injected fault, the client went on with the other recipients.').waitFor();
+  await log.getByText(/Injected by fault rule 1 \(`rcpt#2 => 452 4\.2\.2 Mailbox full`\)/).first().waitFor({ state: 'attached' });
+  await screenshot(watching, 'mock-fault-reaction');
+  // What if the mock had taken the second recipient? Its session replays in the simulator.
+  const replies = log.locator('.server pre');
+  const second = await replies.filter({ hasText: /^452 4\.2\.2/ }).count();
+  assert.equal(second, 1);
+  const index = (await replies.allInnerTexts()).findIndex((t) => /^452 4\.2\.2/.test(t));
+  await log.getByRole('button', { name: /^What if/ }).nth(index).click();
+  await watching.getByRole('dialog', { name: 'What if the server had answered otherwise' }).getByRole('button', { name: 'Answer 250 2.1.5 Ok' }).click();
+  assert.equal(await watching.getByRole('radio', { name: 'Simulated server' }).isChecked(), true);
+  const bar = watching.getByRole('navigation', { name: 'What-if branches' });
+  await bar.getByRole('button', { name: /^Replay 1: Mock session \d+, replayed with the mock's settings/ }).waitFor();
+  await bar.getByRole('button', { name: /^Branch 2 \(of replay 1\): RCPT answered 250 2\.1\.5 Ok/, pressed: true }).waitFor();
+  const texts = await watching.getByRole('log', { name: 'Session transcript' }).locator('.server pre').allInnerTexts();
+  assert.equal(texts.filter((t) => /^452/.test(t)).length, 0, 'the branch took both recipients');
+  const table = watching.getByRole('table', { name: /Replay 1 and Branch 2, line by line/ });
+  assert.ok((await table.locator('tr.differs').count()) >= 1);
+  assert.deepEqual(watching.problems, []);
 });

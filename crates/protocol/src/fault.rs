@@ -728,7 +728,7 @@ pub enum Reaction {
     Disconnected,
     /// The same command again at once.
     RetriedAtOnce(Verb),
-    /// Another RCPT after a refused one: the remaining recipients still get the message.
+    /// Another RCPT, or DATA, after a refused RCPT: the other recipients still get the message.
     OtherRecipients,
     /// RSET: the transaction abandoned.
     StartedOver,
@@ -749,7 +749,8 @@ impl Reaction {
                 Some(match verb {
                     Verb::Quit => Reaction::GaveUp,
                     Verb::Rset => Reaction::StartedOver,
-                    Verb::Rcpt if answered == Some(Verb::Rcpt) => Reaction::OtherRecipients,
+                    // Another recipient, or the message for those already accepted.
+                    Verb::Rcpt | Verb::Data | Verb::Bdat if answered == Some(Verb::Rcpt) => Reaction::OtherRecipients,
                     v if Some(v) == answered => Reaction::RetriedAtOnce(v),
                     v => Reaction::WentOn(v),
                 })
@@ -769,6 +770,19 @@ impl Reaction {
             Reaction::OtherRecipients => "the client went on with the other recipients".into(),
             Reaction::StartedOver => "the client abandoned the message with RSET".into(),
             Reaction::WentOn(verb) => format!("the client went on with {}", verb.name()),
+        }
+    }
+
+    /// A few words for a list of sessions.
+    pub fn short(&self) -> String {
+        match self {
+            Reaction::GaveUp => "gave up (QUIT)".into(),
+            Reaction::Dropped => "dropped the connection".into(),
+            Reaction::Disconnected => "was disconnected".into(),
+            Reaction::RetriedAtOnce(verb) => format!("retried {} at once", verb.name()),
+            Reaction::OtherRecipients => "went on with the other recipients".into(),
+            Reaction::StartedOver => "abandoned the message (RSET)".into(),
+            Reaction::WentOn(verb) => format!("went on with {}", verb.name()),
         }
     }
 

@@ -368,6 +368,11 @@ impl Server {
         }
     }
 
+    /// When the reply a delay rule holds is due, if one is held.
+    pub fn held_until(&self) -> Option<Timestamp> {
+        self.conn.held.as_ref().map(|held| held.until)
+    }
+
     /// The deadline after which [`Server::handle_timeout`] closes an idle session.
     pub fn idle_deadline(&self) -> Option<Timestamp> {
         (self.conn.phase != Phase::Closed).then(|| self.conn.last_activity.plus_secs(self.config.policy.idle_timeout_secs))
