@@ -85,7 +85,7 @@ pub fn WhatIfPicker() -> impl IntoView {
                         {format!("The server answered {}", verb.as_deref().map(|v| format!("{v} with")).unwrap_or_default())}
                         " " <code>{original}</code>
                         ". Pick another reply: a branch replays the session up to here with it, and you go on from there. The original stays as it is."
-                        {replayed.then(|| " This session is replayed in the simulator first (the page switches to it): the branch shows what the simulated server would do next.")}
+                        {replayed.then_some(" This session is replayed in the simulator first (the page switches to it): the branch shows what the simulated server would do next.")}
                     </p>
                     <ul class="usual-replies">
                         {usual_replies(verb.as_deref()).into_iter().map(|reply| view! {

@@ -29,6 +29,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 pub const FORM: &str =
     "TRIGGER => ACTION, e.g. `rcpt#2 => 452 4.2.2 Mailbox full`, `greeting => 421 4.3.2 Try again later`, `mail => delay 2000`, `data after 1000 octets => close`";
 
+/// The version of the rules' data form (`v` in JSON). A rule of a newer version is refused with
+/// the reason, never half-read.
+pub const FORMAT_VERSION: u32 = 1;
+
 /// How many rules a policy may hold, and how long a reply text may be.
 pub const MAX_RULES: usize = 32;
 pub const MAX_TEXT: usize = 200;
@@ -97,6 +101,8 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "RuleData")]
 pub struct FaultRule {
+    /// The data form's version, [`FORMAT_VERSION`].
+    pub v: u32,
     /// The text form, as printed (ignored when reading: `when` and `then` are the data).
     #[serde(default)]
     pub rule: String,
@@ -113,6 +119,8 @@ pub struct FaultRule {
 enum RuleData {
     Text(String),
     Data {
+        #[serde(default = "first_version")]
+        v: u32,
         when: Trigger,
         then: Action,
         #[serde(default)]
@@ -120,12 +128,21 @@ enum RuleData {
     },
 }
 
+fn first_version() -> u32 {
+    1
+}
+
 impl TryFrom<RuleData> for FaultRule {
     type Error = String;
     fn try_from(data: RuleData) -> Result<Self, String> {
         let rule = match data {
             RuleData::Text(text) => FaultRule::parse(&text).map_err(|e| e.to_string())?,
-            RuleData::Data { when, then, what_if } => FaultRule::new(when, then, what_if),
+            RuleData::Data { v, .. } if v != FORMAT_VERSION => {
+                return Err(format!(
+                    "this rule is in version {v} of the data form; this program reads version {FORMAT_VERSION}: write it in the text form, e.g. \"rcpt#2 => 452 4.2.2 Mailbox full\""
+                ));
+            }
+            RuleData::Data { when, then, what_if, .. } => FaultRule::new(when, then, what_if),
         };
         rule.check().map_err(|e| e.to_string())?;
         Ok(rule)
@@ -188,7 +205,7 @@ impl AppliedFault {
 
 impl FaultRule {
     pub fn new(when: Trigger, then: Action, what_if: bool) -> Self {
-        let mut rule = FaultRule { rule: String::new(), when, then, what_if };
+        let mut rule = FaultRule { v: FORMAT_VERSION, rule: String::new(), when, then, what_if };
         rule.rule = rule.to_string();
         rule
     }
@@ -701,6 +718,10 @@ mod tests {
         let json = r#"{"when":{"moment":{"command":"Rcpt"},"nth":2},"then":{"reply":{"code":452,"enhanced":{"class":4,"subject":2,"detail":2},"text":"Mailbox full"}}}"#;
         let rule: FaultRule = serde_json::from_str(json).unwrap();
         assert_eq!(rule.to_string(), "rcpt#2 => 452 4.2.2 Mailbox full");
+        assert_eq!(serde_json::to_value(&rule).unwrap()["v"], 1, "the data form says its version");
+        let newer = json.replacen('{', r#"{"v":2,"#, 1);
+        let error = serde_json::from_str::<FaultRule>(&newer).expect_err("a newer version");
+        assert!(error.to_string().contains("version 2"), "{error}");
     }
 
     #[test]
