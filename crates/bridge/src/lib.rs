@@ -132,3 +132,14 @@ async fn upgrade(ws: WebSocketUpgrade, State(bridge): State<Arc<Bridge>>, Connec
         relay::run(socket, bridge, client).await;
     })
 }
+
+/// Listens on `address` with a long accept queue. A burst of clients (a class starting its lab
+/// at once, a flood) that outruns the accept loop for a moment otherwise overflows the default
+/// queue of 1024: the kernel then completes their handshakes with SYN cookies but drops them,
+/// and they wait for a greeting that never comes.
+pub fn listen(address: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(4096)
+}

@@ -94,6 +94,9 @@ enum Mode {
         /// changes them while the server runs.
         #[arg(long = "fault", value_name = "RULE")]
         faults: Vec<String>,
+        /// SMTP connections held at once; past it a client gets 421 4.7.0 and may retry.
+        #[arg(long, default_value_t = smtp_bridge::mock::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_connections: u64,
         /// Messages kept in memory; the oldest is dropped beyond this.
         #[arg(long, default_value_t = 1000)]
         max_messages: usize,
@@ -157,7 +160,7 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let listener = match tokio::net::TcpListener::bind(cli.listen).await {
+    let listener = match smtp_bridge::listen(cli.listen) {
         Ok(listener) => listener,
         Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => {
             eprintln!(
@@ -201,17 +204,17 @@ async fn main() -> ExitCode {
     config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
     config.max_duration = std::time::Duration::from_secs(cli.max_duration);
     let mut router = app(config);
-    if let Some(Mode::Mock { smtp, profile, settings, faults, max_messages, max_sessions_kept, max_store_mb, maildir, tls_cert, tls_key }) = cli.command {
+    if let Some(Mode::Mock { smtp, profile, settings, faults, max_connections, max_messages, max_sessions_kept, max_store_mb, maildir, tls_cert, tls_key }) = cli.command {
         let limits =
             smtp_bridge::mock::StoreLimits { messages: max_messages, message_octets: max_store_mb * 1_000_000, sessions: max_sessions_kept as usize, ..Default::default() };
         let mock = match mock_server(&profile, &settings, &faults, limits, maildir.as_deref(), tls_cert.as_deref().zip(tls_key.as_deref())) {
-            Ok(mock) => mock,
+            Ok(mock) => mock.with_max_connections(max_connections as usize),
             Err(err) => {
                 eprintln!("smtp-bridge: {err}");
                 return ExitCode::from(2);
             }
         };
-        let smtp_listener = match tokio::net::TcpListener::bind(smtp).await {
+        let smtp_listener = match smtp_bridge::listen(smtp) {
             Ok(listener) => listener,
             Err(err) => {
                 eprintln!("smtp-bridge: cannot listen for SMTP on {smtp}: {err}; pick another address with --smtp");

@@ -26,6 +26,11 @@ fn root_from(manifest_dir: Option<PathBuf>, current: PathBuf) -> PathBuf {
 }
 
 /// Where cargo builds: `CARGO_TARGET_DIR` when set (relative to the root), else `target/`.
+/// Where `cargo install` puts programs.
+pub fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"))
+}
+
 pub fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => root().join(dir),

@@ -11,6 +11,7 @@ mod bench;
 mod dist;
 mod env;
 mod exercises;
+mod fuzz;
 mod test;
 
 use std::process::ExitCode;
@@ -32,6 +33,11 @@ commands:
                      check exercise files (default exercises/): each parses, its solution
                      completes it and its near misses do not, against the simulator
   bench              measure speed and size against peers (criterion and browser timings)
+  fuzz [--runs N] [--time SECONDS] [TARGET...]
+                     fuzz every target (or those named) for N executions (default 10
+                     million) or SECONDS; findings go to fuzz/regressions/, the minimised
+                     corpus to fuzz/corpus/ (both replayed by `test`), figures to
+                     docs/robustness.md
 ";
 
 fn main() -> ExitCode {
@@ -50,6 +56,7 @@ fn main() -> ExitCode {
             exercises::check(&dir).map(|count| println!("xtask: {count} exercise file(s) in {} check out", dir.display()))
         }
         Some("bench") => bench::run(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

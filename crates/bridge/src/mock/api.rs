@@ -276,7 +276,7 @@ async fn put_faults(State(mock): State<Arc<Mock>>, headers: HeaderMap, body: axu
 }
 
 /// `body` (JSON, a whole or partial `ServerConfig`) over `current`.
-fn merged_config(current: &ServerConfig, body: &[u8]) -> Result<ServerConfig, String> {
+pub fn merged_config(current: &ServerConfig, body: &[u8]) -> Result<ServerConfig, String> {
     let change: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
     let Some(change) = change.as_object() else { return Err("expected a JSON object such as {\"policy\":{\"greylisting\":false}}".into()) };
     let mut merged = serde_json::to_value(current).map_err(|e| e.to_string())?;

@@ -32,7 +32,14 @@ pub struct Mock {
     greylist: std::sync::Mutex<Greylist>,
     /// What fault rules count `across sessions`: every connection since the rules were set.
     fault_counts: std::sync::Mutex<std::sync::Arc<smtp_protocol::fault::HostCounts>>,
+    /// SMTP connections open now, and how many may be (`--max-connections`).
+    pub(crate) connections: std::sync::atomic::AtomicUsize,
+    pub max_connections: usize,
 }
+
+/// SMTP connections a mock server holds at once unless told otherwise: a class of sixty with
+/// room to spare; past it a client gets 421 and may retry.
+pub const MAX_CONNECTIONS: usize = 1000;
 
 type Greylist = std::collections::HashMap<(String, String, String), smtp_protocol::Timestamp>;
 
@@ -52,11 +59,18 @@ impl Mock {
             access: access::WriteAccess::Open,
             greylist: Default::default(),
             fault_counts: Default::default(),
+            connections: Default::default(),
+            max_connections: MAX_CONNECTIONS,
         }
     }
 
     pub fn with_smtp_address(mut self, address: String) -> Self {
         self.smtp_address = address;
+        self
+    }
+
+    pub fn with_max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
         self
     }
 

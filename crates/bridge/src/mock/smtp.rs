@@ -6,6 +6,7 @@ use smtp_protocol::server::Step;
 use smtp_protocol::{Peer, Server, Timestamp};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -17,10 +18,25 @@ pub(crate) fn now() -> Timestamp {
 pub async fn serve_smtp(listener: TcpListener, mock: Arc<Mock>) {
     loop {
         match listener.accept().await {
-            Ok((tcp, peer)) => {
+            Ok((mut tcp, peer)) => {
                 let _ = tcp.set_nodelay(true);
+                let open = mock.connections.fetch_add(1, Ordering::AcqRel);
                 let mock = mock.clone();
-                tokio::spawn(async move { session(tcp, peer, mock).await });
+                if open >= mock.max_connections {
+                    // Past the cap: a temporary refusal any client retries (RFC 5321 3.8), and
+                    // no session, no task held beyond saying so.
+                    tokio::spawn(async move {
+                        let host = mock.config().policy.hostname;
+                        let refusal = format!("421 4.7.0 {host} Too many connections, try again later\r\n");
+                        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), tcp.write_all(refusal.as_bytes())).await;
+                        mock.connections.fetch_sub(1, Ordering::AcqRel);
+                    });
+                    continue;
+                }
+                tokio::spawn(async move {
+                    session(tcp, peer, mock.clone()).await;
+                    mock.connections.fetch_sub(1, Ordering::AcqRel);
+                });
             }
             Err(err) => {
                 tracing::warn!(%err, "accept failed");
