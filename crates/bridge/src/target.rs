@@ -39,6 +39,17 @@ impl Allowed {
     }
 }
 
+/// Whether `host` can be a host name or an address literal at all: letters, digits, `-` and
+/// `.` (a name or IPv4), or hex digits and `:` (IPv6, with or without brackets), at most 253
+/// characters. Anything else (spaces, NULs, `@`, `/`) is refused before the allow-list or DNS
+/// see it.
+pub fn valid_host(host: &str) -> bool {
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    let name = !bare.is_empty() && bare.len() <= 253 && bare.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    let ipv6 = bare.contains(':') && bare.len() <= 45 && bare.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+    name || ipv6
+}
+
 /// Reads an allow-list file: one `host:port` pattern a line; `#` starts a comment. An error names
 /// the file and the line.
 pub fn read_allow_file(path: &std::path::Path) -> Result<Vec<Allowed>, String> {

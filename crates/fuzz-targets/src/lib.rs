@@ -33,6 +33,7 @@ fn converse(config: ServerConfig, selector: u8, input: &[u8]) -> Server {
     let mut server = Server::new(config, Peer::default(), Timestamp(0));
     let mut narration = Narration::default();
     let step = usize::from(selector >> 2).max(1);
+    let (profile, policy) = (server.profile(), server.policy().clone());
     for (i, chunk) in input.chunks(step).enumerate() {
         let now = Timestamp(i as u64 * 1000);
         server.handle_input(chunk, now);
@@ -40,7 +41,6 @@ fn converse(config: ServerConfig, selector: u8, input: &[u8]) -> Server {
             server.handle_tls_established(now, "TLSv1.3", "fuzz", true);
         }
         while server.poll_transmit().is_some() {}
-        let (profile, policy) = (server.profile(), server.policy().clone());
         while let Some(event) = server.poll_event() {
             let _ = narration.read(&event, profile, &policy);
         }
@@ -99,10 +99,14 @@ pub fn auth(data: &[u8]) {
 
 /// The Mailbox's MIME parser and the envelope-versus-header findings, on any content.
 pub fn message(data: &[u8]) {
-    let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer::default(), Timestamp(0));
-    server.handle_input(b"EHLO f\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nRCPT TO:<e@f.example>\r\nDATA\r\nx\r\n.\r\n", Timestamp(0));
-    let Some(stored) = server.messages().first().cloned() else { panic!("the mock accepts this message") };
-    let message = smtp_protocol::StoredMessage { raw: data.to_vec(), ..stored };
+    // One accepted message's envelope and trace, made once: the content is what varies.
+    static STORED: std::sync::OnceLock<smtp_protocol::StoredMessage> = std::sync::OnceLock::new();
+    let stored = STORED.get_or_init(|| {
+        let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer::default(), Timestamp(0));
+        server.handle_input(b"EHLO f\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nRCPT TO:<e@f.example>\r\nDATA\r\nx\r\n.\r\n", Timestamp(0));
+        server.messages().first().cloned().expect("the mock accepts this message")
+    });
+    let message = smtp_protocol::StoredMessage { raw: data.to_vec(), ..stored.clone() };
     let view = parse_message(data);
     let _ = findings(&view, &message);
     for index in 0..view.parts.len().min(8) {

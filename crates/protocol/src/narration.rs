@@ -47,8 +47,9 @@ impl Narration {
             }
             Event::LineReceived { line: ClientLine::Command { parsed }, raw, .. } => {
                 self.commanded = true;
+                // `get`, not slicing: the line's fifth byte may fall inside a character.
                 self.auth_newline = raw.len() > 5
-                    && raw[..5].eq_ignore_ascii_case("AUTH ")
+                    && raw.get(..5).is_some_and(|prefix| prefix.eq_ignore_ascii_case("AUTH "))
                     && raw.split(' ').nth(2).is_some_and(|b64| crate::server::visible(&String::from_utf8_lossy(&base64_decode(b64))).contains('⏎'));
                 self.verb_text = raw.split(' ').next().map(str::to_string);
                 self.line = Some(raw.to_string());

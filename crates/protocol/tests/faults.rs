@@ -90,3 +90,18 @@ fn rules_across_sessions_count_every_connection_of_a_shared_server() {
     assert!(greet(counts.clone()).starts_with("421 4.3.2 Try again later"));
     assert!(greet(counts).starts_with("220 "));
 }
+
+/// Found by the page's monkey test: a command line whose fifth byte falls inside a character
+/// made the narration slice a string in the middle of it.
+#[test]
+fn a_line_whose_fifth_byte_is_inside_a_character_is_explained() {
+    let mut server = Server::new(ServerConfig::new(ProfileName::Postfix), Peer::default(), Timestamp(0));
+    server.handle_input("ȥçǋǝƶ\r\n日本語 x\r\n".as_bytes(), Timestamp(1));
+    let mut narration = Narration::default();
+    let policy = ServerPolicy::for_profile(ProfileName::Postfix);
+    let mut notes = 0;
+    while let Some(event) = server.poll_event() {
+        notes += usize::from(narration.read(&event, ProfileName::Postfix, &policy).is_some());
+    }
+    assert!(notes >= 4, "both lines and their replies are explained");
+}

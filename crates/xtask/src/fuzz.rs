@@ -18,7 +18,7 @@ const TARGETS: [&str; 9] = ["server", "auth", "message", "from_page", "from_watc
 const DEFAULT_RUNS: u64 = 10_000_000;
 /// Inputs longer than this are not tried: every limit in the code under test is smaller or is
 /// tested by the native tests with exact sizes.
-const MAX_LEN: u32 = 8192;
+const MAX_LEN: u32 = 4096;
 
 struct Outcome {
     target: &'static str,
