@@ -109,7 +109,12 @@ pub async fn run(mut socket: WebSocket, bridge: Arc<Bridge>, client: SocketAddr)
         return refuse(&mut socket, ErrorKind::Token, "this bridge requires a token (--token): enter the one it was started with".into()).await;
     }
     if !target::valid_host(&host) {
-        return refuse(&mut socket, ErrorKind::NotAllowed, format!("{:?} is not a host name or address; enter one such as mail.example.org or 192.0.2.25", host.chars().take(80).collect::<String>())).await;
+        return refuse(
+            &mut socket,
+            ErrorKind::NotAllowed,
+            format!("{:?} is not a host name or address; enter one such as mail.example.org or 192.0.2.25", host.chars().take(80).collect::<String>()),
+        )
+        .await;
     }
     if !limits.allow.iter().any(|a| a.permits(&host, port)) {
         return refuse(

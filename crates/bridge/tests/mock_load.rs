@@ -203,3 +203,23 @@ async fn clients_dropped_mid_data_under_load_leave_nothing_partial_and_the_limit
     assert_eq!(mock.store.dropped(), 300, "the 300 oldest were dropped to make room, and counted");
     eprintln!("figure: 800 clients, 400 broken off in DATA: 0 partial messages; a 100-message store kept 100 and counted 300 dropped");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stores_octet_limit_holds_under_load() {
+    let limits = StoreLimits { messages: 10_000, message_octets: 50_000, ..StoreLimits::default() };
+    let (smtp, mock) = start(limits, 2000).await;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..400 {
+        set.spawn(client(smtp, i));
+    }
+    while let Some(result) = set.join_next().await {
+        result.unwrap().expect("every client is served");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (kept, octets) = mock.store.with_messages(|m| (m.len(), m.iter().map(|c| c.message.raw.len()).sum::<usize>()));
+    assert!(octets <= 50_000, "the mail kept stays within the limit: {octets} octets");
+    assert!(kept > 10, "the newest are kept: {kept}");
+    assert_eq!(kept as u64 + mock.store.dropped(), 400, "every message is kept or counted as dropped");
+    verified(&mock);
+    eprintln!("figure: 400 concurrent clients into a 50,000-octet store: {kept} kept ({octets} octets), {} dropped and counted", mock.store.dropped());
+}

@@ -161,7 +161,12 @@ async fn sessions_past_the_per_client_cap_are_refused() {
 #[tokio::test]
 async fn malformed_frames_are_refused_with_a_protocol_error() {
     let bridge = bridge(|_| {}).await;
-    for frame in [Message::Text("not json".into()), Message::Text(r#"{"type":"connect"}"#.into()), Message::Text(r#"{"type":"connect","v":99,"host":"x","port":25,"security":"plain"}"#.into()), Message::Binary(b"MAIL FROM:<a@b>\r\n".to_vec().into())] {
+    for frame in [
+        Message::Text("not json".into()),
+        Message::Text(r#"{"type":"connect"}"#.into()),
+        Message::Text(r#"{"type":"connect","v":99,"host":"x","port":25,"security":"plain"}"#.into()),
+        Message::Binary(b"MAIL FROM:<a@b>\r\n".to_vec().into()),
+    ] {
         let mut ws = open(bridge, None).await.unwrap();
         ws.send(frame.clone()).await.unwrap();
         match tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("an answer") {
@@ -180,7 +185,12 @@ async fn tls_mock(config: ServerConfig) -> (std::net::SocketAddr, std::net::Sock
     let cert = made.cert.der().clone();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let server = rustls::ServerConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions().unwrap().with_no_client_auth().with_single_cert(vec![cert.clone()], key).unwrap();
+    let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key)
+        .unwrap();
     let mut roots = rustls::RootCertStore::empty();
     roots.add(cert).unwrap();
     let client = rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions().unwrap().with_root_certificates(roots).with_no_client_auth();
@@ -254,7 +264,13 @@ async fn the_mock_api_refuses_oversize_and_malformed_bodies() {
     let huge = format!("{{\"policy\":{{\"hostname\":\"{}\"}}}}", "a".repeat(3_000_000));
     let (status, _) = request_with_body(http, "PUT", "/api/v1/config", &huge).await;
     assert_eq!(status, 413, "a body past the limit is refused whole");
-    for (path, body) in [("/api/v1/config", "{not json"), ("/api/v1/config", "[1,2]"), ("/api/v1/config", r#"{"policy":{"max_command_line":"x"}}"#), ("/api/v1/faults", r#"{"rule":1}"#), ("/api/v1/faults", "[\"\\u0000 => close\"]")] {
+    for (path, body) in [
+        ("/api/v1/config", "{not json"),
+        ("/api/v1/config", "[1,2]"),
+        ("/api/v1/config", r#"{"policy":{"max_command_line":"x"}}"#),
+        ("/api/v1/faults", r#"{"rule":1}"#),
+        ("/api/v1/faults", "[\"\\u0000 => close\"]"),
+    ] {
         let (status, answer) = request_with_body(http, "PUT", path, body).await;
         assert_eq!(status, 422, "{path} {body}: {answer}");
         assert!(answer.contains("error"), "{answer}");

@@ -123,19 +123,23 @@ fn fuzz_one(cargo_fuzz: &Path, nightly: bool, root: &Path, target: &'static str,
     }
     println!("xtask: fuzzing {target} ({})", time.map(|s| format!("{s} s")).unwrap_or_else(|| format!("{runs} executions")));
     let started = Instant::now();
-    let output = fuzz_command(cargo_fuzz, nightly, root)
-        .args(["run", "--release", "--debug-assertions", target])
+    // libFuzzer reports on stderr as it goes: into a file, to follow with `tail -f`.
+    let log_path = env::target_dir().join(format!("fuzz-{target}.log"));
+    println!("xtask: follow it with: tail -f {}", log_path.display());
+    let status = fuzz_command(cargo_fuzz, nightly, root)
+        .args(["run", "--release", "--debug-assertions", "--sanitizer", "none", target])
         .arg(&work)
         .arg(&corpus)
         .arg("--")
         .args(&limits)
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path)?)
+        .status()
         .context("cargo fuzz could not be started")?;
     let seconds = started.elapsed().as_secs_f64();
-    let log = String::from_utf8_lossy(&output.stderr).into_owned();
-    std::fs::write(env::target_dir().join(format!("fuzz-{target}.log")), &log)?;
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
     let executed = log.lines().find_map(|l| l.strip_prefix("stat::number_of_executed_units: ")).and_then(|n| n.trim().parse().ok()).unwrap_or(0);
-    let found = if output.status.success() {
+    let found = if status.success() {
         None
     } else {
         // Keep every input that found something, as a regression test.
@@ -159,7 +163,7 @@ fn fuzz_one(cargo_fuzz: &Path, nightly: bool, root: &Path, target: &'static str,
         let _ = std::fs::remove_dir_all(&merged);
         std::fs::create_dir_all(&merged)?;
         let status = fuzz_command(cargo_fuzz, nightly, root)
-            .args(["run", "--release", "--debug-assertions", target])
+            .args(["run", "--release", "--debug-assertions", "--sanitizer", "none", target])
             .arg(&merged)
             .arg(&corpus)
             .arg(&work)

@@ -26,7 +26,8 @@ commands:
                      build, then serve the playground at http://127.0.0.1:N (default 8080);
                      --mock: also run the mock SMTP server on 127.0.0.1:2525 for real mail
                      clients, watched live by the page
-  test               run every test: native, protocol transcripts, and Chromium end-to-end
+  test [--stress]    run every test: native, protocol transcripts, and Chromium end-to-end;
+                     --stress: the long load tests instead (4,000 sessions, 20,000 monkey lines)
   release            build the page and a release smtp-bridge that carries it inside:
                      release/smtp-bridge, one file to copy to a lab machine
   check-exercises [DIR]
@@ -49,7 +50,11 @@ fn main() -> ExitCode {
             Some(other) => Err(anyhow::anyhow!("dist: unknown option `{other}` (usage: cargo xtask dist [--dev])")),
         },
         Some("serve") => serve(&args[1..]),
-        Some("test") => test::run(),
+        Some("test") => match args.get(1).map(String::as_str) {
+            None => test::run(),
+            Some("--stress") => test::stress(),
+            Some(other) => Err(anyhow::anyhow!("test: unknown option `{other}` (usage: cargo xtask test [--stress])")),
+        },
         Some("release") => release(),
         Some("check-exercises") => {
             let dir = args.get(1).map(std::path::PathBuf::from).unwrap_or_else(|| env::root().join("exercises"));

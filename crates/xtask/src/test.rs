@@ -15,6 +15,35 @@ fn style() -> Result<()> {
     env::run(env::cargo().args(["clippy", "--quiet", "--package", "smtp-playground", "--lib", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]))
 }
 
+/// `cargo xtask test --stress`: the long versions of the load tests (4,000 concurrent sessions
+/// through the bridge and the mock instead of 1,000, 20,000 monkey lines in the page), with
+/// their figures printed. Not part of the default run: it takes minutes.
+pub fn stress() -> Result<()> {
+    let python = env::ensure_python_packages(&["aiosmtpd==1.4.6"])?;
+    env::run(
+        env::cargo()
+            .args(["test", "--release", "--package", "smtp-bridge", "--test", "load", "--test", "mock_load", "--", "--nocapture", "--test-threads=1"])
+            .env("SMTP_STRESS", "4000")
+            .env("SMTP_TEST_PYTHON", &python),
+    )?;
+    let dist = dist::run()?;
+    env::ensure_chromium()?;
+    env::ensure_npm_packages()?;
+    let bridge = env::build_bridge(&dist)?;
+    let root = env::root();
+    env::run(
+        Command::new("node")
+            .args(["--test", "--test-reporter=spec", "tests/e2e/chaos.test.mjs"])
+            .current_dir(&root)
+            .env("SMTP_BRIDGE_BIN", &bridge)
+            .env("PLAYGROUND_DIST", &dist)
+            .env("CHROMIUM_PATH", env::CHROMIUM)
+            .env("SMTP_TEST_PYTHON", &python)
+            .env("SMTP_CHAOS_LINES", "20000")
+            .env("ARTIFACTS_DIR", root.join("artifacts")),
+    )
+}
+
 pub fn run() -> Result<()> {
     let started = Instant::now();
     println!("xtask: [0/3] house style (rustfmt.toml, clippy with warnings denied, native and wasm32)");
