@@ -60,9 +60,15 @@ fn trigger_for(events: &[Event], index: usize) -> Result<(Trigger, String), Stri
     };
     let (moment, count, what) = match before.last() {
         Some(Event::Connected { .. }) => (Moment::Greeting, before.iter().filter(|e| matches!(e, Event::Connected { .. })).count(), "the greeting".to_string()),
-        Some(Event::LineReceived { line: ClientLine::Command { .. }, raw, .. }) => {
+        Some(Event::LineReceived { line: ClientLine::Command { parsed }, .. }) => {
             let count = before.iter().filter(|e| matches!(e, Event::LineReceived { line: ClientLine::Command { .. }, .. })).count();
-            (Moment::Line, count, raw.split(' ').next().unwrap_or_default().to_ascii_uppercase())
+            let verb = match parsed {
+                Ok(p) => Some(p.command.verb()),
+                Err(e) => e.verb,
+            };
+            // A line that is no command is named by its place, not by its (maybe unprintable) text.
+            let what = verb.map_or_else(|| format!("line {count}"), |v| v.name().to_string());
+            (Moment::Line, count, what)
         }
         Some(e) if is_message_end(e) => (Moment::Message, before.iter().filter(|e| is_message_end(e)).count(), "the message".to_string()),
         _ => return Err("A what-if branch starts at the reply to a command, the greeting or a message's end; this reply answers something else.".into()),

@@ -40,7 +40,7 @@ test('a what-if branch answers the second RCPT 452 and goes on with one recipien
   const bar = page.getByRole('navigation', { name: 'What-if branches' });
   await bar.getByRole('button', { name: /^Branch 1 .*RCPT answered 452 4\.2\.2 Mailbox full/, pressed: true }).waitFor();
   assert.match(await log.locator('.server pre').last().innerText(), /^452 4\.2\.2 Mailbox full/);
-  await page.getByText(/What if: you chose this reply in a branch/).first().waitFor({ state: 'attached' });
+  await page.getByText(/What if: you chose this reply \(452 4\.2\.2 Mailbox full\) in a branch/).first().waitFor({ state: 'attached' });
   assert.match(await exchange(page, 'DATA'), /^354 /, 'the branch goes on to DATA');
   const table = page.getByRole('table', { name: /Original and Branch 1, line by line/ });
   const differing = table.locator('tr.differs');

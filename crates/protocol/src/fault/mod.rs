@@ -192,7 +192,7 @@ impl AppliedFault {
     pub fn describe(&self) -> String {
         let (rule, text) = (self.rule, &self.text);
         if self.what_if {
-            return format!("What if: you chose this reply in a branch (`{text}`); the session went on from it as a server that said it would.");
+            return format!("What if: you chose this reply ({}) in a branch; the session went on from it as with a server that said it.", self.then);
         }
         match &self.then {
             Action::Delay { ms } => format!(
@@ -205,6 +205,9 @@ impl AppliedFault {
 
     /// The reason recorded when the rule ends the connection.
     pub fn closing_reason(&self) -> String {
+        if self.what_if {
+            return format!("the reply chosen in this branch ({}) closes the connection", self.then);
+        }
         format!("fault rule {} (`{}`) closed the connection", self.rule, self.text)
     }
 }
