@@ -136,8 +136,12 @@ fn fuzz_one(cargo_fuzz: &Path, nightly: bool, root: &Path, target: &'static str,
         .stderr(std::fs::File::create(&log_path)?)
         .status()
         .context("cargo fuzz could not be started")?;
-    let seconds = started.elapsed().as_secs_f64();
     let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    // libFuzzer's own time ("Done N runs in S second(s)"), without the build before it.
+    let seconds = log
+        .lines()
+        .find_map(|l| l.strip_prefix("Done ").and_then(|rest| rest.split(" in ").nth(1)).and_then(|t| t.split_whitespace().next()).and_then(|t| t.parse::<f64>().ok()))
+        .unwrap_or_else(|| started.elapsed().as_secs_f64());
     let executed = log.lines().find_map(|l| l.strip_prefix("stat::number_of_executed_units: ")).and_then(|n| n.trim().parse().ok()).unwrap_or(0);
     let found = if status.success() {
         None
