@@ -436,6 +436,11 @@ mod tests {
         assert!(!glob("*@full.example", "bob@notfull.example.org"));
         assert!(glob("bob@*", "bob@x"));
         assert!(glob("*", ""));
+        assert!(glob("a*b*c", "axxbyyc") && !glob("a*b*c", "axxbyy") && glob("**", "x") && !glob("a", "ab"));
+        // Found by the fuzzer: many stars against a long address took exponential time.
+        let stars = format!("{}l*e", "*".repeat(60));
+        assert!(!glob(&stars, &"x".repeat(200)));
+        assert!(glob(&stars, "table") && glob(&stars, "le"));
         let rule = FaultRule::parse("rcpt *@Full.Example => 552 5.2.2 Mailbox full").unwrap();
         let occurrence = Occurrence { verb: Some(Verb::Rcpt), address: Some("Bob@FULL.example"), messages: 0 };
         let mut counts = Counts::default();
