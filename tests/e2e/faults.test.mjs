@@ -3,8 +3,7 @@
 // Server tab changes the next reply.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { exchange, freshPage, screenshot, startBridge, usePlayground } from './harness.mjs';
+import { exchange, freshPage, screenshot, startBridge, usePlayground, smtplib as smtplibAt } from './harness.mjs';
 
 const lab = usePlayground();
 let mock;
@@ -15,17 +14,7 @@ after(async () => {
   await mock?.stop();
 });
 
-/** Python's smtplib sending to the mock; resolves with its output. */
-function smtplib(program) {
-  const [host, port] = mock.smtp.split(':');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env.SMTP_TEST_PYTHON, ['-c', program, host, port], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`smtplib exited ${code}: ${out}`))));
-  });
-}
+const smtplib = (program) => smtplibAt(mock.smtp, program);
 
 test('a what-if branch answers the second RCPT 452 and goes on with one recipient', async () => {
   const page = await freshPage(lab);

@@ -172,3 +172,16 @@ export async function audit(page, what) {
   });
   assert.deepEqual(result, [], `${what}: accessibility violations`);
 }
+
+/** Runs a Python smtplib `program` (it reads host and port from argv) against `smtp`
+ * (`host:port`, as `startBridge` reports it); resolves with its output. */
+export function smtplib(smtp, program) {
+  const [host, port] = smtp.split(':');
+  return new Promise((resolve, reject) => {
+    const child = spawn(required('SMTP_TEST_PYTHON'), ['-c', program, host, port], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`smtplib exited ${code}: ${out}`))));
+  });
+}

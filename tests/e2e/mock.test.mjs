@@ -3,8 +3,7 @@
 // and the Mailbox; the Server tab changes what the next client gets.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { audit, launchBrowser, screenshot, startBridge } from './harness.mjs';
+import { audit, launchBrowser, screenshot, startBridge, smtplib as smtplibAt } from './harness.mjs';
 
 let bridge;
 let plain;
@@ -20,17 +19,7 @@ after(async () => {
   await plain?.stop();
 });
 
-/** Runs a Python smtplib program against the mock; resolves with its output. */
-function smtplib(program) {
-  const [host, port] = bridge.smtp.split(':');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env.SMTP_TEST_PYTHON, ['-c', program, host, port], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`smtplib exited ${code}: ${out}`))));
-  });
-}
+const smtplib = (program) => smtplibAt(bridge.smtp, program);
 
 const SEND = `
 import smtplib, ssl, sys

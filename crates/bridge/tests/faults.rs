@@ -3,44 +3,14 @@
 
 mod common;
 
-use common::{get, python, request_with_body};
-use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use common::{MockBinary, get, python, request_with_body};
+use std::net::SocketAddr;
+use std::process::Command;
 
-fn free_port() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
-}
-
-/// `smtp-bridge mock` with `faults`, stopped when dropped.
-struct Bridge(Child);
-
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(faults: &[&str]) -> (Bridge, SocketAddr, SocketAddr) {
-    let (http, smtp) = (free_port(), free_port());
-    // The page itself is not under test: a stand-in for the built one.
-    let dir = std::env::temp_dir().join(format!("smtp-bridge-faults-{}-{}", std::process::id(), smtp.port()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("index.html"), "<!doctype html><title>stand-in</title>").unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_smtp-bridge"));
-    command.arg("--dir").arg(&dir).args(["--listen", &http.to_string(), "mock", "--smtp", &smtp.to_string()]);
-    for rule in faults {
-        command.args(["--fault", rule]);
-    }
-    let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let bridge = Bridge(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(smtp).is_err() || std::net::TcpStream::connect(http).is_err() {
-        assert!(Instant::now() < deadline, "smtp-bridge mock did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (bridge, smtp, http)
+fn start(faults: &[&str]) -> (MockBinary, SocketAddr, SocketAddr) {
+    let mock = MockBinary::start(faults.iter().flat_map(|rule| ["--fault", rule]));
+    let (smtp, http) = (mock.smtp, mock.http);
+    (mock, smtp, http)
 }
 
 fn smtplib(smtp: SocketAddr, program: &str) -> String {

@@ -138,26 +138,9 @@ async fn ids_and_sessions_survive_a_restart() {
 /// memory, and goes on serving.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unwritable_maildir_is_reported_and_the_server_stays_up() {
-    use std::process::{Command, Stdio};
     let dir = fresh_dir("unwritable");
-    let page = fresh_dir("unwritable-page");
-    std::fs::write(page.join("index.html"), "<!doctype html><title>stand-in</title>").unwrap();
-    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let (http, smtp) = (free(), free());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smtp-bridge"))
-        .arg("--dir")
-        .arg(&page)
-        .args(["--listen", &http.to_string(), "mock", "--smtp", &smtp.to_string(), "--maildir"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::net::TcpStream::connect(smtp).is_err() {
-        assert!(std::time::Instant::now() < deadline, "the mock did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let mock = common::MockBinary::start([std::ffi::OsStr::new("--maildir"), dir.as_os_str()]);
+    let (smtp, http) = (mock.smtp, mock.http);
     send(smtp, "written").await;
     std::fs::remove_dir_all(dir.join("tmp")).unwrap();
     std::fs::write(dir.join("tmp"), "not a folder").unwrap();
@@ -165,9 +148,7 @@ async fn an_unwritable_maildir_is_reported_and_the_server_stays_up() {
     send(smtp, "still served").await;
     let (_, body) = get(http, "/api/v1/messages").await;
     assert!(body.contains("\"total\":3") && body.contains("kept in memory") && body.contains("still served"), "{body}");
-    child.kill().unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = mock.stderr();
     assert!(stderr.contains("could not write the message to the Maildir; it is kept in memory only"), "{stderr}");
     assert_eq!(files(&dir).len(), 1, "only the first reached the disk");
 }

@@ -137,33 +137,8 @@ async fn a_stalled_client_and_a_garbage_sending_one_do_not_hold_up_others() {
 /// not fit in a megabyte, so the oldest is dropped and the API says so.
 #[tokio::test]
 async fn the_mail_kept_in_memory_stays_within_max_store_mb() {
-    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let (smtp, http) = (free(), free());
-    let dir = std::env::temp_dir().join(format!("smtp-bridge-store-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("index.html"), "<!doctype html><title>t</title>").unwrap();
-    /// Stopped however the test ends.
-    struct Bridge(std::process::Child);
-    impl Drop for Bridge {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _bridge = Bridge(
-        std::process::Command::new(env!("CARGO_BIN_EXE_smtp-bridge"))
-            .args(["mock", "--smtp", &smtp.to_string(), "--listen", &http.to_string(), "--dir"])
-            .arg(&dir)
-            .args(["--max-store-mb", "1"])
-            .spawn()
-            .unwrap(),
-    );
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(http).await.is_ok() && tokio::net::TcpStream::connect(smtp).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let mock = common::MockBinary::start(["--max-store-mb", "1"]);
+    let (smtp, http) = (mock.smtp, mock.http);
     let client = r#"
 import smtplib, sys
 with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20) as s:
@@ -175,7 +150,6 @@ print("sent")
     let port = smtp.port().to_string();
     let output = tokio::task::spawn_blocking(move || std::process::Command::new(python()).args(["-c", client, &port]).output().unwrap()).await.unwrap();
     let (_, body) = get(http, "/api/v1/messages").await;
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(output.status.success(), "smtplib failed: {}", String::from_utf8_lossy(&output.stderr));
     let list: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!((list["total"].as_u64(), list["dropped"].as_u64()), (Some(2), Some(1)), "{body}");

@@ -158,3 +158,51 @@ pub async fn request_as(http: SocketAddr, method: &str, path: &str, body: &str, 
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     (status, body)
 }
+
+/// `smtp-bridge mock` as a user runs it (the binary, with a stand-in page), on free loopback
+/// ports; `args` follow `mock --smtp ADDRESS`. Its stderr goes to a file, read by `stderr`.
+/// Stopped when dropped.
+pub struct MockBinary {
+    child: std::process::Child,
+    pub smtp: SocketAddr,
+    pub http: SocketAddr,
+    dir: PathBuf,
+}
+
+impl MockBinary {
+    pub fn start<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> Self {
+        let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let (smtp, http) = (free(), free());
+        let dir = std::env::temp_dir().join(format!("smtp-bridge-binary-{}-{}", std::process::id(), smtp.port()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "<!doctype html><title>stand-in</title>").unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_smtp-bridge"))
+            .arg("--dir")
+            .arg(&dir)
+            .args(["--listen", &http.to_string(), "mock", "--smtp", &smtp.to_string()])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.join("stderr")).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(smtp).is_err() || std::net::TcpStream::connect(http).is_err() {
+            assert!(std::time::Instant::now() < deadline, "smtp-bridge mock did not start: {}", std::fs::read_to_string(dir.join("stderr")).unwrap_or_default());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        MockBinary { child, smtp, http, dir }
+    }
+
+    /// What it wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default()
+    }
+}
+
+impl Drop for MockBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
