@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use smtp_protocol::command::Verb;
 use smtp_protocol::explain::{code_meaning, command_note, enhanced_class, enhanced_detail, enhanced_subject, headline};
 use smtp_protocol::reply::EnhancedCode;
-use smtp_protocol::{ProfileName, Situation, dns};
+use smtp_protocol::{ProfileName, ServerPolicy, Situation, dns};
 
 const CODES: [u16; 31] =
     [211, 214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 432, 450, 451, 452, 454, 455, 500, 501, 502, 503, 504, 530, 534, 535, 538, 550, 551, 552, 553, 554];
@@ -45,6 +45,7 @@ pub fn Reference() -> impl IntoView {
                     })
                     .collect_view()}
             </dl>
+            <SupportTable/>
             <h2>"Reply codes"</h2>
             <dl class="ref-list">
                 {CODES
@@ -82,6 +83,41 @@ pub fn Reference() -> impl IntoView {
                     })
                     .collect_view()}
             </dl>
+        </div>
+    }
+}
+
+/// Who supports which command, from each profile's policy: the course handout's mainframe
+/// table (z/OS SMTP server and CSSMTP) beside the other servers.
+#[component]
+fn SupportTable() -> impl IntoView {
+    let policies: Vec<(ProfileName, ServerPolicy)> = ProfileName::ALL.into_iter().map(|p| (p, ServerPolicy::for_profile(p))).collect();
+    let header = policies.iter().map(|(p, _)| view! { <th scope="col" title=p.title()>{p.id()}</th> }).collect_view();
+    let rows = Verb::ALL
+        .into_iter()
+        .map(|verb| {
+            let cells = policies
+                .iter()
+                .map(|(_, policy)| {
+                    let support = policy.support(verb);
+                    view! { <td class=format!("support {support:?}").to_lowercase()>{support.label()}</td> }
+                })
+                .collect_view();
+            view! { <tr><th scope="row"><code>{verb.name()}</code></th>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <h2>"Who supports what"</h2>
+        <p class="help">
+            "Each profile's default settings. zos and cssmtp are the two servers of the course handout's table (IBM z/OS Communications Server): QUEU, TICK and VERB are the z/OS SMTP server's own, not in RFC 5321. "
+            "\u{201c}not implemented\u{201d} is a 502 reply; \u{201c}unknown\u{201d} is answered as any unknown word (500; Gmail says 502)."
+        </p>
+        <div class="table-scroll">
+            <table class="support-table">
+                <caption>"Commands by server profile"</caption>
+                <thead><tr><th scope="col">"command"</th>{header}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
         </div>
     }
 }

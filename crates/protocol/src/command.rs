@@ -96,6 +96,18 @@ pub enum Command {
         mechanism: CompactString,
         initial_response: Option<CompactString>,
     },
+    /// z/OS SMTP: information on mail queued for delivery, with its age after `DATE`.
+    Queu {
+        date: bool,
+    },
+    /// z/OS SMTP (batch SMTP): an identifier the server writes into its response data set.
+    Tick {
+        id: CompactString,
+    },
+    /// z/OS SMTP and old sendmail: verbose mode on (no argument or `ON`) or off.
+    Verbose {
+        on: bool,
+    },
     #[serde(rename = "STARTTLS")]
     StartTls,
 }
@@ -118,6 +130,9 @@ impl Command {
             Command::Help { .. } => Verb::Help,
             Command::Auth { .. } => Verb::Auth,
             Command::StartTls => Verb::StartTls,
+            Command::Queu { .. } => Verb::Queu,
+            Command::Tick { .. } => Verb::Tick,
+            Command::Verbose { .. } => Verb::Verb,
         }
     }
 }
@@ -140,10 +155,14 @@ pub enum Verb {
     Help,
     Auth,
     StartTls,
+    /// The z/OS SMTP server's own subcommands (not in RFC 5321).
+    Queu,
+    Tick,
+    Verb,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 15] = [
+    pub const ALL: [Verb; 18] = [
         Verb::Helo,
         Verb::Ehlo,
         Verb::Mail,
@@ -159,6 +178,9 @@ impl Verb {
         Verb::Help,
         Verb::Auth,
         Verb::StartTls,
+        Verb::Queu,
+        Verb::Tick,
+        Verb::Verb,
     ];
 
     pub fn name(self) -> &'static str {
@@ -178,6 +200,9 @@ impl Verb {
             Verb::Help => "HELP",
             Verb::Auth => "AUTH",
             Verb::StartTls => "STARTTLS",
+            Verb::Queu => "QUEU",
+            Verb::Tick => "TICK",
+            Verb::Verb => "VERB",
         }
     }
 
@@ -204,6 +229,9 @@ impl Verb {
                 const EXPN: u32 = word(b"EXPN");
                 const HELP: u32 = word(b"HELP");
                 const AUTH: u32 = word(b"AUTH");
+                const QUEU: u32 = word(b"QUEU");
+                const TICK: u32 = word(b"TICK");
+                const VERB: u32 = word(b"VERB");
                 // A match on integers: a few comparisons, not one array comparison per verb.
                 Some(match u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) & 0xDFDF_DFDF {
                     HELO => Verb::Helo,
@@ -220,6 +248,9 @@ impl Verb {
                     EXPN => Verb::Expn,
                     HELP => Verb::Help,
                     AUTH => Verb::Auth,
+                    QUEU => Verb::Queu,
+                    TICK => Verb::Tick,
+                    VERB => Verb::Verb,
                     _ => return None,
                 })
             }
@@ -246,6 +277,9 @@ impl Verb {
             Verb::Help => "HELP [topic]",
             Verb::Auth => "AUTH mechanism [initial-response]",
             Verb::StartTls => "STARTTLS",
+            Verb::Queu => "QUEU [DATE]",
+            Verb::Tick => "TICK identifier",
+            Verb::Verb => "VERB [ON|OFF]",
         }
     }
 }
@@ -425,6 +459,12 @@ pub fn parse_command(line: &[u8], leniency: Leniency) -> Result<ParsedCommand, S
         Verb::Vrfy => plain(Command::Vrfy { argument: lookup()? }),
         Verb::Expn => plain(Command::Expn { argument: lookup()? }),
         Verb::Help => plain(Command::Help { topic: (!arg.is_empty()).then(|| CompactString::from(arg)) }),
+        Verb::Queu if arg.is_empty() || arg.eq_ignore_ascii_case("DATE") => plain(Command::Queu { date: !arg.is_empty() }),
+        Verb::Queu => Err(err(SyntaxErrorKind::UnexpectedArgument, arg_column)),
+        Verb::Tick => plain(Command::Tick { id: required()? }),
+        Verb::Verb if arg.is_empty() || arg.eq_ignore_ascii_case("ON") => plain(Command::Verbose { on: true }),
+        Verb::Verb if arg.eq_ignore_ascii_case("OFF") => plain(Command::Verbose { on: false }),
+        Verb::Verb => Err(err(SyntaxErrorKind::UnexpectedArgument, arg_column)),
         Verb::Auth => {
             let arg = required()?;
             let mut words = arg.split(' ').filter(|w| !w.is_empty());

@@ -29,6 +29,10 @@ const TABLE: &[(Option<Verb>, &[u16], &[u16])] = &[
     (Some(Verb::Etrn), &[250, 251, 252, 253], &[458, 459, 500, 501]),
     (Some(Verb::Auth), &[235, 334], &[432, 454, 500, 501, 503, 504, 534, 535, 538]),
     (Some(Verb::StartTls), &[220], &[454, 501, 554]),
+    // The z/OS SMTP server's own commands: IBM documents 250 for each.
+    (Some(Verb::Queu), &[250], &[]),
+    (Some(Verb::Tick), &[250], &[]),
+    (Some(Verb::Verb), &[250], &[]),
 ];
 
 /// Replies real servers send that the table does not list, known and named.

@@ -4,7 +4,7 @@
 //! "next connection" in [`ServerPolicy::applies`] only take effect after a reconnect, as on a real
 //! server whose configuration is reloaded.
 
-use crate::command::Leniency;
+use crate::command::{Leniency, Verb};
 use serde::{Deserialize, Serialize};
 
 /// The real server a profile imitates.
@@ -19,10 +19,16 @@ pub enum ProfileName {
     Gmail,
     /// A course mock server: accepts every sender and recipient and captures the mail.
     Mock,
+    /// IBM z/OS Communications Server's SMTP server: HELO only (no EHLO, no STARTTLS), and its
+    /// own QUEU, TICK and VERB.
+    Zos,
+    /// IBM z/OS Communications Server's CSSMTP application: EHLO and STARTTLS; EXPN, HELP, NOOP,
+    /// QUEU, TICK, VERB and VRFY not implemented.
+    Cssmtp,
 }
 
 impl ProfileName {
-    pub const ALL: [ProfileName; 4] = [ProfileName::Postfix, ProfileName::Exchange, ProfileName::Gmail, ProfileName::Mock];
+    pub const ALL: [ProfileName; 6] = [ProfileName::Postfix, ProfileName::Exchange, ProfileName::Gmail, ProfileName::Mock, ProfileName::Zos, ProfileName::Cssmtp];
 
     pub fn id(self) -> &'static str {
         match self {
@@ -30,6 +36,8 @@ impl ProfileName {
             ProfileName::Exchange => "exchange",
             ProfileName::Gmail => "gmail",
             ProfileName::Mock => "mock",
+            ProfileName::Zos => "zos",
+            ProfileName::Cssmtp => "cssmtp",
         }
     }
 
@@ -43,6 +51,8 @@ impl ProfileName {
             ProfileName::Exchange => "Microsoft Exchange",
             ProfileName::Gmail => "Gmail submission (smtp.gmail.com:587)",
             ProfileName::Mock => "Mock server (accepts everything)",
+            ProfileName::Zos => "IBM z/OS SMTP server (mainframe, HELO only)",
+            ProfileName::Cssmtp => "IBM z/OS CSSMTP application (mainframe)",
         }
     }
 }
@@ -119,6 +129,11 @@ pub struct ServerPolicy {
     pub smtputf8: bool,
     /// Fault rules, first match wins ([`crate::fault`]): the server answers what they say.
     pub faults: Vec<crate::fault::FaultRule>,
+    /// Commands this server does not know at all (it predates them, or they are another
+    /// server's own): answered as any unknown command, whatever their arguments.
+    pub unrecognized: Vec<Verb>,
+    /// Commands this server knows but does not implement: 502 (RFC 5321 4.2.4).
+    pub not_implemented: Vec<Verb>,
 }
 
 impl Default for ServerPolicy {
@@ -163,6 +178,9 @@ impl ServerPolicy {
             chunking: true,
             smtputf8: true,
             faults: Vec::new(),
+            // QUEU, TICK and VERB are the z/OS server's own; ETRN is Postfix's alone here.
+            unrecognized: vec![Verb::Etrn, Verb::Queu, Verb::Tick, Verb::Verb],
+            not_implemented: Vec::new(),
         };
         match profile {
             ProfileName::Postfix => ServerPolicy {
@@ -171,6 +189,8 @@ impl ServerPolicy {
                 max_command_line: 2048,
                 leniency: Leniency::TOLERANT,
                 max_recipients: 1000,
+                // Postfix implements neither HELP nor EXPN: both are unknown commands to it.
+                unrecognized: vec![Verb::Expn, Verb::Help, Verb::Queu, Verb::Tick, Verb::Verb],
                 ..base
             },
             ProfileName::Exchange => ServerPolicy {
@@ -208,6 +228,31 @@ impl ServerPolicy {
                 max_message_size: 26_214_400,
                 leniency: Leniency::TOLERANT,
                 bad_command_limit: 100,
+                ..base
+            },
+            // The SMTP server of z/OS Communications Server, as IBM's "SMTP commands" table
+            // lists it: RFC 821 commands and its own, no ESMTP.
+            ProfileName::Zos => ServerPolicy {
+                hostname: "mvs1.playground.test".into(),
+                accounts: vec![],
+                auth_enabled: false,
+                starttls: false,
+                pipelining: false,
+                chunking: false,
+                smtputf8: false,
+                expn_enabled: true,
+                unrecognized: vec![Verb::Ehlo, Verb::StartTls, Verb::Auth, Verb::Bdat, Verb::Etrn],
+                ..base
+            },
+            // CSSMTP: the ESMTP commands; the rest of the old server's list not implemented.
+            ProfileName::Cssmtp => ServerPolicy {
+                hostname: "cssmtp.playground.test".into(),
+                accounts: vec![],
+                auth_enabled: false,
+                chunking: false,
+                smtputf8: false,
+                unrecognized: vec![Verb::Etrn],
+                not_implemented: vec![Verb::Expn, Verb::Help, Verb::Noop, Verb::Queu, Verb::Tick, Verb::Verb, Verb::Vrfy],
                 ..base
             },
         }
@@ -291,8 +336,50 @@ impl ServerPolicy {
         self.mailboxes.is_empty() || self.mailboxes.iter().any(|m| m.eq_ignore_ascii_case(local_part))
     }
 
+    /// How this server treats a command, for the Reference's "who supports what" table.
+    pub fn support(&self, verb: Verb) -> Support {
+        if self.unrecognized.contains(&verb) {
+            return Support::Unknown;
+        }
+        if self.not_implemented.contains(&verb) {
+            return Support::NotImplemented;
+        }
+        let off = match verb {
+            Verb::Vrfy => self.vrfy == VrfyPolicy::Disabled,
+            Verb::Expn => !self.expn_enabled,
+            Verb::StartTls => !self.starttls,
+            Verb::Auth => !self.auth_enabled,
+            Verb::Bdat => !self.chunking,
+            _ => false,
+        };
+        if off { Support::Disabled } else { Support::Yes }
+    }
+
     pub fn check_account(&self, user: &str, password: &str) -> bool {
         self.accounts.iter().any(|a| a.user == user && a.password == password)
+    }
+}
+
+/// How a server treats a command ([`ServerPolicy::support`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    Yes,
+    /// Known, turned off by a policy knob (VRFY disabled, no STARTTLS offered ...).
+    Disabled,
+    /// Known, answered 502 "not implemented".
+    NotImplemented,
+    /// Not known at all: answered as an unknown command (500).
+    Unknown,
+}
+
+impl Support {
+    pub fn label(self) -> &'static str {
+        match self {
+            Support::Yes => "yes",
+            Support::Disabled => "turned off",
+            Support::NotImplemented => "no (not implemented)",
+            Support::Unknown => "no (unknown)",
+        }
     }
 }
 
@@ -328,6 +415,38 @@ impl ServerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mainframe_profiles_support_what_the_course_table_says() {
+        // (verb, z/OS SMTP server, CSSMTP) from ../shared/COURSE.md.
+        let table = [
+            (Verb::Data, true, true),
+            (Verb::Ehlo, false, true),
+            (Verb::Expn, true, false),
+            (Verb::Helo, true, true),
+            (Verb::Help, true, false),
+            (Verb::Mail, true, true),
+            (Verb::Noop, true, false),
+            (Verb::Queu, true, false),
+            (Verb::Quit, true, true),
+            (Verb::Rcpt, true, true),
+            (Verb::Rset, true, true),
+            (Verb::StartTls, false, true),
+            (Verb::Tick, true, false),
+            (Verb::Verb, true, false),
+            (Verb::Vrfy, true, false),
+        ];
+        let zos = ServerPolicy::for_profile(ProfileName::Zos);
+        let cssmtp = ServerPolicy::for_profile(ProfileName::Cssmtp);
+        for (verb, on_zos, on_cssmtp) in table {
+            assert_eq!(zos.support(verb) == Support::Yes, on_zos, "{verb:?} on zos");
+            assert_eq!(cssmtp.support(verb) == Support::Yes, on_cssmtp, "{verb:?} on cssmtp");
+            if !on_cssmtp {
+                assert_eq!(cssmtp.support(verb), Support::NotImplemented, "{verb:?}: the table says not implemented");
+            }
+        }
+        assert_eq!(ServerPolicy::for_profile(ProfileName::Postfix).support(Verb::Queu), Support::Unknown);
+    }
 
     #[test]
     fn every_profile_passes_its_own_check() {

@@ -484,6 +484,19 @@ impl Server {
 
     /// The server's own answer to a command line.
     fn answer(&mut self, now: Timestamp, parsed: Result<ParsedCommand, SyntaxError>) {
+        // A command the server does not know is unknown whatever its arguments.
+        let verb = match &parsed {
+            Ok(p) => Some(p.command.verb()),
+            Err(e) => e.verb,
+        };
+        if let Some(verb) = verb {
+            if self.config.policy.unrecognized.contains(&verb) {
+                return self.reply(now, Situation::UnknownCommand, &[("verb", verb.name())]);
+            }
+            if self.config.policy.not_implemented.contains(&verb) {
+                return self.reply(now, Situation::NotImplemented, &[("verb", verb.name())]);
+            }
+        }
         match parsed {
             Ok(ParsedCommand { command, .. }) => self.dispatch(now, command),
             Err(error) => self.syntax_error(now, &error),
@@ -540,7 +553,6 @@ impl Server {
 
     fn dispatch(&mut self, now: Timestamp, command: crate::command::Command) {
         use crate::command::Command::*;
-        let postfix = self.config.profile == ProfileName::Postfix;
         match command {
             Helo { domain } => self.helo(now, domain, false),
             Ehlo { domain } => self.helo(now, domain, true),
@@ -559,8 +571,6 @@ impl Server {
             }
             Vrfy { argument } => self.vrfy(now, &argument),
             Etrn { domain } => self.etrn(now, &domain),
-            // Postfix implements neither HELP nor EXPN.
-            Expn { .. } | Help { .. } if postfix => self.reply(now, Situation::UnknownCommand, &[("verb", "")]),
             Expn { argument } => {
                 if self.config.policy.expn_enabled {
                     self.vrfy(now, &argument)
@@ -571,15 +581,16 @@ impl Server {
             Help { .. } => self.reply(now, Situation::HelpText, &[]),
             Auth { mechanism, initial_response } => self.auth_command(now, &mechanism, initial_response),
             StartTls => self.starttls(now),
+            // The z/OS server's queues: the simulator delivers at once, so they are empty.
+            Queu { date } => self.reply(now, Situation::QueueListed, &[("detail", if date { " (with ages)" } else { "" })]),
+            Tick { id } => self.reply(now, Situation::TicketNoted, &[("detail", &id)]),
+            Verbose { on } => self.reply(now, if on { Situation::VerboseOn } else { Situation::VerboseOff }, &[]),
         }
     }
 
     /// ETRN (RFC 1985): Postfix advertises and answers it (refusing, with no mail held for
-    /// the domain); the other profiles do not know it.
+    /// the domain); the other profiles do not know it (`unrecognized`).
     fn etrn(&mut self, now: Timestamp, domain: &str) {
-        if self.config.profile != ProfileName::Postfix {
-            return self.reply(now, Situation::UnknownCommand, &[("verb", "ETRN")]);
-        }
         if self.conn.client_name.is_none() && self.config.policy.helo_required {
             return self.reply(now, Situation::HeloRequired, &[]);
         }

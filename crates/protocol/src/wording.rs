@@ -38,6 +38,8 @@ pub fn template(profile: ProfileName, situation: Situation) -> Template {
         ProfileName::Exchange => exchange(situation),
         ProfileName::Gmail => gmail(situation),
         ProfileName::Mock => None,
+        ProfileName::Zos => zos(situation),
+        ProfileName::Cssmtp => cssmtp(situation),
     };
     specific.unwrap_or_else(|| standard(situation))
 }
@@ -136,6 +138,11 @@ fn standard(s: Situation) -> Template {
         NestedMail => t(503, "5.5.1", "Nested MAIL command"),
         BdatInProgress => t(503, "5.5.1", "Command not allowed during BDAT transfer; finish with BDAT n LAST or RSET"),
         UnknownCommand => t(500, "5.5.1", "Command unrecognized: \"{verb}\""),
+        NotImplemented => t(502, "5.5.1", "{verb} command not implemented"),
+        QueueListed => t(250, "", "Queues on {host}{detail}:\nSpool Queue: Empty\nActive: Empty\nQueued: Empty\nRetry Queue: Empty\nUndeliverable Queue: Empty"),
+        TicketNoted => t(250, "", "OK, ticket {detail}"),
+        VerboseOn => t(250, "", "Verbose mode on"),
+        VerboseOff => t(250, "", "Verbose mode off"),
         NonSmtpCommand => t(221, "2.7.0", "Error: I can break rules, too. Goodbye."),
         EmptyCommand => t(500, "5.5.2", "Empty command"),
         SyntaxError => t(501, "5.5.4", "Syntax: {syntax}"),
@@ -206,6 +213,63 @@ fn postfix(s: Situation) -> Option<Template> {
         TooManyRecipients => t(452, "4.5.3", "Error: too many recipients"),
         MessageTooBig => t(552, "5.3.4", "Message size exceeds fixed limit"),
         MessageIdMissing => t(550, "5.7.1", "Error: message has no Message-ID header"),
+        _ => return None,
+    })
+}
+
+/// The z/OS SMTP server. IBM documents the commands and their syntax, not every reply's words:
+/// the banner, HELO and DATA texts follow the form IBM's SMTP servers are known to send; the
+/// rest is RFC 821's plain wording, without enhanced codes (the server predates RFC 2034).
+fn zos(s: Situation) -> Option<Template> {
+    use Situation::*;
+    Some(match s {
+        Greeting => t(220, "", "{host} is running IBM MVS SMTP CS V2R5 on {date}"),
+        HeloAccepted => t(250, "", "{host} is my domain name."),
+        SenderAccepted | RecipientAccepted | ResetDone | NoopDone => t(250, "", "OK"),
+        StartMailInput => t(354, "", "Enter mail body.  End by new line with just a '.'"),
+        MessageQueued => t(250, "", "Mail Delivered"),
+        Closing => t(221, "", "{host} running IBM MVS SMTP CS V2R5 closing connection"),
+        HelpText => t(214, "", "The following commands are recognized:\n   DATA   EXPN   HELO   HELP   MAIL   NOOP   QUEU   QUIT\n   RCPT   RSET   TICK   VERB   VRFY\nFor more information on a command, use HELP <command>"),
+        VrfyKnown => t(250, "", "<{address}>"),
+        VrfyUnknown => t(550, "", "Unknown local user <{address}>"),
+        VrfyAmbiguous => t(252, "", "Cannot VRFY user"),
+        VrfyDisabled | ExpnDisabled => t(502, "", "Command not implemented"),
+        UnknownCommand => t(500, "", "Command unrecognized: \"{verb}\""),
+        NotImplemented => t(502, "", "Command not implemented"),
+        HeloRequired => t(503, "", "Send HELO first"),
+        MailRequired => t(503, "", "Need MAIL FROM: first"),
+        RecipientRequired => t(503, "", "Need RCPT TO: first"),
+        NestedMail => t(503, "", "Sender already specified"),
+        SyntaxError | GreetingSyntax => t(501, "", "Syntax: {syntax}"),
+        SenderSyntax | RecipientSyntax => t(501, "", "Invalid address syntax"),
+        ParameterUnknown | ParameterNotOffered => t(501, "", "Unexpected parameter {detail}"),
+        RelayDenied => t(550, "", "<{address}> relaying not allowed"),
+        UserUnknown => t(550, "", "Unknown local user <{address}>"),
+        TooManyRecipients => t(452, "", "Too many recipients"),
+        DeclaredSizeTooBig | MessageTooBig => t(552, "", "Message exceeds maximum size"),
+        QueueListed => t(250, "", "Queues on {host}{detail}:\nSpool Queue: Empty\nActive: Empty\nQueued: Empty\nRetry Queue: Empty\nUndeliverable Queue: Empty"),
+        TicketNoted => t(250, "", "OK"),
+        VerboseOn => t(250, "", "Verbose Mode On"),
+        VerboseOff => t(250, "", "Verbose Mode Off"),
+        IdleTimeout => t(421, "", "{host} connection timed out, closing"),
+        TooManyErrors => t(421, "", "{host} too many errors, closing connection"),
+        _ => return None,
+    })
+}
+
+/// CSSMTP (z/OS Communications Server's SMTP application). It forwards mail from the JES spool
+/// to a target server; its command set is what the course's table lists. Its wording is not
+/// published reply by reply: plain RFC 5321 texts with enhanced codes.
+fn cssmtp(s: Situation) -> Option<Template> {
+    use Situation::*;
+    Some(match s {
+        Greeting => t(220, "", "{host} ESMTP CSSMTP ready"),
+        HeloAccepted | EhloAccepted => t(250, "", "{host} Hello {client}"),
+        SenderAccepted | RecipientAccepted => t(250, "2.1.0", "OK"),
+        StartMailInput => t(354, "", "Start mail input; end with <CRLF>.<CRLF>"),
+        MessageQueued => t(250, "2.0.0", "OK, mail {id} queued"),
+        Closing => t(221, "2.0.0", "{host} closing connection"),
+        NotImplemented => t(502, "5.5.1", "Command not implemented"),
         _ => return None,
     })
 }

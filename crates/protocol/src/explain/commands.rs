@@ -42,6 +42,26 @@ pub fn command_note(verb: Verb) -> CommandNote {
             ("Authenticates with a SASL mechanism: PLAIN sends base64 of \\0user\\0password, LOGIN answers two 334 prompts.", "base64 answers to 334, then MAIL FROM", 4954, "4")
         }
         Verb::StartTls => ("Upgrades the connection to TLS. Afterwards the session starts over and the client must send EHLO again.", "the TLS handshake, then EHLO", 3207, "4"),
+        // Not in any RFC: the z/OS SMTP server's own (IBM, z/OS Communications Server: IP
+        // User's Guide and Commands). RFC 5321 4.1.5 is where non-standard verbs stand.
+        Verb::Queu => (
+            "The z/OS SMTP server's own: lists the mail it holds for delivery (spool, active, queued, retry and undeliverable queues); QUEU DATE adds each piece's age. Not in RFC 5321: other servers do not know it.",
+            "anything",
+            5321,
+            "4.1.5",
+        ),
+        Verb::Tick => (
+            "The z/OS SMTP server's own, from batch SMTP: writes an identifier (a ticket) into the batch response data set, so that replies can be matched to the commands of one batch. Over TCP it is only acknowledged.",
+            "anything",
+            5321,
+            "4.1.5",
+        ),
+        Verb::Verb => (
+            "Verbose mode on or off (z/OS SMTP, and old sendmail). On z/OS, verbose batch SMTP mails the response data set back to its origin: VERB ON can cause spool problems when the reply-to user is not a valid NJE node.user.",
+            "anything",
+            5321,
+            "4.1.5",
+        ),
     };
     CommandNote { verb: verb.name(), syntax: verb.syntax(), purpose, next, rfc: RfcRef { rfc, section } }
 }

@@ -4,6 +4,7 @@
 
 use super::{RfcRef, WhyContext};
 use crate::profile::{ProfileName, ServerPolicy};
+use crate::command::Verb;
 use crate::situation::Situation;
 
 const fn rfc(number: u16, section: &'static str) -> RfcRef {
@@ -119,14 +120,40 @@ pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
         NestedMail => ("A transaction is already open (MAIL FROM was accepted). Finish it with DATA, or abandon it with RSET, before a new MAIL FROM.".into(), rfc(5321, "4.1.4")),
         BdatInProgress => ("A BDAT transfer is under way: only further BDAT chunks (the last with LAST), RSET, NOOP or QUIT may come now.".into(), rfc(3030, "2")),
         UnknownCommand => (
-            match ctx.profile {
-                ProfileName::Postfix if matches!(ctx.verb_text, Some(v) if v.eq_ignore_ascii_case("HELP") || v.eq_ignore_ascii_case("EXPN")) => {
-                    "Postfix does not implement this command at all, so it answers as to any unknown word.".to_string()
-                }
+            match (ctx.profile, ctx.verb.filter(|v| policy.unrecognized.contains(v))) {
+                (ProfileName::Postfix, Some(Verb::Help | Verb::Expn)) => "Postfix does not implement this command at all, so it answers as to any unknown word.".to_string(),
+                (_, Some(Verb::Ehlo)) => format!(
+                    "{profile} predates ESMTP (EHLO came with RFC 1869 in 1995): it does not know EHLO, so it has no extensions to list. A client that gets 500 or 502 to EHLO falls back to HELO, as RFC 5321 asks; send HELO with your host name."
+                ),
+                (_, Some(verb @ (Verb::Queu | Verb::Tick | Verb::Verb))) => format!(
+                    "{} is the z/OS SMTP server's own command, not in RFC 5321: {profile} does not know it. Try it with the zos profile (the Reference lists who supports what).",
+                    verb.name()
+                ),
+                (_, Some(verb)) => format!("{profile} does not implement {} at all, so it answers as to any unknown word.", verb.name()),
                 _ => format!("{} The server knows HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT and the extensions it advertised.", if error.is_empty() { "The first word is not a command this server knows.".to_string() } else { format!("{}.", capitalize(&error)) }),
             },
             rfc(5321, "4.2.4"),
         ),
+        NotImplemented => (
+            format!(
+                "{profile} knows {} but does not implement it: 502 says so (RFC 5321 4.2.4), where 500 would say the word is unknown. The session goes on; nothing changed.",
+                ctx.verb.map(|v| v.name()).unwrap_or("this command")
+            ),
+            rfc(5321, "4.2.4"),
+        ),
+        QueueListed => (
+            "QUEU lists the mail the z/OS SMTP server holds, queue by queue: spool (for local and NJE users), active, queued (batch SMTP), retry and undeliverable. The simulator delivers a message as soon as it is accepted, so every queue is empty. Not in RFC 5321: z/OS's own.".into(),
+            rfc(5321, "4.1.5"),
+        ),
+        TicketNoted => (
+            "TICK comes from batch SMTP: the identifier is written into the batch response data set so that replies can be matched to one batch. Over a TCP connection it is only acknowledged. Not in RFC 5321: z/OS's own.".into(),
+            rfc(5321, "4.1.5"),
+        ),
+        VerboseOn => (
+            "Verbose mode on: for a batch SMTP job, z/OS then mails the response data set back to where the job came from (VERB ON can cause spool problems when that reply-to user is not a valid NJE node.user). Over TCP nothing visible changes. Not in RFC 5321.".into(),
+            rfc(5321, "4.1.5"),
+        ),
+        VerboseOff => ("Verbose mode off: batch responses are no longer mailed back to their origin. Not in RFC 5321: z/OS's own.".into(), rfc(5321, "4.1.5")),
         EmptyCommand => ("An empty line is not a command: the server expected a command word such as MAIL or QUIT. (Outside DATA an empty line has no meaning; inside DATA it separates the header from the body.)".into(), rfc(5321, "4.1.1")),
         NonSmtpCommand => (
             format!(

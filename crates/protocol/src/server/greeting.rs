@@ -84,6 +84,16 @@ impl Server {
                 add(true, "DSN");
                 add(true, "HELP");
             }
+            // The z/OS SMTP server does not know EHLO: never asked.
+            ProfileName::Zos => {}
+            ProfileName::Cssmtp => {
+                add(true, &size);
+                add(true, "8BITMIME");
+                add(p.pipelining, "PIPELINING");
+                add(starttls, "STARTTLS");
+                add(auth_offered, "AUTH PLAIN LOGIN");
+                add(true, "ENHANCEDSTATUSCODES");
+            }
         }
         out
     }

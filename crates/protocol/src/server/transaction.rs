@@ -195,6 +195,8 @@ impl Server {
             ProfileName::Exchange => " (Microsoft SMTP Server)",
             ProfileName::Gmail => " (Google Transport Security)",
             ProfileName::Mock => " (SMTP Playground)",
+            ProfileName::Zos => " (IBM MVS SMTP CS V2R5)",
+            ProfileName::Cssmtp => " (IBM CSSMTP)",
         };
         let recipients = self.txn.envelope.recipient_addresses();
         let for_clause = match recipients.as_slice() {
