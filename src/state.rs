@@ -194,6 +194,22 @@ impl Playground {
         false
     }
 
+    /// Where the swaks and curl exports send by default, and what that server is (untracked).
+    pub fn export_destination(&self) -> crate::model::export::Destination {
+        use crate::model::export::Destination;
+        let mock = || Destination {
+            server: "127.0.0.1:2525".into(),
+            about: "The simulator is not on the network: by default this sends to a mock server on this machine (cargo xtask serve --mock, port 2525).".into(),
+        };
+        match self.mode.get_untracked() {
+            Mode::Simulated => mock(),
+            Mode::Real => {
+                self.real.with_untracked(|r| r.target.clone()).map_or_else(mock, |server| Destination { server, about: "The real server this session talked to.".into() })
+            }
+            Mode::Mock => Destination { server: self.watched.with_untracked(|w| w.reachable_smtp()), about: "The mock server that captured this session.".into() },
+        }
+    }
+
     /// The accepted mail the Mailbox shows (tracked).
     pub fn with_messages<R>(&self, f: impl FnOnce(&[StoredMessage]) -> R) -> R {
         match self.mode.get() {

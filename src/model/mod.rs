@@ -4,7 +4,8 @@
 //! [`smtp_protocol::Event`]s: [`simulated::SimulatedSession`] (the sans-IO server in the page),
 //! [`real::RealSession`] (a real server through smtp-bridge, its state followed from the replies)
 //! and [`watched::WatchedServer`] (a live mock server's clients). Entries, timeline rows, the
-//! text and JSON exports are written once, in [`console`], [`entry`] and [`timeline`]; the
+//! text, JSON, swaks, curl and Mermaid exports are written once, in [`console`], [`entry`],
+//! [`timeline`] and [`export`]; the
 //! page reads whichever source is shown through [`source::Source`].
 
 pub mod branch;
@@ -13,6 +14,7 @@ pub mod completion;
 pub mod console;
 pub mod course;
 pub mod entry;
+pub mod export;
 pub mod mime;
 pub mod real;
 pub mod saved;

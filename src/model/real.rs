@@ -61,6 +61,8 @@ pub struct RealSession {
     auth_user: Option<CompactString>,
     /// What exercises check in a real session.
     pub observed: Vec<Observation>,
+    /// Where the session connects (`host:port`), for the exports.
+    pub target: Option<String>,
 }
 
 fn fresh_state() -> SessionState {
@@ -81,6 +83,7 @@ impl Default for RealSession {
             before_auth: Phase::Connected,
             auth_user: None,
             observed: vec![],
+            target: None,
         }
     }
 }
@@ -116,6 +119,7 @@ impl RealSession {
         self.greeted = false;
         self.state = fresh_state();
         self.envelope = Arc::default();
+        self.target = Some(if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") });
         self.console.notice(Timestamp(at), format!("Connecting to {host}:{port} ({}) through smtp-bridge…", security_label(security)), Tone::Info);
     }
 

@@ -5,6 +5,7 @@
 
 use super::download::download;
 use super::reply_note::class_css;
+use crate::model::export::{self, Plan};
 use crate::model::timeline::{CLIENT_X, ROW, Row, RowKind, SERVER_X, WIDTH, seconds, svg_document};
 use crate::state::{Playground, Tab};
 use leptos::html;
@@ -61,6 +62,15 @@ pub fn Timeline() -> impl IntoView {
         let svg = untrack(|| pg.with_console(|console| svg_document(&console.rows(0..console.entries.len()))));
         download("smtp-session.svg", "image/svg+xml", &svg);
     };
+    let export_script = move |tool: &'static str| {
+        move |_| {
+            let destination = pg.export_destination();
+            let plan = untrack(|| pg.with_console(|console| Plan::from_events(&console.events)));
+            let script = if tool == "swaks" { export::swaks(&plan, &destination) } else { export::curl(&plan, &destination) };
+            download(&format!("smtp-session-{tool}.sh"), "text/x-shellscript", &script);
+        }
+    };
+    let export_mermaid = move |_| download("smtp-session.mmd", "text/vnd.mermaid", &untrack(|| pg.with_console(|console| export::mermaid(&console.events))));
     let lines = move || pg.with_console(|console| console.lines_exchanged());
 
     view! {
@@ -70,6 +80,9 @@ pub fn Timeline() -> impl IntoView {
                 <button type="button" on:click=export_text>"Export text"</button>
                 <button type="button" on:click=export_json>"Export JSON"</button>
                 <button type="button" on:click=export_svg>"Export SVG"</button>
+                <button type="button" on:click=export_script("swaks") title="A shell script: the same envelope and message, sent with swaks">"Export swaks"</button>
+                <button type="button" on:click=export_script("curl") title="A shell script: the same envelope and message, sent with curl">"Export curl"</button>
+                <button type="button" on:click=export_mermaid title="A Mermaid sequence diagram (mermaid.js, GitHub, GitLab)">"Export Mermaid"</button>
                 {move || {
                     let ordinal = pg.selected.get().and_then(|id| crate::ui::what_if::reply_ordinal(pg, id));
                     ordinal.map(|ordinal| view! {

@@ -229,7 +229,11 @@ fn zos(s: Situation) -> Option<Template> {
         StartMailInput => t(354, "", "Enter mail body.  End by new line with just a '.'"),
         MessageQueued => t(250, "", "Mail Delivered"),
         Closing => t(221, "", "{host} running IBM MVS SMTP CS V2R5 closing connection"),
-        HelpText => t(214, "", "The following commands are recognized:\n   DATA   EXPN   HELO   HELP   MAIL   NOOP   QUEU   QUIT\n   RCPT   RSET   TICK   VERB   VRFY\nFor more information on a command, use HELP <command>"),
+        HelpText => t(
+            214,
+            "",
+            "The following commands are recognized:\n   DATA   EXPN   HELO   HELP   MAIL   NOOP   QUEU   QUIT\n   RCPT   RSET   TICK   VERB   VRFY\nFor more information on a command, use HELP <command>",
+        ),
         VrfyKnown => t(250, "", "<{address}>"),
         VrfyUnknown => t(550, "", "Unknown local user <{address}>"),
         VrfyAmbiguous => t(252, "", "Cannot VRFY user"),

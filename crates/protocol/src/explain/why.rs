@@ -3,8 +3,8 @@
 //! until it is explained.
 
 use super::{RfcRef, WhyContext};
-use crate::profile::{ProfileName, ServerPolicy};
 use crate::command::Verb;
+use crate::profile::{ProfileName, ServerPolicy};
 use crate::situation::Situation;
 
 const fn rfc(number: u16, section: &'static str) -> RfcRef {
