@@ -135,16 +135,19 @@ impl ConsoleLog {
 /// line with its credentials, has its base64 replaced (base64 is no encryption).
 fn without_secrets(event: &Event) -> Cow<'_, Event> {
     match event {
-        Event::LineReceived { at, raw, line: ClientLine::AuthResponse { decoded, secret: true } } => {
+        Event::LineReceived { at, raw, line: ClientLine::AuthResponse { decoded, secret: true }, bare_lf } => {
             let _ = raw;
-            Cow::Owned(Event::LineReceived { at: *at, raw: HIDDEN.into(), line: ClientLine::AuthResponse { decoded: decoded.clone(), secret: true } })
+            Cow::Owned(Event::LineReceived { at: *at, raw: HIDDEN.into(), line: ClientLine::AuthResponse { decoded: decoded.clone(), secret: true }, bare_lf: *bare_lf })
         }
-        Event::LineReceived { at, raw, line: ClientLine::Command { parsed: Ok(ParsedCommand { command: Command::Auth { mechanism, initial_response: Some(_) }, tolerated }) } }
-            if shown_line(raw, false) != raw.as_str() =>
-        {
+        Event::LineReceived {
+            at,
+            raw,
+            line: ClientLine::Command { parsed: Ok(ParsedCommand { command: Command::Auth { mechanism, initial_response: Some(_) }, tolerated }) },
+            bare_lf,
+        } if shown_line(raw, false) != raw.as_str() => {
             let command = Command::Auth { mechanism: mechanism.clone(), initial_response: Some(HIDDEN.into()) };
             let parsed = Ok(ParsedCommand { command, tolerated: tolerated.clone() });
-            Cow::Owned(Event::LineReceived { at: *at, raw: shown_line(raw, false).as_ref().into(), line: ClientLine::Command { parsed } })
+            Cow::Owned(Event::LineReceived { at: *at, raw: shown_line(raw, false).as_ref().into(), line: ClientLine::Command { parsed }, bare_lf: *bare_lf })
         }
         _ => Cow::Borrowed(event),
     }

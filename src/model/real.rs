@@ -135,21 +135,22 @@ impl RealSession {
         );
     }
 
-    /// Lines the student sent (with their CRLFs).
+    /// Lines the student sent, each with its line end: CRLF, or LF alone (a bare LF, which
+    /// servers take as a line end too). Message lines keep their ending in the event's `raw`,
+    /// as the simulator records them.
     pub fn client_sent(&mut self, text: &str, at: u64) {
         let at = Timestamp(at);
-        let mut lines: Vec<&str> = text.split("\r\n").collect();
-        if text.ends_with("\r\n") {
-            lines.pop();
-        }
-        for line in lines {
+        for piece in text.split_inclusive('\n') {
+            let Some(without_lf) = piece.strip_suffix('\n') else { continue };
+            let bare_lf = !without_lf.ends_with('\r');
+            let line = without_lf.strip_suffix('\r').unwrap_or(without_lf);
             if self.state.phase == Phase::Data {
                 let end = line == ".";
                 let kind = if end { ClientLine::DataEnd } else { ClientLine::Data };
                 if end {
                     self.awaiting.push_back(Awaiting::Content);
                 }
-                self.console.record_as(Event::LineReceived { at, raw: line.into(), line: kind }, EntryKind::Data { text: line.to_string(), end });
+                self.console.record_as(Event::LineReceived { at, raw: piece.into(), line: kind, bare_lf: false }, EntryKind::Data { text: line.to_string(), end });
                 if end {
                     // What follows the dot is a command again, whatever the server answers.
                     self.state.phase = Phase::Greeted;
@@ -159,7 +160,7 @@ impl RealSession {
             if self.state.phase == Phase::Authenticating {
                 let (decoded, secret) = self.decode_auth_answer(line);
                 self.awaiting.push_back(Awaiting::AuthAnswer);
-                let event = Event::LineReceived { at, raw: line.into(), line: ClientLine::AuthResponse { decoded: decoded.clone(), secret } };
+                let event = Event::LineReceived { at, raw: line.into(), line: ClientLine::AuthResponse { decoded: decoded.clone(), secret }, bare_lf };
                 self.console.record_as(event, EntryKind::AuthAnswer { text: line.to_string(), decoded, secret });
                 continue;
             }
@@ -179,7 +180,7 @@ impl RealSession {
                 self.auth_user = plain_user(initial);
             }
             self.awaiting.push_back(awaiting);
-            let event = Event::LineReceived { at, raw: line.into(), line: ClientLine::Command { parsed } };
+            let event = Event::LineReceived { at, raw: line.into(), line: ClientLine::Command { parsed }, bare_lf };
             self.console.record_as(event, EntryKind::Command { text: line.to_string(), note: Some(note) });
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::state::Playground;
 use leptos::prelude::*;
-use smtp_protocol::profile::{Account, Applies, VrfyPolicy};
+use smtp_protocol::profile::{Account, Applies, BareLineFeed, VrfyPolicy};
 use smtp_protocol::{ProfileName, ServerConfig, ServerPolicy};
 
 fn applies_text(field: &str) -> &'static str {
@@ -170,6 +170,13 @@ pub fn ServerSettings() -> impl IntoView {
                 <Number field="greylist_delay_secs" label="Greylisting delay (seconds)" help="How long a retry must wait." get=|p| p.greylist_delay_secs set=|p, v| p.greylist_delay_secs = v/>
                 <Toggle field="require_message_id" label="Require a Message-ID header" help="Refuse messages without one, as a large provider does." get=|p| p.require_message_id set=|p, v| p.require_message_id = v/>
                 <Toggle field="helo_required" label="Require HELO/EHLO first" help="MAIL before a greeting gets 503." get=|p| p.helo_required set=|p, v| p.helo_required = v/>
+                <Toggle
+                    field="bare_line_feed"
+                    label="A bare LF ends a line in DATA"
+                    help="As Postfix 3.7 does: LF . CR LF then ends the message and what follows is read as commands (SMTP smuggling). Off: only CR LF . CR LF ends it."
+                    get=|p| p.bare_line_feed == BareLineFeed::LineEnd
+                    set=|p, v| p.bare_line_feed = if v { BareLineFeed::LineEnd } else { BareLineFeed::Content }
+                />
             </fieldset>
             <super::fault_rules::FaultRules/>
             <fieldset>

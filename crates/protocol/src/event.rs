@@ -60,6 +60,10 @@ pub enum Event {
         at: Timestamp,
         raw: CompactString,
         line: ClientLine,
+        /// A command or AUTH answer ended with LF alone, not CRLF (a content line keeps its
+        /// ending in `raw`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        bare_lf: bool,
     },
     /// One reply, why it was sent, and the session after it.
     ReplySent {

@@ -61,6 +61,9 @@ pub enum Frame {
 #[derive(Debug, Default)]
 pub struct LineReader {
     discarded: Option<usize>,
+    /// The last [`Frame::Line`] ended with a bare LF, not CRLF (RFC 5321 2.3.8 asks for CRLF;
+    /// servers take LF alone too, and the wire view shows it).
+    pub bare_lf: bool,
 }
 
 impl LineReader {
@@ -71,6 +74,7 @@ impl LineReader {
         match memchr(b'\n', available) {
             Some(lf) => {
                 let end = if lf > 0 && available[lf - 1] == b'\r' { lf - 1 } else { lf };
+                self.bare_lf = end == lf;
                 let frame = match self.discarded.take() {
                     Some(dropped) => Frame::LineTooLong { length: dropped + end },
                     None if end > max => Frame::LineTooLong { length: end },
@@ -124,6 +128,9 @@ pub struct DataReader {
     lines: Vec<Vec<u8>>,
     line_budget: usize,
     current: Vec<u8>,
+    /// A bare LF ends a line, so that `<LF>.<CR><LF>` or `<LF>.<LF>` ends the message (what
+    /// Postfix before 3.9 does: the receiving half of SMTP smuggling).
+    lf_ends_lines: bool,
 }
 
 /// Lines of one message that the transcript records; the rest are counted only.
@@ -148,7 +155,14 @@ impl DataReader {
             lines: Vec::new(),
             line_budget: RECORDED_LINES,
             current: Vec::new(),
+            lf_ends_lines: false,
         }
+    }
+
+    /// Takes a bare LF as the end of a line ([`crate::profile::BareLineFeed::LineEnd`]).
+    pub fn lf_ends_lines(mut self, yes: bool) -> Self {
+        self.lf_ends_lines = yes;
+        self
     }
 
     /// Complete content lines seen since the last call (for the transcript), as received.
@@ -181,6 +195,12 @@ impl DataReader {
                         self.record(b".\r\n", true);
                         break true;
                     }
+                    if self.lf_ends_lines && rest.starts_with(b".\n") {
+                        pos += 2;
+                        span = pos;
+                        self.record(b".\n", true);
+                        break true;
+                    }
                     // Transparency: the first dot of the line is not content.
                     self.report.unstuffed_lines += 1;
                     self.record(b".", false);
@@ -205,7 +225,7 @@ impl DataReader {
                         self.record(&rest[..=lf], true);
                     }
                     self.line_length = 0;
-                    self.at_line_start = crlf;
+                    self.at_line_start = crlf || self.lf_ends_lines;
                     self.previous_cr = false;
                     pos += lf + 1;
                 }
@@ -350,6 +370,20 @@ mod tests {
         let (ended, content, _, _) = data(&[b".\r\n"]);
         assert!(ended);
         assert!(content.is_empty());
+    }
+
+    #[test]
+    fn a_server_that_ends_lines_at_lf_ends_the_message_at_a_bare_lf_dot() {
+        for input in [&b"a\n.\r\nMAIL FROM:<x@y>\r\n"[..], b"a\n.\nMAIL FROM:<x@y>\r\n"] {
+            let mut buffer = InputBuffer::default();
+            buffer.push(input);
+            let mut reader = DataReader::new(1 << 20).lf_ends_lines(true);
+            assert!(reader.feed(&mut buffer), "{:?} ends the message", String::from_utf8_lossy(input));
+            assert_eq!(buffer.as_slice(), b"MAIL FROM:<x@y>\r\n", "what follows is read as a command: smuggled");
+            let (content, report) = reader.finish();
+            assert_eq!(content, b"a\n");
+            assert_eq!(report.bare_line_feeds, 1);
+        }
     }
 
     #[test]

@@ -69,6 +69,19 @@ pub enum VrfyPolicy {
     Verify,
 }
 
+/// What a bare LF (LF without CR before it) inside DATA is to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BareLineFeed {
+    /// Content: only CRLF ends a line, so only CRLF "." CRLF ends the message (RFC 5321 2.3.8
+    /// and 4.1.1.4; Postfix 3.9's `smtpd_forbid_bare_newline = normalize` keeps the same end).
+    #[default]
+    Content,
+    /// A line end, as for Postfix before the 2023 fixes: `<LF>.<CR><LF>` ends the message, and
+    /// what follows is read as commands (SMTP smuggling, CVE-2023-51764).
+    LineEnd,
+}
+
 /// A user the server accepts for AUTH.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -134,6 +147,8 @@ pub struct ServerPolicy {
     pub unrecognized: Vec<Verb>,
     /// Commands this server knows but does not implement: 502 (RFC 5321 4.2.4).
     pub not_implemented: Vec<Verb>,
+    /// Whether a bare LF in DATA ends a line (and so may end the message).
+    pub bare_line_feed: BareLineFeed,
 }
 
 impl Default for ServerPolicy {
@@ -181,6 +196,7 @@ impl ServerPolicy {
             // QUEU, TICK and VERB are the z/OS server's own; ETRN is Postfix's alone here.
             unrecognized: vec![Verb::Etrn, Verb::Queu, Verb::Tick, Verb::Verb],
             not_implemented: Vec::new(),
+            bare_line_feed: BareLineFeed::Content,
         };
         match profile {
             ProfileName::Postfix => ServerPolicy {
@@ -191,6 +207,9 @@ impl ServerPolicy {
                 max_recipients: 1000,
                 // Postfix implements neither HELP nor EXPN: both are unknown commands to it.
                 unrecognized: vec![Verb::Expn, Verb::Help, Verb::Queu, Verb::Tick, Verb::Verb],
+                // 3.7 as Debian ships it: smtpd_forbid_bare_newline = no (the smuggling fix is
+                // there, off by default), so LF alone ends a line in DATA too.
+                bare_line_feed: BareLineFeed::LineEnd,
                 ..base
             },
             ProfileName::Exchange => ServerPolicy {

@@ -420,7 +420,7 @@ impl Server {
                     let count = lines.len();
                     for (i, line) in lines.into_iter().enumerate() {
                         let kind = if done && i + 1 == count && line == b".\r\n" { ClientLine::DataEnd } else { ClientLine::Data };
-                        self.events.push_back(Event::LineReceived { at: now, raw: lossy(&line), line: kind.clone() });
+                        self.events.push_back(Event::LineReceived { at: now, raw: lossy(&line), line: kind.clone(), bare_lf: false });
                         if kind == ClientLine::Data && self.content_fault(now, line.len()) {
                             return;
                         }
@@ -460,7 +460,12 @@ impl Server {
                             self.conn.line = line;
                         }
                         Some(Frame::LineTooLong { length }) => {
-                            self.events.push_back(Event::LineReceived { at: now, raw: compact_str::format_compact!("({length} octets)"), line: ClientLine::TooLong { length } });
+                            self.events.push_back(Event::LineReceived {
+                                at: now,
+                                raw: compact_str::format_compact!("({length} octets)"),
+                                line: ClientLine::TooLong { length },
+                                bare_lf: false,
+                            });
                             if self.conn.phase == Phase::Authenticating {
                                 self.finish_auth(now, Situation::AuthCancelled);
                             } else {
@@ -475,7 +480,7 @@ impl Server {
 
     fn command_line(&mut self, now: Timestamp, line: &[u8]) {
         let parsed = parse_command(line, self.config.policy.leniency);
-        self.events.push_back(Event::LineReceived { at: now, raw: lossy(line), line: ClientLine::Command { parsed: parsed.clone() } });
+        self.events.push_back(Event::LineReceived { at: now, raw: lossy(line), line: ClientLine::Command { parsed: parsed.clone() }, bare_lf: self.conn.lines.bare_lf });
         if !self.config.policy.faults.is_empty() {
             return self.command_with_rules(now, parsed);
         }

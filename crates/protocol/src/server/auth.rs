@@ -106,7 +106,12 @@ impl Server {
         };
         let secret = matches!((exchange.mechanism, exchange.user.is_some()), (AuthMechanism::Plain, _) | (AuthMechanism::Login, true));
         if own_line {
-            self.events.push_back(Event::LineReceived { at: now, raw: text.as_str().into(), line: ClientLine::AuthResponse { decoded: shown, secret } });
+            self.events.push_back(Event::LineReceived {
+                at: now,
+                raw: text.as_str().into(),
+                line: ClientLine::AuthResponse { decoded: shown, secret },
+                bare_lf: self.conn.lines.bare_lf,
+            });
         }
         if text == "*" {
             return self.finish_auth(now, Situation::AuthCancelled);

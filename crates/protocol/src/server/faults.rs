@@ -10,7 +10,7 @@ use super::{Server, Transaction};
 use crate::command::{Command, ParsedCommand, SyntaxError, Verb};
 use crate::event::{Closer, Event};
 use crate::fault::{Action, AppliedFault, FaultRule, Moment, Occurrence, matching};
-use crate::framing::{ContentReport, DataReader};
+use crate::framing::ContentReport;
 use crate::reply::Reply;
 use crate::session::{Phase, Recipient, path_address};
 use crate::situation::Situation;
@@ -218,7 +218,7 @@ impl Server {
             }
             Command::Data if self.txn.data.is_none() => {
                 self.conn.phase = Phase::Data;
-                self.txn.data = Some(DataReader::with_capacity(self.config.policy.message_size_limit(), 0));
+                self.txn.data = Some(self.data_reader(0));
             }
             _ => {}
         }

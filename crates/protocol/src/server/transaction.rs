@@ -4,7 +4,7 @@ use super::{ChunkInProgress, Server, StoredMessage};
 use crate::address::Path;
 use crate::command::{Body, MailParams, RcptParams, Verb};
 use crate::event::{ClientLine, Event};
-use crate::framing::{ChunkReader, ContentReport, DataReader};
+use crate::framing::{ChunkReader, ContentReport};
 use crate::message::header_value;
 use crate::profile::ProfileName;
 use crate::session::{Phase, Recipient, path_address};
@@ -93,7 +93,7 @@ impl Server {
         }
         self.conn.phase = Phase::Data;
         let expected = self.txn.envelope.mail_params.size.unwrap_or(0).min(1 << 20);
-        self.txn.data = Some(DataReader::with_capacity(self.config.policy.message_size_limit(), expected));
+        self.txn.data = Some(self.data_reader(expected));
         self.reply(now, Situation::StartMailInput, &[]);
     }
 
@@ -111,7 +111,7 @@ impl Server {
     pub(super) fn finish_chunk(&mut self, now: Timestamp) {
         let Some(chunk) = self.txn.chunk.take() else { return };
         let shown = format!("({} octets of BDAT chunk{})", chunk.size, if chunk.last { ", LAST" } else { "" });
-        self.events.push_back(Event::LineReceived { at: now, raw: shown.into(), line: ClientLine::Chunk });
+        self.events.push_back(Event::LineReceived { at: now, raw: shown.into(), line: ClientLine::Chunk, bare_lf: false });
         if let Some(situation) = chunk.refusal {
             return self.reply(now, situation, &[("verb", "BDAT")]);
         }
@@ -178,6 +178,12 @@ impl Server {
         let bytes = size.to_string();
         let situation = if chunked { Situation::LastChunkQueued } else { Situation::MessageQueued };
         self.reply(now, situation, &[("id", &queue_id), ("bytes", &bytes), ("msgid", &message_id)]);
+    }
+
+    /// The reader for a message after 354, as this server reads content.
+    pub(super) fn data_reader(&self, expected: u64) -> crate::framing::DataReader {
+        let lf_ends_lines = self.config.policy.bare_line_feed == crate::profile::BareLineFeed::LineEnd;
+        crate::framing::DataReader::with_capacity(self.config.policy.message_size_limit(), expected).lf_ends_lines(lf_ends_lines)
     }
 
     /// `Return-Path:` and `Received:` as RFC 5321 4.4 has the receiving server prepend them.
