@@ -28,17 +28,21 @@ use smtp_protocol::{ProfileName, ServerConfig, StoredMessage};
 pub enum Tab {
     Exercises,
     Timeline,
+    Wire,
+    Compare,
     Mailbox,
     Server,
     Reference,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [Tab::Exercises, Tab::Timeline, Tab::Mailbox, Tab::Server, Tab::Reference];
+    pub const ALL: [Tab; 7] = [Tab::Exercises, Tab::Timeline, Tab::Wire, Tab::Compare, Tab::Mailbox, Tab::Server, Tab::Reference];
     pub fn label(self) -> &'static str {
         match self {
             Tab::Exercises => "Exercises",
             Tab::Timeline => "Timeline",
+            Tab::Wire => "Wire",
+            Tab::Compare => "Compare",
             Tab::Mailbox => "Mailbox",
             Tab::Server => "Server",
             Tab::Reference => "Reference",
@@ -48,6 +52,8 @@ impl Tab {
         match self {
             Tab::Exercises => "exercises",
             Tab::Timeline => "timeline",
+            Tab::Wire => "wire",
+            Tab::Compare => "compare",
             Tab::Mailbox => "mailbox",
             Tab::Server => "server",
             Tab::Reference => "reference",

@@ -127,7 +127,9 @@ pub fn log_from_events(events: &[Event], config: smtp_protocol::ServerConfig) ->
             Event::LineReceived { line: ClientLine::TooLong { .. }, .. } => {
                 return Err("This session sent a line longer than the server's limit, which the record does not keep: it cannot be replayed.".into());
             }
-            Event::LineReceived { at, raw, .. } => log.push(Input::Send { at: at.0, text: format!("{raw}\r\n") }),
+            // Content lines keep their line end in the record; commands are said with theirs.
+            Event::LineReceived { at, raw, line: ClientLine::Data | ClientLine::DataEnd, .. } if raw.ends_with('\n') => log.push(Input::Send { at: at.0, text: raw.to_string() }),
+            Event::LineReceived { at, raw, bare_lf, .. } => log.push(Input::Send { at: at.0, text: format!("{raw}{}", if *bare_lf { "\n" } else { "\r\n" }) }),
             Event::Closed { at, by: smtp_protocol::event::Closer::Client, .. } => log.push(Input::Disconnect { at: at.0 }),
             _ => {}
         }
@@ -223,7 +225,9 @@ mod tests {
 
     #[test]
     fn a_session_known_by_its_events_replays_against_the_simulator() {
-        let original = session();
+        let mut original = session();
+        // Message lines and bare line feeds come back as they were sent.
+        original.send("DATA\r\nSubject: x\r\n\r\nhello\n.\r\nNOOP\n", 3_000);
         let log = log_from_events(&original.console.events, original.config().clone()).unwrap();
         let replayed = SimulatedSession::replay(&log).unwrap();
         assert_eq!(replayed.console.transcript(), original.console.transcript());

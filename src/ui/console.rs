@@ -114,6 +114,8 @@ pub fn Console() -> impl IntoView {
         }
     });
 
+    // The line end Send adds: CRLF, or a bare LF to see what a server makes of one.
+    let bare_lf = RwSignal::new(false);
     let send_text = move |text: String| {
         let sent = pg.send(&text);
         pg.selected.set(None);
@@ -124,7 +126,8 @@ pub fn Console() -> impl IntoView {
         let Some(el) = input.get() else { return };
         let line = el.value();
         // Nothing sent (disconnected): the line stays in the box, and the banner says why.
-        if !send_text(format!("{line}\r\n")) {
+        let ending = if bare_lf.get_untracked() { "\n" } else { "\r\n" };
+        if !send_text(format!("{line}{ending}")) {
             return;
         }
         el.set_value("");
@@ -224,6 +227,16 @@ pub fn Console() -> impl IntoView {
                     on:keydown=keydown
                     on:paste=paste
                 />
+                <select
+                    class="line-end"
+                    aria-label="Line end"
+                    title="What Send puts at the end of the line: CRLF, as RFC 5321 asks, or LF alone (a bare LF)"
+                    disabled=move || watching.get()
+                    on:change=move |ev| bare_lf.set(event_target_value(&ev) == "lf")
+                >
+                    <option value="crlf" selected=move || !bare_lf.get()>"CRLF"</option>
+                    <option value="lf" selected=move || bare_lf.get()>"LF only"</option>
+                </select>
                 <button type="submit" disabled=move || watching.get()>"Send"</button>
             </form>
         </section>

@@ -3,6 +3,7 @@
 
 pub mod app;
 mod banner;
+mod compare;
 mod console;
 mod download;
 mod exercise_panel;
@@ -19,3 +20,4 @@ mod simulator_bar;
 mod tabs;
 mod timeline;
 mod what_if;
+mod wire;

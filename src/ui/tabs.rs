@@ -1,11 +1,13 @@
-//! The tabs beside the console (Exercises, Timeline, Mailbox, Server, Reference), keyboard-operable
+//! The tabs beside the console (Exercises, Timeline, Wire, Compare, Mailbox, Server, Reference), keyboard-operable
 //! as the ARIA tabs pattern has it, and the line saying which server the console talks to.
 
+use super::compare::ProfileDiff;
 use super::exercise_panel::ExercisePanel;
 use super::mailbox::Mailbox;
 use super::reference::Reference;
 use super::settings::ServerSettings;
 use super::timeline::Timeline;
+use super::wire::WireView;
 use crate::state::{Playground, Tab};
 use leptos::prelude::*;
 
@@ -71,6 +73,8 @@ pub fn Tabs() -> impl IntoView {
                             {match tab {
                                 Tab::Exercises => view! { <ExercisePanel/> }.into_any(),
                                 Tab::Timeline => view! { <Timeline/> }.into_any(),
+                                Tab::Wire => view! { <WireView/> }.into_any(),
+                                Tab::Compare => view! { <ProfileDiff/> }.into_any(),
                                 Tab::Mailbox => view! { <Mailbox/> }.into_any(),
                                 Tab::Server => view! { <ServerSettings/> }.into_any(),
                                 Tab::Reference => view! { <Reference/> }.into_any(),

@@ -11,7 +11,7 @@ test('every view passes an axe audit, in light and dark', async () => {
   await exchange(page, 'RCPT TO:<bob@playground.test>');
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
-    for (const tab of ['Exercises', 'Timeline', 'Mailbox', 'Server', 'Reference']) {
+    for (const tab of ['Exercises', 'Timeline', 'Wire', 'Compare', 'Mailbox', 'Server', 'Reference']) {
       await page.getByRole('tab', { name: new RegExp(`^${tab}`) }).click();
       await audit(page, `${tab} (${scheme})`);
     }
