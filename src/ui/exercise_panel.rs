@@ -204,9 +204,10 @@ fn ExerciseView(exercise: Exercise) -> impl IntoView {
                         .iter()
                         .map(|entry| match entry.strip_prefix("-- wait ") {
                             Some(secs) => format!("(wait {secs} seconds)\n"),
-                            None => match entry.strip_prefix("-- set ") {
-                                Some(change) => format!("(in the Server tab: {change})\n"),
-                                None => format!("{entry}\n"),
+                            None => match (entry.strip_prefix("-- set "), entry.strip_prefix("-- lf ")) {
+                                (Some(change), _) => format!("(in the Server tab: {change})\n"),
+                                (_, Some(line)) => format!("{line}    (Line end: LF only)\n"),
+                                _ => format!("{entry}\n"),
                             },
                         })
                         .collect::<String>()}

@@ -120,6 +120,12 @@ pub enum Check {
     Pipelined {
         min_commands: usize,
     },
+    /// A message line ended by a bare LF, then another content line: `ended_message` says
+    /// whether the server took the dot after it as the end of the message (SMTP smuggling).
+    BareLineFeed {
+        #[serde(default)]
+        ended_message: Option<bool>,
+    },
     /// A question answered in the exercise panel (e.g. reading `dig` output).
     Answer {
         question: String,
@@ -284,8 +290,17 @@ pub fn evaluate(exercise: &Exercise, events: &[Event], messages: &dyn Fn(&str) -
     let mut batch: (u64, usize) = (u64::MAX, 0);
     let mut hint = None;
     let mut reached = Reached::default();
+    let mut after_bare_lf = false;
     for event in events {
         let note = narration.read(event, config.profile, &config.policy);
+        // After a content line ended by a bare LF: whether the next line ended the message.
+        let after_bare = match event {
+            Event::LineReceived { raw, line: line @ (ClientLine::Data | ClientLine::DataEnd), .. } => {
+                let was = std::mem::replace(&mut after_bare_lf, raw.ends_with('\n') && !raw.ends_with("\r\n"));
+                was.then_some(matches!(line, ClientLine::DataEnd))
+            }
+            _ => None,
+        };
         if let Event::LineReceived { at, line: ClientLine::Command { parsed }, .. } = event {
             last_verb = parsed.as_ref().ok().map(|p| p.command.verb()).or_else(|| parsed.as_ref().err().and_then(|e| e.verb));
             last_address = match parsed {
@@ -303,7 +318,7 @@ pub fn evaluate(exercise: &Exercise, events: &[Event], messages: &dyn Fn(&str) -
             }
         }
         let Some(step) = exercise.steps.get(done) else { break };
-        if matches(&step.check, event, last_verb, last_address.as_deref(), batch.1, messages) {
+        if matches(&step.check, event, last_verb, last_address.as_deref(), batch.1, after_bare, messages) {
             done += 1;
             hint = None;
         } else if let (Event::ReplySent { reply, .. }, Some(Note::Reply(explanation))) = (event, note) {
@@ -353,7 +368,8 @@ fn reply_matches(check: &Check, verb: Option<Verb>, address: Option<&str>, reply
         && contains.as_deref().is_none_or(|t| reply.lines.iter().any(|l| l.contains(t)))
 }
 
-fn matches(check: &Check, event: &Event, verb: Option<Verb>, address: Option<&str>, batch: usize, messages: &dyn Fn(&str) -> Option<Vec<u8>>) -> bool {
+#[allow(clippy::too_many_arguments)]
+fn matches(check: &Check, event: &Event, verb: Option<Verb>, address: Option<&str>, batch: usize, after_bare: Option<bool>, messages: &dyn Fn(&str) -> Option<Vec<u8>>) -> bool {
     match (check, event) {
         (Check::Reply { .. }, Event::ReplySent { reply, situation, .. }) => reply_matches(check, verb, address, reply, *situation),
         (
@@ -401,6 +417,7 @@ fn matches(check: &Check, event: &Event, verb: Option<Verb>, address: Option<&st
         (Check::AuthSucceeded, Event::AuthSucceeded { .. }) => true,
         (Check::Closed { reason }, Event::Closed { reason: actual, .. }) => reason.as_deref().is_none_or(|r| actual.contains(r)),
         (Check::Pipelined { min_commands }, Event::LineReceived { line: ClientLine::Command { .. }, .. }) => batch >= *min_commands,
+        (Check::BareLineFeed { ended_message }, Event::LineReceived { .. }) => after_bare.is_some_and(|ended| ended_message.is_none_or(|wanted| wanted == ended)),
         _ => false,
     }
 }
@@ -460,7 +477,7 @@ pub fn solve(exercise: &Exercise) -> Progress {
 }
 
 /// Plays `entries` (as in an exercise's `solution`: lines, `-- wait N`, `-- set FIELD=JSON`,
-/// `-- reconnect`) against the simulator and returns the exercise's progress.
+/// `-- lf TEXT` for a line ended by a bare LF, `-- reconnect`) against the simulator and returns the exercise's progress.
 pub fn play(exercise: &Exercise, entries: &[String], answers: &dyn Fn(usize) -> Option<String>) -> Progress {
     use crate::server::{Peer, Server, Step};
     use crate::time::Timestamp;
@@ -479,6 +496,10 @@ pub fn play(exercise: &Exercise, entries: &[String], answers: &dyn Fn(usize) -> 
             if let Ok(policy) = serde_json::from_value(policy) {
                 server.set_policy(policy);
             }
+        } else if let Some(text) = entry.strip_prefix("-- lf ") {
+            // A line ended by LF alone (a bare LF), as the console's "LF only" sends it.
+            now = now.plus_secs(1);
+            server.handle_input(format!("{text}\n").as_bytes(), now);
         } else if entry == "-- reconnect" {
             now = now.plus_secs(1);
             server.reconnect(now);
