@@ -253,7 +253,7 @@ impl Playground {
 
     pub fn configure(&self, config: ServerConfig) {
         match self.mode.get_untracked() {
-            Mode::Mock => self.request(&FromWatcher::Configure { v: smtp_protocol::watch::VERSION, config }),
+            Mode::Mock => self.request(&FromWatcher::Configure { v: smtp_protocol::watch::VERSION, config: Box::new(config) }),
             _ => self.apply(Input::Configure { config }),
         }
     }

@@ -138,7 +138,7 @@ pub fn from_watcher(data: &[u8]) {
     if let Ok(FromWatcher::Configure { config, .. }) = serde_json::from_slice::<FromWatcher>(data)
         && config.policy.check().is_ok()
     {
-        let _ = converse(config, 0xff, b"EHLO f\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nSubject: x\r\n\r\nx\r\n.\r\nQUIT\r\n");
+        let _ = converse(*config, 0xff, b"EHLO f\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\nSubject: x\r\n\r\nx\r\n.\r\nQUIT\r\n");
     }
 }
 

@@ -107,7 +107,8 @@ pub enum FromWatcher {
     /// Use this profile and policy for the next connections.
     Configure {
         v: u32,
-        config: ServerConfig,
+        /// Boxed: a policy is large beside the other requests.
+        config: Box<ServerConfig>,
     },
     Delete {
         queue_id: String,

@@ -92,7 +92,7 @@ fn request(mock: &Mock, access: &mut Access, body: &str) -> Option<ToWatcher> {
     match request {
         Ok(FromWatcher::Unlock { .. }) => None,
         Ok(FromWatcher::Configure { v, config }) if v == VERSION => {
-            mock.configure(config).err().map(|problem| ToWatcher::Refused { reason: format!("the server settings were not changed: {problem}") })
+            mock.configure(*config).err().map(|problem| ToWatcher::Refused { reason: format!("the server settings were not changed: {problem}") })
         }
         Ok(FromWatcher::Configure { v, .. }) => {
             Some(ToWatcher::Refused { reason: format!("this mock server speaks version {VERSION} of the feed, the page sent {v}: reload the page") })
