@@ -112,7 +112,7 @@ fn SupportTable() -> impl IntoView {
             "Each profile's default settings. zos and cssmtp are the two servers of the course handout's table (IBM z/OS Communications Server): QUEU, TICK and VERB are the z/OS SMTP server's own, not in RFC 5321. "
             "\u{201c}not implemented\u{201d} is a 502 reply; \u{201c}unknown\u{201d} is answered as any unknown word (500; Gmail says 502)."
         </p>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Who supports what, scrollable">
             <table class="support-table">
                 <caption>"Commands by server profile"</caption>
                 <thead><tr><th scope="col">"command"</th>{header}</tr></thead>
