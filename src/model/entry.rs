@@ -118,6 +118,10 @@ pub fn entry_for(event: &Event, note: Option<Note>, profile: Option<ProfileName>
             recipients.retain(|r| seen.insert(r.to_ascii_lowercase()));
             EntryKind::Notice { text: format!("Message {queue_id} ({size} octets) delivered to {} — see the Mailbox tab", recipients.join(", ")), tone: Tone::Good }
         }
+        Event::Delivery { journey, .. } => {
+            let failed = journey.recipients.iter().any(|r| matches!(r.outcome, smtp_protocol::delivery::Outcome::Failed { .. }));
+            EntryKind::Notice { text: format!("{} See the Mailbox tab for the journey.", journey.summary()), tone: if failed { Tone::Warn } else { Tone::Good } }
+        }
         Event::TlsStarted { protocol, cipher, simulated, .. } => {
             let how = if *simulated { "; simulated" } else { "" };
             EntryKind::Notice { text: format!("{TLS_STARTED}{protocol}, {cipher}{how}). The client must send EHLO again."), tone: Tone::Good }

@@ -70,7 +70,63 @@ pub const ZONE: &[Domain] = &[
         note: "DMARC p=none: failures are only reported, the mail is still delivered.",
     },
     Domain { name: "_dmarc.playground.test", mx: &[], a: &[], txt: &["v=DMARC1; p=reject"], note: "The playground's own DMARC policy: reject what fails." },
+    // Remote domains for the delivery lesson: one receiving server's behaviour each.
+    Domain {
+        name: "accepts.example",
+        mx: &[mx(10, "mx.accepts.example.")],
+        a: &["198.51.100.20"],
+        txt: &["v=spf1 mx -all"],
+        note: "Its exchanger accepts every user: mail to it is delivered.",
+    },
+    Domain { name: "mx.accepts.example", mx: &[], a: &["198.51.100.21"], txt: &[], note: "The exchanger of accepts.example." },
+    Domain {
+        name: "nouser.example",
+        mx: &[mx(10, "mx.nouser.example.")],
+        a: &["198.51.100.30"],
+        txt: &["v=spf1 mx -all"],
+        note: "Its exchanger knows no user: every RCPT TO gets 550 5.1.1, and the sender gets a bounce.",
+    },
+    Domain { name: "mx.nouser.example", mx: &[], a: &["198.51.100.31"], txt: &[], note: "The exchanger of nouser.example." },
+    Domain {
+        name: "full.example",
+        mx: &[mx(10, "mx.full.example.")],
+        a: &["198.51.100.40"],
+        txt: &["v=spf1 mx -all"],
+        note: "Its exchanger answers 452 4.2.2 (mailbox full): the sender's server retries, then gives up.",
+    },
+    Domain { name: "mx.full.example", mx: &[], a: &["198.51.100.41"], txt: &[], note: "The exchanger of full.example." },
+    Domain {
+        name: "greylist.example",
+        mx: &[mx(10, "mx.greylist.example.")],
+        a: &["198.51.100.50"],
+        txt: &["v=spf1 mx -all"],
+        note: "Its exchanger greylists: 451 4.7.1 at the first attempt, accepted when the sender retries.",
+    },
+    Domain { name: "mx.greylist.example", mx: &[], a: &["198.51.100.51"], txt: &[], note: "The exchanger of greylist.example." },
 ];
+
+/// How a zone domain's exchanger answers a delivery (the delivery lesson's remote servers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receiving {
+    /// Every user exists: 250.
+    Accepts,
+    /// No user exists: 550 5.1.1 at RCPT.
+    NoUser,
+    /// Every mailbox is full: 452 4.2.2 at RCPT, every time.
+    Full,
+    /// 451 4.7.1 at the first attempt, accepted at the next.
+    Greylist,
+}
+
+/// The behaviour of the exchanger that receives mail for `domain`.
+pub fn receiving(domain: &str) -> Receiving {
+    match domain.trim_end_matches('.').to_ascii_lowercase().as_str() {
+        "nouser.example" => Receiving::NoUser,
+        "full.example" => Receiving::Full,
+        "greylist.example" => Receiving::Greylist,
+        _ => Receiving::Accepts,
+    }
+}
 
 pub fn lookup(name: &str) -> Option<&'static Domain> {
     let name = name.trim().trim_end_matches('.');

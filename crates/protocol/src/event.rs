@@ -87,6 +87,11 @@ pub enum Event {
         envelope: Envelope,
         size: u64,
     },
+    /// What the server did with an accepted message after the 250 (simulated delivery).
+    Delivery {
+        at: Timestamp,
+        journey: Box<crate::delivery::Journey>,
+    },
     TlsStarted {
         at: Timestamp,
         protocol: String,
@@ -117,6 +122,7 @@ impl Event {
             | Event::LineReceived { at, .. }
             | Event::ReplySent { at, .. }
             | Event::MessageAccepted { at, .. }
+            | Event::Delivery { at, .. }
             | Event::TlsStarted { at, .. }
             | Event::AuthSucceeded { at, .. }
             | Event::AuthFailed { at, .. }

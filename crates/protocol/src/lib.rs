@@ -9,6 +9,7 @@
 //! - [`explain`] explains every reply and command; [`expected`] says which replies a command may get;
 //! - [`event`] is the session record the page's console, timeline and export are built from;
 //! - [`message`] parses accepted mail for the mailbox view; [`dns`] is the MX lesson's zone;
+//! - [`delivery`] is what happens after the 250: routing, remote answers, SPF/DKIM/DMARC, DSNs;
 //! - [`relay`] and [`watch`] are the bridge's WebSocket protocols, as data.
 //!
 //! The contract, as in quinn-proto: deterministic, no networking, no clock (time comes in as a
@@ -18,6 +19,7 @@
 
 pub mod address;
 pub mod command;
+pub mod delivery;
 pub mod dns;
 pub mod event;
 pub mod exercise;

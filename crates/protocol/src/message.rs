@@ -366,6 +366,8 @@ mod tests {
             tls: false,
             authenticated_as: auth.map(String::from),
             raw: raw.clone(),
+            journey: None,
+            report_of: None,
         };
         let view = parse_message(&raw);
         let forged = findings(&view, &stored("dean@university.example", "127.0.0.1", None));

@@ -149,6 +149,8 @@ pub struct ServerPolicy {
     pub not_implemented: Vec<Verb>,
     /// Whether a bare LF in DATA ends a line (and so may end the message).
     pub bare_line_feed: BareLineFeed,
+    /// Simulated delivery after the 250 (routing, remote answers, bounces), or capture only.
+    pub delivery: crate::delivery::DeliveryMode,
 }
 
 impl Default for ServerPolicy {
@@ -197,6 +199,7 @@ impl ServerPolicy {
             unrecognized: vec![Verb::Etrn, Verb::Queu, Verb::Tick, Verb::Verb],
             not_implemented: Vec::new(),
             bare_line_feed: BareLineFeed::Content,
+            delivery: crate::delivery::DeliveryMode::Simulate,
         };
         match profile {
             ProfileName::Postfix => ServerPolicy {
@@ -247,6 +250,8 @@ impl ServerPolicy {
                 max_message_size: 26_214_400,
                 leniency: Leniency::TOLERANT,
                 bad_command_limit: 100,
+                // A capture server keeps what it gets, as Mailpit does; delivery is a choice.
+                delivery: crate::delivery::DeliveryMode::Capture,
                 ..base
             },
             // The SMTP server of z/OS Communications Server, as IBM's "SMTP commands" table

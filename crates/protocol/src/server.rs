@@ -56,10 +56,16 @@ pub struct StoredMessage {
     /// base64: 8-bit mail is not UTF-8.
     #[serde(with = "base64_bytes")]
     pub raw: Vec<u8>,
+    /// What happened after the 250, when the server simulates delivery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey: Option<Box<crate::delivery::Journey>>,
+    /// For a delivery status notification: the queue id of the message it reports on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_of: Option<String>,
 }
 
 /// Bytes as a base64 string in serde formats.
-mod base64_bytes {
+pub(crate) mod base64_bytes {
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};

@@ -170,6 +170,8 @@ impl Server {
             tls: self.conn.tls,
             authenticated_as: self.conn.authenticated_as.as_deref().map(String::from),
             raw,
+            journey: None,
+            report_of: None,
         });
         self.events.push_back(Event::MessageAccepted { at: now, queue_id: queue_id.clone(), envelope, size });
         self.conn.accepted = self.conn.accepted.saturating_add(1);
@@ -178,6 +180,56 @@ impl Server {
         let bytes = size.to_string();
         let situation = if chunked { Situation::LastChunkQueued } else { Situation::MessageQueued };
         self.reply(now, situation, &[("id", &queue_id), ("bytes", &bytes), ("msgid", &message_id)]);
+        if self.config.policy.delivery == crate::delivery::DeliveryMode::Simulate {
+            self.deliver(now);
+        }
+    }
+
+    /// The newest message's journey after the 250: recorded on it and as an event, with each
+    /// report to a local sender put in the Mailbox.
+    fn deliver(&mut self, now: Timestamp) {
+        let Some(stored) = self.host.messages.last() else { return };
+        let accepted = crate::delivery::Accepted {
+            queue_id: &stored.queue_id,
+            at: now,
+            envelope: &stored.envelope,
+            raw: &stored.raw,
+            profile: self.config.profile,
+            policy: &self.config.policy,
+            authenticated: stored.authenticated_as.is_some(),
+            client_ip: &stored.client_ip,
+        };
+        let journey = Box::new(crate::delivery::deliver(&accepted));
+        let reports: Vec<StoredMessage> = journey
+            .notices
+            .iter()
+            .filter(|n| n.local)
+            .map(|n| {
+                let mut envelope = crate::session::Envelope { reverse_path: Some(crate::address::Path::Null), ..Default::default() };
+                if let Ok(to) = crate::address::parse_mailbox(&n.to, false) {
+                    envelope.recipients.push(crate::session::Recipient { path: crate::address::Path::Mailbox(to), params: Default::default() });
+                }
+                let mut raw = format!("Return-Path: <>\r\nReceived: by {} (mail system) id {}; {}\r\n", self.config.policy.hostname, n.queue_id, n.at.rfc5322()).into_bytes();
+                raw.extend_from_slice(&n.raw);
+                StoredMessage {
+                    queue_id: n.queue_id.clone(),
+                    received_at: n.at,
+                    envelope,
+                    client_name: None,
+                    client_ip: "127.0.0.1".into(),
+                    tls: false,
+                    authenticated_as: None,
+                    raw,
+                    journey: None,
+                    report_of: Some(journey.queue_id.clone()),
+                }
+            })
+            .collect();
+        if let Some(stored) = self.host.messages.last_mut() {
+            stored.journey = Some(journey.clone());
+        }
+        self.host.messages.extend(reports);
+        self.events.push_back(Event::Delivery { at: now, journey });
     }
 
     /// The reader for a message after 354, as this server reads content.
