@@ -116,7 +116,7 @@ pub fn entry_for(event: &Event, note: Option<Note>, profile: Option<ProfileName>
             let mut recipients = envelope.recipient_addresses();
             let mut seen = std::collections::HashSet::new();
             recipients.retain(|r| seen.insert(r.to_ascii_lowercase()));
-            EntryKind::Notice { text: format!("Message {queue_id} ({size} octets) delivered to {} — see the Mailbox tab", recipients.join(", ")), tone: Tone::Good }
+            EntryKind::Notice { text: format!("Message {queue_id} ({size} octets) accepted for {} — see the Mailbox tab", recipients.join(", ")), tone: Tone::Good }
         }
         Event::Delivery { journey, .. } => {
             let failed = journey.recipients.iter().any(|r| matches!(r.outcome, smtp_protocol::delivery::Outcome::Failed { .. }));

@@ -2,6 +2,7 @@
 //! envelope compared to its header.
 
 use super::download::{download, download_bytes};
+use super::journey::{DsnFields, JourneyView};
 use crate::state::Playground;
 use leptos::prelude::*;
 use smtp_protocol::StoredMessage;
@@ -79,7 +80,8 @@ fn InboxRow(message: StoredMessage, open: RwSignal<Option<String>>) -> impl Into
 fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl IntoView {
     let pg = expect_context::<Playground>();
     let parsed = parse_message(&message.raw);
-    let findings = findings(&parsed, &message);
+    // The server's own reports are not the student's mail: nothing to warn about in them.
+    let findings = if message.report_of.is_some() { Vec::new() } else { findings(&parsed, &message) };
     let raw = String::from_utf8_lossy(&message.raw).into_owned();
     let id = message.queue_id.clone();
     let delete_id = id.clone();
@@ -124,6 +126,17 @@ fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl I
                     </ul>
                 })}
             </section>
+            {message.journey.clone().map(|journey| view! { <JourneyView journey=*journey/> })}
+            {message.report_of.clone().map(|original| {
+                let raw = message.raw.clone();
+                view! {
+                    <section class="dsn" aria-label="Delivery status notification">
+                        <h3>"A delivery status notification"</h3>
+                        <p class="help">{format!("The server's report on message {original}, sent to the envelope sender (MAIL FROM) with the null sender <>: a bounce is never bounced. Its machine-readable part (RFC 3464), field by field:")}</p>
+                        <DsnFields raw=raw/>
+                    </section>
+                }
+            })}
             <section aria-label="Headers">
                 <h3>"Headers"</h3>
                 <table class="headers">
@@ -173,6 +186,9 @@ fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl I
 /// Who sent a message: the client's address, the name it gave in HELO/EHLO, the account it
 /// logged in with (how a class's groups are told apart).
 fn sent_by(message: &StoredMessage) -> String {
+    if message.report_of.is_some() {
+        return "this server's mail system (a report it wrote itself)".into();
+    }
     let mut out = if message.client_ip.is_empty() { "(unknown client)".to_string() } else { message.client_ip.clone() };
     if let Some(helo) = &message.client_name {
         out.push_str(&format!(", as {helo}"));

@@ -8,6 +8,7 @@ mod console;
 mod download;
 mod exercise_panel;
 mod fault_rules;
+mod journey;
 mod mailbox;
 mod mode_switch;
 mod real_server_form;

@@ -3,6 +3,7 @@
 
 use crate::state::Playground;
 use leptos::prelude::*;
+use smtp_protocol::delivery::DeliveryMode;
 use smtp_protocol::profile::{Account, Applies, BareLineFeed, VrfyPolicy};
 use smtp_protocol::{ProfileName, ServerConfig, ServerPolicy};
 
@@ -170,6 +171,13 @@ pub fn ServerSettings() -> impl IntoView {
                 <Number field="greylist_delay_secs" label="Greylisting delay (seconds)" help="How long a retry must wait." get=|p| p.greylist_delay_secs set=|p, v| p.greylist_delay_secs = v/>
                 <Toggle field="require_message_id" label="Require a Message-ID header" help="Refuse messages without one, as a large provider does." get=|p| p.require_message_id set=|p, v| p.require_message_id = v/>
                 <Toggle field="helo_required" label="Require HELO/EHLO first" help="MAIL before a greeting gets 503." get=|p| p.helo_required set=|p, v| p.helo_required = v/>
+                <Toggle
+                    field="delivery"
+                    label="Deliver after the 250"
+                    help="Route remote recipients through the simulated zone (accepts.example, nouser.example, full.example, greylist.example ...) with SPF, DKIM and DMARC at the receiver, and bounce failures to MAIL FROM. Off: keep every message and stop there, as a capture server does."
+                    get=|p| p.delivery == DeliveryMode::Simulate
+                    set=|p, v| p.delivery = if v { DeliveryMode::Simulate } else { DeliveryMode::Capture }
+                />
                 <Toggle
                     field="bare_line_feed"
                     label="A bare LF ends a line in DATA"

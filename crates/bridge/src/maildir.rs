@@ -192,7 +192,8 @@ fn read_message(file: &Path, bytes: Vec<u8>) -> MaildirMessage {
         recipients: recipients.iter().map(|r| Recipient { path: smtp_path(r), params: Default::default() }).collect(),
         ..Default::default()
     };
-    let message = StoredMessage { queue_id, received_at: Timestamp(secs * 1000), envelope, client_name, client_ip, tls: false, authenticated_as, raw, journey: None, report_of: None };
+    let message =
+        StoredMessage { queue_id, received_at: Timestamp(secs * 1000), envelope, client_name, client_ip, tls: false, authenticated_as, raw, journey: None, report_of: None };
     MaildirMessage { message, id, session }
 }
 

@@ -120,6 +120,25 @@ pub enum Check {
     Pipelined {
         min_commands: usize,
     },
+    /// What happened after the 250 (simulated delivery): a recipient's outcome (`delivered`,
+    /// `junk`, `failed`), its status, its DMARC result, and the reports sent.
+    Delivery {
+        /// Text in the recipient's address (`nouser.example`); any recipient when absent.
+        #[serde(default)]
+        recipient: Option<String>,
+        #[serde(default)]
+        outcome: Option<String>,
+        #[serde(default)]
+        status: Option<String>,
+        #[serde(default)]
+        dmarc: Option<String>,
+        /// Kinds of report that must have been sent: `failure`, `delay`, `success`.
+        #[serde(default)]
+        notices: Vec<String>,
+        /// The address the reports went to.
+        #[serde(default)]
+        notice_to: Option<String>,
+    },
     /// A message line ended by a bare LF, then another content line: `ended_message` says
     /// whether the server took the dot after it as the end of the message (SMTP smuggling).
     BareLineFeed {
@@ -417,6 +436,29 @@ fn matches(check: &Check, event: &Event, verb: Option<Verb>, address: Option<&st
         (Check::AuthSucceeded, Event::AuthSucceeded { .. }) => true,
         (Check::Closed { reason }, Event::Closed { reason: actual, .. }) => reason.as_deref().is_none_or(|r| actual.contains(r)),
         (Check::Pipelined { min_commands }, Event::LineReceived { line: ClientLine::Command { .. }, .. }) => batch >= *min_commands,
+        (Check::Delivery { recipient, outcome, status, dmarc, notices, notice_to }, Event::Delivery { journey, .. }) => {
+            use crate::delivery::{NoticeKind, Outcome};
+            let recipient_matches = |r: &crate::delivery::RecipientJourney| {
+                let (name, code) = match &r.outcome {
+                    Outcome::Delivered => ("delivered", None),
+                    Outcome::Junk => ("junk", None),
+                    Outcome::Failed { status, .. } => ("failed", Some(status.as_str())),
+                };
+                let dmarc_result = r.hops.iter().rev().find_map(|h| h.checks.as_ref()).map(|c| c.dmarc.result.as_str());
+                recipient.as_deref().is_none_or(|want| r.recipient.to_ascii_lowercase().contains(&want.to_ascii_lowercase()))
+                    && outcome.as_deref().is_none_or(|want| want == name)
+                    && status.as_deref().is_none_or(|want| code == Some(want))
+                    && dmarc.as_deref().is_none_or(|want| dmarc_result == Some(want))
+            };
+            let kind_name = |k: NoticeKind| match k {
+                NoticeKind::Failure => "failure",
+                NoticeKind::Delay => "delay",
+                NoticeKind::Success => "success",
+            };
+            journey.recipients.iter().any(recipient_matches)
+                && notices.iter().all(|want| journey.notices.iter().any(|n| kind_name(n.kind) == want))
+                && notice_to.as_deref().is_none_or(|want| journey.notices.iter().any(|n| n.to.eq_ignore_ascii_case(want)))
+        }
         (Check::BareLineFeed { ended_message }, Event::LineReceived { .. }) => after_bare.is_some_and(|ended| ended_message.is_none_or(|wanted| wanted == ended)),
         _ => false,
     }

@@ -53,12 +53,7 @@ fn parts(raw: &[u8]) -> (String, Vec<(String, Vec<u8>)>) {
     let message = MessageParser::default().parse(raw).expect("the DSN parses");
     let top = message.content_type().expect("a content type");
     let top_type = format!("{}/{}; report-type={}", top.ctype(), top.subtype().unwrap_or(""), top.attribute("report-type").unwrap_or(""));
-    let parts = message
-        .parts
-        .iter()
-        .skip(1)
-        .filter_map(|p| p.content_type().map(|c| (format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")), p.contents().to_vec())))
-        .collect();
+    let parts = message.parts.iter().skip(1).filter_map(|p| p.content_type().map(|c| (format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")), p.contents().to_vec()))).collect();
     (top_type, parts)
 }
 
@@ -200,10 +195,14 @@ fn the_null_sender_is_never_bounced() {
 
 #[test]
 fn dmarc_rejects_a_forged_from_under_p_reject_and_delivers_it_under_p_none() {
-    let forged = |from: &str| send_as(ProfileName::Postfix, true, "<student@playground.test>", &["<friend@accepts.example>"], &format!("From: {from}\r\nSubject: forged\r\n\r\nHi.\r\n"));
+    let forged =
+        |from: &str| send_as(ProfileName::Postfix, true, "<student@playground.test>", &["<friend@accepts.example>"], &format!("From: {from}\r\nSubject: forged\r\n\r\nHi.\r\n"));
     let rejected = forged("dean@university.example");
     let r = &rejected.journey.recipients[0];
-    assert!(matches!(&r.outcome, Outcome::Failed { status, diagnostic, .. } if status == "5.7.1" && diagnostic.contains("550 5.7.1 rejected by DMARC policy for university.example")), "{r:#?}");
+    assert!(
+        matches!(&r.outcome, Outcome::Failed { status, diagnostic, .. } if status == "5.7.1" && diagnostic.contains("550 5.7.1 rejected by DMARC policy for university.example")),
+        "{r:#?}"
+    );
     let checks = r.hops.last().unwrap().checks.as_ref().unwrap();
     assert_eq!((checks.spf.result.as_str(), checks.dkim.result.as_str(), checks.dmarc.result.as_str()), ("pass", "pass", "fail"));
     assert!(String::from_utf8_lossy(&rejected.journey.notices[0].raw).contains("(in reply to end of DATA command)"));

@@ -38,6 +38,12 @@ struct Summary {
     helo: Option<String>,
     authenticated_as: Option<String>,
     findings: Vec<Finding>,
+    /// With simulated delivery on: where each recipient's copy ended, and the reports sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery: Option<String>,
+    /// A delivery status notification: the queue id of the message it reports on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report_of: Option<String>,
 }
 
 /// The filters a grading script uses on the lists (`?client=...&since=...&limit=...`).
@@ -102,6 +108,8 @@ fn summary(c: &super::Captured) -> Summary {
         helo: c.message.client_name.clone(),
         authenticated_as: c.message.authenticated_as.clone(),
         findings,
+        delivery: c.message.journey.as_ref().map(|j| j.summary()),
+        report_of: c.message.report_of.clone(),
     }
 }
 
@@ -152,6 +160,8 @@ async fn one(State(mock): State<Arc<Mock>>, Path(id): Path<u64>) -> Response {
         "authenticated_as": captured.message.authenticated_as,
         "message": view,
         "findings": findings,
+        "journey": captured.message.journey,
+        "report_of": captured.message.report_of,
     }))
     .into_response()
 }

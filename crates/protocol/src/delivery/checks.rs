@@ -74,14 +74,20 @@ pub fn evaluate(sent: &Sent<'_>) -> AuthResults {
             let (word, why) = match result {
                 SpfResult::Pass => ("pass", format!("{} is allowed to send for {spf_domain} by its record \u{201c}{record}\u{201d}.", sent.sending_ip)),
                 SpfResult::Fail => ("fail", format!("{spf_domain}'s record \u{201c}{record}\u{201d} does not list {}, and -all says every other address fails.", sent.sending_ip)),
-                SpfResult::SoftFail => ("softfail", format!("{spf_domain}'s record \u{201c}{record}\u{201d} does not list {}; ~all says probably not, without rejecting.", sent.sending_ip)),
+                SpfResult::SoftFail => {
+                    ("softfail", format!("{spf_domain}'s record \u{201c}{record}\u{201d} does not list {}; ~all says probably not, without rejecting.", sent.sending_ip))
+                }
                 SpfResult::Neutral => ("neutral", format!("{spf_domain}'s record says nothing either way about {}.", sent.sending_ip)),
             };
             Check { result: word.into(), domain: Some(spf_domain.clone()), why }
         }
     };
     let dkim = match sent.signed_by {
-        Some(d) => Check { result: "pass".into(), domain: Some(d.to_string()), why: format!("The sending server signed the message for {d} (it signs its logged-in users' mail); the signature verifies.") },
+        Some(d) => Check {
+            result: "pass".into(),
+            domain: Some(d.to_string()),
+            why: format!("The sending server signed the message for {d} (it signs its logged-in users' mail); the signature verifies."),
+        },
         None => Check {
             result: "none".into(),
             domain: None,
@@ -95,7 +101,14 @@ pub fn evaluate(sent: &Sent<'_>) -> AuthResults {
     let aligned = |check: &Check| check.result == "pass" && check.domain.as_deref().is_some_and(|d| organizational(d) == organizational(&from));
     let (spf_aligned, dkim_aligned) = (aligned(&spf), aligned(&dkim));
     let (dmarc, disposition) = match dmarc_record(&from) {
-        None => (Check { result: "none".into(), domain: Some(from.clone()), why: format!("{from} publishes no DMARC policy (_dmarc.{from}): the receiver decides alone, and delivers.") }, Disposition::Deliver),
+        None => (
+            Check {
+                result: "none".into(),
+                domain: Some(from.clone()),
+                why: format!("{from} publishes no DMARC policy (_dmarc.{from}): the receiver decides alone, and delivers."),
+            },
+            Disposition::Deliver,
+        ),
         Some((_, _)) if spf_aligned || dkim_aligned => {
             let how = if dkim_aligned { "DKIM" } else { "SPF" };
             (Check { result: "pass".into(), domain: Some(from.clone()), why: format!("{how} passed for a domain aligned with the From: header's {from}.") }, Disposition::Deliver)

@@ -8,6 +8,37 @@ use super::{Accepted, Journey, Notice, NoticeKind, Outcome, RecipientJourney, St
 use crate::profile::ProfileName;
 use crate::time::Timestamp;
 
+/// The fields of a DSN's `message/delivery-status` part, in order: the per-message group, then
+/// one group per recipient (a group starts after an empty name). `None` when `raw` is no report.
+pub fn read_report(raw: &[u8]) -> Option<Vec<(String, String)>> {
+    use mail_parser::{MessageParser, MimeHeaders};
+    let message = MessageParser::default().parse(raw)?;
+    let part = message
+        .parts
+        .iter()
+        .find(|p| p.content_type().is_some_and(|c| c.ctype().eq_ignore_ascii_case("message") && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("delivery-status"))))?;
+    let text = String::from_utf8_lossy(part.contents()).into_owned();
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            if fields.last().is_some_and(|(name, _)| !name.is_empty()) {
+                fields.push((String::new(), String::new()));
+            }
+        } else if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = fields.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            fields.push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    if fields.last().is_some_and(|(name, _)| name.is_empty()) {
+        fields.pop();
+    }
+    Some(fields)
+}
+
 /// What each field of the `message/delivery-status` part means, for the page.
 pub fn field_note(name: &str) -> Option<&'static str> {
     Some(match name.to_ascii_lowercase().as_str() {
@@ -18,7 +49,9 @@ pub fn field_note(name: &str) -> Option<&'static str> {
         "x-postfix-sender" => "The envelope sender (MAIL FROM) this report goes back to.",
         "final-recipient" => "The recipient the report is about, as the reporting server last knew it (RFC 3464 2.3.2).",
         "original-recipient" => "The recipient as the sender first gave it, from ORCPT (RFC 3461 4.2): useful when forwarding changed the address.",
-        "action" => "What happened: failed (given up), delayed (still being retried), delivered (in the mailbox), relayed (handed to a server that sends no reports), expanded (RFC 3464 2.3.3).",
+        "action" => {
+            "What happened: failed (given up), delayed (still being retried), delivered (in the mailbox), relayed (handed to a server that sends no reports), expanded (RFC 3464 2.3.3)."
+        }
         "status" => "The RFC 3463 enhanced status code: class.subject.detail (5.x.x permanent, 4.x.x temporary, 2.x.x success).",
         "remote-mta" => "The server that answered, when one did (RFC 3464 2.3.5).",
         "diagnostic-code" => "That server's own reply, word for word: the most useful line when asking its postmaster (RFC 3464 2.3.6).",
@@ -205,9 +238,15 @@ fn human(profile: ProfileName, kind: NoticeKind, host: &str, recipients: &[&Reci
     let lines = lines.join("\n");
     if profile == ProfileName::Postfix {
         let body = match kind {
-            NoticeKind::Failure => "I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients. It's attached below.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message.",
-            NoticeKind::Delay => "####################################################################\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n####################################################################\n\nYour message could not be delivered for 0.1 hours.\nIt will be retried until it is 5.0 days old.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message.",
-            NoticeKind::Success => "Your message was successfully delivered to the destination(s)\nlisted below. If the message was delivered to mailbox you will\nreceive no further notifications. Otherwise you may still receive\nnotifications of mail delivery errors from other systems.",
+            NoticeKind::Failure => {
+                "I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients. It's attached below.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message."
+            }
+            NoticeKind::Delay => {
+                "####################################################################\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n####################################################################\n\nYour message could not be delivered for 0.1 hours.\nIt will be retried until it is 5.0 days old.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message."
+            }
+            NoticeKind::Success => {
+                "Your message was successfully delivered to the destination(s)\nlisted below. If the message was delivered to mailbox you will\nreceive no further notifications. Otherwise you may still receive\nnotifications of mail delivery errors from other systems."
+            }
         };
         return format!("This is the mail system at host {host}.\n\n{body}\n\n                   The mail system\n\n{lines}\n");
     }

@@ -209,7 +209,11 @@ fn route(domain: &str) -> (Route, String) {
     if zone.mx.iter().any(|m| m.exchange == ".") {
         let text = format!("MX lookup for {domain}: 0 . (a null MX, RFC 7505).");
         return (
-            Route::Unroutable { status: "5.1.10", diagnostic: format!("X-Postfix; Domain {domain} does not accept mail (nullMX)"), text: "The domain says it accepts no mail at all.".into() },
+            Route::Unroutable {
+                status: "5.1.10",
+                diagnostic: format!("X-Postfix; Domain {domain} does not accept mail (nullMX)"),
+                text: "The domain says it accepts no mail at all.".into(),
+            },
             text,
         );
     }
@@ -242,11 +246,25 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
         let address = path_address(&recipient.path);
         let domain = domain_of(&address).to_string();
         let original_recipient = recipient.params.orcpt.as_deref().map(|o| o.split_once(';').map_or(o, |(_, a)| a).to_string());
-        let mut journey = RecipientJourney { recipient: address.clone(), original_recipient, notify: recipient.params.notify, hops: Vec::new(), outcome: Outcome::Delivered, delayed: false, headers_added: Vec::new() };
+        let mut journey = RecipientJourney {
+            recipient: address.clone(),
+            original_recipient,
+            notify: recipient.params.notify,
+            hops: Vec::new(),
+            outcome: Outcome::Delivered,
+            delayed: false,
+            headers_added: Vec::new(),
+        };
         let start = message.at;
         if domain.is_empty() || message.policy.is_local_domain(&domain) {
             let user = address.split('@').next().unwrap_or_default();
-            journey.hops.push(Hop { at: start, step: Step::Local, text: format!("Local recipient: delivered to the mailbox of {user} on this server."), reply: None, checks: None });
+            journey.hops.push(Hop {
+                at: start,
+                step: Step::Local,
+                text: format!("Local recipient: delivered to the mailbox of {user} on this server."),
+                reply: None,
+                checks: None,
+            });
             recipients.push(journey);
             continue;
         }
@@ -273,8 +291,18 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
             };
             let tried = format!("Attempt {}: connected to {exchanger}[{ip}]:25, RCPT TO:<{address}>.", attempt + 1);
             if rcpt.code >= 500 {
-                journey.hops.push(Hop { at, step: Step::Failed, text: format!("{tried} Refused for good: the message comes back to the sender."), reply: Some(rcpt.clone()), checks: None });
-                journey.outcome = Outcome::Failed { status: rcpt.enhanced.map(|e| e.to_string()).unwrap_or("5.0.0".into()), diagnostic: format!("smtp; {}", rcpt.to_wire().trim_end()), remote: Some(exchanger.clone()) };
+                journey.hops.push(Hop {
+                    at,
+                    step: Step::Failed,
+                    text: format!("{tried} Refused for good: the message comes back to the sender."),
+                    reply: Some(rcpt.clone()),
+                    checks: None,
+                });
+                journey.outcome = Outcome::Failed {
+                    status: rcpt.enhanced.map(|e| e.to_string()).unwrap_or("5.0.0".into()),
+                    diagnostic: format!("smtp; {}", rcpt.to_wire().trim_end()),
+                    remote: Some(exchanger.clone()),
+                };
                 break;
             }
             if rcpt.code >= 400 {
@@ -287,33 +315,53 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
                         reply: Some(rcpt.clone()),
                         checks: None,
                     });
-                    journey.outcome = Outcome::Failed { status: rcpt.enhanced.map(|e| e.to_string()).unwrap_or("4.0.0".into()), diagnostic: format!("smtp; {}", rcpt.to_wire().trim_end()), remote: Some(exchanger.clone()) };
+                    journey.outcome = Outcome::Failed {
+                        status: rcpt.enhanced.map(|e| e.to_string()).unwrap_or("4.0.0".into()),
+                        diagnostic: format!("smtp; {}", rcpt.to_wire().trim_end()),
+                        remote: Some(exchanger.clone()),
+                    };
                     break;
                 }
                 let wait = BACKOFF[attempt];
-                journey.hops.push(Hop { at, step: Step::Deferred, text: format!("{tried} Deferred: a temporary refusal, retried in {} minutes.", wait / 60), reply: Some(rcpt), checks: None });
+                journey.hops.push(Hop {
+                    at,
+                    step: Step::Deferred,
+                    text: format!("{tried} Deferred: a temporary refusal, retried in {} minutes.", wait / 60),
+                    reply: Some(rcpt),
+                    checks: None,
+                });
                 at = at.plus_secs(wait);
                 continue;
             }
             // RCPT accepted: the message goes over; the exchanger judges it at the end of DATA.
-            let results = checks::evaluate(&checks::Sent { envelope_sender: &sender, helo, sending_ip: OUTBOUND_IP, from_domain: from_domain.as_deref(), signed_by: signer(message) });
+            let results =
+                checks::evaluate(&checks::Sent { envelope_sender: &sender, helo, sending_ip: OUTBOUND_IP, from_domain: from_domain.as_deref(), signed_by: signer(message) });
             let remote_id = format!("{:010X}", fnv(&format!("{}{address}", message.queue_id)) & 0xFF_FFFF_FFFF);
-            journey.headers_added.push(format!(
-                "Received: from {helo} ({helo} [{OUTBOUND_IP}])\r\n\tby {exchanger} (Postfix) with ESMTPS id {remote_id}\r\n\tfor <{address}>; {}",
-                at.rfc5322()
-            ));
+            journey
+                .headers_added
+                .push(format!("Received: from {helo} ({helo} [{OUTBOUND_IP}])\r\n\tby {exchanger} (Postfix) with ESMTPS id {remote_id}\r\n\tfor <{address}>; {}", at.rfc5322()));
             journey.headers_added.push(results.header(&exchanger));
             match results.disposition {
                 checks::Disposition::Reject => {
                     let refusal = reply(550, "5.7.1", format!("rejected by DMARC policy for {}", results.dmarc.domain.clone().unwrap_or_default()));
                     let diagnostic = format!("smtp; {}", refusal.to_wire().trim_end());
-                    journey.hops.push(Hop { at, step: Step::Failed, text: format!("{tried} The message was sent; at the end of DATA the exchanger checked it and refused it."), reply: Some(refusal), checks: Some(results) });
+                    journey.hops.push(Hop {
+                        at,
+                        step: Step::Failed,
+                        text: format!("{tried} The message was sent; at the end of DATA the exchanger checked it and refused it."),
+                        reply: Some(refusal),
+                        checks: Some(results),
+                    });
                     journey.outcome = Outcome::Failed { status: "5.7.1".into(), diagnostic, remote: Some(exchanger.clone()) };
                 }
                 disposition => {
                     let junk = disposition == checks::Disposition::Junk;
                     let accepted = reply(250, "2.0.0", format!("Ok: queued as {remote_id}"));
-                    let text = if junk { format!("{tried} Accepted, and filed in the junk folder (DMARC quarantine).") } else { format!("{tried} Accepted and delivered to the recipient's mailbox.") };
+                    let text = if junk {
+                        format!("{tried} Accepted, and filed in the junk folder (DMARC quarantine).")
+                    } else {
+                        format!("{tried} Accepted and delivered to the recipient's mailbox.")
+                    };
                     journey.hops.push(Hop { at, step: if junk { Step::Junk } else { Step::Delivered }, text, reply: Some(accepted), checks: Some(results) });
                     journey.outcome = if junk { Outcome::Junk } else { Outcome::Delivered };
                 }
