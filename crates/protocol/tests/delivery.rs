@@ -237,3 +237,41 @@ fn other_profiles_write_their_own_reports_and_the_mock_only_captures() {
     assert!(std::iter::from_fn(|| server.poll_event()).all(|e| !matches!(e, Event::Delivery { .. })));
     assert!(server.messages()[0].journey.is_none());
 }
+
+#[test]
+fn every_notify_and_ret_combination_gives_the_reports_asked_and_each_parses() {
+    let notifies: [(&str, [bool; 3]); 6] = [
+        // (NOTIFY, [failure, delay, success] reported)
+        ("", [true, false, false]),
+        (" NOTIFY=NEVER", [false, false, false]),
+        (" NOTIFY=SUCCESS", [false, false, true]),
+        (" NOTIFY=FAILURE", [true, false, false]),
+        (" NOTIFY=DELAY", [false, true, false]),
+        (" NOTIFY=SUCCESS,FAILURE,DELAY", [true, true, true]),
+    ];
+    for ret in ["", " RET=FULL", " RET=HDRS"] {
+        for (notify, [failure, delay, success]) in notifies {
+            // One recipient refused for good, one greylisted then delivered.
+            let sent = send(&format!("<student@playground.test>{ret}"), &[&format!("<a@nouser.example>{notify}"), &format!("<b@greylist.example>{notify}")]);
+            let kinds: Vec<NoticeKind> = sent.journey.notices.iter().map(|n| n.kind).collect();
+            let expected: Vec<NoticeKind> =
+                [(delay, NoticeKind::Delay), (success, NoticeKind::Success), (failure, NoticeKind::Failure)].into_iter().filter(|(on, _)| *on).map(|(_, k)| k).collect();
+            assert_eq!(kinds, expected, "MAIL{ret} RCPT{notify}");
+            for notice in &sent.journey.notices {
+                let (top, returned) = parts(&notice.raw);
+                assert_eq!(top, "multipart/report; report-type=delivery-status", "MAIL{ret} RCPT{notify} {:?}", notice.kind);
+                let third = returned.get(2).map(|(t, _)| t.as_str());
+                let whole = notice.kind == NoticeKind::Failure && ret != " RET=HDRS";
+                assert_eq!(third, Some(if whole { "message/rfc822" } else { "text/rfc822-headers" }), "MAIL{ret} RCPT{notify} {:?}", notice.kind);
+                let fields = status_fields(&notice.raw);
+                let action = match notice.kind {
+                    NoticeKind::Failure => "failed",
+                    NoticeKind::Delay => "delayed",
+                    NoticeKind::Success => "relayed",
+                };
+                assert_eq!(field(&fields, "Action"), Some(action));
+                assert_eq!(notice.to, "student@playground.test");
+            }
+        }
+    }
+}

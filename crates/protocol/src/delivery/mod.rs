@@ -322,7 +322,7 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
                     };
                     break;
                 }
-                let wait = BACKOFF[attempt];
+                let wait = BACKOFF.get(attempt).copied().unwrap_or(4000);
                 journey.hops.push(Hop {
                     at,
                     step: Step::Deferred,
