@@ -214,12 +214,19 @@ mod tests {
         let mut session = session();
         session.send("EHLO a\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<alice@playground.test>\r\nRCPT TO:<alice@playground.test>\r\nDATA\r\n", 1_001_000);
         session.send("Subject: x\r\n\r\nx\r\n.\r\n", 1_002_000);
-        let notice = session.console.entries.iter().find_map(|e| match &e.kind {
-            EntryKind::Notice { text, .. } if text.contains("delivered to") => Some(text.clone()),
-            _ => None,
-        });
-        let notice = notice.unwrap();
-        assert_eq!(notice.matches("alice@playground.test").count(), 1, "{notice}");
+        let notices: Vec<String> = session
+            .console
+            .entries
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EntryKind::Notice { text, .. } if text.contains("accepted for") || text.starts_with("After the 250") => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(notices.len(), 2, "the acceptance and the delivery: {notices:?}");
+        for notice in notices {
+            assert_eq!(notice.matches("alice@playground.test").count(), 1, "{notice}");
+        }
     }
 
     #[test]

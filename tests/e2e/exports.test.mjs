@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exchange, freshPage, screenshot, startBridge, usePlayground, smtplib } from './harness.mjs';
+import { exchange, freshPage, openWatching, screenshot, startBridge, usePlayground, smtplib } from './harness.mjs';
 
 const lab = usePlayground();
 let mock;
@@ -54,11 +54,7 @@ async function raw(id) {
 const CONTENT = 'From: Lab <lab@a.example>\r\nTo: one@b.example\r\nSubject: exports; #1 <test>\r\n\r\n.a line with a leading dot\r\nit\'s the body\r\n';
 
 test('the swaks and curl exports of a mock session deliver the same envelope and message to the mock', async () => {
-  const page = await lab.browser.context.newPage();
-  page.problems = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') page.problems.push(`console error: ${msg.text()}`); });
-  page.on('pageerror', (err) => page.problems.push(`uncaught: ${err.message}`));
-  await page.goto(`${mock.url}?mode=mock`);
+  const page = await openWatching(lab.browser.context, `${mock.url}?mode=mock`);
   await page.getByRole('status').filter({ hasText: `Watching real mail clients at ${mock.smtp}` }).waitFor();
   await smtplib(mock.smtp, `
 import smtplib, sys

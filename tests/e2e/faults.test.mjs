@@ -3,7 +3,7 @@
 // Server tab changes the next reply.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, freshPage, screenshot, startBridge, usePlayground, smtplib as smtplibAt } from './harness.mjs';
+import { exchange, freshPage, openWatching, screenshot, startBridge, usePlayground, smtplib as smtplibAt } from './harness.mjs';
 
 const lab = usePlayground();
 let mock;
@@ -81,11 +81,7 @@ test('a fault rule added in the Server tab changes the next reply, and a malform
 });
 
 test('in mock mode the client\'s reaction to an injected fault is said, and a what-if replays its session', async () => {
-  const watching = await lab.browser.context.newPage();
-  watching.problems = [];
-  watching.on('console', (msg) => { if (msg.type() === 'error') watching.problems.push(`console error: ${msg.text()}`); });
-  watching.on('pageerror', (err) => watching.problems.push(`uncaught: ${err.message}`));
-  await watching.goto(`${mock.url}?mode=mock`);
+  const watching = await openWatching(lab.browser.context, `${mock.url}?mode=mock`);
   await watching.getByRole('status').filter({ hasText: `Watching real mail clients at ${mock.smtp}` }).waitFor();
   const out = await smtplib(`
 import smtplib, sys

@@ -61,14 +61,21 @@ export async function launchBrowser() {
   return { context, close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); } };
 }
 
-/** A new page that records console errors and uncaught exceptions. */
-export async function openPage(context, url) {
+/** A new page at `url` that records console errors and uncaught exceptions in `page.problems`
+ * (for a page that shows no simulated session at first: mock mode). */
+export async function openWatching(context, url) {
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
   page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
   page.problems = problems;
   await page.goto(url);
+  return page;
+}
+
+/** As `openWatching`, once the simulated server's greeting is on the console. */
+export async function openPage(context, url) {
+  const page = await openWatching(context, url);
   await page.getByRole('log', { name: 'Session transcript' }).locator('.server pre').first().waitFor();
   return page;
 }

@@ -3,7 +3,7 @@
 // and the Mailbox; the Server tab changes what the next client gets.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { audit, launchBrowser, screenshot, startBridge, smtplib as smtplibAt } from './harness.mjs';
+import { audit, launchBrowser, openWatching as openWatchingAt, screenshot, startBridge, smtplib as smtplibAt } from './harness.mjs';
 
 let bridge;
 let plain;
@@ -43,15 +43,7 @@ with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=10) as s:
         print("refused", e.smtp_code)
 `;
 
-async function openWatching(url) {
-  const page = await browser.context.newPage();
-  const problems = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
-  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
-  page.problems = problems;
-  await page.goto(url);
-  return page;
-}
+const openWatching = (url) => openWatchingAt(browser.context, url);
 
 test('a real client session appears live in the list, console, timeline and mailbox', async () => {
   const page = await openWatching(`${bridge.url}?mode=mock`);

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { exchange, launchBrowser, openPage, startAiosmtpd, startBridge, type } from './harness.mjs';
+import { exchange, launchBrowser, openPage, openWatching, startAiosmtpd, startBridge, type } from './harness.mjs';
 
 let smtp;
 let bridge;
@@ -116,11 +116,7 @@ print("sent")
 `;
 
 test('mock mode: the state column follows a real client, and JSON exports the same schema', async () => {
-  const page = await browser.context.newPage();
-  page.problems = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') page.problems.push(msg.text()); });
-  page.on('pageerror', (err) => page.problems.push(err.message));
-  await page.goto(`${mock.url}?mode=mock`);
+  const page = await openWatching(browser.context, `${mock.url}?mode=mock`);
   await page.getByRole('status').filter({ hasText: `Watching real mail clients at ${mock.smtp}` }).waitFor();
   const [host, port] = mock.smtp.split(':');
   const out = await new Promise((resolve, reject) => {

@@ -180,6 +180,17 @@ impl Journey {
     }
 }
 
+impl RecipientJourney {
+    /// The exchanger refused for good, or for the last time: the hop, and the DSN's status and
+    /// diagnostic from its reply.
+    fn refused(&mut self, at: Timestamp, text: String, refusal: Reply, checks: Option<AuthResults>, exchanger: &str) {
+        let status = refusal.enhanced.map_or_else(|| format!("{}.0.0", refusal.code / 100), |e| e.to_string());
+        let diagnostic = format!("smtp; {}", refusal.to_wire().trim_end());
+        self.hops.push(Hop { at, step: Step::Failed, text, reply: Some(refusal), checks });
+        self.outcome = Outcome::Failed { status, diagnostic, remote: Some(exchanger.to_string()) };
+    }
+}
+
 /// What the server knows of the accepted message, for its journey.
 pub struct Accepted<'a> {
     pub queue_id: &'a str,
@@ -241,9 +252,13 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
     let sender = message.envelope.sender_address();
     let from_domain = checks::header_domain(message.raw, "From");
     let helo = message.policy.hostname.as_str();
-    let mut recipients = Vec::new();
+    let mut recipients: Vec<RecipientJourney> = Vec::new();
     for recipient in &message.envelope.recipients {
         let address = path_address(&recipient.path);
+        // A recipient given twice gets one copy (as Postfix's cleanup merges duplicates).
+        if recipients.iter().any(|r| r.recipient.eq_ignore_ascii_case(&address)) {
+            continue;
+        }
         let domain = domain_of(&address).to_string();
         let original_recipient = recipient.params.orcpt.as_deref().map(|o| o.split_once(';').map_or(o, |(_, a)| a).to_string());
         let mut journey = RecipientJourney {
@@ -291,35 +306,16 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
             };
             let tried = format!("Attempt {}: connected to {exchanger}[{ip}]:25, RCPT TO:<{address}>.", attempt + 1);
             if rcpt.code >= 500 {
-                journey.hops.push(Hop {
-                    at,
-                    step: Step::Failed,
-                    text: format!("{tried} Refused for good: the message comes back to the sender."),
-                    reply: Some(rcpt.clone()),
-                    checks: None,
-                });
-                journey.outcome = Outcome::Failed {
-                    status: rcpt.enhanced.map(|e| e.to_string()).unwrap_or("5.0.0".into()),
-                    diagnostic: format!("smtp; {}", rcpt.to_wire().trim_end()),
-                    remote: Some(exchanger.clone()),
-                };
+                journey.refused(at, format!("{tried} Refused for good: the message comes back to the sender."), rcpt, None, &exchanger);
                 break;
             }
             if rcpt.code >= 400 {
                 journey.delayed = true;
                 if attempt + 1 == ATTEMPTS {
-                    journey.hops.push(Hop {
-                        at,
-                        step: Step::Failed,
-                        text: format!("{tried} Still refused after {ATTEMPTS} attempts: the server gives up (Postfix would keep trying for 5 days, maximal_queue_lifetime; the simulator compresses that)."),
-                        reply: Some(rcpt.clone()),
-                        checks: None,
-                    });
-                    journey.outcome = Outcome::Failed {
-                        status: rcpt.enhanced.map(|e| e.to_string()).unwrap_or("4.0.0".into()),
-                        diagnostic: format!("smtp; {}", rcpt.to_wire().trim_end()),
-                        remote: Some(exchanger.clone()),
-                    };
+                    let text = format!(
+                        "{tried} Still refused after {ATTEMPTS} attempts: the server gives up (Postfix would keep trying for 5 days, maximal_queue_lifetime; the simulator compresses that)."
+                    );
+                    journey.refused(at, text, rcpt, None, &exchanger);
                     break;
                 }
                 let wait = BACKOFF.get(attempt).copied().unwrap_or(4000);
@@ -344,15 +340,7 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
             match results.disposition {
                 checks::Disposition::Reject => {
                     let refusal = reply(550, "5.7.1", format!("rejected by DMARC policy for {}", results.dmarc.domain.clone().unwrap_or_default()));
-                    let diagnostic = format!("smtp; {}", refusal.to_wire().trim_end());
-                    journey.hops.push(Hop {
-                        at,
-                        step: Step::Failed,
-                        text: format!("{tried} The message was sent; at the end of DATA the exchanger checked it and refused it."),
-                        reply: Some(refusal),
-                        checks: Some(results),
-                    });
-                    journey.outcome = Outcome::Failed { status: "5.7.1".into(), diagnostic, remote: Some(exchanger.clone()) };
+                    journey.refused(at, format!("{tried} The message was sent; at the end of DATA the exchanger checked it and refused it."), refusal, Some(results), &exchanger);
                 }
                 disposition => {
                     let junk = disposition == checks::Disposition::Junk;
