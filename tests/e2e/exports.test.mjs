@@ -65,6 +65,11 @@ with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), local_hostname="lab.example", t
   const [original] = await messages();
   assert.equal(original.helo, 'lab.example');
 
+  // The Wire tab shows the watched client's bytes: smtplib doubled the leading dot.
+  await page.getByRole('tab', { name: 'Wire' }).click();
+  const wire = page.getByRole('list', { name: 'Bytes on the wire' });
+  await wire.getByText('Dot-stuffed: sent as \u201c..a line with a leading dot\u201d, the message holds \u201c.a line with a leading dot\u201d (RFC 5321 4.5.2: the server removes the first dot).').waitFor();
+  await screenshot(page, 'mock-wire');
   const swaks = await exported(page, 'Export swaks', 'smtp-session-swaks.sh');
   const curl = await exported(page, 'Export curl', 'smtp-session-curl.sh');
   const script = readFileSync(swaks, 'utf8');

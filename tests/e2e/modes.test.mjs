@@ -3,8 +3,10 @@
 // same JSON event schema; connecting again in real-server mode goes on talking.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exchange, launchBrowser, openPage, openWatching, startAiosmtpd, startBridge, type } from './harness.mjs';
 
 let smtp;
@@ -104,6 +106,26 @@ test('real-server mode: the state column follows MAIL, RCPT, DATA and the end of
   assert.deepEqual(replies.map((e) => e.reply.code), [220, 250, 250, 250, 354, 250, 221]);
   assert.equal(replies[3].envelope.recipients.length, 1);
   assert.ok(events.some((e) => e.event === 'line_received' && e.line.kind === 'data_end'));
+  // The Wire tab has the real session's bytes too.
+  await page.getByRole('tab', { name: 'Wire' }).click();
+  const wire = page.getByRole('list', { name: 'Bytes on the wire' });
+  await wire.locator('li.wire-line.client').filter({ hasText: /^C:hello/ }).locator('.glyph', { hasText: 'CRLF' }).waitFor();
+  // The curl export sends the same message to the same real server.
+  await page.getByRole('tab', { name: 'Timeline' }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export curl' }).click()]);
+  const dir = mkdtempSync(join(tmpdir(), 'smtp-playground-curl-'));
+  try {
+    await download.saveAs(join(dir, 'session.sh'));
+    assert.match(readFileSync(join(dir, 'session.sh'), 'utf8'), new RegExp(`server="\\$\\{SMTP_SERVER:-localhost:${smtp.port}\\}"`));
+    const before = smtp.output().split('MESSAGE FOLLOWS').length;
+    await new Promise((resolve, reject) => execFile('sh', ['session.sh'], { cwd: dir, timeout: 30000 }, (error, out, err) => (error ? reject(new Error(`${error.message}${out}${err}`)) : resolve())));
+    for (let i = 0; i < 50 && smtp.output().split('MESSAGE FOLLOWS').length === before; i++) await new Promise((r) => setTimeout(r, 100));
+    const received = smtp.output().split('MESSAGE FOLLOWS');
+    assert.equal(received.length, before + 1, `aiosmtpd received the exported message: ${smtp.output()}`);
+    assert.match(received.at(-1), /Subject: states\r?\nX-Peer: .*\r?\n\r?\nhello\r?\n/, 'the same message');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   assert.deepEqual(page.problems, []);
   await page.close();
 });
