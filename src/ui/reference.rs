@@ -91,7 +91,10 @@ pub fn Reference() -> impl IntoView {
 /// table (z/OS SMTP server and CSSMTP) beside the other servers.
 #[component]
 fn SupportTable() -> impl IntoView {
-    let policies: Vec<(ProfileName, ServerPolicy)> = ProfileName::ALL.into_iter().map(|p| (p, ServerPolicy::for_profile(p))).collect();
+    // The handout's two servers first, as its table has them; then the others.
+    let mut profiles = ProfileName::ALL.to_vec();
+    profiles.sort_by_key(|p| !matches!(p, ProfileName::Zos | ProfileName::Cssmtp));
+    let policies: Vec<(ProfileName, ServerPolicy)> = profiles.into_iter().map(|p| (p, ServerPolicy::for_profile(p))).collect();
     let header = policies.iter().map(|(p, _)| view! { <th scope="col" title=p.title()>{p.id()}</th> }).collect_view();
     let rows = Verb::ALL
         .into_iter()
