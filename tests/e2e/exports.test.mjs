@@ -133,3 +133,30 @@ test('the Mermaid export of a session with TLS, AUTH and awkward characters rend
   await blank.close();
   assert.deepEqual(page.problems, []);
 });
+
+test('each of the six export buttons downloads its file', async () => {
+  const page = await freshPage(lab);
+  for (const line of ['EHLO student.example', 'MAIL FROM:<student@playground.test>', 'RCPT TO:<bob@playground.test>']) await exchange(page, line);
+  assert.match(await exchange(page, 'DATA'), /^354 /);
+  const input = page.getByRole('textbox', { name: 'SMTP command' });
+  for (const line of ['Subject: six', '', 'hello']) {
+    await input.fill(line);
+    await input.press('Enter');
+  }
+  assert.match(await exchange(page, '.'), /^250 2\.0\.0 Ok: queued as/);
+  const expected = [
+    ['Export text', 'smtp-session.txt', (t) => t.startsWith('S: 220 vm ESMTP Postfix\n') && t.includes('C: MAIL FROM:<student@playground.test>\n')],
+    ['Export JSON', 'smtp-session.json', (t) => Array.isArray(JSON.parse(t)) && JSON.parse(t).some((e) => e.event === 'message_accepted')],
+    ['Export SVG', 'smtp-session.svg', (t) => t.startsWith('<svg') && t.endsWith('</svg>') && t.includes('MAIL FROM:&lt;student@playground.test&gt;')],
+    ['Export swaks', 'smtp-session-swaks.sh', (t) => t.includes("--to 'bob@playground.test' --data @message-1.eml")],
+    ['Export curl', 'smtp-session-curl.sh', (t) => t.includes("--mail-rcpt 'bob@playground.test' --upload-file message-1.eml")],
+    ['Export Mermaid', 'smtp-session.mmd', (t) => t.startsWith('sequenceDiagram\n') && t.includes('C->>S: DATA\n')],
+  ];
+  for (const [button, file, check] of expected) {
+    const path = await exported(page, button, file);
+    const text = readFileSync(path, 'utf8');
+    assert.ok(check(text), `${button}: ${text.slice(0, 400)}`);
+  }
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
