@@ -1,11 +1,20 @@
 // After the 250: on the Gmail submission profile a logged-in student sends to a user the remote
 // domain does not know; the Mailbox shows the message's journey and the bounce, addressed to
-// the envelope sender, with its delivery-status fields explained.
-import { test } from 'node:test';
+// the envelope sender, with its delivery-status fields explained. A mock server with delivery on
+// sends the same through its feed to a watching page.
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, freshPage, screenshot, type, usePlayground } from './harness.mjs';
+import { exchange, freshPage, openWatching, screenshot, smtplib, startBridge, type, usePlayground } from './harness.mjs';
 
 const lab = usePlayground();
+let mock;
+before(async () => {
+  // A mock server told to deliver (it only captures by default).
+  mock = await startBridge(['mock', '--smtp', '127.0.0.1:0', '--set', 'delivery="simulate"']);
+});
+after(async () => {
+  await mock?.stop();
+});
 
 test('a bounce from nouser.example reaches the envelope sender\'s Mailbox with its journey', async () => {
   const page = await freshPage(lab);
@@ -56,6 +65,24 @@ test('dig in the Reference knows the delivery lesson\'s domains', async () => {
   const output = page.getByLabel('dig output');
   await output.getByText(/full\.example\.\s+3600\s+IN\s+MX\s+10 mx\.full\.example\./).waitFor();
   await page.getByText(/452 4\.2\.2 \(mailbox full\): the sender's server retries, then gives up/).waitFor();
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a mock server with delivery on shows a real client\'s journey and bounce in the watching page', async () => {
+  const page = await openWatching(lab.browser.context, `${mock.url}?mode=mock`);
+  await page.getByRole('status').filter({ hasText: `Watching real mail clients at ${mock.smtp}` }).waitFor();
+  await smtplib(mock.smtp, `
+import smtplib, sys
+with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=10) as s:
+    s.sendmail("lab@playground.test", ["someone@nouser.example"], "From: lab@playground.test\\r\\nSubject: lost\\r\\n\\r\\nhello\\r\\n")
+`);
+  await page.getByRole('log', { name: 'Session transcript' }).getByText(/After the 250: someone@nouser\.example failed \(5\.1\.1\)/).waitFor();
+  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  const inbox = page.getByRole('table', { name: 'Accepted messages' });
+  await inbox.getByRole('row').filter({ hasText: 'Delivery Status Notification (Failure)' }).waitFor();
+  await inbox.getByRole('button', { name: 'lost' }).click();
+  await page.getByRole('region', { name: 'Journey' }).getByText(/^Failure \(bounce\) to <lab@playground\.test> about someone@nouser\.example/).waitFor();
   assert.deepEqual(page.problems, []);
   await page.close();
 });
