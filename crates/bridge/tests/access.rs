@@ -18,31 +18,48 @@ impl Drop for Bridge {
     }
 }
 
-/// `smtp-bridge` with `args` (which place --listen), serving a stub page; the HTTP address to
-/// use (loopback) once it answers.
-async fn start(listen: &str, args: &[&str]) -> (Bridge, SocketAddr) {
-    let port: u16 = listen.rsplit(':').next().unwrap().parse().unwrap();
-    let dir = std::env::temp_dir().join(format!("smtp-bridge-access-{}-{port}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("index.html"), "<!doctype html><title>t</title>").unwrap();
-    let smtp = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-bridge"))
-        .args(["--listen", listen, "--dir"])
-        .arg(&dir)
-        .args(["mock", "--smtp", &smtp])
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let http: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    for _ in 0..200 {
+/// `smtp-bridge` listening on `ip` (a free port) with `args`, serving a stub page; the HTTP
+/// address to use (loopback) once it answers. A port chosen free can be taken before the bridge
+/// binds it (tests run in parallel): then the bridge exits, and it is tried again on others.
+async fn start(ip: &str, args: &[&str]) -> (Bridge, SocketAddr) {
+    let mut stderr = String::new();
+    for attempt in 0..3 {
+        let port = free_port(ip);
+        let dir = std::env::temp_dir().join(format!("smtp-bridge-access-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("index.html"), "<!doctype html><title>t</title>").unwrap();
+        let smtp = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_smtp-bridge"))
+            .args(["--listen", &format!("{ip}:{port}"), "--dir"])
+            .arg(&dir)
+            .args(["mock", "--smtp", &smtp])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.join("stderr")).unwrap())
+            .spawn()
+            .unwrap();
+        let mut bridge = Bridge(child);
+        let http: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        if answers(&mut bridge, http).await {
+            return (bridge, http);
+        }
+        stderr = format!("attempt {}: {}", attempt + 1, std::fs::read_to_string(dir.join("stderr")).unwrap_or_default());
+    }
+    panic!("smtp-bridge did not start: {stderr}");
+}
+
+/// Waits (up to 30 s) until the bridge answers at `http`; false if it exited first.
+async fn answers(bridge: &mut Bridge, http: SocketAddr) -> bool {
+    for _ in 0..600 {
         if tokio::net::TcpStream::connect(http).await.is_ok() {
-            break;
+            return true;
+        }
+        if bridge.0.try_wait().is_ok_and(|status| status.is_some()) {
+            return false;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    (Bridge(child), http)
+    false
 }
 
 fn free_port(ip: &str) -> u16 {
@@ -52,7 +69,7 @@ fn free_port(ip: &str) -> u16 {
 #[tokio::test]
 async fn on_the_network_writes_need_the_admin_token() {
     // No admin token: read-only for everyone, the loopback client included.
-    let (_bridge, http) = start(&format!("0.0.0.0:{}", free_port("0.0.0.0")), &["--public"]).await;
+    let (_bridge, http) = start("0.0.0.0", &["--public"]).await;
     assert_eq!(get(http, "/api/v1/messages").await.0, 200, "reading stays open");
     let (status, body) = request_as(http, "DELETE", "/api/v1/messages", "", None).await;
     assert_eq!(status, 403, "{body}");
@@ -60,7 +77,7 @@ async fn on_the_network_writes_need_the_admin_token() {
     assert_eq!(request_as(http, "PUT", "/api/v1/config", r#"{"policy":{"greylisting":true}}"#, None).await.0, 403);
 
     // With --admin-token (given after `mock`, as --public was): 401 without, 403 wrong, allowed right.
-    let (_bridge, http) = start(&format!("0.0.0.0:{}", free_port("0.0.0.0")), &["--public", "--admin-token", "s3cret"]).await;
+    let (_bridge, http) = start("0.0.0.0", &["--public", "--admin-token", "s3cret"]).await;
     let (status, body) = request_as(http, "DELETE", "/api/v1/messages", "", None).await;
     assert_eq!(status, 401, "{body}");
     assert!(body.contains("admin token"), "{body}");
@@ -72,17 +89,17 @@ async fn on_the_network_writes_need_the_admin_token() {
 
 #[tokio::test]
 async fn on_loopback_the_api_stays_open_unless_a_token_is_set() {
-    let (_bridge, http) = start(&format!("127.0.0.1:{}", free_port("127.0.0.1")), &[]).await;
+    let (_bridge, http) = start("127.0.0.1", &[]).await;
     assert_eq!(request_as(http, "DELETE", "/api/v1/messages", "", None).await.0, 204);
     // --token, the page's shared secret, guards the mock's writes too (it used to guard /bridge only).
-    let (_bridge, http) = start(&format!("127.0.0.1:{}", free_port("127.0.0.1")), &["--token", "s3cret"]).await;
+    let (_bridge, http) = start("127.0.0.1", &["--token", "s3cret"]).await;
     assert_eq!(request_as(http, "DELETE", "/api/v1/messages", "", None).await.0, 401);
     assert_eq!(request_as(http, "DELETE", "/api/v1/messages", "", Some("s3cret")).await.0, 204);
 }
 
 #[tokio::test]
 async fn put_config_takes_part_of_a_configuration_and_refuses_a_contradiction() {
-    let (_bridge, http) = start(&format!("127.0.0.1:{}", free_port("127.0.0.1")), &[]).await;
+    let (_bridge, http) = start("127.0.0.1", &[]).await;
     let (status, body) = request_as(http, "PUT", "/api/v1/config", r#"{"policy":{"greylisting":true,"greylist_delay_secs":2}}"#, None).await;
     assert_eq!(status, 200, "{body}");
     let (_, config) = get(http, "/api/v1/config").await;
@@ -118,14 +135,9 @@ async fn a_config_file_sets_flags_and_policy_and_the_command_line_overrides_it()
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let _bridge = Bridge(child);
+    let mut bridge = Bridge(child);
     let http: SocketAddr = listen.parse().unwrap();
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(http).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    assert!(answers(&mut bridge, http).await, "smtp-bridge did not start with the configuration file");
     let (status, body) = get(http, "/api/v1/config").await;
     assert_eq!(status, 200, "the --listen on the command line won over the file's");
     let config: serde_json::Value = serde_json::from_str(&body).unwrap();

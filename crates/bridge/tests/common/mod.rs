@@ -171,26 +171,39 @@ pub struct MockBinary {
 
 impl MockBinary {
     pub fn start<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> Self {
-        let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        let (smtp, http) = (free(), free());
-        let dir = std::env::temp_dir().join(format!("smtp-bridge-binary-{}-{}", std::process::id(), smtp.port()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("index.html"), "<!doctype html><title>stand-in</title>").unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_smtp-bridge"))
-            .arg("--dir")
-            .arg(&dir)
-            .args(["--listen", &http.to_string(), "mock", "--smtp", &smtp.to_string()])
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::fs::File::create(dir.join("stderr")).unwrap())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(smtp).is_err() || std::net::TcpStream::connect(http).is_err() {
-            assert!(std::time::Instant::now() < deadline, "smtp-bridge mock did not start: {}", std::fs::read_to_string(dir.join("stderr")).unwrap_or_default());
-            std::thread::sleep(Duration::from_millis(50));
+        let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        // Ports chosen free can be taken before the binary binds them (tests run in parallel):
+        // then it exits at once, and it is started again on others.
+        let mut last = String::new();
+        for _ in 0..3 {
+            let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+            let (smtp, http) = (free(), free());
+            let dir = std::env::temp_dir().join(format!("smtp-bridge-binary-{}-{}", std::process::id(), smtp.port()));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("index.html"), "<!doctype html><title>stand-in</title>").unwrap();
+            let child = Command::new(env!("CARGO_BIN_EXE_smtp-bridge"))
+                .arg("--dir")
+                .arg(&dir)
+                .args(["--listen", &http.to_string(), "mock", "--smtp", &smtp.to_string()])
+                .args(&args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::fs::File::create(dir.join("stderr")).unwrap())
+                .spawn()
+                .unwrap();
+            let mut mock = MockBinary { child, smtp, http, dir };
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            loop {
+                if std::net::TcpStream::connect(smtp).is_ok() && std::net::TcpStream::connect(http).is_ok() {
+                    return mock;
+                }
+                if mock.child.try_wait().is_ok_and(|status| status.is_some()) || std::time::Instant::now() > deadline {
+                    last = mock.stderr();
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
-        MockBinary { child, smtp, http, dir }
+        panic!("smtp-bridge mock did not start: {last}");
     }
 
     /// What it wrote to stderr so far.
