@@ -5,6 +5,7 @@
 use super::entry::shown_line;
 use smtp_protocol::command::{Command, ParsedCommand};
 use smtp_protocol::event::{ClientLine, Event};
+use smtp_protocol::session::path_address;
 
 /// Where the exported commands send: `host:port`, and why that default.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,8 +56,8 @@ impl Plan {
                     match command {
                         Command::Helo { domain } if plan.greeting.is_none() => plan.greeting = Some((domain.to_string(), false)),
                         Command::Ehlo { domain } if plan.greeting.as_ref().is_none_or(|(_, esmtp)| !esmtp) => plan.greeting = Some((domain.to_string(), true)),
-                        Command::Mail { from, .. } => plan.last_from = Some(from.to_string().trim_matches(['<', '>']).to_string()),
-                        Command::Rcpt { to, .. } => plan.last_to.push(to.to_string().trim_matches(['<', '>']).to_string()),
+                        Command::Mail { from, .. } => plan.last_from = Some(path_address(from)),
+                        Command::Rcpt { to, .. } => plan.last_to.push(path_address(to)),
                         _ => {}
                     }
                 }

@@ -124,7 +124,7 @@ fn judge(line: &mut WireLine) {
     if let Some((limit, rule)) = line.limit.filter(|_| over) {
         notes.push(format!("{} octets: over the {limit} that {rule} may hold.", line.octets));
     }
-    line.flagged = over || notes.iter().any(|n| n.starts_with("Bare") || n.starts_with("NUL"));
+    line.flagged = over || seen(&Piece::BareLf) || seen(&Piece::BareCr) || seen(&Piece::Nul);
     notes.append(&mut line.notes);
     line.notes = notes;
 }

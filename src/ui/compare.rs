@@ -16,10 +16,7 @@ pub fn ProfileDiff() -> impl IntoView {
         _ => Some(pg.with_config(|c| c.profile)),
     };
     let other = move || chosen.get().unwrap_or(if own() == Some(ProfileName::Postfix) { ProfileName::Exchange } else { ProfileName::Postfix });
-    let own_name = move || match (pg.mode.get(), own()) {
-        (Mode::Real, _) | (_, None) => "the real server".to_string(),
-        (_, Some(profile)) => format!("this session ({})", profile.id()),
-    };
+    let own_name = move || own().map_or_else(|| "the real server".to_string(), |profile| format!("this session ({})", profile.id()));
     // Replayed only while the tab is open: a replay costs a whole session.
     let diff = move || (pg.tab.get() == Tab::Compare).then(|| pg.with_console(|console| profile_diff(console, other())));
     view! {

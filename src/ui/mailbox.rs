@@ -126,7 +126,7 @@ fn MessageView(message: StoredMessage, open: RwSignal<Option<String>>) -> impl I
                     </ul>
                 })}
             </section>
-            {message.journey.clone().map(|journey| view! { <JourneyView journey=*journey/> })}
+            {message.journey.clone().map(|journey| view! { <JourneyView journey=std::sync::Arc::unwrap_or_clone(journey)/> })}
             {message.report_of.clone().map(|original| {
                 let raw = message.raw.clone();
                 view! {

@@ -90,7 +90,8 @@ pub enum Event {
     /// What the server did with an accepted message after the 250 (simulated delivery).
     Delivery {
         at: Timestamp,
-        journey: Box<crate::delivery::Journey>,
+        /// Shared with the stored message it is about (its reports carry whole messages).
+        journey: std::sync::Arc<crate::delivery::Journey>,
     },
     TlsStarted {
         at: Timestamp,

@@ -58,7 +58,7 @@ pub struct StoredMessage {
     pub raw: Vec<u8>,
     /// What happened after the 250, when the server simulates delivery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub journey: Option<Box<crate::delivery::Journey>>,
+    pub journey: Option<std::sync::Arc<crate::delivery::Journey>>,
     /// For a delivery status notification: the queue id of the message it reports on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_of: Option<String>,

@@ -251,7 +251,6 @@ fn zos(s: Situation) -> Option<Template> {
         UserUnknown => t(550, "", "Unknown local user <{address}>"),
         TooManyRecipients => t(452, "", "Too many recipients"),
         DeclaredSizeTooBig | MessageTooBig => t(552, "", "Message exceeds maximum size"),
-        QueueListed => t(250, "", "Queues on {host}{detail}:\nSpool Queue: Empty\nActive: Empty\nQueued: Empty\nRetry Queue: Empty\nUndeliverable Queue: Empty"),
         TicketNoted => t(250, "", "OK"),
         VerboseOn => t(250, "", "Verbose Mode On"),
         VerboseOff => t(250, "", "Verbose Mode Off"),

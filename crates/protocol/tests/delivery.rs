@@ -35,7 +35,7 @@ fn send_with(config: ServerConfig, login: bool, mail: &str, rcpts: &[&str], cont
     let wire = String::from_utf8(server.poll_transmit().unwrap_or_default()).unwrap();
     let journey = std::iter::from_fn(|| server.poll_event())
         .find_map(|e| match e {
-            Event::Delivery { journey, .. } => Some(*journey),
+            Event::Delivery { journey, .. } => Some(std::sync::Arc::unwrap_or_clone(journey)),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no delivery event: {wire}"));

@@ -156,16 +156,6 @@ impl AuthResults {
     }
 }
 
-/// The domain of the first address in a header of `raw` (a message with its header block).
-pub fn header_domain(raw: &[u8], name: &str) -> Option<String> {
-    let view = crate::message::parse_message(raw);
-    let address = match name.to_ascii_lowercase().as_str() {
-        "from" => view.from.first().cloned()?,
-        _ => return None,
-    };
-    address.rsplit_once('@').map(|(_, d)| d.trim_end_matches('>').to_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

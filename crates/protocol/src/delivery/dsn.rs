@@ -63,7 +63,7 @@ pub fn field_note(name: &str) -> Option<&'static str> {
 
 /// Adds the notifications this journey calls for, and says why there are none when there
 /// would have been.
-pub fn notify(message: &Accepted<'_>, journey: &mut Journey) {
+pub fn notify(message: &Accepted<'_>, subject: &str, journey: &mut Journey) {
     let sender = message.envelope.sender_address();
     let failed: Vec<&RecipientJourney> = journey.recipients.iter().filter(|r| matches!(r.outcome, Outcome::Failed { .. })).collect();
     if sender.is_empty() {
@@ -99,7 +99,7 @@ pub fn notify(message: &Accepted<'_>, journey: &mut Journey) {
         .unwrap_or(message.at)
         .plus_secs(1);
         let queue_id = format!("{:010X}", fnv(&format!("{}{kind:?}", message.queue_id)) & 0xFF_FFFF_FFFF);
-        let raw = report(message, kind, &chosen, at, &queue_id);
+        let raw = report(message, subject, kind, &chosen, at, &queue_id);
         notices.push(Notice { at, kind, to: sender.clone(), recipients: chosen.iter().map(|r| r.recipient.clone()).collect(), queue_id, local, raw });
     }
     if !failed.is_empty() && !notices.iter().any(|n| n.kind == NoticeKind::Failure) {
@@ -119,16 +119,11 @@ pub fn notify(message: &Accepted<'_>, journey: &mut Journey) {
     journey.notices = notices;
 }
 
-fn subject_of(raw: &[u8]) -> String {
-    crate::message::parse_message(raw).subject.unwrap_or_default()
-}
-
 /// The DSN message, as the sending server writes it.
-fn report(message: &Accepted<'_>, kind: NoticeKind, recipients: &[&RecipientJourney], at: Timestamp, queue_id: &str) -> Vec<u8> {
+fn report(message: &Accepted<'_>, subject: &str, kind: NoticeKind, recipients: &[&RecipientJourney], at: Timestamp, queue_id: &str) -> Vec<u8> {
     let host = message.policy.hostname.as_str();
     let sender = message.envelope.sender_address();
     let boundary = format!("{}.{}/{host}", message.queue_id, at.0 / 1000);
-    let subject = subject_of(message.raw);
     let (from, title) = match (message.profile, kind) {
         (ProfileName::Postfix, NoticeKind::Failure) => (format!("MAILER-DAEMON@{host} (Mail Delivery System)"), "Undelivered Mail Returned to Sender".to_string()),
         (ProfileName::Postfix, NoticeKind::Delay) => (format!("MAILER-DAEMON@{host} (Mail Delivery System)"), "Delayed Mail (still being retried)".to_string()),
@@ -163,7 +158,7 @@ fn report(message: &Accepted<'_>, kind: NoticeKind, recipients: &[&RecipientJour
         let remote_step = r.hops.iter().rev().find(|h| h.reply.is_some());
         let remote = match &r.outcome {
             Outcome::Failed { remote, .. } => remote.clone(),
-            _ => remote_step.and_then(|h| h.text.split(" connected to ").nth(1).and_then(|t| t.split('[').next()).map(String::from)),
+            _ => remote_step.and_then(|h| h.exchanger.as_deref()).and_then(|e| e.split('[').next()).map(String::from),
         };
         let local = r.hops.iter().any(|h| h.step == Step::Local);
         let (action, status, diagnostic) = match (kind, &r.outcome) {
@@ -218,8 +213,9 @@ fn recipient_line(r: &RecipientJourney, kind: NoticeKind) -> String {
     let Some(hop) = last else { return format!("<{}>: no delivery attempt", r.recipient) };
     match &hop.reply {
         Some(reply) => {
-            let host = hop.text.split(" connected to ").nth(1).and_then(|t| t.split(':').next()).unwrap_or("the remote server");
-            let phase = if reply.code == 550 && reply.enhanced.is_some_and(|e| e.to_string() == "5.7.1") { "end of DATA command" } else { "RCPT TO command" };
+            let host = hop.exchanger.as_deref().unwrap_or("the remote server");
+            // The exchanger judges the message (SPF, DKIM, DMARC) once DATA has ended.
+            let phase = if hop.checks.is_some() { "end of DATA command" } else { "RCPT TO command" };
             match kind {
                 NoticeKind::Success => format!("<{}>: delivery via {host}:25: {}", r.recipient, reply.to_wire().trim_end()),
                 _ => format!("<{}>: host {host} said: {} (in reply to {phase})", r.recipient, reply.to_wire().trim_end()),

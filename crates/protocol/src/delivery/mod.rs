@@ -51,6 +51,9 @@ pub struct Hop {
     pub step: Step,
     /// What happened, in a sentence.
     pub text: String,
+    /// The exchanger connected to (`mx.nouser.example[198.51.100.31]`), for an attempt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchanger: Option<String>,
     /// The remote server's reply, when one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<Reply>,
@@ -183,10 +186,10 @@ impl Journey {
 impl RecipientJourney {
     /// The exchanger refused for good, or for the last time: the hop, and the DSN's status and
     /// diagnostic from its reply.
-    fn refused(&mut self, at: Timestamp, text: String, refusal: Reply, checks: Option<AuthResults>, exchanger: &str) {
+    fn refused(&mut self, at: Timestamp, text: String, refusal: Reply, checks: Option<AuthResults>, (exchanger, ip): (&str, &str)) {
         let status = refusal.enhanced.map_or_else(|| format!("{}.0.0", refusal.code / 100), |e| e.to_string());
         let diagnostic = format!("smtp; {}", refusal.to_wire().trim_end());
-        self.hops.push(Hop { at, step: Step::Failed, text, reply: Some(refusal), checks });
+        self.hops.push(Hop { at, step: Step::Failed, text, exchanger: Some(format!("{exchanger}[{ip}]")), reply: Some(refusal), checks });
         self.outcome = Outcome::Failed { status, diagnostic, remote: Some(exchanger.to_string()) };
     }
 }
@@ -250,7 +253,9 @@ fn domain_of(address: &str) -> &str {
 /// The message's journey, and the bounce messages for the Mailbox (those to a local sender).
 pub fn deliver(message: &Accepted<'_>) -> Journey {
     let sender = message.envelope.sender_address();
-    let from_domain = checks::header_domain(message.raw, "From");
+    // Read once: the From: domain for DMARC here, the subject for the reports.
+    let view = crate::message::parse_message(message.raw);
+    let from_domain = view.from.first().and_then(|a| a.rsplit_once('@')).map(|(_, d)| d.to_ascii_lowercase());
     let helo = message.policy.hostname.as_str();
     let mut recipients: Vec<RecipientJourney> = Vec::new();
     for recipient in &message.envelope.recipients {
@@ -277,6 +282,7 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
                 at: start,
                 step: Step::Local,
                 text: format!("Local recipient: delivered to the mailbox of {user} on this server."),
+                exchanger: None,
                 reply: None,
                 checks: None,
             });
@@ -284,10 +290,10 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
             continue;
         }
         let (route, lookup) = route(&domain);
-        journey.hops.push(Hop { at: start, step: Step::Lookup, text: lookup, reply: None, checks: None });
+        journey.hops.push(Hop { at: start, step: Step::Lookup, text: lookup, exchanger: None, reply: None, checks: None });
         let (exchanger, ip) = match route {
             Route::Unroutable { status, diagnostic, text } => {
-                journey.hops.push(Hop { at: start, step: Step::Failed, text, reply: None, checks: None });
+                journey.hops.push(Hop { at: start, step: Step::Failed, text, exchanger: None, reply: None, checks: None });
                 journey.outcome = Outcome::Failed { status: status.into(), diagnostic, remote: None };
                 recipients.push(journey);
                 continue;
@@ -306,7 +312,7 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
             };
             let tried = format!("Attempt {}: connected to {exchanger}[{ip}]:25, RCPT TO:<{address}>.", attempt + 1);
             if rcpt.code >= 500 {
-                journey.refused(at, format!("{tried} Refused for good: the message comes back to the sender."), rcpt, None, &exchanger);
+                journey.refused(at, format!("{tried} Refused for good: the message comes back to the sender."), rcpt, None, (&exchanger, &ip));
                 break;
             }
             if rcpt.code >= 400 {
@@ -315,7 +321,7 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
                     let text = format!(
                         "{tried} Still refused after {ATTEMPTS} attempts: the server gives up (Postfix would keep trying for 5 days, maximal_queue_lifetime; the simulator compresses that)."
                     );
-                    journey.refused(at, text, rcpt, None, &exchanger);
+                    journey.refused(at, text, rcpt, None, (&exchanger, &ip));
                     break;
                 }
                 let wait = BACKOFF.get(attempt).copied().unwrap_or(4000);
@@ -323,6 +329,7 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
                     at,
                     step: Step::Deferred,
                     text: format!("{tried} Deferred: a temporary refusal, retried in {} minutes.", wait / 60),
+                    exchanger: Some(format!("{exchanger}[{ip}]")),
                     reply: Some(rcpt),
                     checks: None,
                 });
@@ -340,7 +347,13 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
             match results.disposition {
                 checks::Disposition::Reject => {
                     let refusal = reply(550, "5.7.1", format!("rejected by DMARC policy for {}", results.dmarc.domain.clone().unwrap_or_default()));
-                    journey.refused(at, format!("{tried} The message was sent; at the end of DATA the exchanger checked it and refused it."), refusal, Some(results), &exchanger);
+                    journey.refused(
+                        at,
+                        format!("{tried} The message was sent; at the end of DATA the exchanger checked it and refused it."),
+                        refusal,
+                        Some(results),
+                        (&exchanger, &ip),
+                    );
                 }
                 disposition => {
                     let junk = disposition == checks::Disposition::Junk;
@@ -350,7 +363,8 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
                     } else {
                         format!("{tried} Accepted and delivered to the recipient's mailbox.")
                     };
-                    journey.hops.push(Hop { at, step: if junk { Step::Junk } else { Step::Delivered }, text, reply: Some(accepted), checks: Some(results) });
+                    let step = if junk { Step::Junk } else { Step::Delivered };
+                    journey.hops.push(Hop { at, step, text, exchanger: Some(format!("{exchanger}[{ip}]")), reply: Some(accepted), checks: Some(results) });
                     journey.outcome = if junk { Outcome::Junk } else { Outcome::Delivered };
                 }
             }
@@ -359,7 +373,7 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
         recipients.push(journey);
     }
     let mut journey = Journey { queue_id: message.queue_id.to_string(), recipients, notices: Vec::new(), silent: None, backscatter: None };
-    dsn::notify(message, &mut journey);
+    dsn::notify(message, view.subject.as_deref().unwrap_or_default(), &mut journey);
     journey
 }
 

@@ -199,7 +199,7 @@ impl Server {
             authenticated: stored.authenticated_as.is_some(),
             client_ip: &stored.client_ip,
         };
-        let journey = Box::new(crate::delivery::deliver(&accepted));
+        let journey = std::sync::Arc::new(crate::delivery::deliver(&accepted));
         let reports: Vec<StoredMessage> = journey
             .notices
             .iter()
@@ -226,7 +226,7 @@ impl Server {
             })
             .collect();
         if let Some(stored) = self.host.messages.last_mut() {
-            stored.journey = Some(journey.clone());
+            stored.journey = Some(std::sync::Arc::clone(&journey));
         }
         self.host.messages.extend(reports);
         self.events.push_back(Event::Delivery { at: now, journey });
