@@ -40,10 +40,15 @@ pub async fn connect(ws: &mut Ws, host: &str, port: u16, security: &str) {
     ws.send(Message::Text(request.to_string().into())).await.unwrap();
 }
 
+/// How long a test waits for the bridge's next frame before calling it hung. Generous: the load
+/// tests run a thousand sessions at once on two cores in a debug build, and a wait is no timing
+/// assertion (`cargo xtask bench` measures latency).
+const PATIENCE: Duration = Duration::from_secs(60);
+
 /// The next control message (skipping SMTP bytes).
 pub async fn control(ws: &mut Ws) -> ToPage {
     loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("the bridge answers") {
+        match tokio::time::timeout(PATIENCE, ws.next()).await.expect("the bridge answers") {
             Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
             Some(Ok(_)) => {}
             other => panic!("the websocket ended: {other:?}"),
@@ -56,7 +61,7 @@ pub async fn control(ws: &mut Ws) -> ToPage {
 pub async fn reply(ws: &mut Ws, code: &str) -> String {
     let mut text = String::new();
     loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a reply") {
+        match tokio::time::timeout(PATIENCE, ws.next()).await.expect("a reply") {
             Some(Ok(Message::Binary(bytes))) => {
                 text.push_str(&String::from_utf8_lossy(&bytes));
                 if text.lines().any(|l| l.starts_with(&format!("{code} "))) {
