@@ -8,6 +8,8 @@
 pub mod model;
 
 #[cfg(target_arch = "wasm32")]
+mod later;
+#[cfg(target_arch = "wasm32")]
 mod links;
 #[cfg(target_arch = "wasm32")]
 mod state;
@@ -19,9 +21,14 @@ mod ui;
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        show_crash(&info.to_string());
+        show_stop("The playground stopped because of an internal error.", &info.to_string());
     }));
-    leptos::mount::mount_to_body(ui::app::App);
+    wasm_bindgen_futures::spawn_local(async {
+        match ui::app::opening().await {
+            Ok(opening) => leptos::mount::mount_to_body(move || leptos::view! { <ui::app::App opening/> }),
+            Err(missing) => show_stop("The page could not finish loading.", &missing.to_string()),
+        }
+    });
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -29,10 +36,11 @@ pub fn start() {
     eprintln!("smtp-playground runs in the browser: build it with `cargo xtask dist`.");
 }
 
-/// A panic kills the app: say so on the page, with the message and a reload button, using the
-/// DOM directly because the framework may no longer run.
+/// A panic kills the app, and a page whose saved session could not be read cannot start: say so
+/// on the page, with the details and a reload button, using the DOM directly because the framework
+/// may not run.
 #[cfg(target_arch = "wasm32")]
-fn show_crash(message: &str) {
+fn show_stop(headline: &str, message: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let Some(body) = document.body() else { return };
     let Ok(banner) = document.create_element("div") else { return };
@@ -40,7 +48,7 @@ fn show_crash(message: &str) {
     let _ = banner.set_attribute("role", "alert");
     let escaped = message.replace('&', "&amp;").replace('<', "&lt;");
     banner.set_inner_html(&format!(
-        "<strong>The playground stopped because of an internal error.</strong> \
+        "<strong>{headline}</strong> \
          Your session is saved; reloading usually recovers it. \
          <button type=\"button\" onclick=\"location.reload()\">Reload</button>\
          <details><summary>Error details</summary><pre>{escaped}</pre></details>"

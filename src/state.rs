@@ -3,6 +3,7 @@
 //! the one place that chooses, by [`Mode`], which source the console shows and where an action
 //! goes. Components never match on the mode to reach a session.
 
+use crate::later::Missing;
 use crate::links::bridge::{self, BridgeEvent};
 use crate::links::watch::{self, WatchEvent};
 use crate::model::branch::Branches;
@@ -17,6 +18,7 @@ use crate::model::watched::{FeedLink, WatchedServer};
 use leptos::prelude::*;
 use smtp_protocol::relay::{FromPage, Security, VERSION};
 use smtp_protocol::watch::{Access, FromWatcher};
+use wasm_split_helpers::wasm_split;
 
 /// Where the admin token is kept for the tab (sessionStorage: gone when the tab closes).
 const ADMIN_TOKEN_KEY: &str = "smtp-playground/admin-token";
@@ -377,15 +379,13 @@ impl Playground {
     pub fn connect_real(&self, host: String, port: u16, security: Security, token: Option<String>) {
         self.real.update(|r| r.connecting(&host, port, security, now_ms()));
         let pg = *self;
-        bridge::connect(FromPage::Connect { v: VERSION, host, port, security, token }, move |event| match event {
-            BridgeEvent::Control(message) => pg.real.update(|r| r.control(message, now_ms())),
-            BridgeEvent::Bytes(bytes) => pg.real.update(|r| r.server_bytes(&bytes, now_ms())),
-            BridgeEvent::Unreachable { url } => pg.real.update(|r| r.unreachable(&url, now_ms())),
-            BridgeEvent::Garbled => pg.banner.set(Some("The bridge sent a message this page does not understand: reload the page, or update smtp-bridge.".into())),
-            BridgeEvent::Ended => pg.real.update(|r| r.link_lost(now_ms())),
+        leptos::task::spawn_local(async move {
+            if let Err(missing) = open_bridge(pg, host, port, security, token).await {
+                pg.real.update(|r| r.link_lost(now_ms()));
+                pg.banner.set(Some(format!("Could not connect: {missing}. Check the network and connect again.")));
+            }
         });
     }
-
     pub fn disconnect_real(&self) {
         bridge::disconnect();
     }
@@ -398,36 +398,12 @@ impl Playground {
 
     /// Watches the live mock server's feed; a lost feed is tried again while in mock mode.
     pub fn watch(&self) {
-        const RETRY_SECS: u64 = 3;
-        const HOW_TO_START: &str = "Start it with `cargo xtask serve --mock` (or `smtp-bridge mock --smtp 127.0.0.1:2525 --dir dist`) and open the page it serves.";
-        let page_host = web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default();
-        self.watched.update(|w| {
-            w.page_host = page_host;
-            w.connecting();
-        });
         let pg = *self;
-        let token = web_sys::window().and_then(|w| w.session_storage().ok().flatten()).and_then(|s| s.get_item(ADMIN_TOKEN_KEY).ok().flatten());
-        watch::connect(move |event| match event {
-            WatchEvent::Frames(batch) => pg.watched.update(|w| batch.iter().for_each(|text| w.receive_text(text))),
-            WatchEvent::Unreachable { url } => {
-                pg.watched.update(|w| w.link = FeedLink::Down(format!("This page is not served by a live mock server (nothing answers at {url}). {HOW_TO_START}")))
-            }
-            WatchEvent::Lost => {
-                pg.watched.update(|w| w.link = FeedLink::Down(format!("Lost the mock server's feed; trying again in {RETRY_SECS} s.")));
-                set_timeout(
-                    move || {
-                        if pg.mode.get_untracked() == Mode::Mock && !watch::is_open() {
-                            pg.watch();
-                        }
-                    },
-                    std::time::Duration::from_secs(RETRY_SECS),
-                );
+        leptos::task::spawn_local(async move {
+            if let Err(missing) = open_feed(pg).await {
+                pg.watched.update(|w| w.link = FeedLink::Down(format!("Not watching the mock server: {missing}. Reload the page once the network is back.")));
             }
         });
-        // A token given earlier in this tab: present it before anything else is asked.
-        if let Some(token) = token {
-            watch::request(&FromWatcher::Unlock { token });
-        }
     }
 
     /// Sends a request to the mock server; says so on the page when the feed is not open.
@@ -436,4 +412,52 @@ impl Playground {
             self.banner.set(Some("Not connected to the mock server's feed, so nothing was changed there. Wait for it to reconnect, or reload the page.".into()));
         }
     }
+}
+
+/// Mock mode's link and the reading of its feed: a part of the page (see [`crate::later`]).
+#[wasm_split(mock_mode, fallible)]
+fn open_feed(pg: Playground) -> Result<(), Missing> {
+    const RETRY_SECS: u64 = 3;
+    const HOW_TO_START: &str = "Start it with `cargo xtask serve --mock` (or `smtp-bridge mock --smtp 127.0.0.1:2525 --dir dist`) and open the page it serves.";
+    let page_host = web_sys::window().and_then(|w| w.location().hostname().ok()).unwrap_or_default();
+    pg.watched.update(|w| {
+        w.page_host = page_host;
+        w.connecting();
+    });
+    let token = web_sys::window().and_then(|w| w.session_storage().ok().flatten()).and_then(|s| s.get_item(ADMIN_TOKEN_KEY).ok().flatten());
+    watch::connect(move |event| match event {
+        WatchEvent::Frames(batch) => pg.watched.update(|w| batch.iter().for_each(|text| w.receive_text(text))),
+        WatchEvent::Unreachable { url } => {
+            pg.watched.update(|w| w.link = FeedLink::Down(format!("This page is not served by a live mock server (nothing answers at {url}). {HOW_TO_START}")))
+        }
+        WatchEvent::Lost => {
+            pg.watched.update(|w| w.link = FeedLink::Down(format!("Lost the mock server's feed; trying again in {RETRY_SECS} s.")));
+            set_timeout(
+                move || {
+                    if pg.mode.get_untracked() == Mode::Mock && !watch::is_open() {
+                        pg.watch();
+                    }
+                },
+                std::time::Duration::from_secs(RETRY_SECS),
+            );
+        }
+    });
+    // A token given earlier in this tab: present it before anything else is asked.
+    if let Some(token) = token {
+        watch::request(&FromWatcher::Unlock { token });
+    }
+    Ok(())
+}
+
+/// Real-server mode's link to the bridge: a part of the page (see [`crate::later`]).
+#[wasm_split(real_mode, fallible)]
+fn open_bridge(pg: Playground, host: String, port: u16, security: Security, token: Option<String>) -> Result<(), Missing> {
+    bridge::connect(FromPage::Connect { v: VERSION, host, port, security, token }, move |event| match event {
+        BridgeEvent::Control(message) => pg.real.update(|r| r.control(message, now_ms())),
+        BridgeEvent::Bytes(bytes) => pg.real.update(|r| r.server_bytes(&bytes, now_ms())),
+        BridgeEvent::Unreachable { url } => pg.real.update(|r| r.unreachable(&url, now_ms())),
+        BridgeEvent::Garbled => pg.banner.set(Some("The bridge sent a message this page does not understand: reload the page, or update smtp-bridge.".into())),
+        BridgeEvent::Ended => pg.real.update(|r| r.link_lost(now_ms())),
+    });
+    Ok(())
 }

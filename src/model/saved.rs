@@ -98,6 +98,11 @@ pub fn share_fragment(active: &[Input], branches: &Branches) -> String {
     format!("{FRAGMENT_PREFIX}{}", URL_SAFE_NO_PAD.encode(encode_lab(active, branches)))
 }
 
+/// Whether the URL fragment is a share link (read or not).
+pub fn is_share_fragment(hash: &str) -> bool {
+    hash.starts_with(FRAGMENT_PREFIX)
+}
+
 /// `None` when the fragment is not a share link; `Some(Err)` when it is a broken one.
 pub fn from_fragment(hash: &str) -> Option<Result<Lab, String>> {
     let data = hash.strip_prefix(FRAGMENT_PREFIX)?;
@@ -120,6 +125,11 @@ pub mod browser {
         if let Some(storage) = storage() {
             let _ = storage.set_item(STORAGE_KEY, &encode_lab(active, branches));
         }
+    }
+
+    /// Whether this browser holds a saved session, without reading it.
+    pub fn exists() -> bool {
+        storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()).is_some()
     }
 
     pub fn clear() {

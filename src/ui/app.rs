@@ -6,29 +6,52 @@ use super::console::Console;
 use super::mode_switch::ModeSwitch;
 use super::share::ShareButton;
 use super::tabs::Tabs;
+use crate::later::Missing;
 use crate::model::branch::Branches;
 use crate::model::saved::Lab;
 use crate::model::simulated::{DEFAULT_PROFILE, SimulatedSession};
 use crate::state::{Mode, Playground, Tab, now_ms};
 use leptos::prelude::*;
 use smtp_protocol::ServerConfig;
+use wasm_split_helpers::wasm_split;
 
-/// The session to open with, a message for the banner, and whether this is a first visit (no
-/// session saved in this browser, no share link).
-fn initial_session() -> (Lab, Option<String>, bool) {
-    let fresh = || Lab { session: SimulatedSession::new(ServerConfig::new(DEFAULT_PROFILE), now_ms()), branches: Branches::default() };
+/// What the page opens with: the session, a message for the banner, and whether this is a first
+/// visit (no session saved in this browser, no share link).
+pub struct Opening {
+    lab: Lab,
+    message: Option<String>,
+    first_visit: bool,
+}
+
+fn fresh_lab() -> Lab {
+    Lab { session: SimulatedSession::new(ServerConfig::new(DEFAULT_PROFILE), now_ms()), branches: Branches::default() }
+}
+
+/// A share link or a session saved in this browser is read by a part of the page downloaded only
+/// then; a first visit does without it. `Err` when that part could not be downloaded: the saved
+/// session must then not be overwritten by a fresh one.
+pub async fn opening() -> Result<Opening, Missing> {
     let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    if crate::model::saved::is_share_fragment(&hash) || crate::model::saved::browser::exists() {
+        return restore(hash).await;
+    }
+    Ok(Opening { lab: fresh_lab(), message: None, first_visit: true })
+}
+
+#[wasm_split(restore, fallible)]
+fn restore(hash: String) -> Result<Opening, Missing> {
+    let opening = |lab, message, first_visit| Opening { lab, message, first_visit };
     if let Some(shared) = crate::model::saved::from_fragment(&hash) {
-        return match shared {
-            Ok(lab) => (lab, Some("Opened a shared session: its commands were replayed against the same server settings.".into()), false),
-            Err(why) => (fresh(), Some(format!("This share link could not be opened: {why}. A new session was started instead.")), false),
-        };
+        return Ok(match shared {
+            Ok(lab) => opening(lab, Some("Opened a shared session: its commands were replayed against the same server settings.".into()), false),
+            Err(why) => opening(fresh_lab(), Some(format!("This share link could not be opened: {why}. A new session was started instead.")), false),
+        });
     }
-    match crate::model::saved::browser::load() {
-        Ok(Some(lab)) => (lab, None, false),
-        Ok(None) => (fresh(), None, true),
-        Err(message) => (fresh(), Some(message), false),
-    }
+    Ok(match crate::model::saved::browser::load() {
+        Ok(Some(lab)) => opening(lab, None, false),
+        Ok(None) => opening(fresh_lab(), None, true),
+        Err(message) => opening(fresh_lab(), Some(message), false),
+    })
 }
 
 /// `?mode=mock` opens the page watching the live mock server (`cargo xtask serve --mock` prints
@@ -39,8 +62,8 @@ fn initial_mode() -> Mode {
 }
 
 #[component]
-pub fn App() -> impl IntoView {
-    let (lab, message, first_visit) = initial_session();
+pub fn App(opening: Opening) -> impl IntoView {
+    let Opening { lab, message, first_visit } = opening;
     let (course, course_message) = match crate::model::course::browser::load() {
         Ok(course) => (course, None),
         Err(message) => (Default::default(), Some(message)),
@@ -52,7 +75,6 @@ pub fn App() -> impl IntoView {
         playground.tab.set(Tab::Exercises);
     }
     provide_context(playground);
-    playground.load_teacher_exercises();
     if playground.mode.get_untracked() == Mode::Mock {
         playground.watch();
     }
@@ -95,6 +117,9 @@ pub fn App() -> impl IntoView {
         },
         std::time::Duration::from_secs(1),
     );
+
+    // Once the console answers, the rest of the page comes down in the background.
+    set_timeout(super::parts::prefetch, std::time::Duration::from_millis(1500));
 
     view! {
         <header class="topbar">

@@ -44,6 +44,7 @@ pub fn start(pg: Playground, exercise: &Exercise) {
 #[component]
 pub fn ExercisePanel() -> impl IntoView {
     let pg = expect_context::<Playground>();
+    pg.load_teacher_exercises();
     let active = move || {
         let id = pg.course.with(|c| c.active.clone())?;
         pg.all_exercises().into_iter().filter_map(Result::ok).find(|e| e.id == id)

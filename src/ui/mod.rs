@@ -11,6 +11,7 @@ mod fault_rules;
 mod journey;
 mod mailbox;
 mod mode_switch;
+mod parts;
 mod real_server_form;
 mod reference;
 mod reply_note;

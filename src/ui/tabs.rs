@@ -1,13 +1,7 @@
 //! The tabs beside the console (Exercises, Timeline, Wire, Compare, Mailbox, Server, Reference), keyboard-operable
 //! as the ARIA tabs pattern has it, and the line saying which server the console talks to.
 
-use super::compare::ProfileDiff;
-use super::exercise_panel::ExercisePanel;
-use super::mailbox::Mailbox;
-use super::reference::Reference;
-use super::settings::ServerSettings;
-use super::timeline::Timeline;
-use super::wire::WireView;
+use super::parts::TabPart;
 use crate::state::{Playground, Tab};
 use leptos::prelude::*;
 
@@ -70,15 +64,11 @@ pub fn Tabs() -> impl IntoView {
                             aria-labelledby=format!("tab-{}", tab.id())
                             hidden=move || pg.tab.get() != tab
                         >
-                            {match tab {
-                                Tab::Exercises => view! { <ExercisePanel/> }.into_any(),
-                                Tab::Timeline => view! { <Timeline/> }.into_any(),
-                                Tab::Wire => view! { <WireView/> }.into_any(),
-                                Tab::Compare => view! { <ProfileDiff/> }.into_any(),
-                                Tab::Mailbox => view! { <Mailbox/> }.into_any(),
-                                Tab::Server => view! { <ServerSettings/> }.into_any(),
-                                Tab::Reference => view! { <Reference/> }.into_any(),
-                            }}
+                            {
+                                // A tab's part is downloaded when the tab is first shown, then kept.
+                                let opened = Memo::new(move |before: Option<&bool>| before.copied().unwrap_or(false) || pg.tab.get() == tab);
+                                move || opened.get().then(|| view! { <TabPart tab/> })
+                            }
                         </div>
                     }
                 })

@@ -167,7 +167,7 @@ impl Transcript {
                 }
             }
             Event::TlsStarted { protocol, .. } => out.push_str(&format!("-- TLS started ({protocol})\n")),
-            Event::Closed { by, reason, .. } => out.push_str(&format!("-- connection closed by {by:?}: {reason}\n").to_lowercase()),
+            Event::Closed { by, reason, .. } => out.push_str(&format!("-- connection closed by {by:?}: {reason}\n").to_ascii_lowercase()),
             _ => {}
         }
     }

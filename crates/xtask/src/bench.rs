@@ -20,8 +20,8 @@ fn size_floors() -> Result<()> {
     let root = env::root();
     let mut sum = 0;
     for (example, what) in [("floor_leptos", "floor: Leptos"), ("floor_simulator", "floor: simulator")] {
-        let (wasm, glue) = dist::wasm_and_glue(&root, dist::Artifact::Example(example), false)?;
-        let size = dist::gzip(&std::fs::read(wasm)?)?.len() + dist::gzip(&std::fs::read(glue)?)?.len();
+        let built = dist::wasm_and_glue(&root, dist::Artifact::Example(example), false)?;
+        let size = dist::gzip(&std::fs::read(built.wasm)?)?.len() + dist::gzip(&std::fs::read(built.glue)?)?.len();
         sum += size;
         println!("{:<18} {:>16} {:>16} {:>8}  wasm + js, no page code", what, format!("{:.1} KB gzip", size as f64 / 1000.0), "-", "");
     }

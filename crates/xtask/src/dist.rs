@@ -17,6 +17,8 @@ use std::time::Instant;
 const BINDGEN_VERSION: &str = "0.2.130";
 const APP: &str = "smtp-playground";
 const GLUE: &str = "smtp-playground";
+/// The script that loads the page's split parts (written by `wasm_split_cli_support`).
+const LOADER: &str = "split";
 /// Where `index.html` receives the stylesheet, preload and start-up tags.
 const HEAD_MARKER: &str = "<!-- xtask:head -->";
 
@@ -35,13 +37,17 @@ pub fn build(dev: bool) -> Result<PathBuf> {
     check_bindgen_version(&root)?;
     env::ensure_npm_packages()?;
 
-    let (optimized, glue) = wasm_and_glue(&root, Artifact::Page, dev)?;
+    let built = wasm_and_glue(&root, Artifact::Page, dev)?;
 
     let dist = root.join("dist");
     let _ = fs::remove_dir_all(&dist);
     fs::create_dir_all(&dist)?;
-    let wasm_name = write_hashed(&dist, &fs::read(&optimized)?, GLUE, "wasm")?;
-    let js_name = write_hashed(&dist, &fs::read(&glue)?, GLUE, "js")?;
+    let wasm_name = write_hashed(&dist, &fs::read(&built.wasm)?, GLUE, "wasm")?;
+    let js_name = built.glue_name.clone();
+    fs::copy(&built.glue, dist.join(&js_name))?;
+    for (served, path) in &built.later {
+        fs::copy(path, dist.join(served))?;
+    }
 
     let mut styles = Vec::new();
     for entry in sorted_entries(&root.join("www"))? {
@@ -84,20 +90,31 @@ pub enum Artifact<'a> {
     Example(&'a str),
 }
 
-/// Builds `artifact` for wasm32 as the page is built (profile, JS glue, and unless `dev`,
-/// `wasm-opt -Oz`): the paths of the final wasm and of its JS glue.
-pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<(PathBuf, PathBuf)> {
+/// One wasm32 build, ready to serve: the module the page starts with and its JS glue, and for the
+/// page, the parts split off at its `#[wasm_split]` functions with the script that loads them.
+pub struct Built {
+    pub wasm: PathBuf,
+    pub glue: PathBuf,
+    /// What the browser fetches when a part is first needed: `(file name to serve, path)`.
+    pub later: Vec<(String, PathBuf)>,
+    /// The name the glue must be served under (the loader imports it by that name).
+    pub glue_name: String,
+}
+
+/// Builds `artifact` for wasm32 as the page is built (profile, split, JS glue, and unless `dev`,
+/// `wasm-opt -Oz` on every part).
+pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<Built> {
     let profile = if dev { "wasm-dev" } else { "wasm-release" };
     let mut cargo = env::cargo();
     cargo.args(["build", "--quiet", "--package", APP, "--target", "wasm32-unknown-unknown", "--profile", profile]);
-    let (wasm, name) = match artifact {
+    let (wasm, name, split) = match artifact {
         Artifact::Page => {
             cargo.args(["--bin", APP]);
-            (env::target_dir().join(format!("wasm32-unknown-unknown/{profile}/{APP}.wasm")), GLUE)
+            (env::target_dir().join(format!("wasm32-unknown-unknown/{profile}/{APP}.wasm")), GLUE, true)
         }
         Artifact::Example(example) => {
             cargo.args(["--example", example]);
-            (env::target_dir().join(format!("wasm32-unknown-unknown/{profile}/examples/{example}.wasm")), example)
+            (env::target_dir().join(format!("wasm32-unknown-unknown/{profile}/examples/{example}.wasm")), example, false)
         }
     };
     exec(&mut cargo)?;
@@ -105,14 +122,58 @@ pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<(
     let glue_dir = env::target_dir().join("xtask/bindgen").join(name);
     let _ = fs::remove_dir_all(&glue_dir);
     fs::create_dir_all(&glue_dir)?;
+    let input = fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))?;
+    // Every file of one build carries the same hash: the glue and the loader import each other
+    // by name, so neither name can hash the other's bytes.
+    let hash = short_hash(&input);
+    let glue_name = format!("{name}-{hash}.js");
+
+    let mut later = Vec::new();
+    let main_wasm = if split {
+        let parts_dir = glue_dir.join("parts");
+        let main_wasm = glue_dir.join(format!("{name}_split.wasm"));
+        let loader_name = format!("{LOADER}-{hash}.js");
+        let link_name = format!("./{loader_name}");
+        let main_module = format!("./{glue_name}");
+        let split = wasm_split_cli_support::transform({
+            let mut options = wasm_split_cli_support::Options::new(&input);
+            options.output_dir = &parts_dir;
+            options.main_out_path = &main_wasm;
+            options.link_name = &link_name;
+            options.main_module = &main_module;
+            options
+        })
+        .map_err(|e| anyhow::anyhow!("{e:?}"))
+        .context("splitting the page's wasm at its #[wasm_split] functions (wasm_split_cli_support)")?;
+        // The loader fetches each part by its file name: give those names the build's hash too,
+        // so that they are cached as immutable like the rest.
+        let mut loader = fs::read_to_string(parts_dir.join(&loader_name))?;
+        for part in &split.split_modules {
+            let stem = part.file_stem().context("a split part without a name")?.to_string_lossy().to_string();
+            let served = format!("{stem}-{hash}.wasm");
+            loader = loader.replace(&format!("\"./{stem}.wasm\""), &format!("\"./{served}\""));
+            later.push((served, part.clone()));
+        }
+        let loader_path = glue_dir.join(&loader_name);
+        fs::write(&loader_path, loader)?;
+        later.push((loader_name, loader_path));
+        main_wasm
+    } else {
+        wasm.clone()
+    };
+
     // XTASK_PROFILING=1 keeps function names, so that a browser profile is readable.
     let profiling = std::env::var_os("XTASK_PROFILING").is_some();
     wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
+        .input_path(&main_wasm)
+        .out_name(name)
         .web(true)?
         // The crate's default (true) differs from the CLI's: without this, `init()` never
         // fetches the wasm by itself.
         .omit_default_module_path(false)
+        // The split parts link against the main module's own (LLD's) exports, by their names.
+        .keep_lld_exports(split)
+        .demangle(!split)
         .remove_name_section(!profiling)
         .remove_producers_section(true)
         .generate(&glue_dir)
@@ -120,20 +181,36 @@ pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<(
 
     let bg = glue_dir.join(format!("{name}_bg.wasm"));
     let optimized = glue_dir.join(format!("{name}_opt.wasm"));
-    if dev {
-        fs::copy(&bg, &optimized)?;
-    } else {
-        exec(
-            Command::new(root.join("node_modules/.bin/wasm-opt"))
-                .arg(&bg)
-                .args(if profiling { &["-Oz", "--debuginfo"][..] } else { &["-Oz", "--strip-debug", "--strip-producers"][..] })
-                .args(WASM_FEATURES)
-                .arg("-o")
-                .arg(&optimized),
-        )
-        .context("wasm-opt (npm package binaryen) failed")?;
+    optimize(root, &bg, &optimized, dev, profiling)?;
+    for (served, part) in later.iter_mut() {
+        if served.ends_with(".wasm") {
+            let out = part.with_extension("opt.wasm");
+            optimize(root, part, &out, dev, profiling)?;
+            *part = out;
+        }
     }
-    Ok((optimized, glue_dir.join(format!("{name}.js"))))
+    Ok(Built { wasm: optimized, glue: glue_dir.join(format!("{name}.js")), later, glue_name })
+}
+
+/// `wasm-opt -Oz` from the npm package `binaryen` (a copy when `dev`).
+fn optimize(root: &Path, input: &Path, output: &Path, dev: bool, profiling: bool) -> Result<()> {
+    if dev {
+        fs::copy(input, output)?;
+        return Ok(());
+    }
+    exec(
+        Command::new(root.join("node_modules/.bin/wasm-opt"))
+            .arg(input)
+            .args(if profiling { &["-Oz", "--debuginfo"][..] } else { &["-Oz", "--strip-debug", "--strip-producers"][..] })
+            .args(WASM_FEATURES)
+            .arg("-o")
+            .arg(output),
+    )
+    .with_context(|| format!("wasm-opt (npm package binaryen) failed on {}", input.display()))
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().take(5).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Features that rustc's wasm32 target enables by default, so wasm-opt may keep using them.
@@ -159,9 +236,7 @@ fn check_bindgen_version(root: &Path) -> Result<()> {
 }
 
 fn write_hashed(dist: &Path, bytes: &[u8], stem: &str, ext: &str) -> Result<String> {
-    let hash = Sha256::digest(bytes);
-    let short: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
-    let name = format!("{stem}-{short}.{ext}");
+    let name = format!("{stem}-{}.{ext}", short_hash(bytes));
     fs::write(dist.join(&name), bytes)?;
     Ok(name)
 }

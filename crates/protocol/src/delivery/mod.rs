@@ -253,9 +253,10 @@ fn domain_of(address: &str) -> &str {
 /// The message's journey, and the bounce messages for the Mailbox (those to a local sender).
 pub fn deliver(message: &Accepted<'_>) -> Journey {
     let sender = message.envelope.sender_address();
-    // Read once: the From: domain for DMARC here, the subject for the reports.
-    let view = crate::message::parse_message(message.raw);
-    let from_domain = view.from.first().and_then(|a| a.rsplit_once('@')).map(|(_, d)| d.to_ascii_lowercase());
+    // Read once, from the header alone: the From: domain for DMARC here, the subject (as written,
+    // encoded words kept, which a header may carry) for the reports.
+    let from_domain = crate::message::from_domain(message.raw);
+    let subject = crate::message::header_value(message.raw, "Subject");
     let helo = message.policy.hostname.as_str();
     let mut recipients: Vec<RecipientJourney> = Vec::new();
     for recipient in &message.envelope.recipients {
@@ -373,7 +374,7 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
         recipients.push(journey);
     }
     let mut journey = Journey { queue_id: message.queue_id.to_string(), recipients, notices: Vec::new(), silent: None, backscatter: None };
-    dsn::notify(message, view.subject.as_deref().unwrap_or_default(), &mut journey);
+    dsn::notify(message, subject.as_deref().unwrap_or_default(), &mut journey);
     journey
 }
 
