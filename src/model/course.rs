@@ -98,6 +98,11 @@ pub mod browser {
         }
     }
 
+    /// Whether this browser holds saved progress, without reading it.
+    pub fn exists() -> bool {
+        storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()).is_some()
+    }
+
     /// Saved progress; unreadable progress is dropped with a message.
     pub fn load() -> Result<CourseProgress, String> {
         let Some(text) = storage().and_then(|s| s.get_item(STORAGE_KEY).ok().flatten()) else { return Ok(CourseProgress::default()) };

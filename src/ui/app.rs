@@ -8,6 +8,7 @@ use super::share::ShareButton;
 use super::tabs::Tabs;
 use crate::later::Missing;
 use crate::model::branch::Branches;
+use crate::model::course::CourseProgress;
 use crate::model::saved::Lab;
 use crate::model::simulated::{DEFAULT_PROFILE, SimulatedSession};
 use crate::state::{Mode, Playground, Tab, now_ms};
@@ -15,10 +16,11 @@ use leptos::prelude::*;
 use smtp_protocol::ServerConfig;
 use wasm_split_helpers::wasm_split;
 
-/// What the page opens with: the session, a message for the banner, and whether this is a first
-/// visit (no session saved in this browser, no share link).
+/// What the page opens with: the session, the exercises' progress, a message for the banner, and
+/// whether this is a first visit (no session saved in this browser, no share link).
 pub struct Opening {
     lab: Lab,
+    course: CourseProgress,
     message: Option<String>,
     first_visit: bool,
 }
@@ -27,31 +29,33 @@ fn fresh_lab() -> Lab {
     Lab { session: SimulatedSession::new(ServerConfig::new(DEFAULT_PROFILE), now_ms()), branches: Branches::default() }
 }
 
-/// A share link or a session saved in this browser is read by a part of the page downloaded only
-/// then; a first visit does without it. `Err` when that part could not be downloaded: the saved
+/// A share link, or a session or progress saved in this browser, is read by a part of the page
+/// downloaded only then; a first visit does without it. `Err` when that part could not be downloaded: the saved
 /// session must then not be overwritten by a fresh one.
 pub async fn opening() -> Result<Opening, Missing> {
     let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
-    if crate::model::saved::is_share_fragment(&hash) || crate::model::saved::browser::exists() {
+    if crate::model::saved::is_share_fragment(&hash) || crate::model::saved::browser::exists() || crate::model::course::browser::exists() {
         return restore(hash).await;
     }
-    Ok(Opening { lab: fresh_lab(), message: None, first_visit: true })
+    Ok(Opening { lab: fresh_lab(), course: CourseProgress::default(), message: None, first_visit: true })
 }
 
 #[wasm_split(restore, fallible)]
 fn restore(hash: String) -> Result<Opening, Missing> {
-    let opening = |lab, message, first_visit| Opening { lab, message, first_visit };
-    if let Some(shared) = crate::model::saved::from_fragment(&hash) {
-        return Ok(match shared {
-            Ok(lab) => opening(lab, Some("Opened a shared session: its commands were replayed against the same server settings.".into()), false),
-            Err(why) => opening(fresh_lab(), Some(format!("This share link could not be opened: {why}. A new session was started instead.")), false),
-        });
-    }
-    Ok(match crate::model::saved::browser::load() {
-        Ok(Some(lab)) => opening(lab, None, false),
-        Ok(None) => opening(fresh_lab(), None, true),
-        Err(message) => opening(fresh_lab(), Some(message), false),
-    })
+    let (lab, message, first_visit) = match crate::model::saved::from_fragment(&hash) {
+        Some(Ok(lab)) => (lab, Some("Opened a shared session: its commands were replayed against the same server settings.".to_string()), false),
+        Some(Err(why)) => (fresh_lab(), Some(format!("This share link could not be opened: {why}. A new session was started instead.")), false),
+        None => match crate::model::saved::browser::load() {
+            Ok(Some(lab)) => (lab, None, false),
+            Ok(None) => (fresh_lab(), None, true),
+            Err(message) => (fresh_lab(), Some(message), false),
+        },
+    };
+    let (course, course_message) = match crate::model::course::browser::load() {
+        Ok(course) => (course, None),
+        Err(message) => (CourseProgress::default(), Some(message)),
+    };
+    Ok(Opening { lab, course, message: message.or(course_message), first_visit })
 }
 
 /// `?mode=mock` opens the page watching the live mock server (`cargo xtask serve --mock` prints
@@ -63,13 +67,9 @@ fn initial_mode() -> Mode {
 
 #[component]
 pub fn App(opening: Opening) -> impl IntoView {
-    let Opening { lab, message, first_visit } = opening;
-    let (course, course_message) = match crate::model::course::browser::load() {
-        Ok(course) => (course, None),
-        Err(message) => (Default::default(), Some(message)),
-    };
+    let Opening { lab, course, message, first_visit } = opening;
     let started_course = course.active.is_some() || !course.states.is_empty();
-    let playground = Playground::new(lab, initial_mode(), course, message.or(course_message));
+    let playground = Playground::new(lab, initial_mode(), course, message);
     // A first visit starts where a student should: the exercises, the first one marked next.
     if first_visit && !started_course && playground.mode.get_untracked() == Mode::Simulated {
         playground.tab.set(Tab::Exercises);

@@ -1,10 +1,9 @@
 //! The telnet-like console: the transcript (role log) and the command input.
 
-use super::real_server_form::RealServerForm;
+use super::parts::{self, Part};
 use super::reply_note::{CommandNote, ReplyNote, class_css};
-use super::session_list::SessionList;
 use super::simulator_bar::SimulatorBar;
-use super::what_if::{BranchBar, WhatIfButton, WhatIfPicker};
+use super::what_if::WhatIfButton;
 use crate::model::completion::complete;
 use crate::model::entry::{Entry, EntryKind, data_note, plain_initial_decoded};
 use crate::state::{Mode, Playground};
@@ -185,15 +184,18 @@ pub fn Console() -> impl IntoView {
         }
     };
 
+    // The what-if choices and the branches come with the first what-if asked for (or a session
+    // restored with branches), then stay.
+    let branching = Memo::new(move |before: Option<&bool>| before.copied().unwrap_or(false) || pg.what_if.with(Option::is_some) || pg.branches.with(|b| b.list.len() > 1));
+
     view! {
         <section class="console" aria-label="Console">
             {move || match mode.get() {
                 Mode::Simulated => view! { <SimulatorBar/> }.into_any(),
-                Mode::Real => view! { <RealServerForm/> }.into_any(),
-                Mode::Mock => view! { <SessionList/> }.into_any(),
+                Mode::Real => view! { <Part name="The real-server form" load=parts::REAL_SERVER_FORM/> }.into_any(),
+                Mode::Mock => view! { <Part name="The list of client sessions" load=parts::SESSION_LIST/> }.into_any(),
             }}
-            <BranchBar/>
-            <WhatIfPicker/>
+            {move || branching.get().then(|| view! { <Part name="The what-if choices" load=parts::WHAT_IF/> })}
             <div class="transcript" role="log" aria-label="Session transcript" node_ref=transcript>
                 <For each=entries key=|(scope, entry)| (*scope, entry.id) let:item>
                     <EntryView entry=item.1/>

@@ -1,14 +1,21 @@
-//! Each tab's view is a part of the page (see [`crate::later`]), downloaded when the tab is first
-//! shown. Once the page is idle, every part is fetched in the background, so that a page opened
-//! once keeps working without the network.
+//! The views that are parts of the page (see [`crate::later`]): each tab's, downloaded when the tab
+//! is first shown; in the console, the what-if choices and branches (when first asked for), the
+//! mock mode's session list and the real-server form (when that mode is first chosen). Once the
+//! page is idle, every part is fetched in the background, so that a page opened once keeps
+//! working without the network.
 
 use crate::later::Missing;
 use crate::state::Tab;
+use futures::FutureExt;
+use futures::future::LocalBoxFuture;
 use leptos::prelude::*;
 use wasm_split_helpers::wasm_split;
 
 /// What a part gives back: the function that draws its view, called from here once loaded.
 pub type Draw = fn() -> AnyView;
+
+/// Downloads a part (the first time) and gives the function that draws it.
+pub type Load = fn() -> LocalBoxFuture<'static, Result<Draw, Missing>>;
 
 #[wasm_split(exercises, fallible, preload(preload_exercises))]
 fn exercises() -> Result<Draw, Missing> {
@@ -45,18 +52,42 @@ fn reference() -> Result<Draw, Missing> {
     Ok(|| view! { <super::reference::Reference/> }.into_any())
 }
 
-/// The view of `tab`, downloaded the first time it is shown.
-async fn load(tab: Tab) -> Result<Draw, Missing> {
+#[wasm_split(what_if, fallible, preload(preload_what_if))]
+fn what_if() -> Result<Draw, Missing> {
+    Ok(|| view! { <super::what_if::Branching/> }.into_any())
+}
+
+#[wasm_split(session_list, fallible, preload(preload_session_list))]
+fn session_list() -> Result<Draw, Missing> {
+    Ok(|| view! { <super::session_list::SessionList/> }.into_any())
+}
+
+#[wasm_split(real_server_form, fallible, preload(preload_real_server_form))]
+fn real_server_form() -> Result<Draw, Missing> {
+    Ok(|| view! { <super::real_server_form::RealServerForm/> }.into_any())
+}
+
+/// The part drawing `tab`'s view.
+pub fn tab(tab: Tab) -> Load {
     match tab {
-        Tab::Exercises => exercises().await,
-        Tab::Timeline => timeline().await,
-        Tab::Wire => wire().await,
-        Tab::Compare => compare().await,
-        Tab::Mailbox => mailbox().await,
-        Tab::Server => server().await,
-        Tab::Reference => reference().await,
+        Tab::Exercises => || exercises().boxed_local(),
+        Tab::Timeline => || timeline().boxed_local(),
+        Tab::Wire => || wire().boxed_local(),
+        Tab::Compare => || compare().boxed_local(),
+        Tab::Mailbox => || mailbox().boxed_local(),
+        Tab::Server => || server().boxed_local(),
+        Tab::Reference => || reference().boxed_local(),
     }
 }
+
+/// The part drawing the what-if choices.
+pub const WHAT_IF: Load = || what_if().boxed_local();
+
+/// The part drawing the list of client sessions.
+pub const SESSION_LIST: Load = || session_list().boxed_local();
+
+/// The part drawing the real-server form.
+pub const REAL_SERVER_FORM: Load = || real_server_form().boxed_local();
 
 /// Fetches every part in the background, so that none waits for the network later.
 pub fn prefetch() {
@@ -68,25 +99,28 @@ pub fn prefetch() {
         let _ = preload_mailbox().await;
         let _ = preload_server().await;
         let _ = preload_reference().await;
+        let _ = preload_what_if().await;
+        let _ = preload_session_list().await;
+        let _ = preload_real_server_form().await;
     });
 }
 
-/// `tab`'s view: "Loading" while its part is downloaded, then the view; if the download fails,
-/// says so with a button to try again.
+/// A part's view: "Loading" while it is downloaded, then the view; if the download fails, says so
+/// with a button to try again. `name` says what is missing.
 #[component]
-pub fn TabPart(tab: Tab) -> impl IntoView {
+pub fn Part(name: &'static str, load: Load) -> impl IntoView {
     let loaded = RwSignal::new(None::<Result<Draw, Missing>>);
     let attempt = move || {
         loaded.set(None);
-        leptos::task::spawn_local(async move { loaded.set(Some(load(tab).await)) });
+        leptos::task::spawn_local(async move { loaded.set(Some(load().await)) });
     };
     attempt();
     move || match loaded.get() {
         None => view! { <p class="part-loading" role="status">"Loading…"</p> }.into_any(),
         Some(Ok(draw)) => draw(),
-        Some(Err(Missing)) => view! {
+        Some(Err(missing)) => view! {
             <div class="part-missing" role="alert">
-                <p>{format!("The {} view could not be downloaded: the page lost its connection to the server it came from.", tab.label())}</p>
+                <p>{format!("{name} could not be downloaded: {missing}.")}</p>
                 <p>"Your session is kept. Check the network, then try again."</p>
                 <button type="button" on:click=move |_| attempt()>"Try again"</button>
             </div>

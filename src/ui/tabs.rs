@@ -1,7 +1,7 @@
 //! The tabs beside the console (Exercises, Timeline, Wire, Compare, Mailbox, Server, Reference), keyboard-operable
 //! as the ARIA tabs pattern has it, and the line saying which server the console talks to.
 
-use super::parts::TabPart;
+use super::parts::{self, Part};
 use crate::state::{Playground, Tab};
 use leptos::prelude::*;
 
@@ -67,7 +67,7 @@ pub fn Tabs() -> impl IntoView {
                             {
                                 // A tab's part is downloaded when the tab is first shown, then kept.
                                 let opened = Memo::new(move |before: Option<&bool>| before.copied().unwrap_or(false) || pg.tab.get() == tab);
-                                move || opened.get().then(|| view! { <TabPart tab/> })
+                                move || opened.get().then(|| view! { <Part name=tab.label() load=parts::tab(tab)/> })
                             }
                         </div>
                     }

@@ -52,8 +52,17 @@ fn answered_verb(pg: Playground, ordinal: usize) -> Option<String> {
 }
 
 /// Picks the reply a branch gets instead: one of the usual ones, or any code and text.
+/// The branches of the session and the choice of a reply for a what-if: a part of the page.
 #[component]
-pub fn WhatIfPicker() -> impl IntoView {
+pub fn Branching() -> impl IntoView {
+    view! {
+        <BranchBar/>
+        <WhatIfPicker/>
+    }
+}
+
+#[component]
+fn WhatIfPicker() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let typed = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
@@ -109,7 +118,7 @@ pub fn WhatIfPicker() -> impl IntoView {
 
 /// The original and its branches: which is on show (typed into), and the comparison.
 #[component]
-pub fn BranchBar() -> impl IntoView {
+fn BranchBar() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let comparing = RwSignal::new(true);
     let tabs = move || {

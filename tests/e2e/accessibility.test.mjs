@@ -2,7 +2,7 @@
 // violation. Keyboard use is checked by the other tests (tabs with arrows, Enter in the console).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { audit, exchange, freshPage, usePlayground } from './harness.mjs';
+import { audit, exchange, freshPage, showTab, usePlayground } from './harness.mjs';
 
 const lab = usePlayground();
 test('every view passes an axe audit, in light and dark', async () => {
@@ -12,7 +12,7 @@ test('every view passes an axe audit, in light and dark', async () => {
   for (const scheme of ['light', 'dark']) {
     await page.emulateMedia({ colorScheme: scheme });
     for (const tab of ['Exercises', 'Timeline', 'Wire', 'Compare', 'Mailbox', 'Server', 'Reference']) {
-      await page.getByRole('tab', { name: new RegExp(`^${tab}`) }).click();
+      await showTab(page, new RegExp(`^${tab}`));
       await audit(page, `${tab} (${scheme})`);
     }
   }

@@ -4,7 +4,7 @@
 // console error, and NOOP is still answered.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, openPage, screenshot, usePlayground } from './harness.mjs';
+import { exchange, openPage, screenshot, showTab, usePlayground } from './harness.mjs';
 
 const lab = usePlayground(() => ['mock', '--smtp', '127.0.0.1:0']);
 const LINES = Number(process.env.SMTP_CHAOS_LINES || 2000);
@@ -79,7 +79,7 @@ test('2,000 random lines and clicks leave the page working', async () => {
   await screenshot(page, 'chaos-after');
   // Back to a plain simulated connection: NOOP is answered.
   await page.getByRole('radio', { name: 'Simulated server' }).check();
-  await page.getByRole('tab', { name: 'Server' }).click();
+  await showTab(page, 'Server');
   await page.getByRole('combobox', { name: 'Server profile' }).selectOption('mock');
   await page.getByRole('combobox', { name: 'Server profile' }).selectOption('postfix');
   const connect = page.getByRole('button', { name: 'Connect', exact: true });

@@ -4,7 +4,7 @@
 // sends the same through its feed to a watching page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, freshPage, openWatching, screenshot, smtplib, startBridge, type, usePlayground } from './harness.mjs';
+import { exchange, freshPage, openWatching, screenshot, showTab, smtplib, startBridge, type, usePlayground } from './harness.mjs';
 
 const lab = usePlayground();
 let mock;
@@ -18,7 +18,7 @@ after(async () => {
 
 test('a bounce from nouser.example reaches the envelope sender\'s Mailbox with its journey', async () => {
   const page = await freshPage(lab);
-  await page.getByRole('tab', { name: 'Server' }).click();
+  await showTab(page, 'Server');
   await page.getByRole('combobox', { name: 'Server profile' }).selectOption('gmail');
   await page.getByRole('button', { name: 'Reconnect' }).click();
   await page.getByRole('log', { name: 'Session transcript' }).getByText(/^220 smtp\.gmail\.com ESMTP/).waitFor();
@@ -32,7 +32,7 @@ test('a bounce from nouser.example reaches the envelope sender\'s Mailbox with i
   const log = page.getByRole('log', { name: 'Session transcript' });
   await log.getByText(/After the 250: someone@nouser\.example failed \(5\.1\.1\)\. A bounce went to <student@gmail\.com> \(in the Mailbox\)\./).waitFor();
 
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   const inbox = page.getByRole('table', { name: 'Accepted messages' });
   // The original, with its journey.
   await inbox.getByRole('button', { name: 'are you there' }).click();
@@ -60,7 +60,7 @@ test('a bounce from nouser.example reaches the envelope sender\'s Mailbox with i
 
 test('dig in the Reference knows the delivery lesson\'s domains', async () => {
   const page = await freshPage(lab);
-  await page.getByRole('tab', { name: 'Reference' }).click();
+  await showTab(page, 'Reference');
   await page.getByRole('textbox', { name: 'Domain to look up' }).fill('full.example');
   const output = page.getByLabel('dig output');
   await output.getByText(/full\.example\.\s+3600\s+IN\s+MX\s+10 mx\.full\.example\./).waitFor();
@@ -78,7 +78,7 @@ with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=10) as s:
     s.sendmail("lab@playground.test", ["someone@nouser.example"], "From: lab@playground.test\\r\\nSubject: lost\\r\\n\\r\\nhello\\r\\n")
 `);
   await page.getByRole('log', { name: 'Session transcript' }).getByText(/After the 250: someone@nouser\.example failed \(5\.1\.1\)/).waitFor();
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   const inbox = page.getByRole('table', { name: 'Accepted messages' });
   await inbox.getByRole('row').filter({ hasText: 'Delivery Status Notification (Failure)' }).waitFor();
   await inbox.getByRole('button', { name: 'lost' }).click();

@@ -2,7 +2,7 @@
 // gets a hint explaining the reply, questions are answered in the panel.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, launchBrowser, openPage, screenshot, startBridge, type } from './harness.mjs';
+import { exchange, launchBrowser, openPage, screenshot, showTab, startBridge, type } from './harness.mjs';
 
 let bridge;
 let browser;
@@ -22,7 +22,7 @@ async function doneCount() {
   return (await steps().allInnerTexts()).filter((t) => t.includes('(done)')).length;
 }
 async function open(title) {
-  await page.getByRole('tab', { name: 'Exercises' }).click();
+  await showTab(page, 'Exercises');
   const back = page.getByRole('button', { name: 'All exercises' });
   if (await back.count()) await back.click();
   await page.getByRole('button', { name: `Start: ${title}` }).click();
@@ -30,7 +30,7 @@ async function open(title) {
 }
 
 test('the list shows every exercise with its state and the next one to do', async () => {
-  await page.getByRole('tab', { name: 'Exercises' }).click();
+  await showTab(page, 'Exercises');
   const list = page.getByRole('list', { name: 'Exercises' });
   assert.ok((await list.getByRole('listitem').count()) >= 15);
   assert.match(await list.getByRole('listitem').first().innerText(), /Send a message by hand\s*Not started\s*Next/);
@@ -88,7 +88,7 @@ test('exercise 2: questions are answered in the panel, and a wrong answer does n
   await page.getByText('Exercise complete. Well done!').waitFor();
   // Progress survives a reload.
   await page.reload();
-  await page.getByRole('tab', { name: 'Exercises' }).click();
+  await showTab(page, 'Exercises');
   await page.getByRole('button', { name: 'All exercises' }).click();
   assert.match(await page.getByRole('list', { name: 'Exercises' }).getByRole('listitem').nth(1).innerText(), /Done/);
   assert.match(await page.locator('.course-summary').innerText(), /^3 of \d+ exercises done/);

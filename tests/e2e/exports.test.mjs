@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exchange, freshPage, openWatching, screenshot, startBridge, usePlayground, smtplib } from './harness.mjs';
+import { exchange, freshPage, openWatching, screenshot, showTab, smtplib, startBridge, usePlayground } from './harness.mjs';
 
 const lab = usePlayground();
 let mock;
@@ -24,7 +24,7 @@ after(async () => {
 
 /** Clicks an export button in the Timeline tab and saves the file; resolves with its path. */
 async function exported(page, name, file) {
-  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await showTab(page, 'Timeline');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name }).click()]);
   assert.equal(download.suggestedFilename(), file);
   const path = join(dir, file);
@@ -66,7 +66,7 @@ with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), local_hostname="lab.example", t
   assert.equal(original.helo, 'lab.example');
 
   // The Wire tab shows the watched client's bytes: smtplib doubled the leading dot.
-  await page.getByRole('tab', { name: 'Wire' }).click();
+  await showTab(page, 'Wire');
   const wire = page.getByRole('list', { name: 'Bytes on the wire' });
   await wire.getByText('Dot-stuffed: sent as \u201c..a line with a leading dot\u201d, the message holds \u201c.a line with a leading dot\u201d (RFC 5321 4.5.2: the server removes the first dot).').waitFor();
   await screenshot(page, 'mock-wire');

@@ -3,7 +3,7 @@
 // Server tab changes the next reply.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, freshPage, openWatching, screenshot, startBridge, usePlayground, smtplib as smtplibAt } from './harness.mjs';
+import { exchange, freshPage, openWatching, screenshot, showTab, smtplib as smtplibAt, startBridge, usePlayground } from './harness.mjs';
 
 const lab = usePlayground();
 let mock;
@@ -39,7 +39,7 @@ test('a what-if branch answers the second RCPT 452 and goes on with one recipien
   assert.match(first[1], /452 4\.2\.2 Mailbox full/);
   await screenshot(page, 'what-if-branch');
   // The timeline offers the same for the reply selected in it.
-  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await showTab(page, 'Timeline');
   await page.getByRole('list', { name: 'Sequence diagram' }).locator('g.row.to-client').nth(1).click();
   await page.getByRole('button', { name: /^What if the selected reply/ }).click();
   const fromTimeline = page.getByRole('dialog', { name: 'What if the server had answered otherwise' });
@@ -59,7 +59,7 @@ test('a what-if branch answers the second RCPT 452 and goes on with one recipien
 test('a fault rule added in the Server tab changes the next reply, and a malformed one is refused with its column', async () => {
   const page = await freshPage(lab);
   await exchange(page, 'HELO student.example');
-  await page.getByRole('tab', { name: 'Server' }).click();
+  await showTab(page, 'Server');
   const rule = page.getByRole('textbox', { name: 'New fault rule' });
   await rule.fill('mail -> 451 oops');
   await page.getByRole('button', { name: 'Add rule' }).click();
@@ -70,11 +70,11 @@ test('a fault rule added in the Server tab changes the next reply, and a malform
   await page.getByRole('button', { name: 'Add rule' }).click();
   await page.getByRole('textbox', { name: 'Fault rule 1' }).waitFor();
   await screenshot(page, 'fault-rules');
-  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await showTab(page, 'Timeline');
   assert.equal(await exchange(page, 'MAIL FROM:<alice@playground.test>'), '451 4.3.0 Queue is full, try later');
   await page.getByText(/Injected by fault rule 1 \(`mail => 451 4\.3\.0 Queue is full, try later`\)/).first().waitFor({ state: 'attached' });
   // Removing it gives the server's own answer back.
-  await page.getByRole('tab', { name: 'Server' }).click();
+  await showTab(page, 'Server');
   await page.getByRole('button', { name: 'Remove fault rule 1' }).click();
   assert.match(await exchange(page, 'MAIL FROM:<alice@playground.test>'), /^250 2\.1\.0/);
   assert.deepEqual(page.problems, []);

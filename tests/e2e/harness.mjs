@@ -99,6 +99,18 @@ export async function lastReply(page) {
   return await replies.last().innerText();
 }
 
+/**
+ * Shows a tab as a user does (a click) and waits for its view: a tab's part of the page is
+ * downloaded the first time the tab is shown, with "Loading…" meanwhile.
+ */
+export async function showTab(page, name) {
+  const tab = page.getByRole('tab', { name });
+  await tab.click();
+  const panel = page.locator(`#${await tab.getAttribute('aria-controls')}`);
+  await panel.locator(':scope > *').first().waitFor();
+  await panel.locator('.part-loading').waitFor({ state: 'detached' });
+}
+
 /** Types a command and waits for the server's reply to it; returns the reply text. */
 export async function exchange(page, line) {
   const replies = page.getByRole('log', { name: 'Session transcript' }).locator('.server pre');

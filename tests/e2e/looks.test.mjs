@@ -2,7 +2,7 @@
 // screenshots the README shows (saved under artifacts/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, screenshot, type, usePlayground } from './harness.mjs';
+import { exchange, screenshot, showTab, type, usePlayground } from './harness.mjs';
 
 const lab = usePlayground();
 
@@ -39,7 +39,7 @@ test('the dark theme follows prefers-color-scheme', async () => {
   const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(background, 'rgb(20, 23, 29)');
   await screenshot(page, 'dark');
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   await page.getByRole('button', { name: 'You passed' }).click();
   await page.emulateMedia({ colorScheme: 'light' });
   await screenshot(page, 'readme-mailbox');

@@ -3,7 +3,7 @@
 // and the Mailbox; the Server tab changes what the next client gets.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { audit, launchBrowser, openWatching as openWatchingAt, screenshot, startBridge, smtplib as smtplibAt } from './harness.mjs';
+import { audit, launchBrowser, openWatching as openWatchingAt, screenshot, showTab, smtplib as smtplibAt, startBridge } from './harness.mjs';
 
 let bridge;
 let plain;
@@ -74,7 +74,7 @@ test('a real client session appears live in the list, console, timeline and mail
   assert.equal(await page.getByRole('textbox', { name: 'SMTP command' }).getAttribute('readonly'), '');
 
   // One arrow per line exchanged in the timeline.
-  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await showTab(page, 'Timeline');
   const summary = await page.locator('.timeline-bar span').first().innerText();
   const lines = Number(summary.match(/(\d+) lines exchanged/)[1]);
   assert.ok(lines >= 20, summary);
@@ -84,7 +84,7 @@ test('a real client session appears live in the list, console, timeline and mail
   await diagram.getByRole('listitem', { name: /^server to client: 221 2\.0\.0/ }).waitFor();
 
   // The mail is in the Mailbox, with the spoofed From flagged.
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   const inbox = page.getByRole('table', { name: 'Accepted messages' });
   await inbox.getByText('Spring campaign').waitFor();
   await inbox.getByRole('button', { name: /Spring campaign/ }).click();
@@ -98,7 +98,7 @@ test('a real client session appears live in the list, console, timeline and mail
   await page.emulateMedia({ colorScheme: 'light' });
 
   // Another session goes to the top of the list, and the console follows it.
-  await page.getByRole('tab', { name: 'Server' }).click();
+  await showTab(page, 'Server');
   await page.getByText("These are the live mock server's settings").waitFor();
   await page.getByRole('checkbox', { name: 'Require AUTH before MAIL (port 587)' }).check();
   // The change reaches the mock server (its API says so) before the next client connects.
@@ -127,7 +127,7 @@ test('a real client session appears live in the list, console, timeline and mail
   await page.getByRole('button', { name: 'Dismiss' }).click();
 
   // Delete all from the page: the mock server's store is empty.
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   await page.getByRole('button', { name: 'Delete all' }).click();
   await page.getByText('No mail yet').waitFor();
   const list = await (await fetch(`${bridge.url}api/v1/messages`)).json();
@@ -184,8 +184,10 @@ test('a class view: the session list filters and groups, and the Mailbox narrows
   await sessions.getByRole('rowheader', { name: /^\(not logged in\) · \d+ session\(s\)$/ }).waitFor();
   // The Mailbox narrowed to the chosen session: the newest (Second campaign) alone.
   await page.getByLabel('Group sessions by').selectOption('nothing');
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   const inbox = page.getByRole('table', { name: 'Accepted messages' });
+  // The Mailbox's part is downloaded when the tab is first shown.
+  await inbox.locator('tbody tr').first().waitFor();
   const before = await inbox.locator('tbody tr').count();
   assert.ok(before >= 2, `${before} messages`);
   await sessions.getByRole('row').filter({ hasText: 'student' }).first().getByRole('button').click();

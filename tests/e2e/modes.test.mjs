@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exchange, launchBrowser, openPage, openWatching, startAiosmtpd, startBridge, type } from './harness.mjs';
+import { exchange, launchBrowser, openPage, openWatching, showTab, startAiosmtpd, startBridge, type } from './harness.mjs';
 
 let smtp;
 let bridge;
@@ -38,7 +38,7 @@ async function connectReal(page, button = 'Connect') {
 
 /** The state band's words beside each reply arrow of the timeline, in order. */
 async function replyStates(page) {
-  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await showTab(page, 'Timeline');
   const diagram = page.getByRole('list', { name: 'Sequence diagram' });
   await diagram.getByRole('listitem').first().waitFor();
   return diagram.locator('g.row.to-client .state').allTextContents();
@@ -46,7 +46,7 @@ async function replyStates(page) {
 
 /** Clicks Export JSON and checks the file against the event schema; returns the events. */
 async function exportedEvents(page) {
-  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await showTab(page, 'Timeline');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
   assert.equal(download.suggestedFilename(), 'smtp-session.json');
   const events = JSON.parse(readFileSync(await download.path(), 'utf8'));
@@ -107,11 +107,11 @@ test('real-server mode: the state column follows MAIL, RCPT, DATA and the end of
   assert.equal(replies[3].envelope.recipients.length, 1);
   assert.ok(events.some((e) => e.event === 'line_received' && e.line.kind === 'data_end'));
   // The Wire tab has the real session's bytes too.
-  await page.getByRole('tab', { name: 'Wire' }).click();
+  await showTab(page, 'Wire');
   const wire = page.getByRole('list', { name: 'Bytes on the wire' });
   await wire.locator('li.wire-line.client').filter({ hasText: /^C:hello/ }).locator('.glyph', { hasText: 'CRLF' }).waitFor();
   // The curl export sends the same message to the same real server.
-  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await showTab(page, 'Timeline');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export curl' }).click()]);
   const dir = mkdtempSync(join(tmpdir(), 'smtp-playground-curl-'));
   try {

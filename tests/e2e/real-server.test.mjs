@@ -3,7 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { exchange, freePort, launchBrowser, openPage, screenshot, startAiosmtpd, startBridge, type } from './harness.mjs';
+import { exchange, freePort, launchBrowser, openPage, screenshot, showTab, startAiosmtpd, startBridge, type } from './harness.mjs';
 
 let smtp;
 let bridge;
@@ -72,7 +72,7 @@ async function connectTo(page, port, security = 'plain') {
 
 test('the real-server exercise is completed through the bridge', async () => {
   const page = await openPage(browser.context, bridge.url);
-  await page.getByRole('tab', { name: 'Exercises' }).click();
+  await showTab(page, 'Exercises');
   await page.getByRole('button', { name: 'Start: The same lab against a real server' }).click();
   // Starting it switches the console to the real-server mode.
   assert.equal(await page.getByRole('radio', { name: 'Real server (bridge)' }).isChecked(), true);

@@ -1,7 +1,7 @@
 // The session beyond the console: mailbox, timeline, settings, sharing, reload, bad saved data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, freshPage, screenshot, type, usePlayground } from './harness.mjs';
+import { exchange, freshPage, screenshot, showTab, type, usePlayground } from './harness.mjs';
 
 const lab = usePlayground();
 const fresh = () => freshPage(lab);
@@ -22,7 +22,7 @@ test('a multi-line message with a dot-stuffed line arrives intact in the Mailbox
   ]);
   // The console explains the doubled dot.
   assert.match(await page.getByRole('log', { name: 'Session transcript' }).innerText(), /Dot-stuffed: the server removes the first dot/);
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   await page.getByRole('button', { name: 'Dots' }).click();
   const body = await page.getByRole('region', { name: 'Body' }).innerText();
   assert.match(body, /first line\n\.leading dot\nlast line/);
@@ -37,7 +37,7 @@ test('a multi-line message with a dot-stuffed line arrives intact in the Mailbox
 test('a spoofed From shows the warning in the Mailbox', async () => {
   const page = await fresh();
   await sendMessage(page, 'student@playground.test', 'bob@playground.test', ['From: The Dean <dean@university.example>', 'To: bob@playground.test', 'Subject: You passed', '', 'hi']);
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   await page.getByRole('button', { name: 'You passed' }).click();
   const warnings = page.getByRole('list', { name: 'Warnings' });
   assert.match(await warnings.innerText(), /The From: header says dean@university\.example, but the envelope sender \(MAIL FROM\) was <student@playground\.test>/);
@@ -74,7 +74,7 @@ test('the timeline has one arrow per exchanged line, and selecting one highlight
 test('turning on "auth required" changes the next reply', async () => {
   const page = await fresh();
   await exchange(page, 'EHLO student.example');
-  await page.getByRole('tab', { name: 'Server' }).click();
+  await showTab(page, 'Server');
   await page.getByRole('checkbox', { name: 'Require AUTH before MAIL (port 587)' }).check();
   assert.match(await exchange(page, 'MAIL FROM:<student@playground.test>'), /^530 5\.7\.0/);
   assert.match(await page.locator('.reply-note').last().innerText(), /submission server/);
@@ -87,7 +87,7 @@ test('turning on "auth required" changes the next reply', async () => {
 test('a setting the server cannot run with is refused beside the field, and nothing changes', async () => {
   const page = await fresh();
   assert.match(await exchange(page, 'EHLO keep.example'), /^250/);
-  await page.getByRole('tab', { name: 'Server' }).click();
+  await showTab(page, 'Server');
   const timeout = page.getByRole('spinbutton', { name: 'Idle timeout (seconds)' });
   const before = await timeout.inputValue();
   await timeout.fill('0');
@@ -99,7 +99,7 @@ test('a setting the server cannot run with is refused beside the field, and noth
   // value did not apply.
   const reopened = async () => {
     await page.reload();
-    await page.getByRole('tab', { name: 'Server' }).click();
+    await showTab(page, 'Server');
     return timeout.inputValue();
   };
   assert.equal(await reopened(), before);

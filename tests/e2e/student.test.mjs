@@ -4,7 +4,7 @@
 // share link that would carry a password, and the Reference's tools.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, freshPage, openPage, screenshot, type, usePlayground } from './harness.mjs';
+import { exchange, freshPage, openPage, screenshot, showTab, type, usePlayground } from './harness.mjs';
 
 const lab = usePlayground();
 
@@ -59,7 +59,7 @@ test('the handout\'s message without a blank line keeps its body, with a warning
   // QUIT inside the message is message text: said beside the line.
   assert.match(await log.locator('.command-note').last().innerText(), /Still in the message/);
   assert.match(await exchange(page, '.'), /^250 /);
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   await page.getByRole('button', { name: '63-11 Async' }).click();
   assert.match(await page.getByRole('region', { name: 'Body' }).innerText(), /Test mail SMTP/);
   assert.match(await page.getByRole('article').innerText(), /no blank line before the body/);
@@ -70,7 +70,7 @@ test('the handout\'s message without a blank line keeps its body, with a warning
 
 test('exercises: a wrong answer is said, a fixed mistake loses its hint, steps out of order offer a restart', async () => {
   const page = await freshPage(lab);
-  await page.getByRole('tab', { name: 'Exercises' }).click();
+  await showTab(page, 'Exercises');
   const back = page.getByRole('button', { name: 'All exercises' });
   if (await back.count()) await back.click();
   await page.getByRole('button', { name: 'Start: Read the EHLO extensions' }).click();
@@ -108,7 +108,7 @@ test('starting an exercise says the Mailbox starts empty, when it held mail', as
   await exchange(page, 'DATA');
   for (const line of ['Subject: kept?', '']) await type(page, line);
   assert.match(await exchange(page, '.'), /^250 /);
-  await page.getByRole('tab', { name: 'Exercises' }).click();
+  await showTab(page, 'Exercises');
   const back = page.getByRole('button', { name: 'All exercises' });
   if (await back.count()) await back.click();
   await page.getByRole('button', { name: 'Start: RSET and NOOP' }).click();
@@ -128,7 +128,7 @@ test('a share link that would carry a password is offered only after saying so',
   await dialog.getByRole('button', { name: 'Share with the password' }).click();
   await page.getByRole('textbox', { name: 'Share link' }).waitFor();
   // The timeline shows no password base64.
-  await page.getByRole('tab', { name: 'Timeline' }).click();
+  await showTab(page, 'Timeline');
   const labels = await page.getByRole('list', { name: 'Sequence diagram' }).getByRole('listitem').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label')));
   assert.ok(labels.some((l) => /AUTH PLAIN \(base64 credentials hidden\)/.test(l)), labels.join('\n'));
   assert.ok(!labels.some((l) => l.includes('AHN0dWRlbnQAc2VjcmV0')));
@@ -138,7 +138,7 @@ test('a share link that would carry a password is offered only after saying so',
 
 test('the Reference: enhanced codes by what they mean here, dig TXT, names outside the zone', async () => {
   const page = await freshPage(lab);
-  await page.getByRole('tab', { name: 'Reference' }).click();
+  await showTab(page, 'Reference');
   await page.getByRole('searchbox', { name: 'Search the reference' }).fill('greylist');
   const visible = await page.locator('.reference .ref-item:not([hidden])').allInnerTexts();
   assert.ok(visible.some((t) => /4\.7\.1/.test(t) && /Greylisted/.test(t)), visible.join('\n'));
@@ -155,7 +155,7 @@ test('the Reference: enhanced codes by what they mean here, dig TXT, names outsi
 
 test('the MIME builder\'s message, pasted after DATA, arrives with its attachment', async () => {
   const page = await freshPage(lab);
-  await page.getByRole('tab', { name: 'Reference' }).click();
+  await showTab(page, 'Reference');
   await page.getByRole('textbox', { name: 'MIME builder: Attachment name' }).fill('notes.txt');
   const message = await page.getByLabel('MIME message to paste').innerText();
   assert.match(message, /Content-Transfer-Encoding: base64/);
@@ -174,7 +174,7 @@ test('the MIME builder\'s message, pasted after DATA, arrives with its attachmen
   await page.waitForFunction(() => /Ok: queued as/.test(document.querySelector('.transcript')?.innerText ?? ''), null, { timeout: 5000 }).catch(async () => {
     throw new Error(`not queued: ${(await page.getByRole('log', { name: 'Session transcript' }).innerText()).slice(-1500)}`);
   });
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   await page.getByRole('button', { name: 'Lab report' }).click();
   assert.match(await page.getByRole('article').innerText(), /notes\.txt/);
   assert.deepEqual(page.problems, []);
@@ -184,7 +184,7 @@ test('the MIME builder\'s message, pasted after DATA, arrives with its attachmen
 test('at phone width, choosing a tab brings its panel into view', async () => {
   const page = await freshPage(lab);
   await page.setViewportSize({ width: 390, height: 800 });
-  await page.getByRole('tab', { name: 'Reference' }).click();
+  await showTab(page, 'Reference');
   await page.waitForFunction(() => {
     const panel = document.getElementById('panel-reference');
     const box = panel.getBoundingClientRect();

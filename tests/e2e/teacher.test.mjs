@@ -3,7 +3,7 @@
 // entered, and the page tells students an address they can reach.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, launchBrowser, openPage, screenshot, startBridge } from './harness.mjs';
+import { exchange, launchBrowser, openPage, screenshot, showTab, startBridge } from './harness.mjs';
 
 let bridge;
 let browser;
@@ -24,14 +24,14 @@ test('on the network the Server tab and Delete are locked until the admin token 
   // The page came from 127.0.0.1: that is where clients reach the server listening on 0.0.0.0.
   await page.getByRole('status').filter({ hasText: /Watching real mail clients at 127\.0\.0\.1:\d+/ }).waitFor();
   assert.equal(await page.getByText(/0\.0\.0\.0/).count(), 0, 'no unreachable 0.0.0.0 address is shown');
-  await page.getByRole('tab', { name: 'Server' }).click();
+  await showTab(page, 'Server');
   const note = page.locator('.settings .read-only');
   assert.match(await note.innerText(), /needs the admin token/);
   assert.equal(await page.getByLabel('Server profile').isDisabled(), true);
-  await page.getByRole('tab', { name: /Mailbox/ }).click();
+  await showTab(page, /Mailbox/);
   assert.equal(await page.getByRole('button', { name: 'Delete all' }).isDisabled(), true);
   // A wrong token is refused, the right one unlocks (for this tab).
-  await page.getByRole('tab', { name: 'Server' }).click();
+  await showTab(page, 'Server');
   await page.getByLabel('Admin token').fill('guess');
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.locator('.banner').filter({ hasText: /not the admin token/ }).waitFor();
@@ -60,7 +60,7 @@ test("a teacher's exercises load at run time: a good one is done, a broken one s
     const problems = [];
     page.on('pageerror', (err) => problems.push(err.message));
     await page.goto(served.url);
-    await page.getByRole('tab', { name: 'Exercises' }).click();
+    await showTab(page, 'Exercises');
     const back = page.getByRole('button', { name: 'All exercises' });
     if (await back.count()) await back.click();
     const list = page.getByRole('list', { name: 'Exercises' });

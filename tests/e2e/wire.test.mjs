@@ -3,7 +3,7 @@
 // and shows the replies that differ with both explanations.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, freshPage, screenshot, type, usePlayground } from './harness.mjs';
+import { exchange, freshPage, screenshot, showTab, type, usePlayground } from './harness.mjs';
 
 const lab = usePlayground();
 
@@ -25,7 +25,7 @@ test('the wire view shows a dot-stuffed line and a bare LF, and the smuggled dot
   assert.match(await exchange(page, '.'), /^250 2\.0\.0 Ok: queued as/, 'Postfix 3.7 took LF . CRLF as the end of the message');
   assert.match(await exchange(page, 'MAIL FROM:<ceo@playground.test>'), /^250 2\.1\.0/, 'what follows is read as a command');
 
-  await page.getByRole('tab', { name: 'Wire' }).click();
+  await showTab(page, 'Wire');
   const wire = page.getByRole('list', { name: 'Bytes on the wire' });
   const stuffed = wire.getByRole('listitem').filter({ hasText: /^C:\.\.hidden/ });
   await stuffed.getByText('Dot-stuffed: sent as \u201c..hidden\u201d, the message holds \u201c.hidden\u201d').waitFor();
@@ -49,7 +49,7 @@ test('the course\'s first session compared between postfix and exchange shows di
   assert.match(await exchange(page, '.'), /^250 2\.0\.0 Ok: queued as/);
   await exchange(page, 'QUIT');
 
-  await page.getByRole('tab', { name: 'Compare' }).click();
+  await showTab(page, 'Compare');
   const chooser = page.getByRole('combobox', { name: 'Profile to compare with' });
   assert.equal(await chooser.inputValue(), 'exchange', 'Exchange is offered beside Postfix');
   const table = page.getByRole('table', { name: /^this session \(postfix\) and exchange, reply by reply: \d+ of 7 differ/ });
@@ -71,7 +71,7 @@ test('the course\'s first session compared between postfix and exchange shows di
 
 test('the mainframe profile answers QUEU, and the Reference says who supports it', async () => {
   const page = await freshPage(lab);
-  await page.getByRole('tab', { name: 'Server' }).click();
+  await showTab(page, 'Server');
   await page.getByRole('combobox', { name: 'Server profile' }).selectOption('zos');
   // The banner is the next connection's.
   await page.getByRole('button', { name: 'Reconnect' }).click();
@@ -79,7 +79,7 @@ test('the mainframe profile answers QUEU, and the Reference says who supports it
   assert.match(await exchange(page, 'EHLO student.example'), /^500 Command unrecognized: "EHLO"/);
   assert.match(await exchange(page, 'HELO student.example'), /^250 mvs1\.playground\.test is my domain name\./);
   assert.match(await exchange(page, 'QUEU'), /^250-Queues on mvs1\.playground\.test:/);
-  await page.getByRole('tab', { name: 'Reference' }).click();
+  await showTab(page, 'Reference');
   const table = page.getByRole('table', { name: 'Commands by server profile' });
   const queu = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'QUEU' }) });
   const cells = await queu.getByRole('cell').allInnerTexts();

@@ -159,7 +159,11 @@ pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<B
         later.push((loader_name, loader_path));
         main_wasm
     } else {
-        wasm.clone()
+        // Nothing to split: drop the relocations kept for the splitter, which wasm-opt cannot
+        // read past (it would leave the module unoptimised).
+        let plain = glue_dir.join(format!("{name}_plain.wasm"));
+        fs::write(&plain, without_link_sections(&input)?)?;
+        plain
     };
 
     // XTASK_PROFILING=1 keeps function names, so that a browser profile is readable.
@@ -192,6 +196,43 @@ pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<B
     Ok(Built { wasm: optimized, glue: glue_dir.join(format!("{name}.js")), later, glue_name })
 }
 
+/// `wasm` without its `linking` and `reloc.*` custom sections (what `--emit-relocs` adds).
+fn without_link_sections(wasm: &[u8]) -> Result<Vec<u8>> {
+    fn leb(bytes: &[u8], at: &mut usize) -> Result<usize> {
+        let (mut value, mut shift) = (0usize, 0);
+        loop {
+            let byte = *bytes.get(*at).context("a truncated wasm module")?;
+            *at += 1;
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+            shift += 7;
+        }
+    }
+    let mut out = wasm.get(..8).context("not a wasm module")?.to_vec();
+    let mut at = 8;
+    while at < wasm.len() {
+        let start = at;
+        let id = wasm[at];
+        at += 1;
+        let size = leb(wasm, &mut at)?;
+        let end = at + size;
+        let body = wasm.get(at..end).context("a truncated wasm section")?;
+        let drop = id == 0 && {
+            let mut name_at = 0;
+            let len = leb(body, &mut name_at)?;
+            let name = body.get(name_at..name_at + len).unwrap_or_default();
+            name == b"linking" || name.starts_with(b"reloc.")
+        };
+        if !drop {
+            out.extend_from_slice(&wasm[start..end]);
+        }
+        at = end;
+    }
+    Ok(out)
+}
+
 /// `wasm-opt -Oz` from the npm package `binaryen` (a copy when `dev`).
 fn optimize(root: &Path, input: &Path, output: &Path, dev: bool, profiling: bool) -> Result<()> {
     if dev {
@@ -207,6 +248,12 @@ fn optimize(root: &Path, input: &Path, output: &Path, dev: bool, profiling: bool
             .arg(output),
     )
     .with_context(|| format!("wasm-opt (npm package binaryen) failed on {}", input.display()))
+}
+
+/// Whether `name`, a file of `dist/`, is a part fetched after the console answers (a split part
+/// or a chunk shared by several), not part of the first download.
+pub fn is_later_part(name: &str) -> bool {
+    name.ends_with(".wasm") && (name.starts_with("split_") || name.starts_with("chunk_"))
 }
 
 fn short_hash(bytes: &[u8]) -> String {

@@ -33,7 +33,8 @@ commands:
   check-exercises [DIR]
                      check exercise files (default exercises/): each parses, its solution
                      completes it and its near misses do not, against the simulator
-  bench              measure speed and size against peers (criterion and browser timings)
+  bench [size]       measure speed and size against peers (criterion and browser timings);
+                     `size`: only the page's size and its floors
   fuzz [--runs N] [--time SECONDS] [TARGET...]
                      fuzz every target (or those named) for N executions (default 10
                      million) or SECONDS; findings go to fuzz/regressions/, the minimised
@@ -60,7 +61,7 @@ fn main() -> ExitCode {
             let dir = args.get(1).map(std::path::PathBuf::from).unwrap_or_else(|| env::root().join("exercises"));
             exercises::check(&dir).map(|count| println!("xtask: {count} exercise file(s) in {} check out", dir.display()))
         }
-        Some("bench") => bench::run(),
+        Some("bench") => bench::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");
