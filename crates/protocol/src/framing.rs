@@ -8,7 +8,7 @@
 //!   A leading dot is removed from lines that start with one (RFC 5321 4.5.2).
 //! - Content beyond the size limit is counted but not stored.
 
-use memchr::memchr;
+use memchr::{memchr, memmem, memrchr};
 
 /// Bytes received and not yet consumed. Consumed bytes are dropped lazily, so that a pipelined
 /// batch of thousands of commands costs linear time.
@@ -38,7 +38,6 @@ impl InputBuffer {
     pub fn len(&self) -> usize {
         self.bytes.len() - self.start
     }
-    #[cfg(feature = "internals")]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -107,10 +106,9 @@ pub struct ContentReport {
     pub size: u64,
     /// More than the size limit arrived; `content` holds only the start.
     pub too_big: bool,
-    /// Longest text line seen, with its CRLF (RFC 5321 4.5.3.1.6 allows 1000).
-    pub longest_line: usize,
-    /// Lines ended by a bare LF (kept as content, never taken as line ends).
-    pub bare_line_feeds: usize,
+    /// The first text line longer than RFC 5321's limit (4.5.3.1.6: 1000 octets with its CRLF):
+    /// its length. Every line is held against the limit; only the first over it is measured.
+    pub overlong_line: Option<usize>,
     /// Lines whose leading dot was removed (transparency).
     pub unstuffed_lines: usize,
 }
@@ -135,6 +133,13 @@ pub struct DataReader {
 
 /// Lines of one message that the transcript records; the rest are counted only.
 pub const RECORDED_LINES: usize = 2000;
+
+/// What the reader jumps to past the recorded lines: a dot after a line end. (Built once: building
+/// a searcher costs more than a short search.)
+static LINE_START_DOT: std::sync::LazyLock<memmem::Finder<'static>> = std::sync::LazyLock::new(|| memmem::Finder::new(b"\n."));
+
+/// RFC 5321 4.5.3.1.6: a text line is at most 1000 octets, its CRLF included.
+pub const MAX_TEXT_LINE: usize = 1000;
 
 impl DataReader {
     /// `limit`: the message size limit; at most that much content is held in memory.
@@ -172,10 +177,20 @@ impl DataReader {
 
     /// Consumes input; returns true once the terminating line has been read.
     ///
-    /// Content is stored in contiguous spans between stuffed dots, so the cost per line is one
-    /// `memchr` and a few comparisons; lines are copied only while the transcript records them.
+    /// Content is stored in contiguous spans between stuffed dots. While the transcript records
+    /// lines, each line costs one `memchr`; past them, the reader jumps from one possible dot at
+    /// a line start to the next (`memmem` for LF "."), as smtp-proto's does, and holds the lines
+    /// in between against the length limit with one short `memchr` per 500 octets.
     pub fn feed(&mut self, input: &mut InputBuffer) -> bool {
-        let available = input.as_slice();
+        let (ended, used) = self.read(input.as_slice());
+        input.consume(used);
+        ended
+    }
+
+    /// As [`DataReader::feed`], from the caller's bytes: whether the message ended, and how many
+    /// octets were used (the rest, a partial end marker or what follows the message, is the
+    /// caller's to keep).
+    pub fn read(&mut self, available: &[u8]) -> (bool, usize) {
         let mut pos = 0;
         let mut span = 0;
         let ended = loop {
@@ -213,17 +228,46 @@ impl DataReader {
                 }
             }
             let rest = &available[pos..];
+            if self.line_budget == 0 {
+                // Past the recorded lines: on to the next LF "." that starts a line, or the end.
+                let mut from = 0;
+                let line_start = loop {
+                    match LINE_START_DOT.find(&rest[from..]) {
+                        Some(at) => {
+                            let lf = from + at;
+                            let crlf = if lf > 0 { rest[lf - 1] == b'\r' } else { self.previous_cr };
+                            if crlf || self.lf_ends_lines {
+                                break Some(lf);
+                            }
+                            from = lf + 1; // a dot after a bare LF is text here
+                        }
+                        None => break None,
+                    }
+                };
+                match line_start {
+                    Some(lf) => {
+                        self.measure(&rest[..=lf]);
+                        self.at_line_start = true;
+                        self.previous_cr = false;
+                        pos += lf + 1;
+                    }
+                    None => {
+                        self.measure(rest);
+                        let last = rest.last().copied();
+                        self.at_line_start = last == Some(b'\n') && (self.lf_ends_lines || rest.len() >= 2 && rest[rest.len() - 2] == b'\r' || rest.len() == 1 && self.previous_cr);
+                        self.previous_cr = last == Some(b'\r');
+                        pos = available.len();
+                        break false;
+                    }
+                }
+                continue;
+            }
             match memchr(b'\n', rest) {
                 Some(lf) => {
                     let crlf = if lf > 0 { rest[lf - 1] == b'\r' } else { self.previous_cr };
                     self.line_length += lf + 1;
-                    self.report.longest_line = self.report.longest_line.max(self.line_length);
-                    if !crlf {
-                        self.report.bare_line_feeds += 1;
-                    }
-                    if self.line_budget > 0 {
-                        self.record(&rest[..=lf], true);
-                    }
+                    self.check_length();
+                    self.record(&rest[..=lf], true);
                     self.line_length = 0;
                     self.at_line_start = crlf || self.lf_ends_lines;
                     self.previous_cr = false;
@@ -231,11 +275,8 @@ impl DataReader {
                 }
                 None => {
                     self.line_length += rest.len();
-                    self.report.longest_line = self.report.longest_line.max(self.line_length);
                     self.previous_cr = rest.last() == Some(&b'\r');
-                    if self.line_budget > 0 {
-                        self.record(rest, false);
-                    }
+                    self.record(rest, false);
                     self.at_line_start = false;
                     pos = available.len();
                     break false;
@@ -244,8 +285,48 @@ impl DataReader {
         };
         // (When the marker was found, everything before it was stored already and span == pos.)
         self.store(&available[span..pos]);
-        input.consume(pos);
-        ended
+        (ended, pos)
+    }
+
+    /// Notes the line just ended (`line_length` counts its LF) when it is over the limit.
+    fn check_length(&mut self) {
+        if self.line_length > MAX_TEXT_LINE && self.report.overlong_line.is_none() {
+            self.report.overlong_line = Some(self.line_length);
+        }
+    }
+
+    /// Holds the lines in `bytes` (which continue the line being read) against the limit without
+    /// visiting each: from a line's start, the last LF within the next 1000 octets ends the lines
+    /// begun before it, each shorter than the limit; no LF there means a line over the limit.
+    fn measure(&mut self, bytes: &[u8]) {
+        let Some(first) = memchr(b'\n', bytes) else {
+            self.line_length += bytes.len();
+            return;
+        };
+        self.line_length += first + 1;
+        self.check_length();
+        let mut start = first + 1;
+        while self.report.overlong_line.is_none() && start + MAX_TEXT_LINE < bytes.len() {
+            match memrchr(b'\n', &bytes[start..start + MAX_TEXT_LINE]) {
+                Some(lf) => start += lf + 1,
+                None => {
+                    // Measure the line over the limit exactly (it may end past `bytes`).
+                    self.line_length = match memchr(b'\n', &bytes[start + MAX_TEXT_LINE..]) {
+                        Some(lf) => MAX_TEXT_LINE + lf + 1,
+                        None => bytes.len() - start,
+                    };
+                    if start + self.line_length > bytes.len() || bytes[start + self.line_length - 1] != b'\n' {
+                        return; // it goes on in the next read
+                    }
+                    self.check_length();
+                    start += self.line_length;
+                }
+            }
+        }
+        self.line_length = match memrchr(b'\n', &bytes[start.min(bytes.len())..]) {
+            Some(lf) => bytes.len() - start - lf - 1,
+            None => bytes.len() - start,
+        };
     }
 
     fn store(&mut self, bytes: &[u8]) {
@@ -380,9 +461,9 @@ mod tests {
             let mut reader = DataReader::new(1 << 20).lf_ends_lines(true);
             assert!(reader.feed(&mut buffer), "{:?} ends the message", String::from_utf8_lossy(input));
             assert_eq!(buffer.as_slice(), b"MAIL FROM:<x@y>\r\n", "what follows is read as a command: smuggled");
-            let (content, report) = reader.finish();
+            assert_eq!(reader.take_lines()[0], b"a\n", "the transcript keeps the bare LF");
+            let (content, _) = reader.finish();
             assert_eq!(content, b"a\n");
-            assert_eq!(report.bare_line_feeds, 1);
         }
     }
 
@@ -416,6 +497,93 @@ mod tests {
         assert!(report.too_big);
         assert!(content.len() <= 100);
         assert_eq!(report.size, 50_000);
-        assert_eq!(report.longest_line, 1000);
+        assert_eq!(report.overlong_line, None, "998 octets and CRLF are within the limit");
+    }
+
+    /// What the reader must do, byte by byte: the content (dots unstuffed), whether and where
+    /// the message ended, the first line over 1000 octets.
+    fn reference(input: &[u8], lf_ends_lines: bool) -> (bool, Vec<u8>, Option<usize>, usize) {
+        let (mut content, mut line, mut overlong, mut line_start, mut i) = (Vec::new(), 0usize, None, true, 0);
+        while i < input.len() {
+            if line_start && input[i] == b'.' {
+                let rest = &input[i..];
+                if rest.starts_with(b".\r\n") || lf_ends_lines && rest.starts_with(b".\n") {
+                    return (true, content, overlong, i + if rest[1] == b'\r' { 3 } else { 2 });
+                }
+                if rest.len() < 3 && (rest.len() < 2 || rest[1] == b'\r') {
+                    return (false, content, overlong, i);
+                }
+                line = 1;
+                line_start = false;
+                i += 1;
+                continue;
+            }
+            let b = input[i];
+            content.push(b);
+            line += 1;
+            if line > 1000 && overlong.is_none() && b == b'\n' {
+                overlong = Some(line);
+            }
+            if b == b'\n' {
+                line_start = lf_ends_lines || i > 0 && input[i - 1] == b'\r';
+                line = 0;
+            } else {
+                line_start = false;
+            }
+            i += 1;
+        }
+        (false, content, overlong, input.len())
+    }
+
+    #[test]
+    fn past_the_recorded_lines_the_reader_reads_what_the_reference_reads() {
+        // Random messages of short and long lines, dots, bare CRs and LFs, cut at random reads,
+        // read with few lines recorded (so that most is read by the jumping path).
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for case in 0..3000 {
+            let mut input = Vec::new();
+            for _ in 0..next(40) {
+                match next(10) {
+                    0 => input.push(b'.'),
+                    1 => input.extend_from_slice(b"\r\n"),
+                    2 => input.push(b'\n'),
+                    3 => input.push(b'\r'),
+                    4 => input.extend(std::iter::repeat_n(b'x', 400 + next(800))),
+                    5 => input.extend_from_slice(b"\r\n.."),
+                    _ => input.extend(std::iter::repeat_n(b'a', next(80))),
+                }
+            }
+            if next(2) == 0 {
+                input.extend_from_slice(b"\r\n.\r\nQUIT\r\n");
+            }
+            for lf_ends_lines in [false, true] {
+                let (ended, content, overlong, used) = reference(&input, lf_ends_lines);
+                let mut reader = DataReader::new(u64::MAX).lf_ends_lines(lf_ends_lines);
+                reader.line_budget = next(4);
+                let mut buffer = InputBuffer::default();
+                let (mut at, mut got) = (0, false);
+                while at < input.len() && !got {
+                    let take = (1 + next(700)).min(input.len() - at);
+                    buffer.push(&input[at..at + take]);
+                    at += take;
+                    got = reader.feed(&mut buffer);
+                }
+                let left = buffer.len() + input.len() - at;
+                let (read, report) = reader.finish();
+                let what = format!("case {case}, lf_ends_lines {lf_ends_lines}: {:?}", String::from_utf8_lossy(&input));
+                assert_eq!(got, ended, "{what}");
+                assert_eq!(read, content, "{what}");
+                assert_eq!(report.overlong_line, overlong, "{what}");
+                if ended {
+                    assert_eq!(input.len() - left, used, "{what}");
+                }
+            }
+        }
     }
 }

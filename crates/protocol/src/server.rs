@@ -329,8 +329,44 @@ impl Server {
             return;
         }
         self.conn.last_activity = now;
+        let mut bytes = bytes;
+        // Message text is read straight from the caller's bytes when nothing waits before it:
+        // one copy of a message, not two.
+        if self.conn.phase == Phase::Data
+            && self.conn.held.is_none()
+            && self.conn.input.is_empty()
+            && let Some(reader) = self.txn.data.as_mut()
+        {
+            let (done, used) = reader.read(bytes);
+            bytes = &bytes[used..];
+            if !self.data_read(now, done) {
+                self.conn.input.push(bytes);
+                return;
+            }
+        }
         self.conn.input.push(bytes);
         self.process(now);
+    }
+
+    /// After a read of message text: its lines to the transcript, and the message concluded once
+    /// it ended. False while input must wait (more text to come, or a rule holds it).
+    fn data_read(&mut self, now: Timestamp, done: bool) -> bool {
+        let Some(reader) = self.txn.data.as_mut() else { return false };
+        let lines = reader.take_lines();
+        let count = lines.len();
+        for (i, line) in lines.into_iter().enumerate() {
+            let kind = if done && i + 1 == count && line == b".\r\n" { ClientLine::DataEnd } else { ClientLine::Data };
+            self.events.push_back(Event::LineReceived { at: now, raw: lossy(&line), line: kind.clone(), bare_lf: false });
+            if kind == ClientLine::Data && self.content_fault(now, line.len()) {
+                return false;
+            }
+        }
+        if !done {
+            return false;
+        }
+        let (content, report) = self.txn.data.take().expect("reader present").finish();
+        self.finish_message(now, content, report, false);
+        true
     }
 
     /// The client closed its side of the connection.
@@ -422,20 +458,9 @@ impl Server {
                 Phase::Data => {
                     let Some(reader) = self.txn.data.as_mut() else { return };
                     let done = reader.feed(&mut self.conn.input);
-                    let lines = reader.take_lines();
-                    let count = lines.len();
-                    for (i, line) in lines.into_iter().enumerate() {
-                        let kind = if done && i + 1 == count && line == b".\r\n" { ClientLine::DataEnd } else { ClientLine::Data };
-                        self.events.push_back(Event::LineReceived { at: now, raw: lossy(&line), line: kind.clone(), bare_lf: false });
-                        if kind == ClientLine::Data && self.content_fault(now, line.len()) {
-                            return;
-                        }
-                    }
-                    if !done {
+                    if !self.data_read(now, done) {
                         return;
                     }
-                    let (content, report) = self.txn.data.take().expect("reader present").finish();
-                    self.finish_message(now, content, report, false);
                 }
                 _ if self.txn.chunk.is_some() => {
                     let limit = self.config.policy.message_size_limit();

@@ -142,7 +142,7 @@ impl Server {
     pub(super) fn conclude_message(&mut self, now: Timestamp, content: Vec<u8>, report: ContentReport, chunked: bool) {
         let refusal = if report.too_big {
             Some(Situation::MessageTooBig)
-        } else if report.longest_line > 1000 {
+        } else if report.overlong_line.is_some() {
             Some(Situation::TextLineTooLong)
         } else if self.config.policy.require_message_id && header_value(&content, "Message-ID").is_none() {
             Some(Situation::MessageIdMissing)
