@@ -1,8 +1,8 @@
-//! The views that are parts of the page (see [`crate::later`]): each tab's, downloaded when the tab
-//! is first shown; in the console, the what-if choices and branches (when first asked for), the
-//! mock mode's session list and the real-server form (when that mode is first chosen). Once the
-//! page is idle, every part is fetched in the background, so that a page opened once keeps
-//! working without the network.
+//! The views that are parts of the page (see [`crate::later`]): the tabs' views and the what-if
+//! choices are one part, downloaded when the first is shown (few large downloads are faster than
+//! many small ones: a browser fetches six at a time from one server); the mock mode's session
+//! list and the real-server form come with their mode's part. Once the page is idle, every part
+//! is fetched in the background, so that a page opened once keeps working without the network.
 
 use crate::later::Missing;
 use crate::state::Tab;
@@ -17,52 +17,52 @@ pub type Draw = fn() -> AnyView;
 /// Downloads a part (the first time) and gives the function that draws it.
 pub type Load = fn() -> LocalBoxFuture<'static, Result<Draw, Missing>>;
 
-#[wasm_split(exercises, fallible, preload(preload_exercises))]
+#[wasm_split(views, fallible, preload(preload_exercises))]
 fn exercises() -> Result<Draw, Missing> {
     Ok(|| view! { <super::exercise_panel::ExercisePanel/> }.into_any())
 }
 
-#[wasm_split(timeline, fallible, preload(preload_timeline))]
+#[wasm_split(views, fallible)]
 fn timeline() -> Result<Draw, Missing> {
     Ok(|| view! { <super::timeline::Timeline/> }.into_any())
 }
 
-#[wasm_split(wire, fallible, preload(preload_wire))]
+#[wasm_split(views, fallible)]
 fn wire() -> Result<Draw, Missing> {
     Ok(|| view! { <super::wire::WireView/> }.into_any())
 }
 
-#[wasm_split(compare, fallible, preload(preload_compare))]
+#[wasm_split(views, fallible)]
 fn compare() -> Result<Draw, Missing> {
     Ok(|| view! { <super::compare::ProfileDiff/> }.into_any())
 }
 
-#[wasm_split(mailbox, fallible, preload(preload_mailbox))]
+#[wasm_split(views, fallible)]
 fn mailbox() -> Result<Draw, Missing> {
     Ok(|| view! { <super::mailbox::Mailbox/> }.into_any())
 }
 
-#[wasm_split(server, fallible, preload(preload_server))]
+#[wasm_split(views, fallible)]
 fn server() -> Result<Draw, Missing> {
     Ok(|| view! { <super::settings::ServerSettings/> }.into_any())
 }
 
-#[wasm_split(reference, fallible, preload(preload_reference))]
+#[wasm_split(views, fallible)]
 fn reference() -> Result<Draw, Missing> {
     Ok(|| view! { <super::reference::Reference/> }.into_any())
 }
 
-#[wasm_split(what_if, fallible, preload(preload_what_if))]
+#[wasm_split(views, fallible)]
 fn what_if() -> Result<Draw, Missing> {
     Ok(|| view! { <super::what_if::Branching/> }.into_any())
 }
 
-#[wasm_split(session_list, fallible, preload(preload_session_list))]
+#[wasm_split(mock_mode, fallible, preload(preload_session_list))]
 fn session_list() -> Result<Draw, Missing> {
     Ok(|| view! { <super::session_list::SessionList/> }.into_any())
 }
 
-#[wasm_split(real_server_form, fallible, preload(preload_real_server_form))]
+#[wasm_split(real_mode, fallible, preload(preload_real_server_form))]
 fn real_server_form() -> Result<Draw, Missing> {
     Ok(|| view! { <super::real_server_form::RealServerForm/> }.into_any())
 }
@@ -92,14 +92,8 @@ pub const REAL_SERVER_FORM: Load = || real_server_form().boxed_local();
 /// Fetches every part in the background, so that none waits for the network later.
 pub fn prefetch() {
     leptos::task::spawn_local(async {
+        // (One of each module is enough: the views are one part, and each mode is one.)
         let _ = preload_exercises().await;
-        let _ = preload_timeline().await;
-        let _ = preload_wire().await;
-        let _ = preload_compare().await;
-        let _ = preload_mailbox().await;
-        let _ = preload_server().await;
-        let _ = preload_reference().await;
-        let _ = preload_what_if().await;
         let _ = preload_session_list().await;
         let _ = preload_real_server_form().await;
     });
@@ -114,7 +108,8 @@ pub fn Part(name: &'static str, load: Load) -> impl IntoView {
         loaded.set(None);
         leptos::task::spawn_local(async move { loaded.set(Some(load().await)) });
     };
-    attempt();
+    // After the frame that shows what is already here (the console first, at the page's start).
+    request_animation_frame(move || set_timeout(attempt, std::time::Duration::ZERO));
     move || match loaded.get() {
         None => view! { <p class="part-loading" role="status">"Loading…"</p> }.into_any(),
         Some(Ok(draw)) => draw(),

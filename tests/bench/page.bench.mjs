@@ -6,18 +6,28 @@ const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
-const row = (name, value, goal, note = '') => console.log(`${name.padEnd(38)} ${value.padStart(10)}  ${goal ? `goal: ${goal}` : note}`);
+const row = (name, value, goal, note = '') => console.log(`${name.padEnd(50)} ${value.padStart(10)}  ${goal ? `goal: ${goal}` : note}`);
 
 const bridge = await startBridge();
 const browser = await launchBrowser();
 try {
   const page = await browser.context.newPage();
-  const loads = [];
-  for (let i = 0; i < 10; i++) {
-    await page.goto(`${bridge.url}?run=${i}`);
-    await page.waitForFunction(() => document.querySelector('.transcript .server pre') && document.querySelector('input[aria-label="SMTP command"]'));
-    loads.push(await page.evaluate(() => performance.now()));
-  }
+  // Navigation until the console answers (the greeting shown, the command box there), 20 times:
+  // as a first visit (nothing saved in the browser: the page's first download alone), and as a
+  // return (a saved session, read by a part of the page fetched for it). The files are cached
+  // after the first load, as a browser keeps them (they are served immutable).
+  const navigate = async (firstVisit) => {
+    const loads = [];
+    for (let i = 0; i < 20; i++) {
+      if (firstVisit) await page.evaluate(() => localStorage.clear()).catch(() => {});
+      await page.goto(`${bridge.url}?run=${i}`);
+      await page.waitForFunction(() => document.querySelector('.transcript .server pre') && document.querySelector('input[aria-label="SMTP command"]'));
+      loads.push(await page.evaluate(() => performance.now()));
+    }
+    return loads;
+  };
+  const firstVisits = await navigate(true);
+  const returns = await navigate(false);
   await page.getByRole('button', { name: 'Reset session' }).click();
 
   // A command as a student sends it: typed, then a real Enter key press (implicit form submission,
@@ -87,7 +97,8 @@ try {
     return deltas;
   });
 
-  row('navigation to interactive (median)', `${percentile(loads, 50).toFixed(0)} ms`, 'at most 150 ms');
+  row('navigation to answering, first visit (median of 20)', `${percentile(firstVisits, 50).toFixed(0)} ms`, 'at most 150 ms');
+  row('navigation to answering, return (median of 20)', `${percentile(returns, 50).toFixed(0)} ms`, 'at most 150 ms');
   row('Enter to explained reply in DOM (p95)', `${percentile(toDom, 95).toFixed(1)} ms`, '', '(the handler, and the style and layout forced before it)');
   row('Enter to painted reply, work (p95)', `${percentile(work, 95).toFixed(1)} ms`, 'at most 4 ms (handler + that frame\'s style, layout, paint)');
   row('Enter to painted reply, wall (p95)', `${percentile(toFrame, 95).toFixed(1)} ms`, '', '(the same, plus the wait for the frame to begin)');
