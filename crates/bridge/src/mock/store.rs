@@ -315,7 +315,9 @@ impl Store {
             let mut guard = self.lock();
             // One borrow of the fields, not one per access through the guard.
             let inner = &mut *guard;
-            let at = inner.sessions.iter().position(|s| s.id == session);
+            // Sessions are kept in the order they opened, so by id: a search, not a scan of up to
+            // a thousand on every command.
+            let at = inner.sessions.binary_search_by_key(&session, |s| s.id).ok();
             for event in events {
                 if let Some(record) = at.map(|i| &mut inner.sessions[i]) {
                     match &event {
