@@ -113,6 +113,33 @@ pub struct ContentReport {
     pub unstuffed_lines: usize,
 }
 
+/// Lines the transcript records, in one buffer: one allocation for many lines, not one each.
+#[derive(Debug, Default)]
+pub struct RecordedLines {
+    bytes: Vec<u8>,
+    /// Where each line ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl RecordedLines {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let line = &self.bytes[start..end];
+            start = end;
+            line
+        })
+    }
+}
+
 /// Reads DATA content up to the CRLF "." CRLF that ends it.
 #[derive(Debug)]
 pub struct DataReader {
@@ -122,10 +149,9 @@ pub struct DataReader {
     at_line_start: bool,
     previous_cr: bool,
     line_length: usize,
-    /// The first lines, for the transcript (bounded).
-    lines: Vec<Vec<u8>>,
+    /// The first lines, for the transcript (bounded); the line being read at their end.
+    lines: RecordedLines,
     line_budget: usize,
-    current: Vec<u8>,
     /// A bare LF ends a line, so that `<LF>.<CR><LF>` or `<LF>.<LF>` ends the message (what
     /// Postfix before 3.9 does: the receiving half of SMTP smuggling).
     lf_ends_lines: bool,
@@ -157,9 +183,8 @@ impl DataReader {
             at_line_start: true,
             previous_cr: false,
             line_length: 0,
-            lines: Vec::new(),
+            lines: RecordedLines::default(),
             line_budget: RECORDED_LINES,
-            current: Vec::new(),
             lf_ends_lines: false,
         }
     }
@@ -171,8 +196,10 @@ impl DataReader {
     }
 
     /// Complete content lines seen since the last call (for the transcript), as received.
-    pub fn take_lines(&mut self) -> Vec<Vec<u8>> {
-        std::mem::take(&mut self.lines)
+    pub fn take_lines(&mut self) -> RecordedLines {
+        let complete = self.lines.ends.last().copied().unwrap_or(0);
+        let partial = self.lines.bytes.split_off(complete);
+        std::mem::replace(&mut self.lines, RecordedLines { bytes: partial, ends: Vec::new() })
     }
 
     /// Consumes input; returns true once the terminating line has been read.
@@ -346,12 +373,12 @@ impl DataReader {
         if self.line_budget == 0 {
             return;
         }
-        if self.current.len() < 1100 {
-            let room = 1100 - self.current.len();
-            self.current.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        let current = self.lines.bytes.len() - self.lines.ends.last().copied().unwrap_or(0);
+        if current < 1100 {
+            self.lines.bytes.extend_from_slice(&bytes[..bytes.len().min(1100 - current)]);
         }
         if complete {
-            self.lines.push(std::mem::take(&mut self.current));
+            self.lines.ends.push(self.lines.bytes.len());
             self.line_budget -= 1;
         }
     }
@@ -461,10 +488,24 @@ mod tests {
             let mut reader = DataReader::new(1 << 20).lf_ends_lines(true);
             assert!(reader.feed(&mut buffer), "{:?} ends the message", String::from_utf8_lossy(input));
             assert_eq!(buffer.as_slice(), b"MAIL FROM:<x@y>\r\n", "what follows is read as a command: smuggled");
-            assert_eq!(reader.take_lines()[0], b"a\n", "the transcript keeps the bare LF");
+            assert_eq!(reader.take_lines().iter().next(), Some(&b"a\n"[..]), "the transcript keeps the bare LF");
             let (content, _) = reader.finish();
             assert_eq!(content, b"a\n");
         }
+    }
+
+    #[test]
+    fn recorded_lines_come_whole_however_the_reads_cut_them() {
+        let mut reader = DataReader::new(1 << 20);
+        let mut buffer = InputBuffer::default();
+        let mut taken: Vec<Vec<Vec<u8>>> = Vec::new();
+        for piece in [&b"ab"[..], b"c\r\nde", b"f\r\n..g\r", b"\n.\r\n"] {
+            buffer.push(piece);
+            reader.feed(&mut buffer);
+            taken.push(reader.take_lines().iter().map(<[u8]>::to_vec).collect());
+        }
+        let expected: [&[&[u8]]; 4] = [&[], &[b"abc\r\n"], &[b"def\r\n"], &[b"..g\r\n", b".\r\n"]];
+        assert_eq!(taken, expected.map(|lines| lines.iter().map(|l| l.to_vec()).collect::<Vec<_>>()));
     }
 
     #[test]

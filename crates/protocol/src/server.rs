@@ -354,9 +354,9 @@ impl Server {
         let Some(reader) = self.txn.data.as_mut() else { return false };
         let lines = reader.take_lines();
         let count = lines.len();
-        for (i, line) in lines.into_iter().enumerate() {
+        for (i, line) in lines.iter().enumerate() {
             let kind = if done && i + 1 == count && line == b".\r\n" { ClientLine::DataEnd } else { ClientLine::Data };
-            self.events.push_back(Event::LineReceived { at: now, raw: lossy(&line), line: kind.clone(), bare_lf: false });
+            self.events.push_back(Event::LineReceived { at: now, raw: lossy(line), line: kind.clone(), bare_lf: false });
             if kind == ClientLine::Data && self.content_fault(now, line.len()) {
                 return false;
             }

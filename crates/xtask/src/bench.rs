@@ -36,7 +36,7 @@ fn page_size() -> Result<std::path::PathBuf> {
     let kb = |n: u64| format!("{:.1} KB gzip", n as f64 / 1000.0);
     println!("{:<18} {:>16} {:>16} {:>8}  goal: at most 250 KB gzip before the console answers (wasm + js + css)", "first download", kb(first), "-", "");
     println!(
-        "{:<18} {:>16} {:>16} {:>8}  {parts} parts fetched when first needed (or once the page is idle); the largest: {} ({})",
+        "{:<18} {:>16} {:>16} {:>8}  {parts} files (the parts and the chunks they share) fetched when first needed or once the page is idle; the largest: {} ({})",
         "later",
         kb(later),
         "-",
