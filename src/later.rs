@@ -18,6 +18,6 @@ impl From<SplitLoaderError> for Missing {
 
 impl std::fmt::Display for Missing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("this part of the page could not be downloaded: the page lost its connection to the server it came from")
+        f.write_str("the server this page came from did not send it")
     }
 }

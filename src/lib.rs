@@ -26,7 +26,7 @@ pub fn start() {
     wasm_bindgen_futures::spawn_local(async {
         match ui::app::opening().await {
             Ok(opening) => leptos::mount::mount_to_body(move || leptos::view! { <ui::app::App opening/> }),
-            Err(missing) => show_stop("The page could not finish loading.", &missing.to_string()),
+            Err(missing) => show_stop("The page could not finish loading.", &format!("The part that reads your saved session: {missing}.")),
         }
     });
 }

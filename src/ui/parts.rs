@@ -100,9 +100,9 @@ pub fn prefetch() {
 }
 
 /// A part's view: "Loading" while it is downloaded, then the view; if the download fails, says so
-/// with a button to try again. `name` says what is missing.
+/// with a button to try again. `name` says what is missing ("The Timeline view").
 #[component]
-pub fn Part(name: &'static str, load: Load) -> impl IntoView {
+pub fn Part(#[prop(into)] name: String, load: Load) -> impl IntoView {
     let loaded = RwSignal::new(None::<Result<Draw, Missing>>);
     let attempt = move || {
         loaded.set(None);
@@ -116,7 +116,7 @@ pub fn Part(name: &'static str, load: Load) -> impl IntoView {
         Some(Err(missing)) => view! {
             <div class="part-missing" role="alert">
                 <p>{format!("{name} could not be downloaded: {missing}.")}</p>
-                <p>"Your session is kept. Check the network, then try again."</p>
+                <p>"Your session is kept. The network may be down: check it, then try again. If the playground was updated since you opened this page, reload the page instead."</p>
                 <button type="button" on:click=move |_| attempt()>"Try again"</button>
             </div>
         }

@@ -67,7 +67,7 @@ pub fn Tabs() -> impl IntoView {
                             {
                                 // A tab's part is downloaded when the tab is first shown, then kept.
                                 let opened = Memo::new(move |before: Option<&bool>| before.copied().unwrap_or(false) || pg.tab.get() == tab);
-                                move || opened.get().then(|| view! { <Part name=tab.label() load=parts::tab(tab)/> })
+                                move || opened.get().then(|| view! { <Part name=format!("The {} view", tab.label()) load=parts::tab(tab)/> })
                             }
                         </div>
                     }

@@ -122,12 +122,9 @@ pub struct RecordedLines {
 }
 
 impl RecordedLines {
-    pub fn len(&self) -> usize {
+    /// How many lines.
+    pub fn count(&self) -> usize {
         self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> {

@@ -353,7 +353,7 @@ impl Server {
     fn data_read(&mut self, now: Timestamp, done: bool) -> bool {
         let Some(reader) = self.txn.data.as_mut() else { return false };
         let lines = reader.take_lines();
-        let count = lines.len();
+        let count = lines.count();
         for (i, line) in lines.iter().enumerate() {
             let kind = if done && i + 1 == count && line == b".\r\n" { ClientLine::DataEnd } else { ClientLine::Data };
             self.events.push_back(Event::LineReceived { at: now, raw: lossy(line), line: kind.clone(), bare_lf: false });
