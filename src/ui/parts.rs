@@ -4,6 +4,16 @@
 //! list and the real-server form come with their mode's part. Once the page is idle, every part
 //! is fetched in the background, so that a page opened once keeps working without the network.
 
+use super::compare::ProfileDiff;
+use super::exercise_panel::ExercisePanel;
+use super::mailbox::Mailbox;
+use super::real_server_form::RealServerForm;
+use super::reference::Reference;
+use super::session_list::SessionList;
+use super::settings::ServerSettings;
+use super::timeline::Timeline;
+use super::what_if::Branching;
+use super::wire::WireView;
 use crate::later::Missing;
 use crate::state::Tab;
 use futures::FutureExt;
@@ -17,55 +27,33 @@ pub type Draw = fn() -> AnyView;
 /// Downloads a part (the first time) and gives the function that draws it.
 pub type Load = fn() -> LocalBoxFuture<'static, Result<Draw, Missing>>;
 
-#[wasm_split(views, fallible, preload(preload_exercises))]
-fn exercises() -> Result<Draw, Missing> {
-    Ok(|| view! { <super::exercise_panel::ExercisePanel/> }.into_any())
+/// A split function in `$module`'s part, giving the function that draws `$view` (with a named
+/// preload where `prefetch` asks for that part).
+macro_rules! part {
+    ($name:ident in $module:ident draws $view:ident) => {
+        #[wasm_split($module, fallible)]
+        fn $name() -> Result<Draw, Missing> {
+            Ok(|| view! { <$view/> }.into_any())
+        }
+    };
+    ($name:ident in $module:ident draws $view:ident, preload $preload:ident) => {
+        #[wasm_split($module, fallible, preload($preload))]
+        fn $name() -> Result<Draw, Missing> {
+            Ok(|| view! { <$view/> }.into_any())
+        }
+    };
 }
 
-#[wasm_split(views, fallible)]
-fn timeline() -> Result<Draw, Missing> {
-    Ok(|| view! { <super::timeline::Timeline/> }.into_any())
-}
-
-#[wasm_split(views, fallible)]
-fn wire() -> Result<Draw, Missing> {
-    Ok(|| view! { <super::wire::WireView/> }.into_any())
-}
-
-#[wasm_split(views, fallible)]
-fn compare() -> Result<Draw, Missing> {
-    Ok(|| view! { <super::compare::ProfileDiff/> }.into_any())
-}
-
-#[wasm_split(views, fallible)]
-fn mailbox() -> Result<Draw, Missing> {
-    Ok(|| view! { <super::mailbox::Mailbox/> }.into_any())
-}
-
-#[wasm_split(views, fallible)]
-fn server() -> Result<Draw, Missing> {
-    Ok(|| view! { <super::settings::ServerSettings/> }.into_any())
-}
-
-#[wasm_split(views, fallible)]
-fn reference() -> Result<Draw, Missing> {
-    Ok(|| view! { <super::reference::Reference/> }.into_any())
-}
-
-#[wasm_split(views, fallible)]
-fn what_if() -> Result<Draw, Missing> {
-    Ok(|| view! { <super::what_if::Branching/> }.into_any())
-}
-
-#[wasm_split(mock_mode, fallible, preload(preload_session_list))]
-fn session_list() -> Result<Draw, Missing> {
-    Ok(|| view! { <super::session_list::SessionList/> }.into_any())
-}
-
-#[wasm_split(real_mode, fallible, preload(preload_real_server_form))]
-fn real_server_form() -> Result<Draw, Missing> {
-    Ok(|| view! { <super::real_server_form::RealServerForm/> }.into_any())
-}
+part!(exercises in views draws ExercisePanel, preload preload_exercises);
+part!(timeline in views draws Timeline);
+part!(wire in views draws WireView);
+part!(compare in views draws ProfileDiff);
+part!(mailbox in views draws Mailbox);
+part!(server in views draws ServerSettings);
+part!(reference in views draws Reference);
+part!(what_if in views draws Branching);
+part!(session_list in mock_mode draws SessionList, preload preload_session_list);
+part!(real_server_form in real_mode draws RealServerForm, preload preload_real_server_form);
 
 /// The part drawing `tab`'s view.
 pub fn tab(tab: Tab) -> Load {

@@ -162,7 +162,7 @@ pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<B
         // Nothing to split: drop the relocations kept for the splitter, which wasm-opt cannot
         // read past (it would leave the module unoptimised).
         let plain = glue_dir.join(format!("{name}_plain.wasm"));
-        fs::write(&plain, without_link_sections(&input)?)?;
+        fs::write(&plain, without_sections(&input, |name| name == b"linking" || name.starts_with(b"reloc."))?)?;
         plain
     };
 
@@ -189,6 +189,10 @@ pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<B
     for (served, part) in later.iter_mut() {
         if served.ends_with(".wasm") {
             let out = part.with_extension("opt.wasm");
+            if !profiling {
+                // The splitter keeps a name section whose newer subsections wasm-opt warns about.
+                fs::write(&*part, without_sections(&fs::read(&*part)?, |name| name == b"name")?)?;
+            }
             optimize(root, part, &out, dev, profiling)?;
             *part = out;
         }
@@ -196,8 +200,8 @@ pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<B
     Ok(Built { wasm: optimized, glue: glue_dir.join(format!("{name}.js")), later, glue_name })
 }
 
-/// `wasm` without its `linking` and `reloc.*` custom sections (what `--emit-relocs` adds).
-fn without_link_sections(wasm: &[u8]) -> Result<Vec<u8>> {
+/// `wasm` without the custom sections whose name `drop` picks.
+fn without_sections(wasm: &[u8], drop: impl Fn(&[u8]) -> bool) -> Result<Vec<u8>> {
     fn leb(bytes: &[u8], at: &mut usize) -> Result<usize> {
         let (mut value, mut shift) = (0usize, 0);
         loop {
@@ -219,13 +223,12 @@ fn without_link_sections(wasm: &[u8]) -> Result<Vec<u8>> {
         let size = leb(wasm, &mut at)?;
         let end = at + size;
         let body = wasm.get(at..end).context("a truncated wasm section")?;
-        let drop = id == 0 && {
+        let dropped = id == 0 && {
             let mut name_at = 0;
             let len = leb(body, &mut name_at)?;
-            let name = body.get(name_at..name_at + len).unwrap_or_default();
-            name == b"linking" || name.starts_with(b"reloc.")
+            drop(body.get(name_at..name_at + len).unwrap_or_default())
         };
-        if !drop {
+        if !dropped {
             out.extend_from_slice(&wasm[start..end]);
         }
         at = end;
