@@ -255,6 +255,26 @@ fn bare_relay(target: &str) {
     }
 }
 
+/// The event loop's relay: the bare relay's copy on tokio (one thread, as the bridge runs), with
+/// no framing and no checks. What any relay on an event loop reaches here: the floor under the
+/// bridge's goal, since the bridge is a tokio program.
+const TOKIO_RELAY: &str = "RELAY_BENCH_TOKIO_RELAY_TO";
+
+fn tokio_relay(target: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        println!("tokio relay on {}", listener.local_addr().unwrap());
+        while let Ok((mut client, _)) = listener.accept().await {
+            let mut server = tokio::net::TcpStream::connect(target).await.unwrap();
+            let _ = (client.set_nodelay(true), server.set_nodelay(true));
+            tokio::spawn(async move {
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            });
+        }
+    });
+}
+
 /// The SMTP server every path reaches, in a process of its own (this same binary, asked by
 /// environment): a local server is another program, so that direct TCP, like every relayed path,
 /// crosses processes. (Run inside the measuring process, its "direct" round trip would skip the
@@ -285,6 +305,9 @@ fn raise_descriptor_limit() -> u64 {
 fn main() {
     if let Ok(target) = std::env::var(BARE_RELAY) {
         return bare_relay(&target);
+    }
+    if let Ok(target) = std::env::var(TOKIO_RELAY) {
+        return tokio_relay(&target);
     }
     if std::env::var_os(SMTP_SERVER).is_some() {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -325,6 +348,7 @@ async fn measure() {
     });
 
     let (bare_process, bare) = helper(BARE_RELAY, &smtp.to_string(), "bare relay on");
+    let (_tokio_process, tokio_relay) = helper(TOKIO_RELAY, &smtp.to_string(), "tokio relay on");
 
     println!("\n{:<44} {:>12} {:>14}  goal", "bridge", "smtp-bridge", "peer");
     let direct = latency(Path::Direct(TcpStream::connect(smtp).await.unwrap()), 2000).await;
@@ -349,6 +373,13 @@ async fn measure() {
         format!("{relayed:.0}"),
         format!("{floor:.0}"),
         &format!("at least 0.9x the bare relay (the most a relay reaches here): {:.2}x", relayed / floor),
+    );
+    let event_loop = throughput(Path::Direct(TcpStream::connect(tokio_relay).await.unwrap()), 2000).await;
+    row(
+        "floor: a tokio relay, one session",
+        format!("{event_loop:.0}"),
+        format!("{floor:.0}"),
+        &format!("no framing, no checks: {:.2}x the bare relay, what an event loop reaches here", event_loop / floor),
     );
     match &websockify {
         Some((_, port)) => {

@@ -186,3 +186,24 @@ print(attempt())
     let (_, body) = get(http, "/api/v1/messages").await;
     assert!(body.contains("\"total\":1"), "{body}");
 }
+
+#[tokio::test]
+async fn the_idle_timeout_fires_after_the_last_command_not_the_first() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = smtp_protocol::ServerConfig::new(smtp_protocol::ProfileName::Mock);
+    config.policy.idle_timeout_secs = 2;
+    let (smtp, _) = common::start_mock_with(config, smtp_bridge::mock::Store::new(smtp_bridge::mock::StoreLimits::messages(10), None).unwrap()).await;
+    let mut client = tokio::net::TcpStream::connect(smtp).await.unwrap();
+    let started = std::time::Instant::now();
+    // A command every second for three seconds: each moves the deadline past the first one's.
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        client.write_all(b"NOOP\r\n").await.unwrap();
+    }
+    let mut all = Vec::new();
+    tokio::time::timeout(common::PATIENCE, client.read_to_end(&mut all)).await.expect("the server hangs up on an idle client").unwrap();
+    let all = String::from_utf8_lossy(&all);
+    assert_eq!(all.matches("250 2.0.0").count(), 3, "every NOOP was answered before the timeout: {all}");
+    assert!(all.contains("\r\n421 4.4.2"), "the idle timeout's reply: {all}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(4), "not before two seconds after the last command");
+}

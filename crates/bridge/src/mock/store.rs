@@ -322,7 +322,9 @@ impl Store {
                 if let Some(record) = at.map(|i| &mut inner.sessions[i]) {
                     match &event {
                         Event::MessageAccepted { .. } => record.messages += 1,
-                        Event::ReplySent { state, .. } if state.client_name.is_some() => record.helo = state.client_name.as_deref().map(String::from),
+                        Event::ReplySent { state, .. } if state.client_name.is_some() && record.helo.as_deref() != state.client_name.as_deref() => {
+                            record.helo = state.client_name.as_deref().map(String::from)
+                        }
                         Event::AuthSucceeded { user, .. } => record.authenticated_as = Some(user.clone()),
                         Event::Closed { at, by, reason } => {
                             record.ended = Some(at.0);

@@ -43,7 +43,7 @@ pub async fn connect(ws: &mut Ws, host: &str, port: u16, security: &str) {
 /// How long a test waits for the bridge's next frame before calling it hung. Generous: the load
 /// tests run a thousand sessions at once on two cores in a debug build, and a wait is no timing
 /// assertion (`cargo xtask bench` measures latency).
-const PATIENCE: Duration = Duration::from_secs(60);
+pub const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The next control message (skipping SMTP bytes).
 pub async fn control(ws: &mut Ws) -> ToPage {
