@@ -68,11 +68,6 @@ impl Recorder {
 /// One conversation over `stream`; true when STARTTLS was accepted and TLS must start.
 async fn converse<S: AsyncRead + AsyncWrite + Unpin>(server: &mut Server, stream: &mut S, recorder: &mut Recorder) -> bool {
     let mut buf = vec![0u8; 16 * 1024];
-    // One timer for the session, moved only when the server's deadline comes sooner than it is set
-    // for; when it fires early (the deadline moved later meanwhile, as every command moves the
-    // idle deadline), it is set again then. A timer armed for every read costs more than the read.
-    let (mut armed, timer) = (None::<u64>, tokio::time::sleep(std::time::Duration::from_secs(300)));
-    tokio::pin!(timer);
     loop {
         if let Some(out) = server.poll_transmit()
             && (stream.write_all(&out).await.is_err() || stream.flush().await.is_err())
@@ -85,23 +80,11 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(server: &mut Server, stream
             Step::TlsHandshake => return true,
             Step::Read => {}
         }
-        if let Some(due) = server.poll_timeout().map(|d| d.0)
-            && armed.is_none_or(|at| due < at)
-        {
-            armed = Some(due);
-            timer.as_mut().reset(tokio::time::Instant::now() + std::time::Duration::from_millis(due.saturating_sub(now().0)));
-        }
-        tokio::select! {
-            read = stream.read(&mut buf) => match read {
-                Ok(0) | Err(_) => server.handle_client_close(now()),
-                Ok(n) => server.handle_input(&buf[..n], now()),
-            },
-            () = &mut timer, if armed.is_some() => {
-                armed = None;
-                if server.poll_timeout().is_some_and(|due| due.0 <= now().0) {
-                    server.handle_timeout(now());
-                }
-            }
+        let wait = server.poll_timeout().map(|d| d.0.saturating_sub(now().0)).unwrap_or(300_000);
+        match tokio::time::timeout(std::time::Duration::from_millis(wait), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => server.handle_client_close(now()),
+            Ok(Ok(n)) => server.handle_input(&buf[..n], now()),
+            Err(_) => server.handle_timeout(now()),
         }
     }
 }
