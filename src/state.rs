@@ -386,6 +386,7 @@ impl Playground {
             }
         });
     }
+
     pub fn disconnect_real(&self) {
         bridge::disconnect();
     }

@@ -30,8 +30,8 @@ fn fresh_lab() -> Lab {
 }
 
 /// A share link, or a session or progress saved in this browser, is read by a part of the page
-/// downloaded only then; a first visit does without it. `Err` when that part could not be downloaded: the saved
-/// session must then not be overwritten by a fresh one.
+/// downloaded only then; a first visit does without it. `Err` when that part could not be
+/// downloaded: the saved session must then not be overwritten by a fresh one.
 pub async fn opening() -> Result<Opening, Missing> {
     let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
     if crate::model::saved::is_share_fragment(&hash) || crate::model::saved::browser::exists() || crate::model::course::browser::exists() {

@@ -128,42 +128,14 @@ pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<B
     let hash = short_hash(&input);
     let glue_name = format!("{name}-{hash}.js");
 
-    let mut later = Vec::new();
-    let main_wasm = if split {
-        let parts_dir = glue_dir.join("parts");
-        let main_wasm = glue_dir.join(format!("{name}_split.wasm"));
-        let loader_name = format!("{LOADER}-{hash}.js");
-        let link_name = format!("./{loader_name}");
-        let main_module = format!("./{glue_name}");
-        let split = wasm_split_cli_support::transform({
-            let mut options = wasm_split_cli_support::Options::new(&input);
-            options.output_dir = &parts_dir;
-            options.main_out_path = &main_wasm;
-            options.link_name = &link_name;
-            options.main_module = &main_module;
-            options
-        })
-        .map_err(|e| anyhow::anyhow!("{e:?}"))
-        .context("splitting the page's wasm at its #[wasm_split] functions (wasm_split_cli_support)")?;
-        // The loader fetches each part by its file name: give those names the build's hash too,
-        // so that they are cached as immutable like the rest.
-        let mut loader = fs::read_to_string(parts_dir.join(&loader_name))?;
-        for part in &split.split_modules {
-            let stem = part.file_stem().context("a split part without a name")?.to_string_lossy().to_string();
-            let served = format!("{stem}-{hash}.wasm");
-            loader = loader.replace(&format!("\"./{stem}.wasm\""), &format!("\"./{served}\""));
-            later.push((served, part.clone()));
-        }
-        let loader_path = glue_dir.join(&loader_name);
-        fs::write(&loader_path, loader)?;
-        later.push((loader_name, loader_path));
-        main_wasm
+    let (main_wasm, mut later) = if split {
+        split_page(&input, &glue_dir, name, &hash, &glue_name)?
     } else {
         // Nothing to split: drop the relocations kept for the splitter, which wasm-opt cannot
         // read past (it would leave the module unoptimised).
         let plain = glue_dir.join(format!("{name}_plain.wasm"));
         fs::write(&plain, without_sections(&input, |name| name == b"linking" || name.starts_with(b"reloc."))?)?;
-        plain
+        (plain, Vec::new())
     };
 
     // XTASK_PROFILING=1 keeps function names, so that a browser profile is readable.
@@ -198,6 +170,42 @@ pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<B
         }
     }
     Ok(Built { wasm: optimized, glue: glue_dir.join(format!("{name}.js")), later, glue_name })
+}
+
+/// Splits the page's wasm (`input`) at its `#[wasm_split]` functions with
+/// `wasm_split_cli_support`: the main module for wasm-bindgen, and what is served later (each part
+/// under a name carrying the build's `hash`, and the loader that fetches them, which imports the
+/// glue as `glue_name`).
+fn split_page(input: &[u8], glue_dir: &Path, name: &str, hash: &str, glue_name: &str) -> Result<(PathBuf, Vec<(String, PathBuf)>)> {
+    let parts_dir = glue_dir.join("parts");
+    let main_wasm = glue_dir.join(format!("{name}_split.wasm"));
+    let loader_name = format!("{LOADER}-{hash}.js");
+    let link_name = format!("./{loader_name}");
+    let main_module = format!("./{glue_name}");
+    let split = wasm_split_cli_support::transform({
+        let mut options = wasm_split_cli_support::Options::new(input);
+        options.output_dir = &parts_dir;
+        options.main_out_path = &main_wasm;
+        options.link_name = &link_name;
+        options.main_module = &main_module;
+        options
+    })
+    .map_err(|e| anyhow::anyhow!("{e:?}"))
+    .context("splitting the page's wasm at its #[wasm_split] functions (wasm_split_cli_support)")?;
+    // The loader fetches each part by its file name: give those names the build's hash too, so
+    // that they are cached as immutable like the rest.
+    let mut loader = fs::read_to_string(parts_dir.join(&loader_name))?;
+    let mut later = Vec::new();
+    for part in &split.split_modules {
+        let stem = part.file_stem().context("a split part without a name")?.to_string_lossy().to_string();
+        let served = format!("{stem}-{hash}.wasm");
+        loader = loader.replace(&format!("\"./{stem}.wasm\""), &format!("\"./{served}\""));
+        later.push((served, part.clone()));
+    }
+    let loader_path = glue_dir.join(&loader_name);
+    fs::write(&loader_path, loader)?;
+    later.push((loader_name, loader_path));
+    Ok((main_wasm, later))
 }
 
 /// `wasm` without the custom sections whose name `drop` picks.
