@@ -15,7 +15,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 
 fn now() -> Timestamp {
@@ -56,7 +55,10 @@ fn verify(messages: &[StoredMessage]) -> Vec<usize> {
 /// A simulated SMTP server on loopback keeping what it accepts. A client whose MAIL FROM names
 /// `victim` has its connection cut after 100 octets of DATA, as if the server died.
 async fn smtp_server() -> (SocketAddr, Arc<Mutex<Vec<StoredMessage>>>, Arc<Mutex<Vec<Instant>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // The bridge's own 4,096-long accept queue: with tokio's default (1,024) a thousand connects
+    // at once can overflow it while the runtime is busy, and a connection then waits in the
+    // handshake's retries (a clean-clone run once waited past 60 s for a greeting).
+    let listener = smtp_bridge::listen("127.0.0.1:0".parse().unwrap()).unwrap();
     let address = listener.local_addr().unwrap();
     let store = Arc::new(Mutex::new(Vec::new()));
     let closings = Arc::new(Mutex::new(Vec::new()));
