@@ -54,13 +54,9 @@ struct Recorder {
 
 impl Recorder {
     fn drain(&mut self, server: &mut Server) {
-        let mut events = Vec::new();
-        while let Some(event) = server.poll_event() {
-            events.push(event);
-        }
-        if !events.is_empty() {
+        if let Some(first) = server.poll_event() {
             let messages = server.take_messages();
-            self.mock.store.record(self.id, events, messages);
+            self.mock.store.record(self.id, std::iter::once(first).chain(std::iter::from_fn(|| server.poll_event())), messages);
         }
     }
 }

@@ -285,8 +285,9 @@ impl Store {
         id
     }
 
-    /// A session's new events and the messages it had accepted with them.
-    pub fn record(&self, session: u64, events: Vec<Event>, messages: Vec<StoredMessage>) {
+    /// A session's new events and the messages it had accepted with them. The events are moved
+    /// in one by one (a server's queue drained straight into the store, no list between).
+    pub fn record(&self, session: u64, events: impl IntoIterator<Item = Event>, messages: Vec<StoredMessage>) {
         // Ids first (they go into the files), then the disk outside the lock: one slow write
         // must not stall other sessions.
         let first_id = {
@@ -318,6 +319,8 @@ impl Store {
             // Sessions are kept in the order they opened, so by id: a search, not a scan of up to
             // a thousand on every command.
             let at = inner.sessions.binary_search_by_key(&session, |s| s.id).ok();
+            // Asked once: the feed's count of watchers takes a lock of its own.
+            let watched = self.feed.receiver_count() > 0;
             for event in events {
                 if let Some(record) = at.map(|i| &mut inner.sessions[i]) {
                     match &event {
@@ -333,14 +336,17 @@ impl Store {
                         }
                         _ => {}
                     }
-                    self.broadcast(|| ToWatcher::Event { session, event: event.clone(), skipped: 0 });
+                    if watched {
+                        let _ = self.feed.send(frame(&ToWatcher::Event { session, event: event.clone(), skipped: 0 }));
+                    }
                     inner.event_octets -= record.octets;
                     record.push_event(event);
                     inner.event_octets += record.octets;
                 }
             }
             inner.trim_events(self.limits.event_octets);
-            if let Some(record) = at.map(|i| &inner.sessions[i]).filter(|r| r.ended.is_some()) {
+            // Copied (events and all) only when there is a Maildir to keep it in.
+            if let Some(record) = at.map(|i| &inner.sessions[i]).filter(|r| r.ended.is_some() && self.maildir.is_some()) {
                 ended = Some(record.clone());
             }
             for (id, message, file) in delivered {
