@@ -7,6 +7,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc rather than glibc's malloc: see Cargo.toml (mock mode frees old events all the time).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Serves SMTP Playground from a built `dist/` folder, and relays its "Real server" sessions over
 /// WebSocket (/bridge) to the SMTP servers the allow-list names. It is never an open proxy: no
 /// target is allowed unless named, and private addresses are refused unless --allow-private.
