@@ -62,7 +62,7 @@ fn trigger_for(events: &[Event], index: usize) -> Result<(Trigger, String), Stri
         Some(Event::Connected { .. }) => (Moment::Greeting, before.iter().filter(|e| matches!(e, Event::Connected { .. })).count(), "the greeting".to_string()),
         Some(Event::LineReceived { line: ClientLine::Command { parsed }, .. }) => {
             let count = before.iter().filter(|e| matches!(e, Event::LineReceived { line: ClientLine::Command { .. }, .. })).count();
-            let verb = match parsed {
+            let verb = match &**parsed {
                 Ok(p) => Some(p.command.verb()),
                 Err(e) => e.verb,
             };

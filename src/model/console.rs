@@ -56,7 +56,7 @@ impl ConsoleLog {
         }
         match event {
             Event::LineReceived { line: ClientLine::Command { parsed }, .. } => {
-                self.last_verb = match parsed {
+                self.last_verb = match &**parsed {
                     Ok(p) => Some(p.command.verb()),
                     Err(e) => e.verb,
                 }
@@ -139,16 +139,14 @@ fn without_secrets(event: &Event) -> Cow<'_, Event> {
             let _ = raw;
             Cow::Owned(Event::LineReceived { at: *at, raw: HIDDEN.into(), line: ClientLine::AuthResponse { decoded: decoded.clone(), secret: true }, bare_lf: *bare_lf })
         }
-        Event::LineReceived {
-            at,
-            raw,
-            line: ClientLine::Command { parsed: Ok(ParsedCommand { command: Command::Auth { mechanism, initial_response: Some(_) }, tolerated }) },
-            bare_lf,
-        } if shown_line(raw, false) != raw.as_str() => {
-            let command = Command::Auth { mechanism: mechanism.clone(), initial_response: Some(HIDDEN.into()) };
-            let parsed = Ok(ParsedCommand { command, tolerated: tolerated.clone() });
-            Cow::Owned(Event::LineReceived { at: *at, raw: shown_line(raw, false).as_ref().into(), line: ClientLine::Command { parsed }, bare_lf: *bare_lf })
-        }
+        Event::LineReceived { at, raw, line: ClientLine::Command { parsed }, bare_lf } if shown_line(raw, false) != raw.as_str() => match &**parsed {
+            Ok(ParsedCommand { command: Command::Auth { mechanism, initial_response: Some(_) }, tolerated }) => {
+                let command = Command::Auth { mechanism: mechanism.clone(), initial_response: Some(HIDDEN.into()) };
+                let parsed = Box::new(Ok(ParsedCommand { command, tolerated: tolerated.clone() }));
+                Cow::Owned(Event::LineReceived { at: *at, raw: shown_line(raw, false).as_ref().into(), line: ClientLine::Command { parsed }, bare_lf: *bare_lf })
+            }
+            _ => Cow::Borrowed(event),
+        },
         _ => Cow::Borrowed(event),
     }
 }

@@ -51,8 +51,9 @@ impl Plan {
         let mut ended = false;
         for event in events {
             match event {
-                Event::LineReceived { line: ClientLine::Command { parsed: Ok(ParsedCommand { command, .. }) }, .. } => {
+                Event::LineReceived { line: ClientLine::Command { parsed }, .. } if parsed.is_ok() => {
                     commands += 1;
+                    let Ok(ParsedCommand { command, .. }) = &**parsed else { continue };
                     match command {
                         Command::Helo { domain } if plan.greeting.is_none() => plan.greeting = Some((domain.to_string(), false)),
                         Command::Ehlo { domain } if plan.greeting.as_ref().is_none_or(|(_, esmtp)| !esmtp) => plan.greeting = Some((domain.to_string(), true)),

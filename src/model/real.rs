@@ -180,7 +180,7 @@ impl RealSession {
                 self.auth_user = plain_user(initial);
             }
             self.awaiting.push_back(awaiting);
-            let event = Event::LineReceived { at, raw: line.into(), line: ClientLine::Command { parsed }, bare_lf };
+            let event = Event::LineReceived { at, raw: line.into(), line: ClientLine::Command { parsed: Box::new(parsed) }, bare_lf };
             self.console.record_as(event, EntryKind::Command { text: line.to_string(), note: Some(note) });
         }
     }

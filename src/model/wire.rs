@@ -219,7 +219,7 @@ pub fn rows(events: &[Event]) -> Vec<WireRow> {
                         if let Some(decoded) = plain_initial_decoded(raw) {
                             notes.push(format!("base64 of \u{201c}{decoded}\u{201d} (authorization id, user, password)"));
                         }
-                        if matches!(parsed, Ok(p) if p.command.verb() == smtp_protocol::command::Verb::Data) {
+                        if matches!(&**parsed, Ok(p) if p.command.verb() == smtp_protocol::command::Verb::Data) {
                             content = Content::start();
                         }
                         (format!("{raw}{}", if *bare_lf { "\n" } else { "\r\n" }), Some(COMMAND_LINE))

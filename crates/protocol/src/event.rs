@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ClientLine {
-    /// A command line, parsed or not.
-    Command { parsed: Result<ParsedCommand, SyntaxError> },
+    /// A command line, parsed or not. Boxed: events are moved and kept by the thousand (the
+    /// mock's class view), and a parsed command is the largest thing a line holds.
+    Command { parsed: Box<Result<ParsedCommand, SyntaxError>> },
     /// A line longer than the server's limit (it was dropped).
     TooLong { length: usize },
     /// A line of message content after 354 (as sent, dot-stuffing included).
@@ -77,14 +78,16 @@ pub enum Event {
         /// Shared with the server until the envelope next changes: a snapshot per reply costs a
         /// pointer, not a copy (serialised as the envelope itself).
         envelope: std::sync::Arc<Envelope>,
-        /// The fault rule (or what-if choice) that produced or shaped this reply.
+        /// The fault rule (or what-if choice) that produced or shaped this reply (boxed: most
+        /// replies have none, and every event would otherwise carry its room).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        fault: Option<crate::fault::AppliedFault>,
+        fault: Option<Box<crate::fault::AppliedFault>>,
     },
     MessageAccepted {
         at: Timestamp,
         queue_id: String,
-        envelope: Envelope,
+        /// The transaction's envelope, shared as the replies' (serialised as the envelope).
+        envelope: std::sync::Arc<Envelope>,
         size: u64,
     },
     /// What the server did with an accepted message after the 250 (simulated delivery).

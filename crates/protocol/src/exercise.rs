@@ -321,8 +321,8 @@ pub fn evaluate(exercise: &Exercise, events: &[Event], messages: &dyn Fn(&str) -
             _ => None,
         };
         if let Event::LineReceived { at, line: ClientLine::Command { parsed }, .. } = event {
-            last_verb = parsed.as_ref().ok().map(|p| p.command.verb()).or_else(|| parsed.as_ref().err().and_then(|e| e.verb));
-            last_address = match parsed {
+            last_verb = (**parsed).as_ref().ok().map(|p| p.command.verb()).or_else(|| (**parsed).as_ref().err().and_then(|e| e.verb));
+            last_address = match &**parsed {
                 Ok(ParsedCommand { command: Command::Mail { from: path, .. } | Command::Rcpt { to: path, .. }, .. }) => Some(path_address(path)),
                 _ => None,
             };

@@ -53,7 +53,7 @@ impl Narration {
                     && raw.split(' ').nth(2).is_some_and(|b64| crate::server::visible(&String::from_utf8_lossy(&base64_decode(b64))).contains('⏎'));
                 self.verb_text = raw.split(' ').next().map(str::to_string);
                 self.line = Some(raw.to_string());
-                match parsed {
+                match &**parsed {
                     Ok(ParsedCommand { command, tolerated }) => {
                         self.verb = Some(command.verb());
                         self.error = None;

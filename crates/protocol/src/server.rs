@@ -511,7 +511,7 @@ impl Server {
 
     fn command_line(&mut self, now: Timestamp, line: &[u8]) {
         let parsed = parse_command(line, self.config.policy.leniency);
-        self.events.push_back(Event::LineReceived { at: now, raw: lossy(line), line: ClientLine::Command { parsed: parsed.clone() }, bare_lf: self.conn.lines.bare_lf });
+        self.events.push_back(Event::LineReceived { at: now, raw: lossy(line), line: ClientLine::Command { parsed: Box::new(parsed.clone()) }, bare_lf: self.conn.lines.bare_lf });
         if !self.config.policy.faults.is_empty() {
             return self.command_with_rules(now, parsed);
         }
@@ -713,7 +713,7 @@ impl Server {
             // The server hangs up right after this reply: that is the state it leaves.
             state.phase = Phase::Closed;
         }
-        let fault = self.conn.fault.take();
+        let fault = self.conn.fault.take().map(Box::new);
         self.events.push_back(Event::ReplySent { at: now, reply, situation, state, envelope: self.txn.envelope.clone(), fault });
     }
 

@@ -27,7 +27,7 @@ impl Reaction {
         use crate::event::{ClientLine, Closer, Event};
         match event {
             Event::LineReceived { line: ClientLine::Command { parsed }, .. } => {
-                let verb = match parsed {
+                let verb = match &**parsed {
                     Ok(p) => p.command.verb(),
                     Err(e) => e.verb?,
                 };

@@ -160,11 +160,11 @@ impl Server {
         let message_id = header_value(&content, "Message-ID")
             .map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_string())
             .unwrap_or_else(|| format!("{}@{}", queue_id, self.config.policy.hostname));
-        let envelope = std::sync::Arc::unwrap_or_clone(std::mem::take(&mut self.txn.envelope));
+        let envelope = std::mem::take(&mut self.txn.envelope);
         self.host.messages.push(StoredMessage {
             queue_id: queue_id.clone(),
             received_at: now,
-            envelope: envelope.clone(),
+            envelope: crate::session::Envelope::clone(&envelope),
             client_name: self.conn.client_name.as_deref().map(String::from),
             client_ip: self.peer.ip.clone(),
             tls: self.conn.tls,
