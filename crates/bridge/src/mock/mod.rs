@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod api;
+pub mod event_log;
 pub mod smtp;
 pub mod store;
 pub mod watch;

@@ -5,6 +5,7 @@
 //! Ordering: every change is broadcast while the store's lock is held, and a watcher subscribes
 //! and takes its snapshot under the same lock, so a page sees each event exactly once, in order.
 
+use super::event_log::EventLog;
 use crate::maildir::Maildir;
 use smtp_protocol::event::{Closer, Event};
 use smtp_protocol::watch::{Removal, ToWatcher};
@@ -105,7 +106,7 @@ pub struct SessionRecord {
     /// The account it logged in with: how groups sharing one machine are told apart.
     #[serde(default)]
     pub authenticated_as: Option<String>,
-    pub events: VecDeque<Event>,
+    pub events: EventLog,
     /// Older events left out (see [`MAX_EVENTS_PER_SESSION`] and [`StoreLimits::event_octets`]).
     pub skipped: u64,
     /// What `events` hold, by [`event_octets`] (counted again when loaded).
@@ -277,7 +278,7 @@ impl Store {
             result: None,
             helo: None,
             authenticated_as: None,
-            events: VecDeque::new(),
+            events: EventLog::default(),
             skipped: 0,
             octets: 0,
         });
