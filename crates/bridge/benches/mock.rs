@@ -110,13 +110,33 @@ fn smtp_source(bin: &str, server: SocketAddr, reconnect: bool) -> Option<f64> {
     status.success().then(|| total as f64 / started.elapsed().as_secs_f64())
 }
 
-/// The floor under the mock's goal: a server on the same runtime as the bridge (tokio, one
-/// thread) that answers each line with a canned reply, reads DATA to its end, and records
-/// nothing. What any tokio server costs here before it does any SMTP.
-fn canned_server() -> SocketAddr {
+/// What the second floor keeps, as the mock's store must: every line each way, the latest
+/// 200,000 (20 sessions of the store's 10,000 events each), and the latest 1,000 messages.
+#[derive(Default)]
+struct Kept {
+    lines: std::collections::VecDeque<Box<[u8]>>,
+    messages: std::collections::VecDeque<Vec<u8>>,
+}
+
+impl Kept {
+    fn line(&mut self, line: &[u8]) {
+        if self.lines.len() >= 200_000 {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line.into());
+    }
+}
+
+/// The floors under the mock's goal: a server on the same runtime as the bridge (tokio, one
+/// thread) that answers each line with a canned reply and reads DATA to its end. With `keep`
+/// it also keeps every line and reply and each message (the least any server with a class
+/// view must do: copy what it saw); without, it records nothing. What any tokio server costs
+/// here before it does any SMTP.
+fn canned_server(keep: bool) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     let address = listener.local_addr().unwrap();
     listener.set_nonblocking(true).unwrap();
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(Kept::default()));
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async move {
@@ -124,9 +144,10 @@ fn canned_server() -> SocketAddr {
             loop {
                 let Ok((mut tcp, _)) = listener.accept().await else { continue };
                 let _ = tcp.set_nodelay(true);
+                let kept = kept.clone();
                 tokio::spawn(async move {
                     let _ = tcp.write_all(b"220 canned ESMTP\r\n").await;
-                    let (mut buf, mut pending, mut data) = (vec![0u8; 16 * 1024], Vec::new(), false);
+                    let (mut buf, mut pending, mut data, mut message) = (vec![0u8; 16 * 1024], Vec::new(), false, Vec::new());
                     loop {
                         let n = match tcp.read(&mut buf).await {
                             Ok(0) | Err(_) => return,
@@ -134,29 +155,47 @@ fn canned_server() -> SocketAddr {
                         };
                         pending.extend_from_slice(&buf[..n]);
                         let (mut out, mut start, mut quit) = (Vec::new(), 0, false);
-                        while let Some(end) = pending[start..].iter().position(|b| *b == b'\n') {
-                            let line = &pending[start..start + end + 1];
-                            start += end + 1;
-                            if data {
-                                if line == b".\r\n" {
-                                    data = false;
-                                    out.extend_from_slice(b"250 2.0.0 Ok: queued\r\n");
+                        {
+                            let mut kept = keep.then(|| kept.lock().unwrap());
+                            while let Some(end) = pending[start..].iter().position(|b| *b == b'\n') {
+                                let line = &pending[start..start + end + 1];
+                                start += end + 1;
+                                if let Some(kept) = kept.as_mut() {
+                                    kept.line(line);
                                 }
-                                continue;
+                                if data {
+                                    if line == b".\r\n" {
+                                        data = false;
+                                        out.extend_from_slice(b"250 2.0.0 Ok: queued\r\n");
+                                        if let Some(kept) = kept.as_mut() {
+                                            if kept.messages.len() >= 1000 {
+                                                kept.messages.pop_front();
+                                            }
+                                            kept.messages.push_back(std::mem::take(&mut message));
+                                        }
+                                    } else if keep {
+                                        message.extend_from_slice(line);
+                                    }
+                                    continue;
+                                }
+                                let verb = line.get(..4).map(|v| v.to_ascii_uppercase());
+                                let reply: &[u8] = match verb.as_deref() {
+                                    Some(b"EHLO") => b"250-canned\r\n250 PIPELINING\r\n",
+                                    Some(b"DATA") => {
+                                        data = true;
+                                        b"354 End data with <CR><LF>.<CR><LF>\r\n"
+                                    }
+                                    Some(b"QUIT") => {
+                                        quit = true;
+                                        b"221 2.0.0 Bye\r\n"
+                                    }
+                                    _ => b"250 2.0.0 Ok\r\n",
+                                };
+                                if let Some(kept) = kept.as_mut() {
+                                    kept.line(reply);
+                                }
+                                out.extend_from_slice(reply);
                             }
-                            let verb = line.get(..4).map(|v| v.to_ascii_uppercase());
-                            out.extend_from_slice(match verb.as_deref() {
-                                Some(b"EHLO") => b"250-canned\r\n250 PIPELINING\r\n",
-                                Some(b"DATA") => {
-                                    data = true;
-                                    b"354 End data with <CR><LF>.<CR><LF>\r\n"
-                                }
-                                Some(b"QUIT") => {
-                                    quit = true;
-                                    b"221 2.0.0 Bye\r\n"
-                                }
-                                _ => b"250 2.0.0 Ok\r\n",
-                            });
                         }
                         pending.drain(..start);
                         if !out.is_empty() && tcp.write_all(&out).await.is_err() || quit {
@@ -177,7 +216,7 @@ fn is_root() -> bool {
 fn row(name: &str, ours: f64, peer: Option<f64>, goal: &str) {
     let peer_text = peer.map(|p| format!("{p:.0}")).unwrap_or_else(|| "-".into());
     let ratio = peer.map(|p| format!("{:.2}x", ours / p)).unwrap_or_default();
-    println!("{name:<56} {:>12} {peer_text:>14} {ratio:>7}  {goal}", format!("{ours:.0}"));
+    println!("{name:<72} {:>12} {peer_text:>14} {ratio:>7}  {goal}", format!("{ours:.0}"));
 }
 
 #[tokio::main]
@@ -197,7 +236,7 @@ async fn main() {
     });
     let source = std::env::var("SMTP_SOURCE_BIN").ok();
 
-    println!("\n{:<56} {:>12} {:>14} {:>7}  goal", "mock server (messages/s, 20 sessions)", "smtp-bridge", "smtp-sink", "ratio");
+    println!("\n{:<72} {:>12} {:>14} {:>7}  goal", "mock server (messages/s, 20 sessions)", "smtp-bridge", "smtp-sink", "ratio");
     for (reconnect, what) in [(false, "many messages per session"), (true, "a connection per message")] {
         let ours = generate(mock, reconnect).await;
         let peer = match &sink {
@@ -215,20 +254,26 @@ async fn main() {
             }
         }
     }
-    // The floor: what a tokio server answering with canned replies reaches, against smtp-sink.
-    let canned = canned_server();
-    for (reconnect, what) in [(false, "many messages per session"), (true, "a connection per message")] {
-        let floor = generate(canned, reconnect).await;
-        let peer = match &sink {
-            Some((_, address)) => Some(generate(*address, reconnect).await),
-            None => None,
-        };
-        row(&format!("floor: canned replies, Rust generator, {what}"), floor, peer, "no SMTP, nothing recorded: the runtime's ceiling");
-        if let Some(bin) = &source {
-            let floor = smtp_source(bin, canned, reconnect);
-            let peer = sink.as_ref().and_then(|(_, address)| smtp_source(bin, *address, reconnect));
-            if let Some(floor) = floor {
-                row(&format!("floor: canned replies, smtp-source, {what}"), floor, peer, "no SMTP, nothing recorded: the runtime's ceiling");
+    // The floors: what a tokio server answering with canned replies reaches against smtp-sink,
+    // recording nothing, and keeping what it saw.
+    for (keep, floor_name, why) in [
+        (false, "floor: canned replies", "no SMTP, nothing recorded: the runtime's ceiling"),
+        (true, "floor: canned replies, every line kept", "no SMTP; a copy of each line and message"),
+    ] {
+        let canned = canned_server(keep);
+        for (reconnect, what) in [(false, "many messages per session"), (true, "a connection per message")] {
+            let floor = generate(canned, reconnect).await;
+            let peer = match &sink {
+                Some((_, address)) => Some(generate(*address, reconnect).await),
+                None => None,
+            };
+            row(&format!("{floor_name}, Rust generator, {what}"), floor, peer, why);
+            if let Some(bin) = &source {
+                let floor = smtp_source(bin, canned, reconnect);
+                let peer = sink.as_ref().and_then(|(_, address)| smtp_source(bin, *address, reconnect));
+                if let Some(floor) = floor {
+                    row(&format!("{floor_name}, smtp-source, {what}"), floor, peer, why);
+                }
             }
         }
     }
