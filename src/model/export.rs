@@ -51,18 +51,18 @@ impl Plan {
         let mut ended = false;
         for event in events {
             match event {
-                Event::LineReceived { line: ClientLine::Command { parsed }, .. } if parsed.is_ok() => {
+                Event::LineReceived { line: ClientLine::Command { parsed }, .. } => {
                     commands += 1;
-                    let Ok(ParsedCommand { command, .. }) = &**parsed else { continue };
-                    match command {
-                        Command::Helo { domain } if plan.greeting.is_none() => plan.greeting = Some((domain.to_string(), false)),
-                        Command::Ehlo { domain } if plan.greeting.as_ref().is_none_or(|(_, esmtp)| !esmtp) => plan.greeting = Some((domain.to_string(), true)),
-                        Command::Mail { from, .. } => plan.last_from = Some(path_address(from)),
-                        Command::Rcpt { to, .. } => plan.last_to.push(path_address(to)),
-                        _ => {}
+                    if let Ok(ParsedCommand { command, .. }) = &**parsed {
+                        match command {
+                            Command::Helo { domain } if plan.greeting.is_none() => plan.greeting = Some((domain.to_string(), false)),
+                            Command::Ehlo { domain } if plan.greeting.as_ref().is_none_or(|(_, esmtp)| !esmtp) => plan.greeting = Some((domain.to_string(), true)),
+                            Command::Mail { from, .. } => plan.last_from = Some(path_address(from)),
+                            Command::Rcpt { to, .. } => plan.last_to.push(path_address(to)),
+                            _ => {}
+                        }
                     }
                 }
-                Event::LineReceived { line: ClientLine::Command { .. }, .. } => commands += 1,
                 Event::TlsStarted { .. } if commands == 0 => plan.implicit_tls = true,
                 Event::TlsStarted { .. } => plan.starttls = true,
                 Event::AuthSucceeded { user, mechanism, .. } => plan.auth = Some((mechanism.clone(), user.clone())),

@@ -30,14 +30,8 @@ pub type Load = fn() -> LocalBoxFuture<'static, Result<Draw, Missing>>;
 /// A split function in `$module`'s part, giving the function that draws `$view` (with a named
 /// preload where `prefetch` asks for that part).
 macro_rules! part {
-    ($name:ident in $module:ident draws $view:ident) => {
-        #[wasm_split($module, fallible)]
-        fn $name() -> Result<Draw, Missing> {
-            Ok(|| view! { <$view/> }.into_any())
-        }
-    };
-    ($name:ident in $module:ident draws $view:ident, preload $preload:ident) => {
-        #[wasm_split($module, fallible, preload($preload))]
+    ($name:ident in $module:ident draws $view:ident $(, preload $preload:ident)?) => {
+        #[wasm_split($module, fallible $(, preload($preload))?)]
         fn $name() -> Result<Draw, Missing> {
             Ok(|| view! { <$view/> }.into_any())
         }

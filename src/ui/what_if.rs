@@ -51,7 +51,6 @@ fn answered_verb(pg: Playground, ordinal: usize) -> Option<String> {
     })
 }
 
-/// Picks the reply a branch gets instead: one of the usual ones, or any code and text.
 /// The branches of the session and the choice of a reply for a what-if: a part of the page.
 #[component]
 pub fn Branching() -> impl IntoView {
@@ -61,6 +60,7 @@ pub fn Branching() -> impl IntoView {
     }
 }
 
+/// Picks the reply a branch gets instead: one of the usual ones, or any code and text.
 #[component]
 fn WhatIfPicker() -> impl IntoView {
     let pg = expect_context::<Playground>();

@@ -55,7 +55,7 @@ impl EventLog {
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Event> {
-        self.blocks.iter().flatten()
+        self.into_iter()
     }
 }
 

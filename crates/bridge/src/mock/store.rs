@@ -253,10 +253,20 @@ impl Store {
         self.inner.lock().expect("not poisoned")
     }
 
+    /// Whether any page watches (the feed's count takes a lock of its own: ask once per batch).
+    fn watched(&self) -> bool {
+        self.feed.receiver_count() > 0
+    }
+
+    /// Sends a frame to every watching page.
+    fn send(&self, message: &ToWatcher) {
+        let _ = self.feed.send(frame(message));
+    }
+
     /// Sends a frame to every watching page; builds it only when somebody watches.
     pub fn broadcast(&self, message: impl FnOnce() -> ToWatcher) {
-        if self.feed.receiver_count() > 0 {
-            let _ = self.feed.send(frame(&message()));
+        if self.watched() {
+            self.send(&message());
         }
     }
 
@@ -320,8 +330,7 @@ impl Store {
             // Sessions are kept in the order they opened, so by id: a search, not a scan of up to
             // a thousand on every command.
             let at = inner.sessions.binary_search_by_key(&session, |s| s.id).ok();
-            // Asked once: the feed's count of watchers takes a lock of its own.
-            let watched = self.feed.receiver_count() > 0;
+            let watched = self.watched();
             for event in events {
                 if let Some(record) = at.map(|i| &mut inner.sessions[i]) {
                     match &event {
@@ -338,7 +347,7 @@ impl Store {
                         _ => {}
                     }
                     if watched {
-                        let _ = self.feed.send(frame(&ToWatcher::Event { session, event: event.clone(), skipped: 0 }));
+                        self.send(&ToWatcher::Event { session, event: event.clone(), skipped: 0 });
                     }
                     inner.event_octets -= record.octets;
                     record.push_event(event);
