@@ -216,15 +216,21 @@ fn is_root() -> bool {
 fn row(name: &str, ours: f64, peer: Option<f64>, goal: &str) {
     let peer_text = peer.map(|p| format!("{p:.0}")).unwrap_or_else(|| "-".into());
     let ratio = peer.map(|p| format!("{:.2}x", ours / p)).unwrap_or_default();
-    println!("{name:<72} {:>12} {peer_text:>14} {ratio:>7}  {goal}", format!("{ours:.0}"));
+    println!("{name:<84} {:>12} {peer_text:>14} {ratio:>7}  {goal}", format!("{ours:.0}"));
 }
 
 #[tokio::main]
 async fn main() {
     let Some((bridge_bin, dist)) = common::bench_inputs() else { return };
-    let (_mock, lines) = start(&bridge_bin, &["--listen", "127.0.0.1:0", "--dir", &dist, "mock", "--smtp", "127.0.0.1:0", "--max-messages", "1000"].map(String::from), "serving");
-    let mock: SocketAddr = lines.iter().find_map(|l| l.split("mock SMTP server on ").nth(1)).expect("the mock says its SMTP address").trim().parse().unwrap();
-    let page = lines.iter().find_map(|l| l.split("at http://").nth(1)).expect("the bridge says its address").trim().trim_end_matches('/').to_string();
+    let mock_server = |extra: &[&str]| {
+        let mut args: Vec<String> = ["--listen", "127.0.0.1:0", "--dir", &dist, "mock", "--smtp", "127.0.0.1:0", "--max-messages", "1000"].map(String::from).into();
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let (process, lines) = start(&bridge_bin, &args, "serving");
+        let smtp: SocketAddr = lines.iter().find_map(|l| l.split("mock SMTP server on ").nth(1)).expect("the mock says its SMTP address").trim().parse().unwrap();
+        let page = lines.iter().find_map(|l| l.split("at http://").nth(1)).expect("the bridge says its address").trim().trim_end_matches('/').to_string();
+        (process, smtp, page)
+    };
+    let (_mock, mock, page) = mock_server(&[]);
     let sink = std::env::var("SMTP_SINK_BIN").ok().map(|bin| {
         let port = free_port();
         // 256: the listen backlog. As root it must be told whom to run as.
@@ -236,7 +242,7 @@ async fn main() {
     });
     let source = std::env::var("SMTP_SOURCE_BIN").ok();
 
-    println!("\n{:<72} {:>12} {:>14} {:>7}  goal", "mock server (messages/s, 20 sessions)", "smtp-bridge", "smtp-sink", "ratio");
+    println!("\n{:<84} {:>12} {:>14} {:>7}  goal", "mock server (messages/s, 20 sessions)", "smtp-bridge", "smtp-sink", "ratio");
     for (reconnect, what) in [(false, "many messages per session"), (true, "a connection per message")] {
         let ours = generate(mock, reconnect).await;
         let peer = match &sink {
@@ -254,13 +260,15 @@ async fn main() {
             }
         }
     }
-    // The floors: what a tokio server answering with canned replies reaches against smtp-sink,
-    // recording nothing, and keeping what it saw.
-    for (keep, floor_name, why) in [
-        (false, "floor: canned replies", "no SMTP, nothing recorded: the runtime's ceiling"),
-        (true, "floor: canned replies, every line kept", "no SMTP; a copy of each line and message"),
+    // The floors: the same mock keeping no session events (what keeping them costs), and what a
+    // tokio server answering with canned replies reaches, recording nothing and keeping what it
+    // saw.
+    let (_bare, bare, _) = mock_server(&["--events-per-session", "0"]);
+    for (canned, floor_name, why) in [
+        (bare, "floor: the mock keeping no session events", "--events-per-session 0: the simulator alone"),
+        (canned_server(false), "floor: canned replies", "no SMTP, nothing recorded: the runtime's ceiling"),
+        (canned_server(true), "floor: canned replies, every line kept", "no SMTP; a copy of each line and message"),
     ] {
-        let canned = canned_server(keep);
         for (reconnect, what) in [(false, "many messages per session"), (true, "a connection per message")] {
             let floor = generate(canned, reconnect).await;
             let peer = match &sink {

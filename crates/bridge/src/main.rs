@@ -107,6 +107,10 @@ enum Mode {
         /// Client sessions kept (the oldest is forgotten first).
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
         max_sessions_kept: u64,
+        /// Events kept per session for the API and for pages that open later (its latest; 0
+        /// keeps none: watching pages still see every event live).
+        #[arg(long, value_name = "N", default_value_t = smtp_bridge::mock::MAX_EVENTS_PER_SESSION as u64, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+        events_per_session: u64,
         /// Megabytes (10^6 octets) of mail kept in memory, as received; the oldest is dropped
         /// beyond this (the newest is kept even when it alone is larger).
         #[arg(long, value_name = "MB", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -222,9 +226,16 @@ async fn main() -> ExitCode {
     config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
     config.max_duration = std::time::Duration::from_secs(cli.max_duration);
     let mut router = app(config);
-    if let Some(Mode::Mock { smtp, profile, settings, faults, max_connections, max_messages, max_sessions_kept, max_store_mb, maildir, tls_cert, tls_key }) = cli.command {
-        let limits =
-            smtp_bridge::mock::StoreLimits { messages: max_messages, message_octets: max_store_mb * 1_000_000, sessions: max_sessions_kept as usize, ..Default::default() };
+    if let Some(Mode::Mock { smtp, profile, settings, faults, max_connections, max_messages, max_sessions_kept, events_per_session, max_store_mb, maildir, tls_cert, tls_key }) =
+        cli.command
+    {
+        let limits = smtp_bridge::mock::StoreLimits {
+            messages: max_messages,
+            message_octets: max_store_mb * 1_000_000,
+            sessions: max_sessions_kept as usize,
+            events_per_session: events_per_session as usize,
+            ..Default::default()
+        };
         let mock = match mock_server(&profile, &settings, &faults, limits, maildir.as_deref(), tls_cert.as_deref().zip(tls_key.as_deref())) {
             Ok(mock) => mock.with_max_connections(max_connections as usize),
             Err(err) => {

@@ -157,6 +157,37 @@ print("sent")
     assert_eq!(subjects, ["big 2", "big 1"]);
 }
 
+/// `smtp-bridge mock --events-per-session 6`: a session of two messages keeps its summary and
+/// its latest six events, and its transcript says how many earlier ones it left out.
+#[tokio::test]
+async fn a_session_keeps_its_latest_events_per_events_per_session() {
+    let mock = common::MockBinary::start(["--events-per-session", "6"]);
+    let (smtp, http) = (mock.smtp, mock.http);
+    let client = r#"
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20) as s:
+    s.ehlo("lab.example")
+    for i in range(2):
+        s.sendmail("a@x.example", ["b@y.example"], f"Subject: n{i}\r\n\r\nhello\r\n")
+print("sent")
+"#;
+    let port = smtp.port().to_string();
+    let output = tokio::task::spawn_blocking(move || std::process::Command::new(python()).args(["-c", client, &port]).output().unwrap()).await.unwrap();
+    assert!(output.status.success(), "smtplib failed: {}", String::from_utf8_lossy(&output.stderr));
+    let (_, body) = get(http, "/api/v1/sessions").await;
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let session = &list["sessions"][0];
+    assert_eq!((session["messages"].as_u64(), session["helo"].as_str()), (Some(2), Some("lab.example")), "{body}");
+    let transcript = session["transcript"].as_str().unwrap();
+    let lines: Vec<&str> = transcript.lines().collect();
+    // What was left out, then six events: the second message's end, its acceptance (not a line)
+    // and 250, QUIT, 221 and the close.
+    assert!(lines[0].starts_with("-- ") && lines[0].ends_with(" earlier events not kept"), "{transcript}");
+    assert_eq!(lines.len(), 6, "{transcript}");
+    assert_eq!((lines[1], lines[3]), ("C: .", "C: QUIT"), "{transcript}");
+    assert!(lines[2].starts_with("S: 250 2.0.0 Ok: queued as ") && lines[4].starts_with("S: 221 ") && lines[5].starts_with("-- connection closed"), "{transcript}");
+}
+
 /// Greylisting belongs to the mock server, not to one connection: smtplib's first attempt is
 /// refused with 451, and its retry on a new connection after the delay is accepted.
 #[tokio::test]

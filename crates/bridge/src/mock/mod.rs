@@ -17,7 +17,7 @@ pub mod watch;
 use smtp_protocol::ServerConfig;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
-pub use store::{Captured, SessionRecord, Store, StoreLimits};
+pub use store::{Captured, MAX_EVENTS_PER_SESSION, SessionRecord, Store, StoreLimits};
 
 /// The mock server: its configuration for new connections, TLS, and what it captured.
 pub struct Mock {

@@ -17,8 +17,9 @@ use tokio::sync::broadcast;
 
 /// Sessions remembered (the oldest is forgotten first).
 pub const MAX_SESSIONS: usize = 1000;
-/// Events remembered per session: a client sending thousands of messages in one connection
-/// keeps only its latest events (the page's timeline shows at most this many).
+/// Events remembered per session by default (`--events-per-session`): a client sending
+/// thousands of messages in one connection keeps only its latest events (the page's timeline
+/// shows at most this many).
 pub const MAX_EVENTS_PER_SESSION: usize = 10_000;
 /// Sessions whose events a new watcher receives (the others are listed only through the API),
 /// and how many events at most, so that a page joining a busy server is not buried.
@@ -41,11 +42,14 @@ pub struct StoreLimits {
     pub event_octets: usize,
     /// Client sessions kept (`--max-sessions-kept`); the oldest is forgotten first.
     pub sessions: usize,
+    /// Events kept per session (`--events-per-session`), its latest; 0 keeps none (pages that
+    /// watch still see every event live, and the session's summary is kept).
+    pub events_per_session: usize,
 }
 
 impl Default for StoreLimits {
     fn default() -> Self {
-        StoreLimits { messages: 1000, message_octets: 512_000_000, event_octets: 64 << 20, sessions: MAX_SESSIONS }
+        StoreLimits { messages: 1000, message_octets: 512_000_000, event_octets: 64 << 20, sessions: MAX_SESSIONS, events_per_session: MAX_EVENTS_PER_SESSION }
     }
 }
 
@@ -107,7 +111,7 @@ pub struct SessionRecord {
     #[serde(default)]
     pub authenticated_as: Option<String>,
     pub events: EventLog,
-    /// Older events left out (see [`MAX_EVENTS_PER_SESSION`] and [`StoreLimits::event_octets`]).
+    /// Older events left out (see [`StoreLimits::events_per_session`] and [`StoreLimits::event_octets`]).
     pub skipped: u64,
     /// What `events` hold, by [`event_octets`] (counted again when loaded).
     #[serde(skip)]
@@ -115,8 +119,13 @@ pub struct SessionRecord {
 }
 
 impl SessionRecord {
-    fn push_event(&mut self, event: Event) {
-        if self.events.len() >= MAX_EVENTS_PER_SESSION {
+    /// Keeps `event` as the newest, the oldest making room beyond `limit` events.
+    fn push_event(&mut self, event: Event, limit: usize) {
+        if limit == 0 {
+            self.skipped += 1;
+            return;
+        }
+        while self.events.len() >= limit {
             self.pop_event();
         }
         self.octets += event_octets(&event);
@@ -229,6 +238,10 @@ impl Store {
                 inner.messages.push_back(Captured { id, session: read.session.unwrap_or(0), message: read.message, file: Some(path) });
             }
             for mut record in sessions {
+                while record.events.len() > limits.events_per_session {
+                    record.events.pop_front();
+                    record.skipped += 1;
+                }
                 record.octets = record.events.iter().map(event_octets).sum();
                 inner.event_octets += record.octets;
                 inner.sessions.push_back(record);
@@ -350,7 +363,7 @@ impl Store {
                         self.send(&ToWatcher::Event { session, event: event.clone(), skipped: 0 });
                     }
                     inner.event_octets -= record.octets;
-                    record.push_event(event);
+                    record.push_event(event, self.limits.events_per_session);
                     inner.event_octets += record.octets;
                 }
             }
@@ -597,6 +610,28 @@ mod tests {
         });
         let (frames, _) = store.watch(ToWatcher::Refused { reason: "hello".into() });
         assert!(frames[2].contains("\"skipped\""), "{}", frames[2]);
+    }
+
+    /// `--events-per-session`: a few keeps the latest few; none keeps the session's summary, and
+    /// a page that watches still sees every event as it happens.
+    #[test]
+    fn events_per_session_bounds_what_each_session_keeps() {
+        let (events, stored) = messages(2);
+        for limit in [0, 7] {
+            let store = Store::new(StoreLimits { events_per_session: limit, ..StoreLimits::messages(10) }, None).unwrap();
+            let session = store.open_session("127.0.0.1:1".into(), 1);
+            let (_, mut feed) = store.watch(ToWatcher::Refused { reason: "hello".into() });
+            store.record(session, events.clone(), stored.clone());
+            store.with_sessions(|s| {
+                assert!(s[0].events.iter().eq(events[events.len() - limit..].iter()));
+                assert_eq!(s[0].skipped as usize, events.len() - limit);
+                assert_eq!((s[0].messages, s[0].helo.as_deref()), (2, Some("a")));
+                assert_eq!(s[0].octets, s[0].events.iter().map(event_octets).sum::<usize>());
+            });
+            let live = std::iter::from_fn(|| feed.try_recv().ok()).filter(|f| f.contains("\"type\":\"event\"")).count();
+            assert_eq!(live, events.len());
+            assert_eq!(store.with_messages(|m| m.len()), 2);
+        }
     }
 
     #[test]
