@@ -1,22 +1,55 @@
-//! A session's kept events, oldest first: a queue in blocks of [`BLOCK`] events. A session of
-//! ten thousand events grows a block at a time instead of doubling and copying one buffer (that
-//! copy, and the fresh pages it touched, were a third of mock mode's CPU under load), and a session
-//! whose oldest events are dropped gives their memory back a block at a time (one buffer kept its
-//! largest size for as long as the session was kept).
+//! A session's kept events, oldest first: a queue in blocks of [`BLOCK`] events, each event in
+//! its compact [`Kept`] form and each block with the [`Contents`] its events point into. A
+//! session of ten thousand events grows a block at a time instead of doubling and copying one
+//! buffer (that copy, and the fresh pages it touched, were a third of mock mode's CPU under
+//! load), and forgetting its oldest events gives their memory back a block at a time, each block
+//! in a few pieces.
 
+use super::kept::{Contents, Kept};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smtp_protocol::command::Leniency;
 use smtp_protocol::event::Event;
 use std::collections::VecDeque;
 
-/// Events per block: 32 KB of events at their 128 bytes.
+/// Events per block.
 const BLOCK: usize = 256;
+/// A session's first block's text buffer; later ones begin with what the one before held.
+const FIRST_TEXT: usize = 4 * 1024;
 
+#[derive(Debug, Clone)]
+struct Block {
+    /// Every event ever pushed into the block, at most `BLOCK` (made with that room, so adding
+    /// never reallocates); those before `head` are forgotten, and go with the block.
+    kept: Vec<Kept>,
+    head: usize,
+    /// The text of the events in `kept`, and what they do not hold themselves.
+    contents: Contents,
+    /// What the block holds: its slots and its contents.
+    octets: usize,
+}
+
+impl Block {
+    /// A block whose text buffer begins with room for `text` octets (no copy as it fills when
+    /// a session's blocks are alike).
+    fn new(text: usize) -> Block {
+        let contents = Contents::with_capacity(text);
+        Block { octets: BLOCK * std::mem::size_of::<Kept>() + contents.octets(), kept: Vec::with_capacity(BLOCK), head: 0, contents }
+    }
+
+    fn live(&self) -> &[Kept] {
+        &self.kept[self.head..]
+    }
+}
+
+/// Forgetting an event touches only counters: its memory goes when its whole block does, so the
+/// octets a log holds drop a block at a time.
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
-    /// Every block holds at most `BLOCK` events and none is empty; each was made with room for
-    /// `BLOCK`, so adding to one never reallocates.
-    blocks: VecDeque<VecDeque<Event>>,
+    /// None is empty of live events (a block is dropped when its last one is forgotten).
+    blocks: VecDeque<Block>,
     len: usize,
+    /// The sum of the blocks' octets.
+    octets: usize,
 }
 
 impl EventLog {
@@ -28,51 +61,82 @@ impl EventLog {
         self.len == 0
     }
 
-    pub fn push_back(&mut self, event: Event) {
-        match self.blocks.back_mut() {
-            Some(block) if block.len() < BLOCK => block.push_back(event),
-            _ => {
-                let mut block = VecDeque::with_capacity(BLOCK);
-                block.push_back(event);
-                self.blocks.push_back(block);
-            }
+    /// The octets the log holds, roughly (its blocks' slots and text, and what events kept
+    /// whole own).
+    pub fn octets(&self) -> usize {
+        self.octets
+    }
+
+    /// Keeps `event` as the newest. `leniency` is what the session's server parses commands
+    /// with (without it, commands are kept whole).
+    pub fn push_back(&mut self, event: Event, leniency: Option<Leniency>) {
+        if self.blocks.back().is_none_or(|block| block.kept.len() >= BLOCK) {
+            let text = self.blocks.back().map_or(FIRST_TEXT, |last| last.contents.bytes.len() + last.contents.bytes.len() / 8);
+            let block = Block::new(text);
+            self.octets += block.octets;
+            self.blocks.push_back(block);
         }
+        let block = self.blocks.back_mut().expect("a block with room");
+        let before = block.contents.octets();
+        let kept = Kept::new(event, &mut block.contents, leniency);
+        let grown = block.contents.octets() - before;
+        block.kept.push(kept);
+        block.octets += grown;
+        self.octets += grown;
         self.len += 1;
     }
 
-    pub fn pop_front(&mut self) -> Option<Event> {
+    /// Forgets the oldest event; the octets that frees (none until its block goes).
+    pub fn pop_front(&mut self) -> Option<usize> {
         let block = self.blocks.front_mut()?;
-        let event = block.pop_front();
-        if block.is_empty() {
-            self.blocks.pop_front();
-        }
+        block.head += 1;
         self.len -= 1;
-        event
+        if block.head < block.kept.len() {
+            return Some(0);
+        }
+        let freed = block.octets;
+        self.blocks.pop_front();
+        self.octets -= freed;
+        Some(freed)
     }
 
-    pub fn back(&self) -> Option<&Event> {
-        self.blocks.back().and_then(VecDeque::back)
+    /// Forgets the oldest block's events; how many, and the octets that frees.
+    pub fn pop_front_block(&mut self) -> Option<(usize, usize)> {
+        let block = self.blocks.pop_front()?;
+        let events = block.live().len();
+        self.len -= events;
+        self.octets -= block.octets;
+        Some((events, block.octets))
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Event> {
-        self.into_iter()
+    /// The newest event.
+    pub fn back(&self) -> Option<Event> {
+        let block = self.blocks.back()?;
+        block.live().last().map(|kept| kept.event(&block.contents))
+    }
+
+    /// The events, oldest first, each made again from its kept form.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Event> + '_ {
+        self.blocks.iter().flat_map(|block| block.live().iter().map(|kept| kept.event(&block.contents)))
+    }
+
+    /// Appends the events' `C:`/`S:` lines, as [`smtp_protocol::Transcript::write_event`] writes them.
+    pub fn write_transcript(&self, out: &mut String) {
+        for block in &self.blocks {
+            for kept in block.live() {
+                kept.write_transcript(&block.contents, out);
+            }
+        }
     }
 }
 
-impl<'a> IntoIterator for &'a EventLog {
-    type Item = &'a Event;
-    type IntoIter = std::iter::Flatten<std::collections::vec_deque::Iter<'a, VecDeque<Event>>>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.blocks.iter().flatten()
-    }
-}
-
+/// Events read back (a Maildir's session file): kept with commands whole, since the leniency
+/// they were parsed with is not known.
 impl FromIterator<Event> for EventLog {
     fn from_iter<I: IntoIterator<Item = Event>>(events: I) -> Self {
         let mut log = EventLog::default();
         for event in events {
-            log.push_back(event);
+            log.push_back(event, None);
         }
         log
     }
@@ -94,36 +158,127 @@ impl<'de> Deserialize<'de> for EventLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtp_protocol::Timestamp;
-    use smtp_protocol::event::Closer;
+    use crate::mock::kept::LineKind;
+    use smtp_protocol::command::Leniency;
+    use smtp_protocol::fault::FaultRule;
+    use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp, Transcript};
 
-    fn event(i: u64) -> Event {
-        Event::Closed { at: Timestamp(i), by: Closer::Client, reason: String::new() }
+    /// What students and mail clients send, the odd with the usual: every kind of line and
+    /// reply a session has, in each profile, strict and tolerant.
+    fn sessions() -> Vec<(Leniency, Vec<Event>)> {
+        let input: &[&[u8]] = &[
+            b"helo lower.example\r\n",
+            b"EHLO client.example\r\n",
+            b"MAIL FROM: <a@b.example> SIZE=100\r\n",
+            b"MAIL FROM:a@b.example\r\n",
+            b"MAIL FROM:<a@b.example>\r\n",
+            b"RCPT TO:<x\xff@d.example>\r\n",
+            b"RCPT TO:<c@d.example> NOTIFY=NEVER\r\n",
+            b"RCPT TO:<e@d.example>\r\n",
+            b"NOOP\n",
+            b"VRFY student\r\n",
+            b"XYZZY\r\n",
+            b"\r\n",
+            b"DATA\r\n",
+            b"Subject: \xc3\xa9t\xc3\xa9\r\n\r\n..a dot\r\nbare\nline\r\n.\r\n",
+            b"BDAT 5 LAST\r\nhello",
+            b"AUTH PLAIN AHN0dWRlbnQAc2VjcmV0\r\n",
+            b"AUTH LOGIN\r\n",
+            b"c3R1ZGVudA==\r\n",
+            b"d3Jvbmc=\r\n",
+            b"RSET\r\n",
+            b"QUIT now\r\n",
+            b"QUIT\r\n",
+        ];
+        let long = [b"NOOP ".as_slice(), &[b'x'; 3000], b"\r\n"].concat();
+        let mut out = vec![];
+        for profile in [ProfileName::Mock, ProfileName::Postfix, ProfileName::Exchange, ProfileName::Gmail] {
+            for leniency in [Leniency::STRICT, Leniency::TOLERANT] {
+                let mut config = ServerConfig::new(profile);
+                config.policy.leniency = leniency;
+                config.policy.faults = vec![FaultRule::parse("rcpt *@d.example => 452 4.2.2 Mailbox full").unwrap()];
+                let mut server = Server::new(config, Peer::default(), Timestamp(1_000));
+                server.handle_input(&long, Timestamp(1_001));
+                for (i, line) in input.iter().enumerate() {
+                    server.handle_input(line, Timestamp(1_002 + i as u64));
+                }
+                out.push((leniency, std::iter::from_fn(|| server.poll_event()).collect()));
+            }
+        }
+        out
     }
 
-    /// Against a plain queue: pushes and pops across block edges, the length, the newest, the
-    /// order, and the JSON.
+    /// Every event comes back as it was given, as the same JSON and the same transcript; lines
+    /// and replies are kept as text, not whole.
+    #[test]
+    fn every_event_comes_back_as_it_was() {
+        let (mut commands, mut replies, mut whole, mut faults) = (0, 0, 0, 0);
+        for (leniency, events) in sessions() {
+            faults += events.iter().filter(|e| matches!(e, Event::ReplySent { fault: Some(_), .. })).count();
+            let mut log = EventLog::default();
+            for event in &events {
+                log.push_back(event.clone(), Some(leniency));
+            }
+            assert!(log.iter().eq(events.iter().cloned()));
+            assert_eq!(serde_json::to_string(&log).unwrap(), serde_json::to_string(&events).unwrap());
+            let mut text = String::new();
+            log.write_transcript(&mut text);
+            assert_eq!(text, Transcript { events: events.clone() }.to_text());
+            for kept in log.blocks.iter().flat_map(|block| &block.kept) {
+                match kept {
+                    Kept::Line { kind: LineKind::Command(_), .. } => commands += 1,
+                    Kept::Reply { .. } | Kept::Accepted { .. } => replies += 1,
+                    Kept::Whole(_) => whole += 1,
+                    _ => {}
+                }
+            }
+            // Read back from a file, without the leniency: the same events.
+            let read: EventLog = serde_json::from_str(&serde_json::to_string(&events).unwrap()).unwrap();
+            assert!(read.iter().eq(events.iter().cloned()));
+        }
+        assert!(commands > 100 && replies > 100, "{commands} commands and {replies} replies kept as text");
+        // The corpus has what is kept whole (the greeting's connection, AUTH answers, the line
+        // that was not UTF-8) and replies a fault rule shaped.
+        assert!(whole >= 8 * 3 && faults >= 8, "{whole} kept whole, {faults} faults");
+    }
+
+    /// Against a plain queue: pushes and pops across block edges, the length, the octets, the
+    /// newest, the order, and the JSON.
     #[test]
     fn it_keeps_the_order_and_length_of_a_plain_queue() {
+        let corpus: Vec<(Leniency, Event)> = sessions().into_iter().flat_map(|(leniency, events)| events.into_iter().map(move |e| (leniency, e))).collect();
         let (mut log, mut plain) = (EventLog::default(), VecDeque::new());
         let mut next = 0;
         // Grow past a few blocks, shrink to nothing, grow again, in uneven steps.
         for (push, pop) in [(3 * BLOCK + 7, 0), (0, BLOCK + 1), (BLOCK - 1, 2 * BLOCK), (0, 10 * BLOCK), (5, 0), (2 * BLOCK, 3)] {
             for _ in 0..push {
-                log.push_back(event(next));
-                plain.push_back(event(next));
+                let (leniency, event) = corpus[next % corpus.len()].clone();
+                log.push_back(event.clone(), Some(leniency));
+                plain.push_back(event);
                 next += 1;
             }
             for _ in 0..pop {
-                assert_eq!(log.pop_front(), plain.pop_front());
+                assert_eq!(log.pop_front().is_some(), plain.pop_front().is_some());
             }
-            assert_eq!((log.len(), log.is_empty(), log.back()), (plain.len(), plain.is_empty(), plain.back()));
-            assert!(log.iter().eq(plain.iter()));
-            assert!(log.iter().rev().eq(plain.iter().rev()));
-            assert!(log.blocks.iter().all(|b| !b.is_empty() && b.len() <= BLOCK));
+            assert_eq!((log.len(), log.is_empty(), log.back().as_ref()), (plain.len(), plain.is_empty(), plain.back()));
+            assert!(log.iter().eq(plain.iter().cloned()));
+            assert!(log.iter().rev().eq(plain.iter().rev().cloned()));
+            assert!(log.blocks.iter().all(|b| b.head < b.kept.len() && b.kept.len() <= BLOCK));
+            assert_eq!(log.octets(), log.blocks.iter().map(|b| b.octets).sum::<usize>());
             let json = serde_json::to_string(&log).unwrap();
             assert_eq!(json, serde_json::to_string(&plain).unwrap());
-            assert!(serde_json::from_str::<EventLog>(&json).unwrap().iter().eq(plain.iter()));
+            assert!(serde_json::from_str::<EventLog>(&json).unwrap().iter().eq(plain.iter().cloned()));
         }
+        assert_eq!(log.octets() == 0, log.is_empty());
+        // A log kept shorter than a block, popping as it pushes, still moves on to new blocks:
+        // the text it holds stays bounded.
+        let mut short = EventLog::default();
+        for (leniency, event) in corpus.iter().cycle().take(20 * BLOCK) {
+            short.push_back(event.clone(), Some(*leniency));
+            if short.len() > 10 {
+                short.pop_front();
+            }
+        }
+        assert!(short.blocks.len() <= 2 && short.blocks.iter().all(|b| b.kept.len() <= BLOCK && b.contents.bytes.len() <= 256 * BLOCK), "{} blocks", short.blocks.len());
     }
 }

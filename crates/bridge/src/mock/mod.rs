@@ -10,6 +10,7 @@
 pub mod access;
 pub mod api;
 pub mod event_log;
+mod kept;
 pub mod smtp;
 pub mod store;
 pub mod watch;

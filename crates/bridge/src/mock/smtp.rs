@@ -86,9 +86,9 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(server: &mut Server, stream
 }
 
 async fn session(mut tcp: TcpStream, peer: SocketAddr, mock: Arc<Mock>) {
-    let id = mock.store.open_session(peer.to_string(), now().0);
-    // Each session its own seed: queue ids must not repeat across sessions.
     let mut config = mock.config();
+    let id = mock.store.open_session(peer.to_string(), now().0, config.policy.leniency);
+    // Each session its own seed: queue ids must not repeat across sessions.
     config.seed ^= id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now().0;
     let mut server = Server::with_shared_counts(config, Peer { ip: peer.ip().to_string() }, now(), mock.fault_counts());
     server.remember_greylist(mock.greylist());

@@ -7,9 +7,10 @@
 
 use super::event_log::EventLog;
 use crate::maildir::Maildir;
+use smtp_protocol::StoredMessage;
+use smtp_protocol::command::Leniency;
 use smtp_protocol::event::{Closer, Event};
 use smtp_protocol::watch::{Removal, ToWatcher};
-use smtp_protocol::{StoredMessage, Transcript};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -66,20 +67,6 @@ impl StoreLimits {
     }
 }
 
-/// The octets an event holds, roughly: its own size and the text it owns. Only the order of
-/// magnitude matters: it bounds the events' memory, it is not an allocator's account.
-fn event_octets(event: &Event) -> usize {
-    std::mem::size_of::<Event>()
-        + match event {
-            // The raw line, and about as much again for its parsed form.
-            Event::LineReceived { raw, .. } => 2 * raw.len(),
-            Event::ReplySent { reply, .. } => reply.lines.iter().map(|line| line.len() + 24).sum(),
-            Event::MessageAccepted { envelope, queue_id, .. } => queue_id.len() + 96 * (1 + envelope.recipients.len()),
-            Event::Closed { reason, .. } => reason.len(),
-            _ => 64,
-        }
-}
-
 /// The octets a message holds in the store.
 fn message_octets(message: &StoredMessage) -> u64 {
     message.raw.len() as u64
@@ -113,9 +100,10 @@ pub struct SessionRecord {
     pub events: EventLog,
     /// Older events left out (see [`StoreLimits::events_per_session`] and [`StoreLimits::event_octets`]).
     pub skipped: u64,
-    /// What `events` hold, by [`event_octets`] (counted again when loaded).
+    /// The leniency this session's server parses commands with (so that the log can keep a
+    /// command as its text and parse it again when read); unknown for sessions read back.
     #[serde(skip)]
-    octets: usize,
+    leniency: Option<Leniency>,
 }
 
 impl SessionRecord {
@@ -128,21 +116,19 @@ impl SessionRecord {
         while self.events.len() >= limit {
             self.pop_event();
         }
-        self.octets += event_octets(&event);
-        self.events.push_back(event);
+        self.events.push_back(event, self.leniency);
     }
 
     /// Forgets the oldest event; the octets freed.
     fn pop_event(&mut self) -> usize {
-        match self.events.pop_front() {
-            Some(old) => {
-                let freed = event_octets(&old);
-                self.octets -= freed;
-                self.skipped += 1;
-                freed
-            }
-            None => 0,
-        }
+        let freed = self.events.pop_front();
+        self.skipped += u64::from(freed.is_some());
+        freed.unwrap_or(0)
+    }
+
+    /// What `events` hold, by [`EventLog::octets`].
+    fn octets(&self) -> usize {
+        self.events.octets()
     }
 
     /// The session as `C:`/`S:` lines.
@@ -151,9 +137,7 @@ impl SessionRecord {
         if self.skipped > 0 {
             out.push_str(&format!("-- {} earlier events not kept\n", self.skipped));
         }
-        for event in &self.events {
-            Transcript::write_event(event, &mut out);
-        }
+        self.events.write_transcript(&mut out);
         out
     }
 }
@@ -165,19 +149,25 @@ struct Inner {
     next_id: u64,
     /// What `messages` hold, by [`message_octets`].
     message_octets: u64,
-    /// What the sessions' events hold, by [`event_octets`].
+    /// What the sessions' events hold, by [`EventLog::octets`].
     event_octets: usize,
+    /// Sessions at the front that [`Inner::trim_events`] has emptied: it starts after them, not
+    /// at the oldest of up to a thousand on every batch.
+    trimmed: usize,
 }
 
 impl Inner {
-    /// Takes the oldest events of the oldest sessions until the events fit in `limit`.
+    /// Forgets the oldest events of the oldest sessions, a block at a time, until the events fit
+    /// in `limit`.
     fn trim_events(&mut self, limit: usize) {
-        for record in self.sessions.iter_mut() {
-            while self.event_octets > limit && !record.events.is_empty() {
-                self.event_octets -= record.pop_event();
-            }
-            if self.event_octets <= limit {
-                return;
+        while self.event_octets > limit {
+            let Some(record) = self.sessions.get_mut(self.trimmed) else { return };
+            match record.events.pop_front_block() {
+                Some((events, freed)) => {
+                    record.skipped += events as u64;
+                    self.event_octets -= freed;
+                }
+                None => self.trimmed += 1,
             }
         }
     }
@@ -199,7 +189,7 @@ impl Store {
     /// newest that fit the limits) and every change is written through.
     pub fn new(limits: StoreLimits, maildir: Option<Maildir>) -> std::io::Result<Self> {
         let limits = StoreLimits { messages: limits.messages.max(1), ..limits };
-        let mut inner = Inner { sessions: VecDeque::new(), messages: VecDeque::new(), dropped: 0, next_id: 1, message_octets: 0, event_octets: 0 };
+        let mut inner = Inner { sessions: VecDeque::new(), messages: VecDeque::new(), dropped: 0, next_id: 1, message_octets: 0, event_octets: 0, trimmed: 0 };
         if let Some(dir) = &maildir {
             // The newest files that fit, chosen by their sizes before any is read.
             let files = dir.list()?;
@@ -239,11 +229,9 @@ impl Store {
             }
             for mut record in sessions {
                 while record.events.len() > limits.events_per_session {
-                    record.events.pop_front();
-                    record.skipped += 1;
+                    record.pop_event();
                 }
-                record.octets = record.events.iter().map(event_octets).sum();
-                inner.event_octets += record.octets;
+                inner.event_octets += record.octets();
                 inner.sessions.push_back(record);
             }
             inner.trim_events(limits.event_octets);
@@ -283,14 +271,16 @@ impl Store {
         }
     }
 
-    pub fn open_session(&self, client: String, started: u64) -> u64 {
+    /// A new client session; `leniency` is what its server parses commands with.
+    pub fn open_session(&self, client: String, started: u64, leniency: Leniency) -> u64 {
         let mut inner = self.lock();
         let id = inner.next_id;
         inner.next_id += 1;
         if inner.sessions.len() >= self.limits.sessions.max(1)
             && let Some(old) = inner.sessions.pop_front()
         {
-            inner.event_octets -= old.octets;
+            inner.event_octets -= old.octets();
+            inner.trimmed = inner.trimmed.saturating_sub(1);
         }
         inner.sessions.push_back(SessionRecord {
             id,
@@ -303,7 +293,7 @@ impl Store {
             authenticated_as: None,
             events: EventLog::default(),
             skipped: 0,
-            octets: 0,
+            leniency: Some(leniency),
         });
         self.broadcast(|| ToWatcher::Session { session: id, client, started, summary: None });
         id
@@ -343,6 +333,10 @@ impl Store {
             // Sessions are kept in the order they opened, so by id: a search, not a scan of up to
             // a thousand on every command.
             let at = inner.sessions.binary_search_by_key(&session, |s| s.id).ok();
+            // A session the trimming had emptied may have more to say.
+            if let Some(i) = at {
+                inner.trimmed = inner.trimmed.min(i);
+            }
             let watched = self.watched();
             for event in events {
                 if let Some(record) = at.map(|i| &mut inner.sessions[i]) {
@@ -362,9 +356,9 @@ impl Store {
                     if watched {
                         self.send(&ToWatcher::Event { session, event: event.clone(), skipped: 0 });
                     }
-                    inner.event_octets -= record.octets;
+                    inner.event_octets -= record.octets();
                     record.push_event(event, self.limits.events_per_session);
-                    inner.event_octets += record.octets;
+                    inner.event_octets += record.octets();
                 }
             }
             inner.trim_events(self.limits.event_octets);
@@ -437,6 +431,7 @@ impl Store {
             let count = inner.sessions.len();
             inner.sessions.clear();
             inner.event_octets = 0;
+            inner.trimmed = 0;
             count
         };
         if let Some(dir) = &self.maildir {
@@ -497,7 +492,7 @@ impl Store {
             let left_out = record.events.len() - take;
             for (i, event) in record.events.iter().skip(left_out).enumerate() {
                 let skipped = if i == 0 { record.skipped + left_out as u64 } else { 0 };
-                frames.push(frame(&ToWatcher::Event { session: record.id, event: event.clone(), skipped }));
+                frames.push(frame(&ToWatcher::Event { session: record.id, event, skipped }));
             }
         }
         for captured in &inner.messages {
@@ -511,6 +506,11 @@ impl Store {
 mod tests {
     use super::*;
     use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
+
+    /// What the mock profile's server parses commands with.
+    fn leniency() -> Leniency {
+        ServerConfig::new(ProfileName::Mock).policy.leniency
+    }
 
     fn messages(n: usize) -> (Vec<Event>, Vec<StoredMessage>) {
         let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer::default(), Timestamp(1_000));
@@ -528,7 +528,7 @@ mod tests {
     #[test]
     fn the_oldest_message_makes_room_and_watchers_are_told() {
         let store = Store::new(StoreLimits::messages(2), None).unwrap();
-        let session = store.open_session("127.0.0.1:1".into(), 1);
+        let session = store.open_session("127.0.0.1:1".into(), 1, leniency());
         let (_, mut feed) = store.watch(ToWatcher::Refused { reason: "hello".into() });
         let (events, stored) = messages(3);
         let first = stored[0].queue_id.clone();
@@ -550,7 +550,7 @@ mod tests {
         let size = message_octets(&stored[0]);
         // Room for two and a half messages: the third pushes the first out.
         let store = Store::new(StoreLimits { message_octets: size * 5 / 2, ..StoreLimits::messages(10) }, None).unwrap();
-        let session = store.open_session("127.0.0.1:1".into(), 1);
+        let session = store.open_session("127.0.0.1:1".into(), 1, leniency());
         let (_, mut feed) = store.watch(ToWatcher::Refused { reason: "hello".into() });
         let first = stored[0].queue_id.clone();
         store.record(session, events, stored[..3].to_vec());
@@ -574,11 +574,16 @@ mod tests {
 
     #[test]
     fn events_beyond_their_budget_leave_the_oldest_sessions_first() {
-        let (events, _) = messages(5);
-        let weight: usize = events.iter().map(event_octets).sum();
+        // Sessions of a few blocks each: the budget takes whole blocks.
+        let (events, _) = messages(30);
+        let mut log = EventLog::default();
+        for event in &events {
+            log.push_back(event.clone(), Some(leniency()));
+        }
+        let weight = log.octets();
         // Room for two and a half sessions' events.
         let store = Store::new(StoreLimits { event_octets: weight * 5 / 2, ..StoreLimits::messages(10) }, None).unwrap();
-        let sessions: Vec<u64> = (0..3).map(|i| store.open_session(format!("127.0.0.1:{i}"), i)).collect();
+        let sessions: Vec<u64> = (0..3).map(|i| store.open_session(format!("127.0.0.1:{i}"), i, leniency())).collect();
         for &session in &sessions {
             store.record(session, events.clone(), vec![]);
         }
@@ -588,8 +593,8 @@ mod tests {
             // The oldest lost some of its events, the newer two none; the totals agree.
             assert!(s[0].skipped > 0 && s[0].events.len() < events.len(), "{} kept", s[0].events.len());
             assert_eq!((s[1].skipped, s[2].skipped), (0, 0));
-            assert_eq!(s[0].events.back(), events.last());
-            assert_eq!(s.iter().map(|r| r.octets).sum::<usize>(), total);
+            assert_eq!(s[0].events.back().as_ref(), events.last());
+            assert_eq!(s.iter().map(SessionRecord::octets).sum::<usize>(), total);
             assert!(s[0].transcript().starts_with(&format!("-- {} earlier events not kept", s[0].skipped)));
         });
     }
@@ -597,7 +602,7 @@ mod tests {
     #[test]
     fn a_long_session_keeps_its_latest_events() {
         let store = Store::new(StoreLimits::messages(10), None).unwrap();
-        let session = store.open_session("127.0.0.1:1".into(), 1);
+        let session = store.open_session("127.0.0.1:1".into(), 1, leniency());
         let (events, _) = messages(1);
         let per_message = events.len();
         for _ in 0..(MAX_EVENTS_PER_SESSION / per_message + 5) {
@@ -619,14 +624,14 @@ mod tests {
         let (events, stored) = messages(2);
         for limit in [0, 7] {
             let store = Store::new(StoreLimits { events_per_session: limit, ..StoreLimits::messages(10) }, None).unwrap();
-            let session = store.open_session("127.0.0.1:1".into(), 1);
+            let session = store.open_session("127.0.0.1:1".into(), 1, leniency());
             let (_, mut feed) = store.watch(ToWatcher::Refused { reason: "hello".into() });
             store.record(session, events.clone(), stored.clone());
             store.with_sessions(|s| {
-                assert!(s[0].events.iter().eq(events[events.len() - limit..].iter()));
+                assert!(s[0].events.iter().eq(events[events.len() - limit..].iter().cloned()));
                 assert_eq!(s[0].skipped as usize, events.len() - limit);
                 assert_eq!((s[0].messages, s[0].helo.as_deref()), (2, Some("a")));
-                assert_eq!(s[0].octets, s[0].events.iter().map(event_octets).sum::<usize>());
+                assert_eq!(s[0].octets() == 0, limit == 0);
             });
             let live = std::iter::from_fn(|| feed.try_recv().ok()).filter(|f| f.contains("\"type\":\"event\"")).count();
             assert_eq!(live, events.len());
@@ -638,7 +643,7 @@ mod tests {
     fn a_page_joining_a_busy_server_gets_the_latest_events_only() {
         let store = Store::new(StoreLimits::messages(10), None).unwrap();
         let (events, _) = messages(1);
-        let sessions: Vec<u64> = (0..4).map(|i| store.open_session(format!("127.0.0.1:{i}"), i)).collect();
+        let sessions: Vec<u64> = (0..4).map(|i| store.open_session(format!("127.0.0.1:{i}"), i, leniency())).collect();
         for &session in &sessions {
             for _ in 0..(MAX_EVENTS_PER_SESSION / events.len()) {
                 store.record(session, events.clone(), vec![]);
@@ -659,7 +664,7 @@ mod tests {
     fn a_late_watcher_gets_every_session_the_older_by_summary() {
         let store = Store::new(StoreLimits::messages(10), None).unwrap();
         for i in 0..(SNAPSHOT_SESSIONS + 10) {
-            let id = store.open_session(format!("192.0.2.{}:4000", i % 200), i as u64);
+            let id = store.open_session(format!("192.0.2.{}:4000", i % 200), i as u64, leniency());
             let (events, messages) = messages(1);
             store.record(id, events, messages);
         }

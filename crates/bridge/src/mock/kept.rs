@@ -1,0 +1,301 @@
+//! The form in which the mock's store keeps an event: a small slot with no heap memory of its
+//! own, its text (and its envelope, as JSON) in its block's [`Contents`], and what the text gives
+//! back when read (a command's parse) left out. A block of them is then freed in one piece, and
+//! forgetting one touches nothing. A class's mock keeps hundreds of thousands of events: kept
+//! whole, each with its strings, boxes and a share of an envelope, every one forgotten was a walk
+//! through cold memory (the envelope's count alone a third of that). Events that are rare
+//! (connections, TLS, AUTH) are kept whole in the block's contents.
+
+use smtp_protocol::command::{Leniency, parse_command};
+use smtp_protocol::event::{ClientLine, Event};
+use smtp_protocol::fault::AppliedFault;
+use smtp_protocol::session::{Envelope, Phase, SessionState};
+use smtp_protocol::{EnhancedCode, Reply, Situation, Timestamp, Transcript};
+use std::sync::Arc;
+
+/// Where a piece of text lies in its block's buffer.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl Span {
+    /// No text (an absent name, an empty envelope): not a position any buffer reaches.
+    const NONE: Span = Span { start: u32::MAX, len: 0 };
+
+    fn push(text: &mut Vec<u8>, piece: &str) -> Span {
+        let start = text.len() as u32;
+        text.extend_from_slice(piece.as_bytes());
+        Span { start, len: piece.len() as u32 }
+    }
+
+    fn push_optional(text: &mut Vec<u8>, piece: Option<&str>) -> Span {
+        piece.map_or(Span::NONE, |piece| Span::push(text, piece))
+    }
+
+    fn bytes(self, text: &[u8]) -> &[u8] {
+        text.get(self.start as usize..self.start as usize + self.len as usize).unwrap_or_default()
+    }
+
+    /// The text pushed there (always whole UTF-8: only `str`s and JSON are pushed).
+    fn get(self, text: &[u8]) -> &str {
+        std::str::from_utf8(self.bytes(text)).unwrap_or_default()
+    }
+
+    fn get_optional(self, text: &[u8]) -> Option<&str> {
+        (self.start != u32::MAX).then(|| self.get(text))
+    }
+}
+
+/// What a block's kept events hold: their text, the events kept whole and the fault rules that
+/// shaped replies (by index), and the envelope last written: the replies of one command after
+/// another share their envelope until it changes, and so share its JSON.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Contents {
+    pub(super) bytes: Vec<u8>,
+    whole: Vec<Event>,
+    faults: Vec<AppliedFault>,
+    last_envelope: Option<(Arc<Envelope>, Span)>,
+    /// What `whole` and `faults` hold, roughly.
+    heap_octets: usize,
+}
+
+/// No index: a reply no fault rule shaped.
+const NO_FAULT: u32 = u32::MAX;
+
+impl Contents {
+    pub(super) fn with_capacity(capacity: usize) -> Contents {
+        Contents { bytes: Vec::with_capacity(capacity), ..Contents::default() }
+    }
+
+    /// The octets held: the text's room and what the events kept whole own.
+    pub(super) fn octets(&self) -> usize {
+        self.bytes.capacity() + self.heap_octets
+    }
+
+    /// Where `envelope`'s JSON lies (written now unless it is the last one written); an empty
+    /// envelope, after every transaction, takes no room.
+    fn envelope(&mut self, envelope: &Arc<Envelope>) -> Span {
+        if envelope.is_empty() && **envelope == Envelope::default() {
+            return Span::NONE;
+        }
+        if let Some((last, span)) = &self.last_envelope
+            && Arc::ptr_eq(last, envelope)
+        {
+            return *span;
+        }
+        let start = self.bytes.len() as u32;
+        match serde_json::to_writer(&mut self.bytes, &**envelope) {
+            Ok(()) => {
+                let span = Span { start, len: self.bytes.len() as u32 - start };
+                self.last_envelope = Some((envelope.clone(), span));
+                span
+            }
+            Err(_) => {
+                self.bytes.truncate(start as usize);
+                Span::NONE
+            }
+        }
+    }
+
+    fn read_envelope(&self, span: Span) -> Arc<Envelope> {
+        if span.start == u32::MAX {
+            return Arc::default();
+        }
+        Arc::new(serde_json::from_slice(span.bytes(&self.bytes)).unwrap_or_default())
+    }
+
+    fn keep_whole(&mut self, event: Event) -> Kept {
+        self.heap_octets += whole_octets(&event);
+        self.whole.push(event);
+        Kept::Whole(self.whole.len() as u32 - 1)
+    }
+
+    fn keep_fault(&mut self, fault: Option<Box<AppliedFault>>) -> u32 {
+        match fault {
+            Some(fault) => {
+                self.heap_octets += std::mem::size_of::<AppliedFault>() + 64;
+                self.faults.push(*fault);
+                self.faults.len() as u32 - 1
+            }
+            None => NO_FAULT,
+        }
+    }
+}
+
+/// What a kept client line was.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum LineKind {
+    /// A command, parsed again from its text with the leniency the server parsed it with.
+    Command(Leniency),
+    Data,
+    DataEnd,
+    Chunk,
+}
+
+/// One kept event: plain data, nothing to drop.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Kept {
+    Line {
+        at: Timestamp,
+        text: Span,
+        kind: LineKind,
+        bare_lf: bool,
+    },
+    Reply {
+        at: Timestamp,
+        code: u16,
+        enhanced: Option<EnhancedCode>,
+        /// The reply's lines, joined by LF (no line holds one).
+        lines: Span,
+        situation: Option<Situation>,
+        phase: Phase,
+        esmtp: bool,
+        tls: bool,
+        client_name: Span,
+        authenticated_as: Span,
+        envelope: Span,
+        /// Its index in the contents' faults, or [`NO_FAULT`].
+        fault: u32,
+    },
+    Accepted {
+        at: Timestamp,
+        queue_id: Span,
+        envelope: Span,
+        size: u64,
+    },
+    /// Its index in the contents' events kept whole.
+    Whole(u32),
+}
+
+/// The most text one block's buffer may hold (its spans are 32-bit; an envelope's JSON is not
+/// counted before it is written, so this leaves it room).
+const MAX_TEXT: usize = u32::MAX as usize / 2;
+
+impl Kept {
+    /// `event` in its kept form, its text appended to `contents`. `leniency` is what the session's
+    /// server parsed commands with; without it (events read back from a file) commands are kept
+    /// whole.
+    pub(super) fn new(event: Event, contents: &mut Contents, leniency: Option<Leniency>) -> Kept {
+        let room = MAX_TEXT.saturating_sub(contents.bytes.len());
+        match event {
+            Event::LineReceived { at, raw, line, bare_lf } => {
+                let kind = match &line {
+                    ClientLine::Data => Some(LineKind::Data),
+                    ClientLine::DataEnd => Some(LineKind::DataEnd),
+                    ClientLine::Chunk => Some(LineKind::Chunk),
+                    // Kept as text only when its text parses to the same again (a line that was
+                    // not UTF-8 shows U+FFFD where the server read other bytes).
+                    ClientLine::Command { parsed } => leniency.filter(|&l| **parsed == parse_command(raw.as_bytes(), l)).map(LineKind::Command),
+                    ClientLine::TooLong { .. } | ClientLine::AuthResponse { .. } => None,
+                };
+                match kind {
+                    Some(kind) if raw.len() <= room => Kept::Line { at, text: Span::push(&mut contents.bytes, &raw), kind, bare_lf },
+                    _ => contents.keep_whole(Event::LineReceived { at, raw, line, bare_lf }),
+                }
+            }
+            Event::ReplySent { at, reply, situation, state, envelope, fault }
+                if !reply.lines.is_empty()
+                    && reply.lines.iter().all(|line| !line.contains('\n'))
+                    && reply.lines.iter().map(|line| line.len() + 1).sum::<usize>()
+                        + state.client_name.as_ref().map_or(0, |n| n.len())
+                        + state.authenticated_as.as_ref().map_or(0, |n| n.len())
+                        <= room =>
+            {
+                let start = contents.bytes.len() as u32;
+                for (i, line) in reply.lines.iter().enumerate() {
+                    if i > 0 {
+                        contents.bytes.push(b'\n');
+                    }
+                    contents.bytes.extend_from_slice(line.as_bytes());
+                }
+                let lines = Span { start, len: contents.bytes.len() as u32 - start };
+                Kept::Reply {
+                    at,
+                    code: reply.code,
+                    enhanced: reply.enhanced,
+                    lines,
+                    situation,
+                    phase: state.phase,
+                    esmtp: state.esmtp,
+                    tls: state.tls,
+                    client_name: Span::push_optional(&mut contents.bytes, state.client_name.as_deref()),
+                    authenticated_as: Span::push_optional(&mut contents.bytes, state.authenticated_as.as_deref()),
+                    envelope: contents.envelope(&envelope),
+                    fault: contents.keep_fault(fault),
+                }
+            }
+            Event::MessageAccepted { at, queue_id, envelope, size } if queue_id.len() <= room => {
+                Kept::Accepted { at, queue_id: Span::push(&mut contents.bytes, &queue_id), envelope: contents.envelope(&envelope), size }
+            }
+            other => contents.keep_whole(other),
+        }
+    }
+
+    /// The event again, as it was given to [`Kept::new`].
+    pub(super) fn event(&self, contents: &Contents) -> Event {
+        let bytes = &contents.bytes[..];
+        match self {
+            Kept::Line { at, text: span, kind, bare_lf } => {
+                let raw = span.get(bytes);
+                let line = match kind {
+                    LineKind::Command(leniency) => ClientLine::Command { parsed: Box::new(parse_command(raw.as_bytes(), *leniency)) },
+                    LineKind::Data => ClientLine::Data,
+                    LineKind::DataEnd => ClientLine::DataEnd,
+                    LineKind::Chunk => ClientLine::Chunk,
+                };
+                Event::LineReceived { at: *at, raw: raw.into(), line, bare_lf: *bare_lf }
+            }
+            Kept::Reply { at, code, enhanced, lines, situation, phase, esmtp, tls, client_name, authenticated_as, envelope, fault } => Event::ReplySent {
+                at: *at,
+                reply: Reply { code: *code, enhanced: *enhanced, lines: lines.get(bytes).split('\n').map(String::from).collect() },
+                situation: *situation,
+                state: SessionState {
+                    phase: *phase,
+                    client_name: client_name.get_optional(bytes).map(Into::into),
+                    esmtp: *esmtp,
+                    tls: *tls,
+                    authenticated_as: authenticated_as.get_optional(bytes).map(Into::into),
+                },
+                envelope: contents.read_envelope(*envelope),
+                fault: contents.faults.get(*fault as usize).map(|fault| Box::new(fault.clone())),
+            },
+            Kept::Accepted { at, queue_id, envelope, size } => {
+                Event::MessageAccepted { at: *at, queue_id: queue_id.get(bytes).into(), envelope: contents.read_envelope(*envelope), size: *size }
+            }
+            Kept::Whole(index) => contents.whole.get(*index as usize).cloned().unwrap_or_else(|| Event::Closed {
+                at: Timestamp(0),
+                by: smtp_protocol::event::Closer::Server,
+                reason: "an event the mock's store lost".into(),
+            }),
+        }
+    }
+
+    /// Appends the event's `C:`/`S:` lines (see [`Transcript::write_event`]), without parsing a
+    /// command again: the transcript shows only its text.
+    pub(super) fn write_transcript(&self, contents: &Contents, out: &mut String) {
+        match self {
+            Kept::Line { at, text: span, bare_lf, .. } => {
+                Transcript::write_event(&Event::LineReceived { at: *at, raw: span.get(&contents.bytes).into(), line: ClientLine::Data, bare_lf: *bare_lf }, out)
+            }
+            // Not a line of the conversation.
+            Kept::Accepted { .. } => {}
+            _ => Transcript::write_event(&self.event(contents), out),
+        }
+    }
+}
+
+/// The octets an event kept whole holds, roughly: its own size and the text it owns. Only the
+/// order of magnitude matters: it bounds the events' memory, it is not an allocator's account.
+fn whole_octets(event: &Event) -> usize {
+    std::mem::size_of::<Event>()
+        + match event {
+            // The raw line, and about as much again for its parsed form.
+            Event::LineReceived { raw, .. } => 2 * raw.len(),
+            Event::ReplySent { reply, .. } => reply.lines.iter().map(|line| line.len() + 24).sum(),
+            Event::MessageAccepted { envelope, queue_id, .. } => queue_id.len() + 96 * (1 + envelope.recipients.len()),
+            Event::Closed { reason, .. } => reason.len(),
+            _ => 64,
+        }
+}
