@@ -141,6 +141,17 @@ test('a second page watching later gets the sessions so far', async () => {
   const sessions = page.getByRole('table', { name: 'Client sessions' });
   await sessions.getByRole('row').filter({ hasText: 'closed by the client' }).first().waitFor();
   assert.ok((await sessions.getByRole('row').count()) >= 3, 'both earlier sessions and the header row');
+  // What the server kept comes back whole: each command parsed again, each reply explained.
+  await sessions.getByRole('row').filter({ hasText: 'student' }).getByRole('button').click();
+  const log = page.getByRole('log', { name: 'Session transcript' });
+  await log.getByText('Connection closed by the client: QUIT.').waitFor();
+  const text = (await log.innerText()).toLowerCase();
+  for (const line of ['ehlo lab-pc.example', 'mail from:<campaign@lab.example>', 'rcpt to:<bob@customers.example>', 'subject: spring campaign', 'authenticated as student']) {
+    assert.ok(text.includes(line), `${line} in ${text}`);
+  }
+  assert.match(await page.locator('.reply-note').filter({ hasText: '354' }).first().innerText(), /3xx/);
+  assert.match(text, /message \w+ \(\d+ octets\) accepted for alice@customers\.example, bob@customers\.example/);
+  await screenshot(page, 'mock-late');
   assert.deepEqual(page.problems, []);
   await page.close();
 });

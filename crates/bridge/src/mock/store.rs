@@ -303,12 +303,15 @@ impl Store {
     /// in one by one (a server's queue drained straight into the store, no list between).
     pub fn record(&self, session: u64, events: impl IntoIterator<Item = Event>, messages: Vec<StoredMessage>) {
         // Ids first (they go into the files), then the disk outside the lock: one slow write
-        // must not stall other sessions.
-        let first_id = {
-            let mut inner = self.lock();
-            let first = inner.next_id;
-            inner.next_id += messages.len() as u64;
-            first
+        // must not stall other sessions. Most batches (a command and its reply) bring none.
+        let first_id = match messages.len() {
+            0 => 0,
+            count => {
+                let mut inner = self.lock();
+                let first = inner.next_id;
+                inner.next_id += count as u64;
+                first
+            }
         };
         let delivered: Vec<(u64, StoredMessage, Option<PathBuf>)> = messages
             .into_iter()
