@@ -13,27 +13,33 @@ use std::collections::VecDeque;
 
 /// Events per block.
 const BLOCK: usize = 256;
-/// A session's first block's text buffer; later ones begin with what the one before held.
-const FIRST_TEXT: usize = 4 * 1024;
+/// Room in a log's first block, which grows to `BLOCK` if need be: most sessions (a student's,
+/// a mail client's one message) have a few dozen events, and a class's mock keeps a thousand.
+const FIRST_SLOTS: usize = 32;
+/// A log's first block's text buffer; later ones begin with what the one before held.
+const FIRST_TEXT: usize = 2 * 1024;
 
 #[derive(Debug, Clone)]
 struct Block {
-    /// Every event ever pushed into the block, at most `BLOCK` (made with that room, so adding
-    /// never reallocates); those before `head` are forgotten, and go with the block.
+    /// Every event ever pushed into the block, at most `BLOCK` (made with that room but for a
+    /// log's first block, so adding seldom reallocates); those before `head` are forgotten, and
+    /// go with the block.
     kept: Vec<Kept>,
     head: usize,
     /// The text of the events in `kept`, and what they do not hold themselves.
     contents: Contents,
-    /// What the block holds: its slots and its contents.
-    octets: usize,
 }
 
 impl Block {
-    /// A block whose text buffer begins with room for `text` octets (no copy as it fills when
+    /// A block with room for `slots` events and `text` octets of text (no copy as it fills when
     /// a session's blocks are alike).
-    fn new(text: usize) -> Block {
-        let contents = Contents::with_capacity(text);
-        Block { octets: BLOCK * std::mem::size_of::<Kept>() + contents.octets(), kept: Vec::with_capacity(BLOCK), head: 0, contents }
+    fn new(slots: usize, text: usize) -> Block {
+        Block { kept: Vec::with_capacity(slots), head: 0, contents: Contents::with_capacity(text) }
+    }
+
+    /// The octets the block holds: its slots' room and its contents.
+    fn octets(&self) -> usize {
+        self.kept.capacity() * std::mem::size_of::<Kept>() + self.contents.octets()
     }
 
     fn live(&self) -> &[Kept] {
@@ -71,18 +77,18 @@ impl EventLog {
     /// with (without it, commands are kept whole).
     pub fn push_back(&mut self, event: Event, leniency: Option<Leniency>) {
         if self.blocks.back().is_none_or(|block| block.kept.len() >= BLOCK) {
-            let text = self.blocks.back().map_or(FIRST_TEXT, |last| last.contents.bytes.len() + last.contents.bytes.len() / 8);
-            let block = Block::new(text);
-            self.octets += block.octets;
+            let block = match self.blocks.back() {
+                Some(last) => Block::new(BLOCK, last.contents.bytes.len() + last.contents.bytes.len() / 8),
+                None => Block::new(FIRST_SLOTS, FIRST_TEXT),
+            };
+            self.octets += block.octets();
             self.blocks.push_back(block);
         }
         let block = self.blocks.back_mut().expect("a block with room");
-        let before = block.contents.octets();
+        let before = block.octets();
         let kept = Kept::new(event, &mut block.contents, leniency);
-        let grown = block.contents.octets() - before;
         block.kept.push(kept);
-        block.octets += grown;
-        self.octets += grown;
+        self.octets += block.octets() - before;
         self.len += 1;
     }
 
@@ -94,7 +100,7 @@ impl EventLog {
         if block.head < block.kept.len() {
             return Some(0);
         }
-        let freed = block.octets;
+        let freed = block.octets();
         self.blocks.pop_front();
         self.octets -= freed;
         Some(freed)
@@ -103,10 +109,10 @@ impl EventLog {
     /// Forgets the oldest block's events; how many, and the octets that frees.
     pub fn pop_front_block(&mut self) -> Option<(usize, usize)> {
         let block = self.blocks.pop_front()?;
-        let events = block.live().len();
+        let (events, freed) = (block.live().len(), block.octets());
         self.len -= events;
-        self.octets -= block.octets;
-        Some((events, block.octets))
+        self.octets -= freed;
+        Some((events, freed))
     }
 
     /// The newest event.
@@ -264,7 +270,7 @@ mod tests {
             assert!(log.iter().eq(plain.iter().cloned()));
             assert!(log.iter().rev().eq(plain.iter().rev().cloned()));
             assert!(log.blocks.iter().all(|b| b.head < b.kept.len() && b.kept.len() <= BLOCK));
-            assert_eq!(log.octets(), log.blocks.iter().map(|b| b.octets).sum::<usize>());
+            assert_eq!(log.octets(), log.blocks.iter().map(Block::octets).sum::<usize>());
             let json = serde_json::to_string(&log).unwrap();
             assert_eq!(json, serde_json::to_string(&plain).unwrap());
             assert!(serde_json::from_str::<EventLog>(&json).unwrap().iter().eq(plain.iter().cloned()));
