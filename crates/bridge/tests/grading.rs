@@ -62,6 +62,11 @@ async fn a_grading_script_finds_each_groups_forged_mail() {
     assert_eq!(sessions["sessions"][0]["authenticated_as"], "group1");
     assert_eq!(sessions["sessions"][0]["helo"], "pc1.lab.example");
     assert_eq!(json(get(http, "/api/v1/sessions?auth=group2").await.1)["total"], 1);
+    // A page of them, newest first: the older of the two, with its transcript.
+    let page = json(get(http, "/api/v1/sessions?limit=1&offset=1").await.1);
+    assert_eq!((page["total"].as_u64(), page["sessions"].as_array().unwrap().len()), (Some(2), 1), "{page}");
+    assert_eq!(page["sessions"][0]["authenticated_as"], "group2");
+    assert!(page["sessions"][0]["transcript"].as_str().unwrap().contains("C: AUTH PLAIN"), "{page}");
     assert_eq!(request(http, "DELETE", "/api/v1/sessions").await.0, 204);
     assert_eq!(json(get(http, "/api/v1/sessions").await.1)["total"], 0);
     assert_eq!(json(get(http, "/api/v1/messages").await.1)["total"], 3, "the mail stays");

@@ -194,11 +194,12 @@ async fn delete_all(State(mock): State<Arc<Mock>>, headers: HeaderMap) -> Respon
 }
 
 async fn sessions(State(mock): State<Arc<Mock>>, Query(filter): Query<Filter>) -> Response {
-    let sessions: Vec<serde_json::Value> = mock.store.with_sessions(|sessions| {
-        sessions
-            .iter()
-            .rev()
-            .filter(|s| filter.keeps_client(&s.client, s.helo.as_deref(), s.authenticated_as.as_deref(), s.started))
+    // Only the page's sessions are written out as transcripts (under the store's lock: a class's
+    // thousand sessions of ten thousand events each would hold up every SMTP client meanwhile).
+    let (total, sessions) = mock.store.with_sessions(|sessions| {
+        let (total, page) = filter.page(sessions.iter().rev().filter(|s| filter.keeps_client(&s.client, s.helo.as_deref(), s.authenticated_as.as_deref(), s.started)).collect());
+        let page: Vec<serde_json::Value> = page
+            .into_iter()
             .map(|s| {
                 serde_json::json!({
                     "id": s.id,
@@ -212,9 +213,9 @@ async fn sessions(State(mock): State<Arc<Mock>>, Query(filter): Query<Filter>) -
                     "transcript": s.transcript(),
                 })
             })
-            .collect()
+            .collect();
+        (total, page)
     });
-    let (total, sessions) = filter.page(sessions);
     axum::Json(serde_json::json!({ "total": total, "sessions": sessions })).into_response()
 }
 
