@@ -113,12 +113,12 @@ fn smtp_source(bin: &str, server: SocketAddr, reconnect: bool) -> Option<f64> {
 /// What the second floor keeps, as the mock's store must: every line each way, the latest
 /// 200,000 (20 sessions of the store's 10,000 events each), and the latest 1,000 messages.
 #[derive(Default)]
-struct Kept {
+struct Copies {
     lines: std::collections::VecDeque<Box<[u8]>>,
     messages: std::collections::VecDeque<Vec<u8>>,
 }
 
-impl Kept {
+impl Copies {
     fn line(&mut self, line: &[u8]) {
         if self.lines.len() >= 200_000 {
             self.lines.pop_front();
@@ -136,7 +136,7 @@ fn canned_server(keep: bool) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     let address = listener.local_addr().unwrap();
     listener.set_nonblocking(true).unwrap();
-    let kept = std::sync::Arc::new(std::sync::Mutex::new(Kept::default()));
+    let kept = std::sync::Arc::new(std::sync::Mutex::new(Copies::default()));
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async move {

@@ -92,18 +92,16 @@ impl EventLog {
         self.len += 1;
     }
 
-    /// Forgets the oldest event; the octets that frees (none until its block goes).
-    pub fn pop_front(&mut self) -> Option<usize> {
-        let block = self.blocks.front_mut()?;
+    /// Forgets the oldest event, if there is one (its memory goes with its block).
+    pub fn pop_front(&mut self) -> bool {
+        let Some(block) = self.blocks.front_mut() else { return false };
         block.head += 1;
         self.len -= 1;
-        if block.head < block.kept.len() {
-            return Some(0);
+        if block.head == block.kept.len() {
+            self.octets -= block.octets();
+            self.blocks.pop_front();
         }
-        let freed = block.octets();
-        self.blocks.pop_front();
-        self.octets -= freed;
-        Some(freed)
+        true
     }
 
     /// Forgets the oldest block's events; how many, and the octets that frees.
@@ -264,7 +262,7 @@ mod tests {
                 next += 1;
             }
             for _ in 0..pop {
-                assert_eq!(log.pop_front().is_some(), plain.pop_front().is_some());
+                assert_eq!(log.pop_front(), plain.pop_front().is_some());
             }
             assert_eq!((log.len(), log.is_empty(), log.back().as_ref()), (plain.len(), plain.is_empty(), plain.back()));
             assert!(log.iter().eq(plain.iter().cloned()));

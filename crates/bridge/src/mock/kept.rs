@@ -44,7 +44,11 @@ impl Span {
     }
 
     fn get_optional(self, text: &[u8]) -> Option<&str> {
-        (self.start != u32::MAX).then(|| self.get(text))
+        self.is_some().then(|| self.get(text))
+    }
+
+    fn is_some(self) -> bool {
+        self.start != Span::NONE.start
     }
 }
 
@@ -75,32 +79,29 @@ impl Contents {
     }
 
     /// Where `envelope`'s JSON lies (written now unless it is the last one written); an empty
-    /// envelope, after every transaction, takes no room.
-    fn envelope(&mut self, envelope: &Arc<Envelope>) -> Span {
-        if envelope.is_empty() && **envelope == Envelope::default() {
-            return Span::NONE;
+    /// envelope, after every transaction, takes no room. None if it could not be written (the
+    /// event is then kept whole rather than with another envelope).
+    fn envelope(&mut self, envelope: &Arc<Envelope>) -> Option<Span> {
+        if **envelope == Envelope::default() {
+            return Some(Span::NONE);
         }
         if let Some((last, span)) = &self.last_envelope
             && Arc::ptr_eq(last, envelope)
         {
-            return *span;
+            return Some(*span);
         }
         let start = self.bytes.len() as u32;
-        match serde_json::to_writer(&mut self.bytes, &**envelope) {
-            Ok(()) => {
-                let span = Span { start, len: self.bytes.len() as u32 - start };
-                self.last_envelope = Some((envelope.clone(), span));
-                span
-            }
-            Err(_) => {
-                self.bytes.truncate(start as usize);
-                Span::NONE
-            }
+        if serde_json::to_writer(&mut self.bytes, &**envelope).is_err() {
+            self.bytes.truncate(start as usize);
+            return None;
         }
+        let span = Span { start, len: self.bytes.len() as u32 - start };
+        self.last_envelope = Some((envelope.clone(), span));
+        Some(span)
     }
 
     fn read_envelope(&self, span: Span) -> Arc<Envelope> {
-        if span.start == u32::MAX {
+        if !span.is_some() {
             return Arc::default();
         }
         Arc::new(serde_json::from_slice(span.bytes(&self.bytes)).unwrap_or_default())
@@ -203,6 +204,9 @@ impl Kept {
                         + state.authenticated_as.as_ref().map_or(0, |n| n.len())
                         <= room =>
             {
+                let Some(envelope_span) = contents.envelope(&envelope) else {
+                    return contents.keep_whole(Event::ReplySent { at, reply, situation, state, envelope, fault });
+                };
                 let start = contents.bytes.len() as u32;
                 for (i, line) in reply.lines.iter().enumerate() {
                     if i > 0 {
@@ -222,13 +226,14 @@ impl Kept {
                     tls: state.tls,
                     client_name: Span::push_optional(&mut contents.bytes, state.client_name.as_deref()),
                     authenticated_as: Span::push_optional(&mut contents.bytes, state.authenticated_as.as_deref()),
-                    envelope: contents.envelope(&envelope),
+                    envelope: envelope_span,
                     fault: contents.keep_fault(fault),
                 }
             }
-            Event::MessageAccepted { at, queue_id, envelope, size } if queue_id.len() <= room => {
-                Kept::Accepted { at, queue_id: Span::push(&mut contents.bytes, &queue_id), envelope: contents.envelope(&envelope), size }
-            }
+            Event::MessageAccepted { at, queue_id, envelope, size } if queue_id.len() <= room => match contents.envelope(&envelope) {
+                Some(envelope) => Kept::Accepted { at, queue_id: Span::push(&mut contents.bytes, &queue_id), envelope, size },
+                None => contents.keep_whole(Event::MessageAccepted { at, queue_id, envelope, size }),
+            },
             other => contents.keep_whole(other),
         }
     }

@@ -119,11 +119,9 @@ impl SessionRecord {
         self.events.push_back(event, self.leniency);
     }
 
-    /// Forgets the oldest event; the octets freed.
-    fn pop_event(&mut self) -> usize {
-        let freed = self.events.pop_front();
-        self.skipped += u64::from(freed.is_some());
-        freed.unwrap_or(0)
+    /// Forgets the oldest event.
+    fn pop_event(&mut self) {
+        self.skipped += u64::from(self.events.pop_front());
     }
 
     /// What `events` hold, by [`EventLog::octets`].
