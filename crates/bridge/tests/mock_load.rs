@@ -73,19 +73,19 @@ async fn client(smtp: SocketAddr, n: usize) -> std::io::Result<()> {
 
 /// The stored messages' numbers, each checked against its checksum.
 fn verified(mock: &Mock) -> Vec<usize> {
-    let mut seen: Vec<usize> = mock.store.with_messages(|messages| {
-        messages
-            .iter()
-            .map(|c| {
-                let text = String::from_utf8_lossy(&c.message.raw);
-                let n = text.split("Subject: load ").nth(1).and_then(|r| r.split("\r\n").next()).and_then(|n| n.parse().ok()).expect("a load message");
-                let sum = text.split("X-Checksum: ").nth(1).and_then(|r| r.get(..16)).expect("a checksum");
-                let body = text.split_once("\r\n\r\n").map(|(_, b)| b).expect("a body");
-                assert_eq!(format!("{:016x}", checksum(body.as_bytes())), sum, "client {n}'s message was altered");
-                n
-            })
-            .collect()
-    });
+    let mut seen: Vec<usize> = mock
+        .store
+        .messages()
+        .iter()
+        .map(|c| {
+            let text = String::from_utf8_lossy(&c.message.raw);
+            let n = text.split("Subject: load ").nth(1).and_then(|r| r.split("\r\n").next()).and_then(|n| n.parse().ok()).expect("a load message");
+            let sum = text.split("X-Checksum: ").nth(1).and_then(|r| r.get(..16)).expect("a checksum");
+            let body = text.split_once("\r\n\r\n").map(|(_, b)| b).expect("a body");
+            assert_eq!(format!("{:016x}", checksum(body.as_bytes())), sum, "client {n}'s message was altered");
+            n
+        })
+        .collect();
     seen.sort_unstable();
     seen
 }
@@ -216,7 +216,8 @@ async fn the_stores_octet_limit_holds_under_load() {
         result.unwrap().expect("every client is served");
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let (kept, octets) = mock.store.with_messages(|m| (m.len(), m.iter().map(|c| c.message.raw.len()).sum::<usize>()));
+    let messages = mock.store.messages();
+    let (kept, octets) = (messages.len(), messages.iter().map(|c| c.message.raw.len()).sum::<usize>());
     assert!(octets <= 50_000, "the mail kept stays within the limit: {octets} octets");
     assert!(kept > 10, "the newest are kept: {kept}");
     assert_eq!(kept as u64 + mock.store.dropped(), 400, "every message is kept or counted as dropped");

@@ -114,32 +114,30 @@ fn summary(c: &super::Captured) -> Summary {
 }
 
 async fn list(State(mock): State<Arc<Mock>>, Query(filter): Query<Filter>) -> Response {
-    // Only the page's messages are parsed for their summaries.
-    let (total, messages) = mock.store.with_messages(|messages| {
-        let (total, page) = filter.page(messages.iter().rev().filter(|c| filter.keeps(c)).collect());
-        (total, page.into_iter().map(summary).collect::<Vec<Summary>>())
-    });
+    // Only the page's messages are parsed for their summaries, after the store's lock.
+    let messages = mock.store.messages();
+    let (total, page) = filter.page(messages.iter().rev().filter(|c| filter.keeps(c)).collect());
+    let messages: Vec<Summary> = page.into_iter().map(summary).collect();
     axum::Json(serde_json::json!({ "total": total, "dropped": mock.store.dropped(), "messages": messages })).into_response()
 }
 
 /// Every message (or those the filter keeps) as one mbox file (mboxrd: `From ` lines quoted).
 async fn mbox(State(mock): State<Arc<Mock>>, Query(filter): Query<Filter>) -> Response {
     let mut out = Vec::new();
-    mock.store.with_messages(|messages| {
-        for c in messages.iter().filter(|c| filter.keeps(c)) {
-            let sender = c.message.envelope.sender_address();
-            let date = smtp_protocol::Timestamp(c.message.received_at.0).rfc5322();
-            out.extend_from_slice(format!("From {} {date}\n", if sender.is_empty() { "MAILER-DAEMON".into() } else { sender }).as_bytes());
-            for line in c.message.raw.split_inclusive(|b| *b == b'\n') {
-                let line = line.strip_suffix(b"\r\n").map(|l| [l, b"\n"].concat()).unwrap_or_else(|| line.to_vec());
-                if line.iter().skip_while(|b| **b == b'>').take(5).eq(b"From ".iter()) {
-                    out.push(b'>');
-                }
-                out.extend_from_slice(&line);
+    // Written from a copy of the list: the store's lock is not held meanwhile.
+    for c in mock.store.messages().iter().filter(|c| filter.keeps(c)) {
+        let sender = c.message.envelope.sender_address();
+        let date = smtp_protocol::Timestamp(c.message.received_at.0).rfc5322();
+        out.extend_from_slice(format!("From {} {date}\n", if sender.is_empty() { "MAILER-DAEMON".into() } else { sender }).as_bytes());
+        for line in c.message.raw.split_inclusive(|b| *b == b'\n') {
+            let line = line.strip_suffix(b"\r\n").map(|l| [l, b"\n"].concat()).unwrap_or_else(|| line.to_vec());
+            if line.iter().skip_while(|b| **b == b'>').take(5).eq(b"From ".iter()) {
+                out.push(b'>');
             }
-            out.push(b'\n');
+            out.extend_from_slice(&line);
         }
-    });
+        out.push(b'\n');
+    }
     ([(header::CONTENT_TYPE, "application/mbox"), (header::CONTENT_DISPOSITION, "attachment; filename=\"mock-mail.mbox\"")], out).into_response()
 }
 
@@ -168,7 +166,7 @@ async fn one(State(mock): State<Arc<Mock>>, Path(id): Path<u64>) -> Response {
 
 async fn raw(State(mock): State<Arc<Mock>>, Path(id): Path<u64>) -> Response {
     match mock.store.find(id) {
-        Some(captured) => ([(header::CONTENT_TYPE, "message/rfc822")], captured.message.raw).into_response(),
+        Some(captured) => ([(header::CONTENT_TYPE, "message/rfc822")], captured.message.raw.clone()).into_response(),
         None => not_found(id),
     }
 }
@@ -194,28 +192,29 @@ async fn delete_all(State(mock): State<Arc<Mock>>, headers: HeaderMap) -> Respon
 }
 
 async fn sessions(State(mock): State<Arc<Mock>>, Query(filter): Query<Filter>) -> Response {
-    // Only the page's sessions are written out as transcripts (under the store's lock: a class's
-    // thousand sessions of ten thousand events each would hold up every SMTP client meanwhile).
-    let (total, sessions) = mock.store.with_sessions(|sessions| {
+    // A copy of the page's sessions is taken under the store's lock (their events are shared
+    // blocks), and only the page's transcripts are written, after the lock is let go: a class's
+    // thousand sessions of ten thousand events each must not hold up every SMTP client.
+    let (total, page) = mock.store.with_sessions(|sessions| {
         let (total, page) = filter.page(sessions.iter().rev().filter(|s| filter.keeps_client(&s.client, s.helo.as_deref(), s.authenticated_as.as_deref(), s.started)).collect());
-        let page: Vec<serde_json::Value> = page
-            .into_iter()
-            .map(|s| {
-                serde_json::json!({
-                    "id": s.id,
-                    "client": s.client,
-                    "helo": s.helo,
-                    "authenticated_as": s.authenticated_as,
-                    "started": s.started,
-                    "ended": s.ended,
-                    "messages": s.messages,
-                    "result": s.result,
-                    "transcript": s.transcript(),
-                })
-            })
-            .collect();
-        (total, page)
+        (total, page.into_iter().cloned().collect::<Vec<_>>())
     });
+    let sessions: Vec<serde_json::Value> = page
+        .into_iter()
+        .map(|s| {
+            serde_json::json!({
+                "id": s.id,
+                "client": s.client,
+                "helo": s.helo,
+                "authenticated_as": s.authenticated_as,
+                "started": s.started,
+                "ended": s.ended,
+                "messages": s.messages,
+                "result": s.result,
+                "transcript": s.transcript(),
+            })
+        })
+        .collect();
     axum::Json(serde_json::json!({ "total": total, "sessions": sessions })).into_response()
 }
 

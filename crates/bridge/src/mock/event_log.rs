@@ -3,13 +3,16 @@
 //! session of ten thousand events grows a block at a time instead of doubling and copying one
 //! buffer (that copy, and the fresh pages it touched, were a third of mock mode's CPU under
 //! load), and forgetting its oldest events gives their memory back a block at a time, each block
-//! in a few pieces.
+//! in a few pieces. Blocks are shared (`Arc`): a copy of a log, taken under the store's lock for
+//! the API or a page that opens, costs a count per block, and the transcript is written after the
+//! lock is let go (the session's next event then copies its last block once, if it is shared).
 
 use super::kept::{Contents, Kept};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use smtp_protocol::command::Leniency;
 use smtp_protocol::event::Event;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// Events per block.
 const BLOCK: usize = 256;
@@ -19,13 +22,12 @@ const FIRST_SLOTS: usize = 32;
 /// A log's first block's text buffer; later ones begin with what the one before held.
 const FIRST_TEXT: usize = 2 * 1024;
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Block {
     /// Every event ever pushed into the block, at most `BLOCK` (made with that room but for a
-    /// log's first block, so adding seldom reallocates); those before `head` are forgotten, and
-    /// go with the block.
+    /// log's first block, so adding seldom reallocates); the log's `head` says which of the first
+    /// block's are forgotten (they go with the block).
     kept: Vec<Kept>,
-    head: usize,
     /// The text of the events in `kept`, and what they do not hold themselves.
     contents: Contents,
 }
@@ -34,16 +36,22 @@ impl Block {
     /// A block with room for `slots` events and `text` octets of text (no copy as it fills when
     /// a session's blocks are alike).
     fn new(slots: usize, text: usize) -> Block {
-        Block { kept: Vec::with_capacity(slots), head: 0, contents: Contents::with_capacity(text) }
+        Block { kept: Vec::with_capacity(slots), contents: Contents::with_capacity(text) }
     }
 
     /// The octets the block holds: its slots' room and its contents.
     fn octets(&self) -> usize {
         self.kept.capacity() * std::mem::size_of::<Kept>() + self.contents.octets()
     }
+}
 
-    fn live(&self) -> &[Kept] {
-        &self.kept[self.head..]
+/// A copy with the same room, made when a session adds to a block a reader still holds: it goes
+/// on filling without reallocating.
+impl Clone for Block {
+    fn clone(&self) -> Block {
+        let mut kept = Vec::with_capacity(self.kept.capacity());
+        kept.extend_from_slice(&self.kept);
+        Block { kept, contents: self.contents.clone_with_room() }
     }
 }
 
@@ -52,7 +60,9 @@ impl Block {
 #[derive(Debug, Clone, Default)]
 pub struct EventLog {
     /// None is empty of live events (a block is dropped when its last one is forgotten).
-    blocks: VecDeque<Block>,
+    blocks: VecDeque<Arc<Block>>,
+    /// The events of the first block that are forgotten.
+    head: usize,
     len: usize,
     /// The sum of the blocks' octets.
     octets: usize,
@@ -82,10 +92,12 @@ impl EventLog {
                 None => Block::new(FIRST_SLOTS, FIRST_TEXT),
             };
             self.octets += block.octets();
-            self.blocks.push_back(block);
+            self.blocks.push_back(Arc::new(block));
         }
-        let block = self.blocks.back_mut().expect("a block with room");
-        let before = block.octets();
+        let shared = self.blocks.back_mut().expect("a block with room");
+        let before = shared.octets();
+        // Copied first if a reader still holds it.
+        let block = Arc::make_mut(shared);
         let kept = Kept::new(event, &mut block.contents, leniency);
         block.kept.push(kept);
         self.octets += block.octets() - before;
@@ -94,12 +106,13 @@ impl EventLog {
 
     /// Forgets the oldest event, if there is one (its memory goes with its block).
     pub fn pop_front(&mut self) -> bool {
-        let Some(block) = self.blocks.front_mut() else { return false };
-        block.head += 1;
+        let Some(block) = self.blocks.front() else { return false };
+        self.head += 1;
         self.len -= 1;
-        if block.head == block.kept.len() {
+        if self.head == block.kept.len() {
             self.octets -= block.octets();
             self.blocks.pop_front();
+            self.head = 0;
         }
         true
     }
@@ -107,7 +120,8 @@ impl EventLog {
     /// Forgets the oldest block's events; how many, and the octets that frees.
     pub fn pop_front_block(&mut self) -> Option<(usize, usize)> {
         let block = self.blocks.pop_front()?;
-        let (events, freed) = (block.live().len(), block.octets());
+        let (events, freed) = (block.kept.len() - self.head, block.octets());
+        self.head = 0;
         self.len -= events;
         self.octets -= freed;
         Some((events, freed))
@@ -115,21 +129,26 @@ impl EventLog {
 
     /// The newest event.
     pub fn back(&self) -> Option<Event> {
-        let block = self.blocks.back()?;
-        block.live().last().map(|kept| kept.event(&block.contents))
+        self.live().next_back().map(|(kept, contents)| kept.event(contents))
+    }
+
+    /// The live events' kept forms, oldest first, each with its block's contents.
+    fn live(&self) -> impl DoubleEndedIterator<Item = (&Kept, &Contents)> + '_ {
+        self.blocks.iter().enumerate().flat_map(|(i, block)| {
+            let from = if i == 0 { self.head } else { 0 };
+            block.kept[from..].iter().map(|kept| (kept, &block.contents))
+        })
     }
 
     /// The events, oldest first, each made again from its kept form.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Event> + '_ {
-        self.blocks.iter().flat_map(|block| block.live().iter().map(|kept| kept.event(&block.contents)))
+        self.live().map(|(kept, contents)| kept.event(contents))
     }
 
     /// Appends the events' `C:`/`S:` lines, as [`smtp_protocol::Transcript::write_event`] writes them.
     pub fn write_transcript(&self, out: &mut String) {
-        for block in &self.blocks {
-            for kept in block.live() {
-                kept.write_transcript(&block.contents, out);
-            }
+        for (kept, contents) in self.live() {
+            kept.write_transcript(contents, out);
         }
     }
 }
@@ -267,8 +286,15 @@ mod tests {
             assert_eq!((log.len(), log.is_empty(), log.back().as_ref()), (plain.len(), plain.is_empty(), plain.back()));
             assert!(log.iter().eq(plain.iter().cloned()));
             assert!(log.iter().rev().eq(plain.iter().rev().cloned()));
-            assert!(log.blocks.iter().all(|b| b.head < b.kept.len() && b.kept.len() <= BLOCK));
-            assert_eq!(log.octets(), log.blocks.iter().map(Block::octets).sum::<usize>());
+            assert!(log.blocks.front().is_none_or(|b| log.head < b.kept.len()) && log.blocks.iter().all(|b| b.kept.len() <= BLOCK));
+            // A copy is what the log was, whatever the log does next.
+            let copy = log.clone();
+            log.push_back(corpus[0].1.clone(), Some(corpus[0].0));
+            log.pop_front();
+            assert!(copy.iter().eq(plain.iter().cloned()));
+            plain.push_back(corpus[0].1.clone());
+            plain.pop_front();
+            assert_eq!(log.octets(), log.blocks.iter().map(|b| b.octets()).sum::<usize>());
             let json = serde_json::to_string(&log).unwrap();
             assert_eq!(json, serde_json::to_string(&plain).unwrap());
             assert!(serde_json::from_str::<EventLog>(&json).unwrap().iter().eq(plain.iter().cloned()));

@@ -55,7 +55,7 @@ impl Span {
 /// What a block's kept events hold: their text, the events kept whole and the fault rules that
 /// shaped replies (by index), and the envelope last written: the replies of one command after
 /// another share their envelope until it changes, and so share its JSON.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(super) struct Contents {
     pub(super) bytes: Vec<u8>,
     whole: Vec<Event>,
@@ -71,6 +71,13 @@ const NO_FAULT: u32 = u32::MAX;
 impl Contents {
     pub(super) fn with_capacity(capacity: usize) -> Contents {
         Contents { bytes: Vec::with_capacity(capacity), ..Contents::default() }
+    }
+
+    /// A copy with as much room for text.
+    pub(super) fn clone_with_room(&self) -> Contents {
+        let mut bytes = Vec::with_capacity(self.bytes.capacity());
+        bytes.extend_from_slice(&self.bytes);
+        Contents { bytes, whole: self.whole.clone(), faults: self.faults.clone(), last_envelope: self.last_envelope.clone(), heap_octets: self.heap_octets }
     }
 
     /// The octets held: the text's room and what the events kept whole own.

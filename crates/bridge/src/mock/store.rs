@@ -4,6 +4,11 @@
 //!
 //! Ordering: every change is broadcast while the store's lock is held, and a watcher subscribes
 //! and takes its snapshot under the same lock, so a page sees each event exactly once, in order.
+//!
+//! Readers copy, then work: a message's content and a session's blocks of events are shared, so
+//! the API and a page that opens take a copy under the lock for the price of a count each, and
+//! write their JSON, transcripts and mbox after letting it go. Sixty students' clients must not
+//! wait on a grading script reading a thousand sessions.
 
 use super::event_log::EventLog;
 use crate::maildir::Maildir;
@@ -12,7 +17,7 @@ use smtp_protocol::command::Leniency;
 use smtp_protocol::event::{Closer, Event};
 use smtp_protocol::watch::{Removal, ToWatcher};
 use std::collections::VecDeque;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
@@ -77,9 +82,10 @@ pub struct Captured {
     pub id: u64,
     /// The session it came in (0: loaded from the Maildir at start).
     pub session: u64,
-    pub message: StoredMessage,
+    /// Shared: copying the list under the store's lock copies no mail.
+    pub message: Arc<StoredMessage>,
     /// Its file in the Maildir, if there is one.
-    file: Option<PathBuf>,
+    file: Option<Arc<Path>>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -223,7 +229,7 @@ impl Store {
                     inner.next_id - 1
                 });
                 inner.message_octets += message_octets(&read.message);
-                inner.messages.push_back(Captured { id, session: read.session.unwrap_or(0), message: read.message, file: Some(path) });
+                inner.messages.push_back(Captured { id, session: read.session.unwrap_or(0), message: Arc::new(read.message), file: Some(path.into()) });
             }
             for mut record in sessions {
                 while record.events.len() > limits.events_per_session {
@@ -311,12 +317,12 @@ impl Store {
                 first
             }
         };
-        let delivered: Vec<(u64, StoredMessage, Option<PathBuf>)> = messages
+        let delivered: Vec<(u64, StoredMessage, Option<Arc<Path>>)> = messages
             .into_iter()
             .zip(first_id..)
             .map(|(message, id)| {
                 let file = self.maildir.as_ref().and_then(|dir| match dir.deliver(&message, id, session) {
-                    Ok(path) => Some(path),
+                    Ok(path) => Some(Arc::from(path)),
                     Err(err) => {
                         tracing::warn!(%err, queue_id = %message.queue_id, "could not write the message to the Maildir; it is kept in memory only");
                         None
@@ -385,7 +391,7 @@ impl Store {
                 }
                 inner.message_octets += octets;
                 self.broadcast(|| ToWatcher::Message { id, session, message: message.clone() });
-                inner.messages.push_back(Captured { id, session, message, file });
+                inner.messages.push_back(Captured { id, session, message: Arc::new(message), file });
             }
         }
         self.unlink(evicted);
@@ -441,9 +447,9 @@ impl Store {
         count
     }
 
-    /// The messages, oldest first, read under the lock.
-    pub fn with_messages<R>(&self, f: impl FnOnce(&VecDeque<Captured>) -> R) -> R {
-        f(&self.lock().messages)
+    /// The messages, oldest first: a copy (the mail itself is shared), taken under the lock.
+    pub fn messages(&self) -> Vec<Captured> {
+        self.lock().messages.iter().cloned().collect()
     }
 
     pub fn find(&self, id: u64) -> Option<Captured> {
@@ -455,7 +461,8 @@ impl Store {
         self.lock().dropped
     }
 
-    /// The sessions, oldest first, read under the lock.
+    /// The sessions, oldest first, read under the lock: copy what is needed (a session's events
+    /// are shared blocks) and write it out after.
     pub fn with_sessions<R>(&self, f: impl FnOnce(&VecDeque<SessionRecord>) -> R) -> R {
         f(&self.lock().sessions)
     }
@@ -463,31 +470,35 @@ impl Store {
     /// A new watcher: `hello`, then the recent sessions and every stored message as frames, and
     /// the feed of what happens next (nothing missed, nothing twice).
     pub fn watch(&self, hello: ToWatcher) -> (Vec<Arc<str>>, broadcast::Receiver<Arc<str>>) {
-        let inner = self.lock();
-        let receiver = self.feed.subscribe();
         let mut frames = vec![frame(&hello)];
-        // Every kept session is listed; the older ones by their summary alone.
-        let detailed = inner.sessions.len().saturating_sub(SNAPSHOT_SESSIONS);
-        for record in inner.sessions.iter().take(detailed) {
-            let summary = smtp_protocol::watch::SessionSummary {
-                messages: record.messages,
-                result: record.result.clone(),
-                helo: record.helo.clone(),
-                account: record.authenticated_as.clone(),
-            };
-            frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started, summary: Some(summary) }));
-        }
-        // The newest sessions, and of the one that exhausts the budget only its latest events.
-        let mut budget = SNAPSHOT_EVENTS;
-        let mut shown = Vec::new();
-        for record in inner.sessions.iter().rev().take(SNAPSHOT_SESSIONS) {
-            if budget == 0 {
-                break;
+        // Under the lock: the subscription, and a copy of what the page is to be shown.
+        let (receiver, shown, messages) = {
+            let inner = self.lock();
+            let receiver = self.feed.subscribe();
+            // Every kept session is listed; the older ones by their summary alone.
+            let detailed = inner.sessions.len().saturating_sub(SNAPSHOT_SESSIONS);
+            for record in inner.sessions.iter().take(detailed) {
+                let summary = smtp_protocol::watch::SessionSummary {
+                    messages: record.messages,
+                    result: record.result.clone(),
+                    helo: record.helo.clone(),
+                    account: record.authenticated_as.clone(),
+                };
+                frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started, summary: Some(summary) }));
             }
-            let take = record.events.len().min(budget);
-            budget -= take;
-            shown.push((record, take));
-        }
+            // The newest sessions, and of the one that exhausts the budget only its latest events.
+            let mut budget = SNAPSHOT_EVENTS;
+            let mut shown = Vec::new();
+            for record in inner.sessions.iter().rev().take(SNAPSHOT_SESSIONS) {
+                if budget == 0 {
+                    break;
+                }
+                let take = record.events.len().min(budget);
+                budget -= take;
+                shown.push((record.clone(), take));
+            }
+            (receiver, shown, inner.messages.iter().cloned().collect::<Vec<_>>())
+        };
         for (record, take) in shown.into_iter().rev() {
             frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started, summary: None }));
             let left_out = record.events.len() - take;
@@ -496,8 +507,8 @@ impl Store {
                 frames.push(frame(&ToWatcher::Event { session: record.id, event, skipped }));
             }
         }
-        for captured in &inner.messages {
-            frames.push(frame(&ToWatcher::Message { id: captured.id, session: captured.session, message: captured.message.clone() }));
+        for captured in messages {
+            frames.push(frame(&ToWatcher::Message { id: captured.id, session: captured.session, message: StoredMessage::clone(&captured.message) }));
         }
         (frames, receiver)
     }
@@ -534,7 +545,7 @@ mod tests {
         let (events, stored) = messages(3);
         let first = stored[0].queue_id.clone();
         store.record(session, events, stored);
-        assert_eq!(store.with_messages(|m| m.len()), 2);
+        assert_eq!(store.messages().len(), 2);
         assert_eq!(store.dropped(), 1);
         let mut frames = vec![];
         while let Ok(frame) = feed.try_recv() {
@@ -555,7 +566,7 @@ mod tests {
         let (_, mut feed) = store.watch(ToWatcher::Refused { reason: "hello".into() });
         let first = stored[0].queue_id.clone();
         store.record(session, events, stored[..3].to_vec());
-        assert_eq!(store.with_messages(|m| m.iter().map(|c| c.message.queue_id.clone()).collect::<Vec<_>>()), vec![stored[1].queue_id.clone(), stored[2].queue_id.clone()]);
+        assert_eq!(store.messages().iter().map(|c| c.message.queue_id.clone()).collect::<Vec<_>>(), vec![stored[1].queue_id.clone(), stored[2].queue_id.clone()]);
         assert_eq!((store.dropped(), store.octets().0), (1, 2 * size));
         let mut frames = vec![];
         while let Ok(frame) = feed.try_recv() {
@@ -566,7 +577,7 @@ mod tests {
         let mut big = stored[3].clone();
         big.raw = vec![b'x'; (size * 3) as usize];
         store.record(session, vec![], vec![big.clone()]);
-        assert_eq!(store.with_messages(|m| m.len()), 1);
+        assert_eq!(store.messages().len(), 1);
         assert_eq!((store.dropped(), store.octets().0), (3, 3 * size));
         // Deleting gives the octets back.
         store.delete(|_| true);
@@ -636,7 +647,7 @@ mod tests {
             });
             let live = std::iter::from_fn(|| feed.try_recv().ok()).filter(|f| f.contains("\"type\":\"event\"")).count();
             assert_eq!(live, events.len());
-            assert_eq!(store.with_messages(|m| m.len()), 2);
+            assert_eq!(store.messages().len(), 2);
         }
     }
 
