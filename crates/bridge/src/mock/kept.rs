@@ -1,14 +1,14 @@
-//! The form in which the mock's store keeps an event: a small slot with no heap memory of its
-//! own, its text (and its envelope, in MessagePack) in its block's [`Contents`], and what the text gives
-//! back when read (a command's parse) left out. A block of them is then freed in one piece, and
-//! forgetting one touches nothing. A class's mock keeps hundreds of thousands of events: kept
-//! whole, each with its strings, boxes and a share of an envelope, every one forgotten was a walk
-//! through cold memory (the envelope's count alone a third of that). Events that are rare
-//! (connections, TLS, AUTH) are kept whole in the block's contents.
+//! The form in which the mock's store keeps an event: a 40-byte slot with no heap memory of its
+//! own, its text (and the state a reply leaves, in MessagePack) in its block's [`Contents`], and
+//! what the text gives back when read (a command's parse) left out. A block of them is then freed
+//! in one piece, and forgetting one touches nothing. A class's mock keeps hundreds of thousands of
+//! events: kept whole, each with its strings, boxes and a share of an envelope, every one
+//! forgotten was a walk through cold memory (the envelope's count alone a third of that). Events
+//! that are rare (connections, TLS, AUTH, replies a fault rule shaped) are kept whole in the
+//! block's contents.
 
 use smtp_protocol::command::{Leniency, parse_command};
 use smtp_protocol::event::{ClientLine, Event};
-use smtp_protocol::fault::AppliedFault;
 use smtp_protocol::session::{Envelope, Phase, SessionState};
 use smtp_protocol::{EnhancedCode, Reply, Situation, Timestamp, Transcript};
 use std::sync::Arc;
@@ -30,10 +30,6 @@ impl Span {
         Span { start, len: piece.len() as u32 }
     }
 
-    fn push_optional(text: &mut Vec<u8>, piece: Option<&str>) -> Span {
-        piece.map_or(Span::NONE, |piece| Span::push(text, piece))
-    }
-
     fn bytes(self, text: &[u8]) -> &[u8] {
         text.get(self.start as usize..self.start as usize + self.len as usize).unwrap_or_default()
     }
@@ -43,30 +39,34 @@ impl Span {
         std::str::from_utf8(self.bytes(text)).unwrap_or_default()
     }
 
-    fn get_optional(self, text: &[u8]) -> Option<&str> {
-        self.is_some().then(|| self.get(text))
-    }
-
     fn is_some(self) -> bool {
         self.start != Span::NONE.start
     }
 }
 
-/// What a block's kept events hold: their text, the events kept whole and the fault rules that
-/// shaped replies (by index), and the envelope last written: the replies of one command after
-/// another share their envelope until it changes, and so share its encoding.
+/// What a block's kept events hold: their text, the events kept whole, and the session state
+/// last written: the replies of one command after another share their state (the client's
+/// name, the account, the envelope) until it changes, and so share its encoding.
 #[derive(Debug, Default)]
 pub(super) struct Contents {
     pub(super) bytes: Vec<u8>,
     whole: Vec<Event>,
-    faults: Vec<AppliedFault>,
-    last_envelope: Option<(Arc<Envelope>, Span)>,
-    /// What `whole` and `faults` hold, roughly.
+    last_state: Option<(KeptState, Span)>,
+    /// What `whole` holds, roughly.
     heap_octets: usize,
 }
 
-/// No index: a reply no fault rule shaped.
-const NO_FAULT: u32 = u32::MAX;
+/// The state a reply leaves beside its phase and flags, as last written.
+#[derive(Debug, Clone)]
+struct KeptState {
+    client_name: Option<Box<str>>,
+    authenticated_as: Option<Box<str>>,
+    envelope: Arc<Envelope>,
+}
+
+/// How a state is encoded (MessagePack: a fifth of JSON's octets, and no escaping to scan for).
+type StateForm<'a> = (Option<&'a str>, Option<&'a str>, &'a Envelope);
+type ReadState = (Option<String>, Option<String>, Envelope);
 
 impl Contents {
     pub(super) fn with_capacity(capacity: usize) -> Contents {
@@ -77,7 +77,7 @@ impl Contents {
     pub(super) fn clone_with_room(&self) -> Contents {
         let mut bytes = Vec::with_capacity(self.bytes.capacity());
         bytes.extend_from_slice(&self.bytes);
-        Contents { bytes, whole: self.whole.clone(), faults: self.faults.clone(), last_envelope: self.last_envelope.clone(), heap_octets: self.heap_octets }
+        Contents { bytes, whole: self.whole.clone(), last_state: self.last_state.clone(), heap_octets: self.heap_octets }
     }
 
     /// The octets held: the text's room and what the events kept whole own.
@@ -85,51 +85,52 @@ impl Contents {
         self.bytes.capacity() + self.heap_octets
     }
 
-    /// Where `envelope` lies, in MessagePack (written now unless it is the last one written: a
-    /// fifth of JSON's octets, and no escaping to look for); an empty
-    /// envelope, after every transaction, takes no room. None if it could not be written (the
-    /// event is then kept whole rather than with another envelope).
-    fn envelope(&mut self, envelope: &Arc<Envelope>) -> Option<Span> {
-        if **envelope == Envelope::default() {
+    /// Where a reply's state lies (written now unless it is the one last written); no name, no
+    /// account and an empty envelope, as before a client says HELO, take no room. None if it could
+    /// not be written (the event is then kept whole rather than with another state).
+    fn state(&mut self, client_name: Option<&str>, authenticated_as: Option<&str>, envelope: &Arc<Envelope>) -> Option<Span> {
+        if client_name.is_none() && authenticated_as.is_none() && **envelope == Envelope::default() {
             return Some(Span::NONE);
         }
-        if let Some((last, span)) = &self.last_envelope
-            && Arc::ptr_eq(last, envelope)
+        if let Some((last, span)) = &self.last_state
+            && Arc::ptr_eq(&last.envelope, envelope)
+            && last.client_name.as_deref() == client_name
+            && last.authenticated_as.as_deref() == authenticated_as
         {
             return Some(*span);
         }
         let start = self.bytes.len() as u32;
-        if rmp_serde::encode::write(&mut self.bytes, &**envelope).is_err() {
+        let form: StateForm = (client_name, authenticated_as, envelope);
+        if rmp_serde::encode::write(&mut self.bytes, &form).is_err() {
             self.bytes.truncate(start as usize);
             return None;
         }
         let span = Span { start, len: self.bytes.len() as u32 - start };
-        self.last_envelope = Some((envelope.clone(), span));
+        let state = KeptState { client_name: client_name.map(Into::into), authenticated_as: authenticated_as.map(Into::into), envelope: envelope.clone() };
+        self.last_state = Some((state, span));
         Some(span)
     }
 
-    fn read_envelope(&self, span: Span) -> Arc<Envelope> {
-        if !span.is_some() {
-            return Arc::default();
+    /// Where an accepted message's envelope lies: in the state last written when it is that one
+    /// (the names beside it are not read), else written now.
+    fn envelope(&mut self, envelope: &Arc<Envelope>) -> Option<Span> {
+        match &self.last_state {
+            Some((last, span)) if Arc::ptr_eq(&last.envelope, envelope) => Some(*span),
+            _ => self.state(None, None, envelope),
         }
-        Arc::new(rmp_serde::from_slice(span.bytes(&self.bytes)).unwrap_or_default())
+    }
+
+    fn read_state(&self, span: Span) -> ReadState {
+        if !span.is_some() {
+            return (None, None, Envelope::default());
+        }
+        rmp_serde::from_slice(span.bytes(&self.bytes)).unwrap_or_default()
     }
 
     fn keep_whole(&mut self, event: Event) -> Kept {
         self.heap_octets += whole_octets(&event);
         self.whole.push(event);
         Kept::Whole(self.whole.len() as u32 - 1)
-    }
-
-    fn keep_fault(&mut self, fault: Option<Box<AppliedFault>>) -> u32 {
-        match fault {
-            Some(fault) => {
-                self.heap_octets += std::mem::size_of::<AppliedFault>() + 64;
-                self.faults.push(*fault);
-                self.faults.len() as u32 - 1
-            }
-            None => NO_FAULT,
-        }
     }
 }
 
@@ -162,21 +163,22 @@ pub(super) enum Kept {
         phase: Phase,
         esmtp: bool,
         tls: bool,
-        client_name: Span,
-        authenticated_as: Span,
-        envelope: Span,
-        /// Its index in the contents' faults, or [`NO_FAULT`].
-        fault: u32,
+        /// The client's name, the account and the envelope (see [`Contents::state`]).
+        state: Span,
     },
     Accepted {
         at: Timestamp,
         queue_id: Span,
+        /// A state whose envelope is this message's (its names are not read).
         envelope: Span,
         size: u64,
     },
     /// Its index in the contents' events kept whole.
     Whole(u32),
 }
+
+// A block holds 256 of them: each octet here is a quarter of a kilobyte per block.
+const _: () = assert!(std::mem::size_of::<Kept>() == 40);
 
 /// The most text one block's buffer may hold (its spans are 32-bit; an envelope is not
 /// counted before it is written, so this leaves it room).
@@ -204,7 +206,8 @@ impl Kept {
                     _ => contents.keep_whole(Event::LineReceived { at, raw, line, bare_lf }),
                 }
             }
-            Event::ReplySent { at, reply, situation, state, envelope, fault }
+            // A reply a fault rule shaped is rare (an exercise's), and kept whole.
+            Event::ReplySent { at, reply, situation, state, envelope, fault: None }
                 if !reply.lines.is_empty()
                     && reply.lines.iter().all(|line| !line.contains('\n'))
                     && reply.lines.iter().map(|line| line.len() + 1).sum::<usize>()
@@ -212,8 +215,8 @@ impl Kept {
                         + state.authenticated_as.as_ref().map_or(0, |n| n.len())
                         <= room =>
             {
-                let Some(envelope_span) = contents.envelope(&envelope) else {
-                    return contents.keep_whole(Event::ReplySent { at, reply, situation, state, envelope, fault });
+                let Some(state_span) = contents.state(state.client_name.as_deref(), state.authenticated_as.as_deref(), &envelope) else {
+                    return contents.keep_whole(Event::ReplySent { at, reply, situation, state, envelope, fault: None });
                 };
                 let start = contents.bytes.len() as u32;
                 for (i, line) in reply.lines.iter().enumerate() {
@@ -223,20 +226,7 @@ impl Kept {
                     contents.bytes.extend_from_slice(line.as_bytes());
                 }
                 let lines = Span { start, len: contents.bytes.len() as u32 - start };
-                Kept::Reply {
-                    at,
-                    code: reply.code,
-                    enhanced: reply.enhanced,
-                    lines,
-                    situation,
-                    phase: state.phase,
-                    esmtp: state.esmtp,
-                    tls: state.tls,
-                    client_name: Span::push_optional(&mut contents.bytes, state.client_name.as_deref()),
-                    authenticated_as: Span::push_optional(&mut contents.bytes, state.authenticated_as.as_deref()),
-                    envelope: envelope_span,
-                    fault: contents.keep_fault(fault),
-                }
+                Kept::Reply { at, code: reply.code, enhanced: reply.enhanced, lines, situation, phase: state.phase, esmtp: state.esmtp, tls: state.tls, state: state_span }
             }
             Event::MessageAccepted { at, queue_id, envelope, size } if queue_id.len() <= room => match contents.envelope(&envelope) {
                 Some(envelope) => Kept::Accepted { at, queue_id: Span::push(&mut contents.bytes, &queue_id), envelope, size },
@@ -260,22 +250,19 @@ impl Kept {
                 };
                 Event::LineReceived { at: *at, raw: raw.into(), line, bare_lf: *bare_lf }
             }
-            Kept::Reply { at, code, enhanced, lines, situation, phase, esmtp, tls, client_name, authenticated_as, envelope, fault } => Event::ReplySent {
-                at: *at,
-                reply: Reply { code: *code, enhanced: *enhanced, lines: lines.get(bytes).split('\n').map(String::from).collect() },
-                situation: *situation,
-                state: SessionState {
-                    phase: *phase,
-                    client_name: client_name.get_optional(bytes).map(Into::into),
-                    esmtp: *esmtp,
-                    tls: *tls,
-                    authenticated_as: authenticated_as.get_optional(bytes).map(Into::into),
-                },
-                envelope: contents.read_envelope(*envelope),
-                fault: contents.faults.get(*fault as usize).map(|fault| Box::new(fault.clone())),
-            },
+            Kept::Reply { at, code, enhanced, lines, situation, phase, esmtp, tls, state } => {
+                let (client_name, authenticated_as, envelope) = contents.read_state(*state);
+                Event::ReplySent {
+                    at: *at,
+                    reply: Reply { code: *code, enhanced: *enhanced, lines: lines.get(bytes).split('\n').map(String::from).collect() },
+                    situation: *situation,
+                    state: SessionState { phase: *phase, client_name: client_name.map(Into::into), esmtp: *esmtp, tls: *tls, authenticated_as: authenticated_as.map(Into::into) },
+                    envelope: Arc::new(envelope),
+                    fault: None,
+                }
+            }
             Kept::Accepted { at, queue_id, envelope, size } => {
-                Event::MessageAccepted { at: *at, queue_id: queue_id.get(bytes).into(), envelope: contents.read_envelope(*envelope), size: *size }
+                Event::MessageAccepted { at: *at, queue_id: queue_id.get(bytes).into(), envelope: Arc::new(contents.read_state(*envelope).2), size: *size }
             }
             Kept::Whole(index) => contents.whole.get(*index as usize).cloned().unwrap_or_else(|| Event::Closed {
                 at: Timestamp(0),
@@ -346,7 +333,7 @@ mod tests {
         let mut contents = Contents::default();
         let spans: Vec<(Span, Envelope)> = [full, plain, Envelope::default()].into_iter().map(|e| (contents.envelope(&Arc::new(e.clone())).unwrap(), e)).collect();
         for (span, envelope) in spans {
-            assert_eq!(*contents.read_envelope(span), envelope);
+            assert_eq!(contents.read_state(span).2, envelope);
         }
     }
 }
