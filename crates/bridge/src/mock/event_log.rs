@@ -25,9 +25,12 @@ const FIRST_TEXT: usize = 2 * 1024;
 #[derive(Debug)]
 struct Block {
     /// Every event ever pushed into the block, at most `BLOCK` (made with that room but for a
-    /// log's first block, so adding seldom reallocates); the log's `head` says which of the first
-    /// block's are forgotten (they go with the block).
+    /// log's first block, so adding seldom reallocates; a slot may hold several lines of a
+    /// message); the log's `head` says how many of the first block's are forgotten (they go with
+    /// the block).
     kept: Vec<Kept>,
+    /// The events the slots hold.
+    events: usize,
     /// The text of the events in `kept`, and what they do not hold themselves.
     contents: Contents,
 }
@@ -36,12 +39,34 @@ impl Block {
     /// A block with room for `slots` events and `text` octets of text (no copy as it fills when
     /// a session's blocks are alike).
     fn new(slots: usize, text: usize) -> Block {
-        Block { kept: Vec::with_capacity(slots), contents: Contents::with_capacity(text) }
+        Block { kept: Vec::with_capacity(slots), events: 0, contents: Contents::with_capacity(text) }
     }
 
     /// The octets the block holds: its slots' room and its contents.
     fn octets(&self) -> usize {
         self.kept.capacity() * std::mem::size_of::<Kept>() + self.contents.octets()
+    }
+
+    /// The slots holding the block's events but its first `skip`, each with how many of its own
+    /// to skip.
+    fn slots_after(&self, mut skip: usize) -> impl Iterator<Item = (&Kept, usize)> {
+        self.kept.iter().filter_map(move |kept| {
+            let count = kept.count();
+            if skip >= count {
+                skip -= count;
+                return None;
+            }
+            Some((kept, std::mem::take(&mut skip)))
+        })
+    }
+
+    /// The block's events but its first `skip`.
+    fn events_after(&self, skip: usize) -> Vec<Event> {
+        let mut out = Vec::with_capacity(self.events.saturating_sub(skip));
+        for (kept, skip) in self.slots_after(skip) {
+            kept.events_into(&self.contents, skip, &mut out);
+        }
+        out
     }
 }
 
@@ -51,7 +76,7 @@ impl Clone for Block {
     fn clone(&self) -> Block {
         let mut kept = Vec::with_capacity(self.kept.capacity());
         kept.extend_from_slice(&self.kept);
-        Block { kept, contents: self.contents.clone_with_room() }
+        Block { kept, events: self.events, contents: self.contents.clone_with_room() }
     }
 }
 
@@ -86,7 +111,7 @@ impl EventLog {
     /// Keeps `event` as the newest. `leniency` is what the session's server parses commands
     /// with (without it, commands are kept whole).
     pub fn push_back(&mut self, event: Event, leniency: Option<Leniency>) {
-        if self.blocks.back().is_none_or(|block| block.kept.len() >= BLOCK) {
+        if self.blocks.back().is_none_or(|block| block.events >= BLOCK) {
             let block = match self.blocks.back() {
                 Some(last) => Block::new(BLOCK, last.contents.bytes.len() + last.contents.bytes.len() / 8),
                 None => Block::new(FIRST_SLOTS, FIRST_TEXT),
@@ -98,8 +123,12 @@ impl EventLog {
         let before = shared.octets();
         // Copied first if a reader still holds it.
         let block = Arc::make_mut(shared);
-        let kept = Kept::new(event, &mut block.contents, leniency);
-        block.kept.push(kept);
+        // A line of content joins the lines that came in with it, in their slot.
+        if !block.kept.last_mut().is_some_and(|last| last.absorb(&event, &mut block.contents)) {
+            let kept = Kept::new(event, &mut block.contents, leniency);
+            block.kept.push(kept);
+        }
+        block.events += 1;
         self.octets += block.octets() - before;
         self.len += 1;
     }
@@ -109,7 +138,7 @@ impl EventLog {
         let Some(block) = self.blocks.front() else { return false };
         self.head += 1;
         self.len -= 1;
-        if self.head == block.kept.len() {
+        if self.head == block.events {
             self.octets -= block.octets();
             self.blocks.pop_front();
             self.head = 0;
@@ -120,7 +149,7 @@ impl EventLog {
     /// Forgets the oldest block's events; how many, and the octets that frees.
     pub fn pop_front_block(&mut self) -> Option<(usize, usize)> {
         let block = self.blocks.pop_front()?;
-        let (events, freed) = (block.kept.len() - self.head, block.octets());
+        let (events, freed) = (block.events - self.head, block.octets());
         self.head = 0;
         self.len -= events;
         self.octets -= freed;
@@ -129,26 +158,26 @@ impl EventLog {
 
     /// The newest event.
     pub fn back(&self) -> Option<Event> {
-        self.live().next_back().map(|(kept, contents)| kept.event(contents))
+        let block = self.blocks.back()?;
+        block.kept.last().map(|kept| kept.last_event(&block.contents))
     }
 
-    /// The live events' kept forms, oldest first, each with its block's contents.
-    fn live(&self) -> impl DoubleEndedIterator<Item = (&Kept, &Contents)> + '_ {
-        self.blocks.iter().enumerate().flat_map(|(i, block)| {
-            let from = if i == 0 { self.head } else { 0 };
-            block.kept[from..].iter().map(|kept| (kept, &block.contents))
-        })
+    /// The blocks, oldest first, each with how many of its events are forgotten.
+    fn live_blocks(&self) -> impl DoubleEndedIterator<Item = (&Block, usize)> + '_ {
+        self.blocks.iter().enumerate().map(|(i, block)| (&**block, if i == 0 { self.head } else { 0 }))
     }
 
-    /// The events, oldest first, each made again from its kept form.
+    /// The events, oldest first, each made again from its kept form (a block at a time).
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Event> + '_ {
-        self.live().map(|(kept, contents)| kept.event(contents))
+        self.live_blocks().flat_map(|(block, skip)| block.events_after(skip))
     }
 
     /// Appends the events' `C:`/`S:` lines, as [`smtp_protocol::Transcript::write_event`] writes them.
     pub fn write_transcript(&self, out: &mut String) {
-        for (kept, contents) in self.live() {
-            kept.write_transcript(contents, out);
+        for (block, skip) in self.live_blocks() {
+            for (kept, skip) in block.slots_after(skip) {
+                kept.write_transcript(&block.contents, skip, out);
+            }
         }
     }
 }
@@ -183,6 +212,7 @@ mod tests {
     use super::*;
     use crate::mock::kept::LineKind;
     use smtp_protocol::command::Leniency;
+    use smtp_protocol::event::ClientLine;
     use smtp_protocol::fault::FaultRule;
     use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp, Transcript};
 
@@ -219,7 +249,7 @@ mod tests {
             for leniency in [Leniency::STRICT, Leniency::TOLERANT] {
                 let mut config = ServerConfig::new(profile);
                 config.policy.leniency = leniency;
-                config.policy.faults = vec![FaultRule::parse("rcpt *@d.example => 452 4.2.2 Mailbox full").unwrap()];
+                config.policy.faults = vec![FaultRule::parse("rcpt c@d.example => 452 4.2.2 Mailbox full").unwrap()];
                 let mut server = Server::new(config, Peer::default(), Timestamp(1_000));
                 server.handle_input(&long, Timestamp(1_001));
                 for (i, line) in input.iter().enumerate() {
@@ -235,7 +265,7 @@ mod tests {
     /// and replies are kept as text, not whole.
     #[test]
     fn every_event_comes_back_as_it_was() {
-        let (mut commands, mut replies, mut whole, mut faults) = (0, 0, 0, 0);
+        let (mut commands, mut replies, mut whole, mut faults, mut joined) = (0, 0, 0, 0, 0);
         for (leniency, events) in sessions() {
             faults += events.iter().filter(|e| matches!(e, Event::ReplySent { fault: Some(_), .. })).count();
             let mut log = EventLog::default();
@@ -252,6 +282,7 @@ mod tests {
                     Kept::Line { kind: LineKind::Command(_), .. } => commands += 1,
                     Kept::Reply { .. } | Kept::Accepted { .. } => replies += 1,
                     Kept::Whole(_) => whole += 1,
+                    Kept::DataLines { count, .. } if *count > 1 => joined += 1,
                     _ => {}
                 }
             }
@@ -263,6 +294,41 @@ mod tests {
         // The corpus has what is kept whole (the greeting's connection, AUTH answers, the line
         // that was not UTF-8) and replies a fault rule shaped.
         assert!(whole >= 8 * 3 && faults >= 8, "{whole} kept whole, {faults} faults");
+        // Lines of content that came in together share a slot (the one ended by a bare LF not).
+        assert!(joined >= 2, "{joined} slots of several lines");
+    }
+
+    /// A message's lines that came in together share a slot: read back, forgotten one at a time
+    /// from the front (into the middle of a slot), and written out, they are the events.
+    #[test]
+    fn lines_of_content_in_one_slot_come_back_one_by_one() {
+        let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer::default(), Timestamp(1_000));
+        server.handle_input(b"EHLO client.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n", Timestamp(1_001));
+        let body: String = (0..300).map(|i| format!("line {i}\r\n")).collect();
+        // The content in three reads, one line split between two of them, a bare LF in one.
+        let (first, rest) = body.split_at(1_000);
+        server.handle_input(first.as_bytes(), Timestamp(1_002));
+        server.handle_input(format!("{rest}bare\nlast\r\n").as_bytes(), Timestamp(1_003));
+        server.handle_input(b"\r\n.\r\nQUIT\r\n", Timestamp(1_004));
+        let events: Vec<Event> = std::iter::from_fn(|| server.poll_event()).collect();
+        assert!(events.iter().filter(|e| matches!(e, Event::LineReceived { line: ClientLine::Data, .. })).count() > 300);
+        let mut log = EventLog::default();
+        for event in &events {
+            log.push_back(event.clone(), Some(Leniency::STRICT));
+        }
+        assert!(log.blocks.iter().flat_map(|b| &b.kept).any(|k| matches!(k, Kept::DataLines { count, .. } if *count > 100)));
+        assert!(log.blocks.iter().map(|b| b.kept.len()).sum::<usize>() < events.len() / 4, "the lines share slots");
+        let mut plain: VecDeque<Event> = events.into_iter().collect();
+        while !plain.is_empty() {
+            assert!(log.iter().eq(plain.iter().cloned()));
+            assert_eq!(log.back().as_ref(), plain.back());
+            let mut text = String::new();
+            log.write_transcript(&mut text);
+            assert_eq!(text, Transcript { events: plain.iter().cloned().collect() }.to_text());
+            assert!(log.pop_front());
+            plain.pop_front();
+        }
+        assert!(log.is_empty() && log.blocks.is_empty());
     }
 
     /// Against a plain queue: pushes and pops across block edges, the length, the octets, the
@@ -286,7 +352,9 @@ mod tests {
             assert_eq!((log.len(), log.is_empty(), log.back().as_ref()), (plain.len(), plain.is_empty(), plain.back()));
             assert!(log.iter().eq(plain.iter().cloned()));
             assert!(log.iter().rev().eq(plain.iter().rev().cloned()));
-            assert!(log.blocks.front().is_none_or(|b| log.head < b.kept.len()) && log.blocks.iter().all(|b| b.kept.len() <= BLOCK));
+            assert!(
+                log.blocks.front().is_none_or(|b| log.head < b.events) && log.blocks.iter().all(|b| b.events <= BLOCK && b.kept.iter().map(Kept::count).sum::<usize>() == b.events)
+            );
             // A copy is what the log was, whatever the log does next.
             let copy = log.clone();
             log.push_back(corpus[0].1.clone(), Some(corpus[0].0));
@@ -309,6 +377,6 @@ mod tests {
                 short.pop_front();
             }
         }
-        assert!(short.blocks.len() <= 2 && short.blocks.iter().all(|b| b.kept.len() <= BLOCK && b.contents.bytes.len() <= 256 * BLOCK), "{} blocks", short.blocks.len());
+        assert!(short.blocks.len() <= 2 && short.blocks.iter().all(|b| b.events <= BLOCK && b.contents.bytes.len() <= 256 * BLOCK), "{} blocks", short.blocks.len());
     }
 }

@@ -173,8 +173,23 @@ pub(super) enum Kept {
         envelope: Span,
         size: u64,
     },
+    /// Lines of a message's content that came in at one time: one slot for the lot, their text
+    /// one after the other (each line ends with its LF, and holds no other).
+    DataLines {
+        at: Timestamp,
+        text: Span,
+        count: u32,
+    },
     /// Its index in the contents' events kept whole.
     Whole(u32),
+}
+
+/// A line of content that [`Kept::DataLines`] can hold: when it came, and its text.
+fn data_line(event: &Event) -> Option<(Timestamp, &str)> {
+    match event {
+        Event::LineReceived { at, raw, line: ClientLine::Data, bare_lf: false } if raw.find('\n') == Some(raw.len().wrapping_sub(1)) => Some((*at, raw)),
+        _ => None,
+    }
 }
 
 // A block holds 256 of them: each octet here is a quarter of a kilobyte per block.
@@ -190,6 +205,11 @@ impl Kept {
     /// whole.
     pub(super) fn new(event: Event, contents: &mut Contents, leniency: Option<Leniency>) -> Kept {
         let room = MAX_TEXT.saturating_sub(contents.bytes.len());
+        if let Some((at, raw)) = data_line(&event)
+            && raw.len() <= room
+        {
+            return Kept::DataLines { at, text: Span::push(&mut contents.bytes, raw), count: 1 };
+        }
         match event {
             Event::LineReceived { at, raw, line, bare_lf } => {
                 let kind = match &line {
@@ -236,8 +256,50 @@ impl Kept {
         }
     }
 
-    /// The event again, as it was given to [`Kept::new`].
-    pub(super) fn event(&self, contents: &Contents) -> Event {
+    /// Takes `event` into this slot if it is a line of content that came in with the lines this
+    /// slot holds (their text is the last in `contents`: a slot's text is written when it is
+    /// made, and this is the block's last slot); false if it did not.
+    pub(super) fn absorb(&mut self, event: &Event, contents: &mut Contents) -> bool {
+        match (self, data_line(event)) {
+            (Kept::DataLines { at, text, count }, Some((line_at, raw)))
+                if *at == line_at && raw.len() < MAX_TEXT.saturating_sub(contents.bytes.len()) && text.start as usize + text.len as usize == contents.bytes.len() =>
+            {
+                contents.bytes.extend_from_slice(raw.as_bytes());
+                text.len += raw.len() as u32;
+                *count += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// How many events the slot holds.
+    pub(super) fn count(&self) -> usize {
+        match self {
+            Kept::DataLines { count, .. } => *count as usize,
+            _ => 1,
+        }
+    }
+
+    /// The slot's events but its first `skip`, as they were given, appended to `out`.
+    pub(super) fn events_into(&self, contents: &Contents, skip: usize, out: &mut Vec<Event>) {
+        match self {
+            Kept::DataLines { at, text, .. } => out.extend(text.get(&contents.bytes).split_inclusive('\n').skip(skip).map(|raw| content_line(*at, raw))),
+            _ if skip == 0 => out.push(self.event(contents)),
+            _ => {}
+        }
+    }
+
+    /// The slot's last event.
+    pub(super) fn last_event(&self, contents: &Contents) -> Event {
+        match self {
+            Kept::DataLines { at, text, .. } => content_line(*at, text.get(&contents.bytes).split_inclusive('\n').next_back().unwrap_or_default()),
+            _ => self.event(contents),
+        }
+    }
+
+    /// The event of a slot that holds one, as it was given to [`Kept::new`].
+    fn event(&self, contents: &Contents) -> Event {
         let bytes = &contents.bytes[..];
         match self {
             Kept::Line { at, text: span, kind, bare_lf } => {
@@ -264,6 +326,7 @@ impl Kept {
             Kept::Accepted { at, queue_id, envelope, size } => {
                 Event::MessageAccepted { at: *at, queue_id: queue_id.get(bytes).into(), envelope: Arc::new(contents.read_state(*envelope).2), size: *size }
             }
+            Kept::DataLines { at, text, .. } => content_line(*at, text.get(bytes).split_inclusive('\n').next().unwrap_or_default()),
             Kept::Whole(index) => contents.whole.get(*index as usize).cloned().unwrap_or_else(|| Event::Closed {
                 at: Timestamp(0),
                 by: smtp_protocol::event::Closer::Server,
@@ -272,10 +335,17 @@ impl Kept {
         }
     }
 
-    /// Appends the event's `C:`/`S:` lines (see [`Transcript::write_event`]), without parsing a
-    /// command again: the transcript shows only its text.
-    pub(super) fn write_transcript(&self, contents: &Contents, out: &mut String) {
+    /// Appends the `C:`/`S:` lines of the slot's events but its first `skip` (see
+    /// [`Transcript::write_event`]), without parsing a command again: the transcript shows only
+    /// its text.
+    pub(super) fn write_transcript(&self, contents: &Contents, skip: usize, out: &mut String) {
         match self {
+            Kept::DataLines { at, text, .. } => {
+                for raw in text.get(&contents.bytes).split_inclusive('\n').skip(skip) {
+                    Transcript::write_event(&content_line(*at, raw), out);
+                }
+            }
+            _ if skip > 0 => {}
             Kept::Line { at, text: span, bare_lf, .. } => {
                 Transcript::write_event(&Event::LineReceived { at: *at, raw: span.get(&contents.bytes).into(), line: ClientLine::Data, bare_lf: *bare_lf }, out)
             }
@@ -284,6 +354,11 @@ impl Kept {
             _ => Transcript::write_event(&self.event(contents), out),
         }
     }
+}
+
+/// A line of a message's content as the server saw it (its line ending included).
+fn content_line(at: Timestamp, raw: &str) -> Event {
+    Event::LineReceived { at, raw: raw.into(), line: ClientLine::Data, bare_lf: false }
 }
 
 /// The octets an event kept whole holds, roughly: its own size and the text it owns. Only the
