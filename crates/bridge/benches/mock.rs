@@ -213,6 +213,47 @@ fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status").unwrap_or_default().lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
 }
 
+/// Rounds of each row: ours and the peer in turn, each rate the median of its rounds (one round of
+/// each, one after the other, moved a ratio by a tenth as this VM's speed moved).
+const ROUNDS: usize = 3;
+
+/// A load: the generator, and whether each message has a connection of its own.
+#[derive(Clone, Copy)]
+enum Load<'a> {
+    Rust { reconnect: bool },
+    Source { bin: &'a str, reconnect: bool },
+}
+
+impl Load<'_> {
+    async fn rate(self, server: SocketAddr) -> Option<f64> {
+        match self {
+            Load::Rust { reconnect } => Some(generate(server, reconnect).await),
+            Load::Source { bin, reconnect } => smtp_source(bin, server, reconnect),
+        }
+    }
+}
+
+/// The median rate of `ours` and of `peer` under `load`, over [`ROUNDS`] rounds in turn; None
+/// for ours if a round failed.
+async fn side_by_side(load: Load<'_>, ours: SocketAddr, peer: Option<SocketAddr>) -> (Option<f64>, Option<f64>) {
+    let (mut our_rates, mut peer_rates) = (vec![], vec![]);
+    for _ in 0..ROUNDS {
+        match load.rate(ours).await {
+            Some(rate) => our_rates.push(rate),
+            None => return (None, None),
+        }
+        if let Some(peer) = peer {
+            peer_rates.extend(load.rate(peer).await);
+        }
+    }
+    (median(&mut our_rates), median(&mut peer_rates))
+}
+
+fn median(rates: &mut [f64]) -> Option<f64> {
+    rates.sort_by(f64::total_cmp);
+    rates.get(rates.len() / 2).copied()
+}
+
 fn row(name: &str, ours: f64, peer: Option<f64>, goal: &str) {
     let peer_text = peer.map(|p| format!("{p:.0}")).unwrap_or_else(|| "-".into());
     let ratio = peer.map(|p| format!("{:.2}x", ours / p)).unwrap_or_default();
@@ -242,21 +283,21 @@ async fn main() {
     });
     let source = std::env::var("SMTP_SOURCE_BIN").ok();
 
-    println!("\n{:<84} {:>12} {:>14} {:>7}  goal", "mock server (messages/s, 20 sessions)", "smtp-bridge", "smtp-sink", "ratio");
-    for (reconnect, what) in [(false, "many messages per session"), (true, "a connection per message")] {
-        let ours = generate(mock, reconnect).await;
-        let peer = match &sink {
-            Some((_, address)) => Some(generate(*address, reconnect).await),
-            None => None,
-        };
-        let goal = "at least smtp-sink's (1.0x)";
-        row(&format!("Rust generator, {what}"), ours, peer, goal);
+    println!("\n{:<84} {:>12} {:>14} {:>7}  goal", format!("mock server (messages/s, 20 sessions; medians of {ROUNDS} rounds in turn)"), "smtp-bridge", "smtp-sink", "ratio");
+    let sink_address = sink.as_ref().map(|(_, address)| *address);
+    // Each row under the Rust generator, and under smtp-source where it is installed.
+    let loads = |reconnect: bool| {
+        let mut loads = vec![("Rust generator", Load::Rust { reconnect })];
         if let Some(bin) = &source {
-            let ours = smtp_source(bin, mock, reconnect);
-            let peer = sink.as_ref().and_then(|(_, address)| smtp_source(bin, *address, reconnect));
-            match ours {
-                Some(ours) => row(&format!("smtp-source, {what}"), ours, peer, goal),
-                None => println!("smtp-source, {what}: failed against the mock"),
+            loads.push(("smtp-source", Load::Source { bin, reconnect }));
+        }
+        loads
+    };
+    for (reconnect, what) in [(false, "many messages per session"), (true, "a connection per message")] {
+        for (generator, load) in loads(reconnect) {
+            match side_by_side(load, mock, sink_address).await {
+                (Some(ours), peer) => row(&format!("{generator}, {what}"), ours, peer, "at least smtp-sink's (1.0x)"),
+                (None, _) => println!("{generator}, {what}: failed against the mock"),
             }
         }
     }
@@ -264,23 +305,15 @@ async fn main() {
     // tokio server answering with canned replies reaches, recording nothing and keeping what it
     // saw.
     let (_bare, bare, _) = mock_server(&["--events-per-session", "0"]);
-    for (canned, floor_name, why) in [
+    for (server, floor_name, why) in [
         (bare, "floor: the mock keeping no session events", "--events-per-session 0: the simulator alone"),
         (canned_server(false), "floor: canned replies", "no SMTP, nothing recorded: the runtime's ceiling"),
         (canned_server(true), "floor: canned replies, every line kept", "no SMTP; a copy of each line and message"),
     ] {
         for (reconnect, what) in [(false, "many messages per session"), (true, "a connection per message")] {
-            let floor = generate(canned, reconnect).await;
-            let peer = match &sink {
-                Some((_, address)) => Some(generate(*address, reconnect).await),
-                None => None,
-            };
-            row(&format!("{floor_name}, Rust generator, {what}"), floor, peer, why);
-            if let Some(bin) = &source {
-                let floor = smtp_source(bin, canned, reconnect);
-                let peer = sink.as_ref().and_then(|(_, address)| smtp_source(bin, *address, reconnect));
-                if let Some(floor) = floor {
-                    row(&format!("{floor_name}, smtp-source, {what}"), floor, peer, why);
+            for (generator, load) in loads(reconnect) {
+                if let (Some(floor), peer) = side_by_side(load, server, sink_address).await {
+                    row(&format!("{floor_name}, {generator}, {what}"), floor, peer, why);
                 }
             }
         }
