@@ -19,7 +19,8 @@ const BLOCK: usize = 256;
 /// Room in a log's first block, which grows to `BLOCK` if need be: most sessions (a student's,
 /// a mail client's one message) have a few dozen events, and a class's mock keeps a thousand.
 const FIRST_SLOTS: usize = 32;
-/// A log's first block's text buffer; later ones begin with what the one before held.
+/// A log's first block's text buffer; later ones begin with what the one before held (and as
+/// many slots).
 const FIRST_TEXT: usize = 2 * 1024;
 
 #[derive(Debug)]
@@ -113,7 +114,9 @@ impl EventLog {
     pub fn push_back(&mut self, event: Event, leniency: Option<Leniency>) {
         if self.blocks.back().is_none_or(|block| block.events >= BLOCK) {
             let block = match self.blocks.back() {
-                Some(last) => Block::new(BLOCK, last.contents.bytes.len() + last.contents.bytes.len() / 8),
+                // Sized by the one before (lines of a message share a slot, so a block of a
+                // session sending mail fills a fraction of its `BLOCK` slots).
+                Some(last) => Block::new((last.kept.len() + last.kept.len() / 8).clamp(FIRST_SLOTS, BLOCK), last.contents.bytes.len() + last.contents.bytes.len() / 8),
                 None => Block::new(FIRST_SLOTS, FIRST_TEXT),
             };
             self.octets += block.octets();
