@@ -47,7 +47,7 @@ impl Span {
 /// What a block's kept events hold: their text, the events kept whole, and the session state
 /// last written: the replies of one command after another share their state (the client's
 /// name, the account, the envelope) until it changes, and so share its encoding.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Contents {
     pub(super) bytes: Vec<u8>,
     whole: Vec<Event>,
@@ -71,13 +71,6 @@ type ReadState = (Option<String>, Option<String>, Envelope);
 impl Contents {
     pub(super) fn with_capacity(capacity: usize) -> Contents {
         Contents { bytes: Vec::with_capacity(capacity), ..Contents::default() }
-    }
-
-    /// A copy with as much room for text.
-    pub(super) fn clone_with_room(&self) -> Contents {
-        let mut bytes = Vec::with_capacity(self.bytes.capacity());
-        bytes.extend_from_slice(&self.bytes);
-        Contents { bytes, whole: self.whole.clone(), last_state: self.last_state.clone(), heap_octets: self.heap_octets }
     }
 
     /// The octets held: the text's room and what the events kept whole own.
