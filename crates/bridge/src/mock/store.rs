@@ -5,10 +5,11 @@
 //! Ordering: every change is broadcast while the store's lock is held, and a watcher subscribes
 //! and takes its snapshot under the same lock, so a page sees each event exactly once, in order.
 //!
-//! Readers copy, then work: a message's content and a session's blocks of events are shared, so
-//! the API and a page that opens take a copy under the lock for the price of a count each, and
-//! write their JSON, transcripts and mbox after letting it go. Sixty students' clients must not
-//! wait on a grading script reading a thousand sessions.
+//! Readers copy, then work: a message's content and a session's full blocks of events are
+//! shared, so the API and a page that opens take a copy under the lock for the price of a count
+//! each (and of a copy of each session's block being filled), and write their JSON, transcripts
+//! and mbox after letting it go. Sixty students' clients must not wait on a grading script
+//! reading a thousand sessions.
 
 use super::event_log::EventLog;
 use crate::maildir::Maildir;
