@@ -27,10 +27,10 @@ const FIRST_TEXT: usize = 2 * 1024;
 
 #[derive(Debug, Clone)]
 struct Block {
-    /// Every event ever pushed into the block, at most `BLOCK` (made with that room but for a
-    /// log's first block, so adding seldom reallocates; a slot may hold several lines of a
-    /// message); the log's `head` says how many of the first block's are forgotten (they go with
-    /// the block).
+    /// The slots of every event ever pushed into the block, at most `BLOCK` events (a slot may
+    /// hold several lines of a message; made with the room the block before used, so adding
+    /// seldom reallocates); the log's `head` says how many of the oldest block's events are
+    /// forgotten (they go with the block).
     kept: Vec<Kept>,
     /// The events the slots hold.
     events: usize,
@@ -39,7 +39,7 @@ struct Block {
 }
 
 impl Block {
-    /// A block with room for `slots` events and `text` octets of text (no copy as it fills when
+    /// A block with room for `slots` slots and `text` octets of text (no copy as it fills when
     /// a session's blocks are alike).
     fn new(slots: usize, text: usize) -> Block {
         Block { kept: Vec::with_capacity(slots), events: 0, contents: Contents::with_capacity(text) }
@@ -153,12 +153,6 @@ impl EventLog {
         self.len -= events;
         self.octets -= freed;
         Some((events, freed))
-    }
-
-    /// The newest event.
-    pub fn back(&self) -> Option<Event> {
-        let block = self.blocks().next_back()?;
-        block.kept.last().map(|kept| kept.last_event(&block.contents))
     }
 
     /// The blocks, oldest first.
@@ -325,7 +319,7 @@ mod tests {
         let mut plain: VecDeque<Event> = events.into_iter().collect();
         while !plain.is_empty() {
             assert!(log.iter().eq(plain.iter().cloned()));
-            assert_eq!(log.back().as_ref(), plain.back());
+            assert_eq!(log.iter().last().as_ref(), plain.back());
             let mut text = String::new();
             log.write_transcript(&mut text);
             assert_eq!(text, Transcript { events: plain.iter().cloned().collect() }.to_text());
@@ -353,7 +347,7 @@ mod tests {
             for _ in 0..pop {
                 assert_eq!(log.pop_front(), plain.pop_front().is_some());
             }
-            assert_eq!((log.len(), log.is_empty(), log.back().as_ref()), (plain.len(), plain.is_empty(), plain.back()));
+            assert_eq!((log.len(), log.is_empty(), log.iter().last().as_ref()), (plain.len(), plain.is_empty(), plain.back()));
             assert!(log.iter().eq(plain.iter().cloned()));
             assert!(
                 log.blocks().next().is_none_or(|b| log.head < b.events) && log.blocks().all(|b| b.events <= BLOCK && b.kept.iter().map(Kept::count).sum::<usize>() == b.events)

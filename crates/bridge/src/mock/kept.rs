@@ -256,7 +256,7 @@ impl Kept {
     pub(super) fn absorb(&mut self, event: &Event, contents: &mut Contents) -> bool {
         match (self, data_line(event)) {
             (Kept::DataLines { at, text, count }, Some((line_at, raw)))
-                if *at == line_at && raw.len() < MAX_TEXT.saturating_sub(contents.bytes.len()) && text.start as usize + text.len as usize == contents.bytes.len() =>
+                if *at == line_at && raw.len() <= MAX_TEXT.saturating_sub(contents.bytes.len()) && text.start as usize + text.len as usize == contents.bytes.len() =>
             {
                 contents.bytes.extend_from_slice(raw.as_bytes());
                 text.len += raw.len() as u32;
@@ -275,24 +275,25 @@ impl Kept {
         }
     }
 
+    /// A slot of lines of content: the lines, each an event, but the first `skip`.
+    fn content_lines<'a>(&self, contents: &'a Contents, skip: usize) -> Option<impl Iterator<Item = Event> + 'a> {
+        match *self {
+            Kept::DataLines { at, text, .. } => Some(text.get(&contents.bytes).split_inclusive('\n').skip(skip).map(move |raw| content_line(at, raw))),
+            _ => None,
+        }
+    }
+
     /// The slot's events but its first `skip`, as they were given, appended to `out`.
     pub(super) fn events_into(&self, contents: &Contents, skip: usize, out: &mut Vec<Event>) {
-        match self {
-            Kept::DataLines { at, text, .. } => out.extend(text.get(&contents.bytes).split_inclusive('\n').skip(skip).map(|raw| content_line(*at, raw))),
-            _ if skip == 0 => out.push(self.event(contents)),
-            _ => {}
+        match self.content_lines(contents, skip) {
+            Some(lines) => out.extend(lines),
+            None if skip == 0 => out.push(self.event(contents)),
+            None => {}
         }
     }
 
-    /// The slot's last event.
-    pub(super) fn last_event(&self, contents: &Contents) -> Event {
-        match self {
-            Kept::DataLines { at, text, .. } => content_line(*at, text.get(&contents.bytes).split_inclusive('\n').next_back().unwrap_or_default()),
-            _ => self.event(contents),
-        }
-    }
-
-    /// The event of a slot that holds one, as it was given to [`Kept::new`].
+    /// The event of a slot that holds one (a slot of lines: its first), as it was given to
+    /// [`Kept::new`].
     fn event(&self, contents: &Contents) -> Event {
         let bytes = &contents.bytes[..];
         match self {
@@ -333,12 +334,11 @@ impl Kept {
     /// [`Transcript::write_event`]), without parsing a command again: the transcript shows only
     /// its text.
     pub(super) fn write_transcript(&self, contents: &Contents, skip: usize, out: &mut String) {
+        if let Some(lines) = self.content_lines(contents, skip) {
+            lines.for_each(|line| Transcript::write_event(&line, out));
+            return;
+        }
         match self {
-            Kept::DataLines { at, text, .. } => {
-                for raw in text.get(&contents.bytes).split_inclusive('\n').skip(skip) {
-                    Transcript::write_event(&content_line(*at, raw), out);
-                }
-            }
             _ if skip > 0 => {}
             Kept::Line { at, text: span, bare_lf, .. } => {
                 Transcript::write_event(&Event::LineReceived { at: *at, raw: span.get(&contents.bytes).into(), line: ClientLine::Data, bare_lf: *bare_lf }, out)

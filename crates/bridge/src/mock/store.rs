@@ -606,7 +606,7 @@ mod tests {
             // The oldest lost some of its events, the newer two none; the totals agree.
             assert!(s[0].skipped > 0 && s[0].events.len() < events.len(), "{} kept", s[0].events.len());
             assert_eq!((s[1].skipped, s[2].skipped), (0, 0));
-            assert_eq!(s[0].events.back().as_ref(), events.last());
+            assert_eq!(s[0].events.iter().last().as_ref(), events.last());
             assert_eq!(s.iter().map(SessionRecord::octets).sum::<usize>(), total);
             assert!(s[0].transcript().starts_with(&format!("-- {} earlier events not kept", s[0].skipped)));
         });
