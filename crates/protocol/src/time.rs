@@ -19,12 +19,25 @@ impl Timestamp {
 
     /// RFC 5322 date-time in UTC, e.g. `Mon, 23 Nov 2026 00:47:46 +0000`.
     pub fn rfc5322(self) -> String {
-        let secs = self.0 / 1000;
+        self.rfc5322_date().to_string()
+    }
+
+    /// The same, written where it is wanted (a header being built) without a string of its own.
+    pub fn rfc5322_date(self) -> impl std::fmt::Display {
+        Rfc5322Date(self)
+    }
+}
+
+struct Rfc5322Date(Timestamp);
+
+impl std::fmt::Display for Rfc5322Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0.0 / 1000;
         let (days, rem) = (secs / 86_400, secs % 86_400);
         let (y, m, d) = civil_from_days(days as i64);
         const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
         const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-        format!("{}, {:02} {} {} {:02}:{:02}:{:02} +0000", WEEKDAYS[(days % 7) as usize], d, MONTHS[(m - 1) as usize], y, rem / 3600, rem % 3600 / 60, rem % 60)
+        write!(f, "{}, {:02} {} {} {:02}:{:02}:{:02} +0000", WEEKDAYS[(days % 7) as usize], d, MONTHS[(m - 1) as usize], y, rem / 3600, rem % 3600 / 60, rem % 60)
     }
 }
 

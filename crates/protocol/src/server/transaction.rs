@@ -10,6 +10,7 @@ use crate::profile::ProfileName;
 use crate::session::{Phase, Recipient, path_address};
 use crate::situation::Situation;
 use crate::time::Timestamp;
+use std::fmt::Write;
 
 impl Server {
     pub(super) fn mail(&mut self, now: Timestamp, from: Path, params: MailParams) {
@@ -240,7 +241,7 @@ impl Server {
 
     /// `Return-Path:` and `Received:` as RFC 5321 4.4 has the receiving server prepend them.
     fn with_trace_headers(&self, now: Timestamp, queue_id: &str, content: &[u8]) -> Vec<u8> {
-        let helo = self.conn.client_name.clone().unwrap_or_else(|| "unknown".into());
+        let helo = self.conn.client_name.as_deref().unwrap_or("unknown");
         let protocol = match (self.conn.esmtp, self.conn.tls, self.conn.authenticated_as.is_some()) {
             (false, _, _) => "SMTP",
             (true, false, false) => "ESMTP",
@@ -256,18 +257,19 @@ impl Server {
             ProfileName::Zos => " (IBM MVS SMTP CS V2R5)",
             ProfileName::Cssmtp => " (IBM CSSMTP)",
         };
-        let recipients = self.txn.envelope.recipient_addresses();
-        let for_clause = match recipients.as_slice() {
-            [one] => format!("\r\n\tfor <{one}>"),
-            _ => String::new(),
-        };
-        let header = format!(
-            "Return-Path: <{}>\r\nReceived: from {helo} (unknown [{ip}])\r\n\tby {host}{product} with {protocol} id {queue_id}{for_clause};\r\n\t{date}\r\n",
+        // One buffer sized for the header and the content: no growing, and no string per piece.
+        let mut header = String::with_capacity(320 + content.len());
+        let _ = write!(
+            header,
+            "Return-Path: <{}>\r\nReceived: from {helo} (unknown [{ip}])\r\n\tby {host}{product} with {protocol} id {queue_id}",
             self.txn.envelope.sender_address(),
             ip = self.peer.ip,
             host = self.config.policy.hostname,
-            date = now.rfc5322(),
         );
+        if let [one] = self.txn.envelope.recipients.as_slice() {
+            let _ = write!(header, "\r\n\tfor <{}>", path_address(&one.path));
+        }
+        let _ = write!(header, ";\r\n\t{}\r\n", now.rfc5322_date());
         let mut raw = header.into_bytes();
         raw.extend_from_slice(content);
         raw
