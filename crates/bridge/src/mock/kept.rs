@@ -7,11 +7,12 @@
 //! that are rare (connections, TLS, AUTH, replies a fault rule shaped) are kept whole in the
 //! block's contents.
 
+use compact_str::CompactString;
 use smtp_protocol::command::{Leniency, parse_command};
 use smtp_protocol::event::{ClientLine, Event};
 use smtp_protocol::session::{Envelope, Phase, SessionState};
 use smtp_protocol::{EnhancedCode, Reply, Situation, Timestamp, Transcript};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// Where a piece of text lies in its block's buffer.
 #[derive(Debug, Clone, Copy)]
@@ -56,12 +57,22 @@ pub(super) struct Contents {
     heap_octets: usize,
 }
 
-/// The state a reply leaves beside its phase and flags, as last written.
+/// The state a reply leaves beside its phase and flags, as last written. The names are inline
+/// (as the server's are: comparing them reads no cold heap memory); the envelope is known by its
+/// allocation, held weakly: a strong share would make the server's next change to the envelope
+/// copy it (`Arc::make_mut`), and while this holds the allocation no other envelope can take
+/// its address.
 #[derive(Debug, Clone)]
 struct KeptState {
-    client_name: Option<Box<str>>,
-    authenticated_as: Option<Box<str>>,
-    envelope: Arc<Envelope>,
+    client_name: Option<CompactString>,
+    authenticated_as: Option<CompactString>,
+    envelope: Weak<Envelope>,
+}
+
+impl KeptState {
+    fn is(&self, envelope: &Arc<Envelope>) -> bool {
+        std::ptr::eq(self.envelope.as_ptr(), Arc::as_ptr(envelope))
+    }
 }
 
 /// How a state is encoded (MessagePack: a fifth of JSON's octets, and no escaping to scan for).
@@ -86,7 +97,7 @@ impl Contents {
             return Some(Span::NONE);
         }
         if let Some((last, span)) = &self.last_state
-            && Arc::ptr_eq(&last.envelope, envelope)
+            && last.is(envelope)
             && last.client_name.as_deref() == client_name
             && last.authenticated_as.as_deref() == authenticated_as
         {
@@ -99,7 +110,7 @@ impl Contents {
             return None;
         }
         let span = Span { start, len: self.bytes.len() as u32 - start };
-        let state = KeptState { client_name: client_name.map(Into::into), authenticated_as: authenticated_as.map(Into::into), envelope: envelope.clone() };
+        let state = KeptState { client_name: client_name.map(Into::into), authenticated_as: authenticated_as.map(Into::into), envelope: Arc::downgrade(envelope) };
         self.last_state = Some((state, span));
         Some(span)
     }
@@ -108,7 +119,7 @@ impl Contents {
     /// (the names beside it are not read), else written now.
     fn envelope(&mut self, envelope: &Arc<Envelope>) -> Option<Span> {
         match &self.last_state {
-            Some((last, span)) if Arc::ptr_eq(&last.envelope, envelope) => Some(*span),
+            Some((last, span)) if last.is(envelope) => Some(*span),
             _ => self.state(None, None, envelope),
         }
     }

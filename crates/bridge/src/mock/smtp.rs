@@ -49,6 +49,8 @@ pub async fn serve_smtp(listener: TcpListener, mock: Arc<Mock>) {
 /// Hands a session's events and accepted messages to the store as they come.
 struct Recorder {
     id: u64,
+    /// Where the store found the session's record last (see [`Store::record_at`](super::Store::record_at)).
+    hint: u64,
     mock: Arc<Mock>,
 }
 
@@ -56,7 +58,7 @@ impl Recorder {
     fn drain(&mut self, server: &mut Server) {
         if let Some(first) = server.poll_event() {
             let messages = server.take_messages();
-            self.mock.store.record(self.id, std::iter::once(first).chain(std::iter::from_fn(|| server.poll_event())), messages);
+            self.mock.store.record_at(self.id, &mut self.hint, std::iter::once(first).chain(std::iter::from_fn(|| server.poll_event())), messages);
         }
     }
 }
@@ -92,7 +94,7 @@ async fn session(mut tcp: TcpStream, peer: SocketAddr, mock: Arc<Mock>) {
     config.seed ^= id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ now().0;
     let mut server = Server::with_shared_counts(config, Peer { ip: peer.ip().to_string() }, now(), mock.fault_counts());
     server.remember_greylist(mock.greylist());
-    let mut recorder = Recorder { id, mock: mock.clone() };
+    let mut recorder = Recorder { id, hint: u64::MAX, mock: mock.clone() };
     if converse(&mut server, &mut tcp, &mut recorder).await {
         match mock.tls.as_ref().map(|acceptor| acceptor.accept(tcp)) {
             Some(handshake) => match handshake.await {

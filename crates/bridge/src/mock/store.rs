@@ -100,7 +100,7 @@ pub struct SessionRecord {
     pub result: Option<String>,
     /// The name the client gave in HELO/EHLO (the last one).
     #[serde(default)]
-    pub helo: Option<String>,
+    pub helo: Option<compact_str::CompactString>,
     /// The account it logged in with: how groups sharing one machine are told apart.
     #[serde(default)]
     pub authenticated_as: Option<String>,
@@ -159,9 +159,27 @@ struct Inner {
     /// Sessions at the front that [`Inner::trim_events`] has emptied: it starts after them, not
     /// at the oldest of up to a thousand on every batch.
     trimmed: usize,
+    /// Sessions ever forgotten from the front: a session's position counted from the first ever
+    /// kept, less this, is its index (see [`Inner::find`]).
+    removed: u64,
 }
 
 impl Inner {
+    /// The index of `session`'s record: where `hint` (its position, as this last returned it)
+    /// says if it is there, else by a search (sessions are kept in the order they opened, so by
+    /// id), which updates `hint`. The search reads a record's id at every step, a cold line in
+    /// each of up to a thousand records, on every command.
+    fn find(&self, session: u64, hint: &mut u64) -> Option<usize> {
+        if let Some(i) = hint.checked_sub(self.removed).and_then(|i| usize::try_from(i).ok())
+            && self.sessions.get(i).is_some_and(|record| record.id == session)
+        {
+            return Some(i);
+        }
+        let i = self.sessions.binary_search_by_key(&session, |s| s.id).ok()?;
+        *hint = self.removed + i as u64;
+        Some(i)
+    }
+
     /// Forgets the oldest events of the oldest sessions, a block at a time, until the events fit
     /// in `limit`.
     fn trim_events(&mut self, limit: usize) {
@@ -194,7 +212,7 @@ impl Store {
     /// newest that fit the limits) and every change is written through.
     pub fn new(limits: StoreLimits, maildir: Option<Maildir>) -> std::io::Result<Self> {
         let limits = StoreLimits { messages: limits.messages.max(1), ..limits };
-        let mut inner = Inner { sessions: VecDeque::new(), messages: VecDeque::new(), dropped: 0, next_id: 1, message_octets: 0, event_octets: 0, trimmed: 0 };
+        let mut inner = Inner { sessions: VecDeque::new(), messages: VecDeque::new(), dropped: 0, next_id: 1, message_octets: 0, event_octets: 0, trimmed: 0, removed: 0 };
         if let Some(dir) = &maildir {
             // The newest files that fit, chosen by their sizes before any is read.
             let files = dir.list()?;
@@ -286,6 +304,7 @@ impl Store {
         {
             inner.event_octets -= old.octets();
             inner.trimmed = inner.trimmed.saturating_sub(1);
+            inner.removed += 1;
         }
         inner.sessions.push_back(SessionRecord {
             id,
@@ -306,7 +325,15 @@ impl Store {
 
     /// A session's new events and the messages it had accepted with them. The events are moved
     /// in one by one (a server's queue drained straight into the store, no list between).
+    #[cfg(test)]
     pub fn record(&self, session: u64, events: impl IntoIterator<Item = Event>, messages: Vec<StoredMessage>) {
+        let mut hint = u64::MAX;
+        self.record_at(session, &mut hint, events, messages)
+    }
+
+    /// [`Store::record`], with where the session's record was found the last time (`u64::MAX`
+    /// at first), kept up to date.
+    pub fn record_at(&self, session: u64, hint: &mut u64, events: impl IntoIterator<Item = Event>, messages: Vec<StoredMessage>) {
         // Ids first (they go into the files), then the disk outside the lock: one slow write
         // must not stall other sessions. Most batches (a command and its reply) bring none.
         let first_id = match messages.len() {
@@ -338,9 +365,7 @@ impl Store {
             let mut guard = self.lock();
             // One borrow of the fields, not one per access through the guard.
             let inner = &mut *guard;
-            // Sessions are kept in the order they opened, so by id: a search, not a scan of up to
-            // a thousand on every command.
-            let at = inner.sessions.binary_search_by_key(&session, |s| s.id).ok();
+            let at = inner.find(session, hint);
             // A session the trimming had emptied may have more to say.
             if let Some(i) = at {
                 inner.trimmed = inner.trimmed.min(i);
@@ -351,7 +376,7 @@ impl Store {
                     match &event {
                         Event::MessageAccepted { .. } => record.messages += 1,
                         Event::ReplySent { state, .. } if state.client_name.is_some() && record.helo.as_deref() != state.client_name.as_deref() => {
-                            record.helo = state.client_name.as_deref().map(String::from)
+                            record.helo = state.client_name.clone()
                         }
                         Event::AuthSucceeded { user, .. } => record.authenticated_as = Some(user.clone()),
                         Event::Closed { at, by, reason } => {
@@ -438,6 +463,7 @@ impl Store {
             let mut inner = self.lock();
             let count = inner.sessions.len();
             inner.sessions.clear();
+            inner.removed += count as u64;
             inner.event_octets = 0;
             inner.trimmed = 0;
             count
@@ -482,7 +508,7 @@ impl Store {
                 let summary = smtp_protocol::watch::SessionSummary {
                     messages: record.messages,
                     result: record.result.clone(),
-                    helo: record.helo.clone(),
+                    helo: record.helo.as_deref().map(String::from),
                     account: record.authenticated_as.clone(),
                 };
                 frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started, summary: Some(summary) }));
@@ -650,6 +676,30 @@ mod tests {
             assert_eq!(live, events.len());
             assert_eq!(store.messages().len(), 2);
         }
+    }
+
+    /// A session's events go to its own record while older sessions are forgotten before it
+    /// (its index moves) and after every session is deleted (it has none): never to another's.
+    #[test]
+    fn a_session_is_found_where_it_moved_to() {
+        let store = Store::new(StoreLimits { sessions: 3, ..StoreLimits::messages(10) }, None).unwrap();
+        let (events, _) = messages(1);
+        let open = |n: u16| store.open_session(format!("127.0.0.1:{n}"), 1, leniency());
+        let (first, second) = (open(1), open(2));
+        let mut hint = u64::MAX;
+        store.record_at(second, &mut hint, events[..2].iter().cloned(), vec![]);
+        let (third, fourth) = (open(3), open(4));
+        store.record_at(second, &mut hint, events[2..].iter().cloned(), vec![]);
+        store.with_sessions(|s| {
+            let ids: Vec<u64> = s.iter().map(|r| r.id).collect();
+            assert_eq!(ids, [second, third, fourth], "{first} is forgotten");
+            assert!(s[0].events.iter().eq(events.iter().cloned()));
+            assert!(s[1].events.is_empty() && s[2].events.is_empty());
+        });
+        store.delete_sessions();
+        let fifth = open(5);
+        store.record_at(second, &mut hint, events.iter().cloned(), vec![]);
+        store.with_sessions(|s| assert!(s.len() == 1 && s[0].id == fifth && s[0].events.is_empty()));
     }
 
     #[test]
