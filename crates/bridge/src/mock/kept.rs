@@ -223,7 +223,9 @@ impl Kept {
                     // Kept as text only when its text parses to the same again. A line that was
                     // not UTF-8 shows U+FFFD where the server read other bytes; without one, the
                     // text is the bytes the server parsed, and parses to the same.
-                    ClientLine::Command { parsed } => leniency.filter(|&l| !raw.contains('\u{FFFD}') || **parsed == parse_command(raw.as_bytes(), l)).map(LineKind::Command),
+                    ClientLine::Command { parsed } => {
+                        leniency.filter(|&l| raw.is_ascii() || !raw.contains('\u{FFFD}') || **parsed == parse_command(raw.as_bytes(), l)).map(LineKind::Command)
+                    }
                     ClientLine::TooLong { .. } | ClientLine::AuthResponse { .. } => None,
                 };
                 match kind {
