@@ -191,9 +191,16 @@ pub(super) enum Kept {
 /// A line of content that [`Kept::DataLines`] can hold: when it came, and its text.
 fn data_line(event: &Event) -> Option<(Timestamp, &str)> {
     match event {
-        Event::LineReceived { at, raw, line: ClientLine::Data, bare_lf: false } if raw.find('\n') == Some(raw.len().wrapping_sub(1)) => Some((*at, raw)),
+        Event::LineReceived { at, raw, line: ClientLine::Data, bare_lf: false } if ends_its_only_line(raw) => Some((*at, raw)),
         _ => None,
     }
+}
+
+/// Whether `raw` ends with its only LF. A byte search: `str::find` with a char searches for its
+/// last byte and then compares the char's bytes with a call to `memcmp`, 2% of mock mode's CPU
+/// for lines of content.
+fn ends_its_only_line(raw: &str) -> bool {
+    raw.as_bytes().split_last().is_some_and(|(last, before)| *last == b'\n' && !before.contains(&b'\n'))
 }
 
 // A block holds 256 of them: each octet here is a quarter of a kilobyte per block.
