@@ -19,6 +19,7 @@ use smtp_protocol::event::{Closer, Event};
 use smtp_protocol::watch::{Removal, ToWatcher};
 use std::collections::VecDeque;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
@@ -196,9 +197,44 @@ impl Inner {
     }
 }
 
+/// What happens next, for one watching page: the channel's receiver, counted while it lives.
+pub struct Feed {
+    receiver: broadcast::Receiver<Arc<str>>,
+    watchers: Arc<AtomicUsize>,
+}
+
+impl Feed {
+    fn new(receiver: broadcast::Receiver<Arc<str>>, watchers: &Arc<AtomicUsize>) -> Feed {
+        watchers.fetch_add(1, Ordering::Relaxed);
+        Feed { receiver, watchers: watchers.clone() }
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.watchers.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl std::ops::Deref for Feed {
+    type Target = broadcast::Receiver<Arc<str>>;
+    fn deref(&self) -> &Self::Target {
+        &self.receiver
+    }
+}
+
+impl std::ops::DerefMut for Feed {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.receiver
+    }
+}
+
 pub struct Store {
     inner: Mutex<Inner>,
     feed: broadcast::Sender<Arc<str>>,
+    /// Pages watching: the [`Feed`]s alive. The channel's own count takes its lock, and this is
+    /// asked on every batch of events.
+    watchers: Arc<AtomicUsize>,
     maildir: Option<Maildir>,
     limits: StoreLimits,
 }
@@ -259,7 +295,7 @@ impl Store {
             }
             inner.trim_events(limits.event_octets);
         }
-        Ok(Store { inner: Mutex::new(inner), feed: broadcast::channel(FEED_CAPACITY).0, maildir, limits })
+        Ok(Store { inner: Mutex::new(inner), feed: broadcast::channel(FEED_CAPACITY).0, watchers: Arc::default(), maildir, limits })
     }
 
     pub fn max_messages(&self) -> usize {
@@ -277,9 +313,9 @@ impl Store {
         self.inner.lock().expect("not poisoned")
     }
 
-    /// Whether any page watches (the feed's count takes a lock of its own: ask once per batch).
+    /// Whether any page watches.
     fn watched(&self) -> bool {
-        self.feed.receiver_count() > 0
+        self.watchers.load(Ordering::Relaxed) > 0
     }
 
     /// Sends a frame to every watching page.
@@ -496,12 +532,14 @@ impl Store {
 
     /// A new watcher: `hello`, then the recent sessions and every stored message as frames, and
     /// the feed of what happens next (nothing missed, nothing twice).
-    pub fn watch(&self, hello: ToWatcher) -> (Vec<Arc<str>>, broadcast::Receiver<Arc<str>>) {
+    pub fn watch(&self, hello: ToWatcher) -> (Vec<Arc<str>>, Feed) {
         let mut frames = vec![frame(&hello)];
         // Under the lock: the subscription, and a copy of what the page is to be shown.
         let (receiver, shown, messages) = {
             let inner = self.lock();
-            let receiver = self.feed.subscribe();
+            // Counted under the lock that batches of events are recorded under: a batch sees the
+            // page (and sends to it) or was recorded before the snapshot below is taken.
+            let receiver = Feed::new(self.feed.subscribe(), &self.watchers);
             // Every kept session is listed; the older ones by their summary alone.
             let detailed = inner.sessions.len().saturating_sub(SNAPSHOT_SESSIONS);
             for record in inner.sessions.iter().take(detailed) {
@@ -700,6 +738,20 @@ mod tests {
         let fifth = open(5);
         store.record_at(second, &mut hint, events.iter().cloned(), vec![]);
         store.with_sessions(|s| assert!(s.len() == 1 && s[0].id == fifth && s[0].events.is_empty()));
+    }
+
+    /// Frames are built and sent while a page watches, and not once the last has gone.
+    #[test]
+    fn pages_are_counted_while_they_watch() {
+        let store = Store::new(StoreLimits::messages(10), None).unwrap();
+        assert!(!store.watched());
+        let hello = || ToWatcher::Refused { reason: "hello".into() };
+        let ((_, first), (_, second)) = (store.watch(hello()), store.watch(hello()));
+        assert!(store.watched());
+        drop(first);
+        assert!(store.watched());
+        drop(second);
+        assert!(!store.watched());
     }
 
     #[test]
