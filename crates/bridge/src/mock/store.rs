@@ -370,31 +370,31 @@ impl Store {
     /// [`Store::record`], with where the session's record was found the last time (`u64::MAX`
     /// at first), kept up to date.
     pub fn record_at(&self, session: u64, hint: &mut u64, events: impl IntoIterator<Item = Event>, messages: Vec<StoredMessage>) {
-        // Ids first (they go into the files), then the disk outside the lock: one slow write
-        // must not stall other sessions. Most batches (a command and its reply) bring none.
-        let first_id = match messages.len() {
-            0 => 0,
-            count => {
-                let mut inner = self.lock();
-                let first = inner.next_id;
-                inner.next_id += count as u64;
-                first
+        // With a Maildir, ids first (they go into the files), then the disk outside the lock: one
+        // slow write must not stall other sessions. Without one, ids are given under the lock
+        // below (one lock a batch, not two). Most batches (a command and its reply) bring none.
+        let mut delivered: Vec<(Option<u64>, StoredMessage, Option<Arc<Path>>)> = Vec::with_capacity(messages.len());
+        match &self.maildir {
+            Some(dir) if !messages.is_empty() => {
+                let first = {
+                    let mut inner = self.lock();
+                    let first = inner.next_id;
+                    inner.next_id += messages.len() as u64;
+                    first
+                };
+                for (message, id) in messages.into_iter().zip(first..) {
+                    let file = match dir.deliver(&message, id, session) {
+                        Ok(path) => Some(Arc::from(path)),
+                        Err(err) => {
+                            tracing::warn!(%err, queue_id = %message.queue_id, "could not write the message to the Maildir; it is kept in memory only");
+                            None
+                        }
+                    };
+                    delivered.push((Some(id), message, file));
+                }
             }
-        };
-        let delivered: Vec<(u64, StoredMessage, Option<Arc<Path>>)> = messages
-            .into_iter()
-            .zip(first_id..)
-            .map(|(message, id)| {
-                let file = self.maildir.as_ref().and_then(|dir| match dir.deliver(&message, id, session) {
-                    Ok(path) => Some(Arc::from(path)),
-                    Err(err) => {
-                        tracing::warn!(%err, queue_id = %message.queue_id, "could not write the message to the Maildir; it is kept in memory only");
-                        None
-                    }
-                });
-                (id, message, file)
-            })
-            .collect();
+            _ => delivered.extend(messages.into_iter().map(|message| (None, message, None))),
+        }
         let mut evicted = Vec::new();
         let mut ended = None;
         {
@@ -436,6 +436,10 @@ impl Store {
                 ended = Some(record.clone());
             }
             for (id, message, file) in delivered {
+                let id = id.unwrap_or_else(|| {
+                    inner.next_id += 1;
+                    inner.next_id - 1
+                });
                 let octets = message_octets(&message);
                 while !self.limits.has_room(inner.messages.len(), inner.message_octets, octets) {
                     let Some(old) = inner.messages.pop_front() else { break };
