@@ -359,16 +359,17 @@ impl Store {
         id
     }
 
-    /// A session's new events and the messages it had accepted with them. The events are moved
-    /// in one by one (a server's queue drained straight into the store, no list between).
+    /// [`Store::record_at`] with no hint.
     #[cfg(test)]
     pub fn record(&self, session: u64, events: impl IntoIterator<Item = Event>, messages: Vec<StoredMessage>) {
         let mut hint = u64::MAX;
         self.record_at(session, &mut hint, events, messages)
     }
 
-    /// [`Store::record`], with where the session's record was found the last time (`u64::MAX`
-    /// at first), kept up to date.
+    /// A session's new events and the messages it had accepted with them. The events are moved
+    /// in one by one (a server's queue drained straight into the store, no list between).
+    /// `hint` is where the session's record was found the last time (`u64::MAX` at first), kept
+    /// up to date.
     pub fn record_at(&self, session: u64, hint: &mut u64, events: impl IntoIterator<Item = Event>, messages: Vec<StoredMessage>) {
         // With a Maildir, ids first (they go into the files), then the disk outside the lock: one
         // slow write must not stall other sessions. Without one, ids are given under the lock
