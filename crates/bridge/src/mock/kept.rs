@@ -274,8 +274,10 @@ impl Kept {
     /// slot holds (their text is the last in `contents`: a slot's text is written when it is
     /// made, and this is the block's last slot); false if it did not.
     pub(super) fn absorb(&mut self, event: &Event, contents: &mut Contents) -> bool {
-        match (self, data_line(event)) {
-            (Kept::DataLines { at, text, count }, Some((line_at, raw)))
+        // The slot first: the line is looked at only when it could join (else `Kept::new` does).
+        let Kept::DataLines { at, text, count } = self else { return false };
+        match data_line(event) {
+            Some((line_at, raw))
                 if *at == line_at && raw.len() <= MAX_TEXT.saturating_sub(contents.bytes.len()) && text.start as usize + text.len as usize == contents.bytes.len() =>
             {
                 contents.bytes.extend_from_slice(raw.as_bytes());

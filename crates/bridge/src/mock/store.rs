@@ -166,6 +166,13 @@ struct Inner {
 }
 
 impl Inner {
+    /// `count` new ids, the first returned.
+    fn take_ids(&mut self, count: usize) -> u64 {
+        let first = self.next_id;
+        self.next_id += count as u64;
+        first
+    }
+
     /// The index of `session`'s record: where `hint` (its position, as this last returned it)
     /// says if it is there, else by a search (sessions are kept in the order they opened, so by
     /// id), which updates `hint`. The search reads a record's id at every step, a cold line in
@@ -196,6 +203,9 @@ impl Inner {
         }
     }
 }
+
+/// A message about to be kept, with its file in the Maildir if it has one.
+type Delivered = (StoredMessage, Option<Arc<Path>>);
 
 /// What happens next, for one watching page: the channel's receiver, counted while it lives.
 pub struct Feed {
@@ -279,10 +289,7 @@ impl Store {
             let highest = read.iter().filter_map(|(m, _)| m.id.max(m.session)).chain(sessions.iter().map(|s| s.id)).max().unwrap_or(0);
             inner.next_id = highest + 1;
             for (read, path) in read {
-                let id = read.id.unwrap_or_else(|| {
-                    inner.next_id += 1;
-                    inner.next_id - 1
-                });
+                let id = read.id.unwrap_or_else(|| inner.take_ids(1));
                 inner.message_octets += message_octets(&read.message);
                 inner.messages.push_back(Captured { id, session: read.session.unwrap_or(0), message: Arc::new(read.message), file: Some(path.into()) });
             }
@@ -333,8 +340,7 @@ impl Store {
     /// A new client session; `leniency` is what its server parses commands with.
     pub fn open_session(&self, client: String, started: u64, leniency: Leniency) -> u64 {
         let mut inner = self.lock();
-        let id = inner.next_id;
-        inner.next_id += 1;
+        let id = inner.take_ids(1);
         if inner.sessions.len() >= self.limits.sessions.max(1)
             && let Some(old) = inner.sessions.pop_front()
         {
@@ -374,28 +380,27 @@ impl Store {
         // With a Maildir, ids first (they go into the files), then the disk outside the lock: one
         // slow write must not stall other sessions. Without one, ids are given under the lock
         // below (one lock a batch, not two). Most batches (a command and its reply) bring none.
-        let mut delivered: Vec<(Option<u64>, StoredMessage, Option<Arc<Path>>)> = Vec::with_capacity(messages.len());
-        match &self.maildir {
+        let (first_id, delivered): (Option<u64>, Vec<Delivered>) = match &self.maildir {
             Some(dir) if !messages.is_empty() => {
-                let first = {
-                    let mut inner = self.lock();
-                    let first = inner.next_id;
-                    inner.next_id += messages.len() as u64;
-                    first
-                };
-                for (message, id) in messages.into_iter().zip(first..) {
-                    let file = match dir.deliver(&message, id, session) {
-                        Ok(path) => Some(Arc::from(path)),
-                        Err(err) => {
-                            tracing::warn!(%err, queue_id = %message.queue_id, "could not write the message to the Maildir; it is kept in memory only");
-                            None
-                        }
-                    };
-                    delivered.push((Some(id), message, file));
-                }
+                let first = self.lock().take_ids(messages.len());
+                let delivered = messages
+                    .into_iter()
+                    .zip(first..)
+                    .map(|(message, id)| {
+                        let file = match dir.deliver(&message, id, session) {
+                            Ok(path) => Some(Arc::from(path)),
+                            Err(err) => {
+                                tracing::warn!(%err, queue_id = %message.queue_id, "could not write the message to the Maildir; it is kept in memory only");
+                                None
+                            }
+                        };
+                        (message, file)
+                    })
+                    .collect();
+                (Some(first), delivered)
             }
-            _ => delivered.extend(messages.into_iter().map(|message| (None, message, None))),
-        }
+            _ => (None, messages.into_iter().map(|message| (message, None)).collect()),
+        };
         let mut evicted = Vec::new();
         let mut ended = None;
         {
@@ -436,11 +441,8 @@ impl Store {
             if let Some(record) = at.map(|i| &inner.sessions[i]).filter(|r| r.ended.is_some() && self.maildir.is_some()) {
                 ended = Some(record.clone());
             }
-            for (id, message, file) in delivered {
-                let id = id.unwrap_or_else(|| {
-                    inner.next_id += 1;
-                    inner.next_id - 1
-                });
+            let first_id = first_id.unwrap_or_else(|| inner.take_ids(delivered.len()));
+            for ((message, file), id) in delivered.into_iter().zip(first_id..) {
                 let octets = message_octets(&message);
                 while !self.limits.has_room(inner.messages.len(), inner.message_octets, octets) {
                     let Some(old) = inner.messages.pop_front() else { break };
