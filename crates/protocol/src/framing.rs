@@ -180,7 +180,9 @@ impl DataReader {
             at_line_start: true,
             previous_cr: false,
             line_length: 0,
-            lines: RecordedLines::default(),
+            // Room for a short message's lines, so that the first read does not grow them in
+            // six steps.
+            lines: RecordedLines { bytes: Vec::with_capacity(512), ends: Vec::with_capacity(16) },
             line_budget: RECORDED_LINES,
             lf_ends_lines: false,
         }
@@ -194,6 +196,10 @@ impl DataReader {
 
     /// Complete content lines seen since the last call (for the transcript), as received.
     pub fn take_lines(&mut self) -> RecordedLines {
+        if self.lines.ends.is_empty() {
+            // Nothing complete yet (the read at DATA): the reserved room stays.
+            return RecordedLines::default();
+        }
         let complete = self.lines.ends.last().copied().unwrap_or(0);
         let partial = self.lines.bytes.split_off(complete);
         std::mem::replace(&mut self.lines, RecordedLines { bytes: partial, ends: Vec::new() })

@@ -440,6 +440,15 @@ impl Server {
         (!self.transmit.is_empty()).then(|| std::mem::take(&mut self.transmit))
     }
 
+    /// As [`Server::poll_transmit`] into the caller's buffer, which trades places with the
+    /// server's: a host that writes every reply keeps two buffers instead of allocating one a
+    /// reply. `out` is cleared first; false when there is nothing to send.
+    pub fn poll_transmit_into(&mut self, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        std::mem::swap(out, &mut self.transmit);
+        !out.is_empty()
+    }
+
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
@@ -638,14 +647,16 @@ impl Server {
     }
 
     /// Ends the transaction in progress (RSET, HELO/EHLO, after a message).
-    fn reset_transaction(&mut self) {
-        self.txn = Transaction::default();
+    /// Ends the transaction (the one that ended is returned, for what it leaves behind).
+    fn reset_transaction(&mut self) -> Transaction {
+        let ended = std::mem::take(&mut self.txn);
         if matches!(self.conn.phase, Phase::Mail | Phase::Recipients | Phase::Chunking | Phase::Data) {
             self.conn.phase = Phase::Greeted;
         }
         if self.conn.phase == Phase::Connected && self.conn.client_name.is_some() {
             self.conn.phase = Phase::Greeted;
         }
+        ended
     }
 
     /// Sends the reply for `situation` in this profile's words. Client errors count toward the

@@ -77,10 +77,10 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(server: &mut Server, stream
     let timer = tokio::time::sleep(Duration::ZERO);
     tokio::pin!(timer);
     let mut set_for: Option<u64> = None;
+    // Trades places with the server's reply buffer: no allocation a reply.
+    let mut out = Vec::new();
     loop {
-        if let Some(out) = server.poll_transmit()
-            && (stream.write_all(&out).await.is_err() || stream.flush().await.is_err())
-        {
+        if server.poll_transmit_into(&mut out) && (stream.write_all(&out).await.is_err() || stream.flush().await.is_err()) {
             server.handle_client_close(now());
         }
         recorder.drain(server);

@@ -158,10 +158,18 @@ impl Server {
         let queue_id = self.queue_id();
         let raw = self.with_trace_headers(now, &queue_id, &content);
         let size = content.len() as u64;
-        let message_id = header_value(&content, "Message-ID")
-            .map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_string())
-            .unwrap_or_else(|| format!("{}@{}", queue_id, self.config.policy.hostname));
-        let envelope = std::mem::take(&mut self.txn.envelope);
+        let message_id = header_value(&content, "Message-ID").map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_string()).unwrap_or_else(|| {
+            let host = &self.config.policy.hostname;
+            let mut id = String::with_capacity(queue_id.len() + 1 + host.len());
+            id.push_str(&queue_id);
+            id.push('@');
+            id.push_str(host);
+            id
+        });
+        // The transaction ends here: its envelope goes to the message and the event, and the
+        // next transaction starts with a new one (one allocation, not a default taken and
+        // another made).
+        let envelope = self.reset_transaction().envelope;
         self.host.messages.push(StoredMessage {
             queue_id: queue_id.clone(),
             received_at: now,
@@ -176,7 +184,6 @@ impl Server {
         });
         self.events.push_back(Event::MessageAccepted { at: now, queue_id: queue_id.clone(), envelope, size });
         self.conn.accepted = self.conn.accepted.saturating_add(1);
-        self.reset_transaction();
         self.conn.phase = Phase::Greeted;
         let bytes = size.to_string();
         let situation = if chunked { Situation::LastChunkQueued } else { Situation::MessageQueued };
