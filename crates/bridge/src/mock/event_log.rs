@@ -106,7 +106,8 @@ impl EventLog {
     /// Keeps `event` as the newest. `leniency` is what the session's server parses commands
     /// with (without it, commands are kept whole).
     pub fn push_back(&mut self, event: Event, leniency: Option<Leniency>) {
-        if let Some(full) = self.tail.take_if(|tail| tail.events >= BLOCK) {
+        if let Some(mut full) = self.tail.take_if(|tail| tail.events >= BLOCK) {
+            full.contents.seal();
             self.sealed.push_back(Arc::new(full));
         }
         if self.tail.is_none() {

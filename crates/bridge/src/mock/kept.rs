@@ -12,7 +12,7 @@ use smtp_protocol::command::{Leniency, parse_command};
 use smtp_protocol::event::{ClientLine, Event};
 use smtp_protocol::session::{Envelope, Phase, SessionState};
 use smtp_protocol::{EnhancedCode, Reply, Situation, Timestamp, Transcript};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 /// Where a piece of text lies in its block's buffer.
 #[derive(Debug, Clone, Copy)]
@@ -45,34 +45,34 @@ impl Span {
     }
 }
 
-/// What a block's kept events hold: their text, the events kept whole, and the session state
-/// last written: the replies of one command after another share their state (the client's
-/// name, the account, the envelope) until it changes, and so share its encoding.
+/// What a block's kept events hold: their text, the events kept whole, and the session states
+/// written most recently: a state (the client's name, the account, the envelope) is written once
+/// and shared by every reply that leaves it while it is among them — the replies of one command
+/// after another, and a session's states that come back (the empty envelope after each message,
+/// the same sender and recipients message after message).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Contents {
     pub(super) bytes: Vec<u8>,
     whole: Vec<Event>,
-    last_state: Option<(KeptState, Span)>,
+    /// Oldest first, at most [`RECENT_STATES`]; emptied when the block is full.
+    recent: Vec<(KeptState, Span)>,
     /// What `whole` holds, roughly.
     heap_octets: usize,
 }
 
-/// The state a reply leaves beside its phase and flags, as last written. The names are inline
-/// (as the server's are: comparing them reads no cold heap memory); the envelope is known by its
-/// allocation, held weakly: a strong share would make the server's next change to the envelope
-/// copy it (`Arc::make_mut`), and while this holds the allocation no other envelope can take
-/// its address.
+/// States a block remembers having written: a message's three (the sender, the recipients, the
+/// empty envelope after it) and one more.
+const RECENT_STATES: usize = 4;
+
+/// A state a reply left beside its phase and flags, as written. The names are inline (as the
+/// server's are: comparing them reads no cold heap memory); the envelope is a copy, compared by
+/// value (known by its allocation instead, it needed a share of the server's, which makes the
+/// server's next change to it copy or move it).
 #[derive(Debug, Clone)]
 struct KeptState {
     client_name: Option<CompactString>,
     authenticated_as: Option<CompactString>,
-    envelope: Weak<Envelope>,
-}
-
-impl KeptState {
-    fn is(&self, envelope: &Arc<Envelope>) -> bool {
-        std::ptr::eq(self.envelope.as_ptr(), Arc::as_ptr(envelope))
-    }
+    envelope: Envelope,
 }
 
 /// How a state is encoded (MessagePack: a fifth of JSON's octets, and no escaping to scan for).
@@ -89,18 +89,24 @@ impl Contents {
         self.bytes.capacity() + self.heap_octets
     }
 
-    /// Where a reply's state lies (written now unless it is the one last written); no name, no
-    /// account and an empty envelope, as before a client says HELO, take no room. None if it could
-    /// not be written (the event is then kept whole rather than with another state).
-    fn state(&mut self, client_name: Option<&str>, authenticated_as: Option<&str>, envelope: &Arc<Envelope>) -> Option<Span> {
-        if client_name.is_none() && authenticated_as.is_none() && **envelope == Envelope::default() {
+    /// Forgets the states written (the block is full: no reply will share them).
+    pub(super) fn seal(&mut self) {
+        self.recent = Vec::new();
+    }
+
+    /// Where a reply's state lies (written now unless it is among those written last); no name,
+    /// no account and an empty envelope, as before a client says HELO, take no room. None if it
+    /// could not be written (the event is then kept whole rather than with another state).
+    fn state(&mut self, client_name: Option<&str>, authenticated_as: Option<&str>, envelope: &Envelope) -> Option<Span> {
+        if client_name.is_none() && authenticated_as.is_none() && *envelope == Envelope::default() {
             return Some(Span::NONE);
         }
-        if let Some((last, span)) = &self.last_state
-            && last.is(envelope)
-            && last.client_name.as_deref() == client_name
-            && last.authenticated_as.as_deref() == authenticated_as
-        {
+        let written = self
+            .recent
+            .iter()
+            .rev()
+            .find(|(state, _)| state.client_name.as_deref() == client_name && state.authenticated_as.as_deref() == authenticated_as && state.envelope == *envelope);
+        if let Some((_, span)) = written {
             return Some(*span);
         }
         let start = self.bytes.len() as u32;
@@ -110,17 +116,20 @@ impl Contents {
             return None;
         }
         let span = Span { start, len: self.bytes.len() as u32 - start };
-        let state = KeptState { client_name: client_name.map(Into::into), authenticated_as: authenticated_as.map(Into::into), envelope: Arc::downgrade(envelope) };
-        self.last_state = Some((state, span));
+        if self.recent.len() == RECENT_STATES {
+            self.recent.remove(0);
+        }
+        let state = KeptState { client_name: client_name.map(Into::into), authenticated_as: authenticated_as.map(Into::into), envelope: envelope.clone() };
+        self.recent.push((state, span));
         Some(span)
     }
 
-    /// Where an accepted message's envelope lies: in the state last written when it is that one
-    /// (the names beside it are not read), else written now.
-    fn envelope(&mut self, envelope: &Arc<Envelope>) -> Option<Span> {
-        match &self.last_state {
-            Some((last, span)) if last.is(envelope) => Some(*span),
-            _ => self.state(None, None, envelope),
+    /// Where an accepted message's envelope lies: in a state written with it (the names beside
+    /// it are not read), else written now.
+    fn envelope(&mut self, envelope: &Envelope) -> Option<Span> {
+        match self.recent.iter().rev().find(|(state, _)| state.envelope == *envelope) {
+            Some((_, span)) => Some(*span),
+            None => self.state(None, None, envelope),
         }
     }
 
@@ -426,5 +435,40 @@ mod tests {
         for (span, envelope) in spans {
             assert_eq!(contents.read_state(span).2, envelope);
         }
+    }
+
+    /// Message after message, a session's states come back: each is written once and every
+    /// reply that leaves it reads it back, names and all; one that differs only in its account
+    /// is another state, and one pushed out of the recent ones is written again.
+    #[test]
+    fn a_state_that_comes_back_is_written_once() {
+        let mailbox = |local: &str| Path::Mailbox(Mailbox { local_part: local.into(), domain: "b.example".into() });
+        let empty = Envelope::default();
+        let sender = Envelope { reverse_path: Some(mailbox("a")), ..Envelope::default() };
+        let both = Envelope { recipients: vec![Recipient { path: mailbox("c"), params: RcptParams::default() }], ..sender.clone() };
+        let mut contents = Contents::default();
+        let mut written = 0;
+        for round in 0..3 {
+            for envelope in [&empty, &sender, &both, &both] {
+                let span = contents.state(Some("client.example"), None, envelope).unwrap();
+                assert_eq!(contents.read_state(span), (Some("client.example".into()), None, envelope.clone()));
+            }
+            if round == 0 {
+                written = contents.bytes.len();
+            }
+            assert_eq!(contents.bytes.len(), written, "round {round} wrote a state again");
+            let at = |span: Option<Span>| span.map(|s| (s.start, s.len));
+            assert_eq!(at(contents.envelope(&both)), at(contents.state(Some("client.example"), None, &both)));
+        }
+        let span = contents.state(Some("client.example"), Some("student"), &both).unwrap();
+        assert_eq!(contents.read_state(span), (Some("client.example".into()), Some("student".into()), both.clone()));
+        assert!(contents.bytes.len() > written);
+        // Five states since the empty envelope's: it is written again.
+        let other = contents.state(Some("other.example"), None, &both).unwrap();
+        assert_eq!(contents.read_state(other).0.as_deref(), Some("other.example"));
+        let before = contents.bytes.len();
+        let again = contents.state(Some("client.example"), None, &empty).unwrap();
+        assert!(contents.bytes.len() > before);
+        assert_eq!(contents.read_state(again), (Some("client.example".into()), None, empty));
     }
 }
