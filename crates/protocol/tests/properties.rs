@@ -133,3 +133,26 @@ fn replies_taken_into_a_kept_buffer_are_each_read_once() {
     assert_eq!(out, b"250 2.0.0 OK\r\n250 2.0.0 OK\r\n");
     assert_eq!(server.poll_transmit(), None);
 }
+
+/// The 250 after DATA names what the profile's words name: Exchange the message's Message-ID
+/// (or one made from the queue id when it has none), BDAT's last chunk the octets.
+#[test]
+fn the_queued_reply_names_what_its_words_name() {
+    let queued = |profile: ProfileName, content: &str| {
+        let mut server = Server::new(ServerConfig::new(profile), Peer::default(), Timestamp(0));
+        let input = format!("EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<bob@playground.test>\r\nDATA\r\n{content}.\r\n");
+        server.handle_input(input.as_bytes(), Timestamp(1));
+        let wire = String::from_utf8(server.poll_transmit().unwrap()).unwrap();
+        wire.lines().last().unwrap().to_string()
+    };
+    let with_id = queued(ProfileName::Exchange, "Message-ID: <abc.123@b.example>\r\nSubject: hi\r\n\r\nhi\r\n");
+    assert!(with_id.starts_with("250 2.6.0 <abc.123@b.example> [InternalId="), "{with_id}");
+    let without = queued(ProfileName::Exchange, "Subject: hi\r\n\r\nhi\r\n");
+    let made = without.strip_prefix("250 2.6.0 <").and_then(|rest| rest.split_once('>')).map(|(id, _)| id.to_string()).unwrap();
+    assert!(made.ends_with("@mail.contoso.example") && made.len() > "@mail.contoso.example".len(), "{without}");
+
+    let mut server = Server::new(ServerConfig::new(ProfileName::Postfix), Peer::default(), Timestamp(0));
+    server.handle_input(b"EHLO a.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<bob@playground.test>\r\nBDAT 4 LAST\r\nhi\r\n", Timestamp(1));
+    let wire = String::from_utf8(server.poll_transmit().unwrap()).unwrap();
+    assert!(wire.lines().last().unwrap().starts_with("250 2.0.0 Ok: 4 bytes queued as "), "{wire}");
+}

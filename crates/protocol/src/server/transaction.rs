@@ -158,14 +158,6 @@ impl Server {
         let queue_id = self.queue_id();
         let raw = self.with_trace_headers(now, &queue_id, &content);
         let size = content.len() as u64;
-        let message_id = header_value(&content, "Message-ID").map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').to_string()).unwrap_or_else(|| {
-            let host = &self.config.policy.hostname;
-            let mut id = String::with_capacity(queue_id.len() + 1 + host.len());
-            id.push_str(&queue_id);
-            id.push('@');
-            id.push_str(host);
-            id
-        });
         // The transaction ends here: its envelope goes to the message and the event, and the
         // next transaction starts with a new one (one allocation, not a default taken and
         // another made).
@@ -185,8 +177,18 @@ impl Server {
         self.events.push_back(Event::MessageAccepted { at: now, queue_id: queue_id.clone(), envelope, size });
         self.conn.accepted = self.conn.accepted.saturating_add(1);
         self.conn.phase = Phase::Greeted;
-        let bytes = size.to_string();
         let situation = if chunked { Situation::LastChunkQueued } else { Situation::MessageQueued };
+        // Only the values the profile's words name are made (Exchange's name the Message-ID,
+        // found by reading the headers again).
+        let wording = crate::wording::template(self.config.profile, situation).text;
+        let bytes = if wording.contains("{bytes}") { size.to_string() } else { String::new() };
+        let message_id = if !wording.contains("{msgid}") {
+            String::new()
+        } else if let Some(id) = header_value(&content, "Message-ID") {
+            id.trim().trim_start_matches('<').trim_end_matches('>').to_string()
+        } else {
+            format!("{queue_id}@{}", self.config.policy.hostname)
+        };
         self.reply(now, situation, &[("id", &queue_id), ("bytes", &bytes), ("msgid", &message_id)]);
         if self.config.policy.delivery == crate::delivery::DeliveryMode::Simulate {
             self.deliver(now);
