@@ -100,7 +100,8 @@ try {
   row('navigation to answering, first visit (median of 20)', `${percentile(firstVisits, 50).toFixed(0)} ms`, 'at most 150 ms');
   row('navigation to answering, return (median of 20)', `${percentile(returns, 50).toFixed(0)} ms`, 'at most 150 ms');
   row('Enter to explained reply in DOM (p95)', `${percentile(toDom, 95).toFixed(1)} ms`, '', '(the handler, and the style and layout forced before it)');
-  row('Enter to painted reply, work (p95)', `${percentile(work, 95).toFixed(1)} ms`, 'at most 4 ms (handler + that frame\'s style, layout, paint)');
+  // The first round's 4 ms goal for this row went with the goals #20 retired: no goal now.
+  row('Enter to painted reply, work (p95)', `${percentile(work, 95).toFixed(1)} ms`, '', '(handler + that frame\'s style, layout, paint; for reference)');
   row('Enter to painted reply, wall (p95)', `${percentile(toFrame, 95).toFixed(1)} ms`, '', '(the same, plus the wait for the frame to begin)');
   row('10k-event timeline scroll (max frame)', `${Math.max(...frames).toFixed(1)} ms`, 'under 50 ms');
   row('10k-event timeline scroll (p95 frame)', `${percentile(frames, 95).toFixed(1)} ms`, 'under 50 ms');
