@@ -646,8 +646,8 @@ impl Server {
         self.reply(now, Situation::EtrnRefused, &[("address", domain)]);
     }
 
-    /// Ends the transaction in progress (RSET, HELO/EHLO, after a message).
-    /// Ends the transaction (the one that ended is returned, for what it leaves behind).
+    /// Ends the transaction in progress (RSET, HELO/EHLO, after a message) and returns it, for
+    /// what it leaves behind (a message's envelope).
     fn reset_transaction(&mut self) -> Transaction {
         let ended = std::mem::take(&mut self.txn);
         if matches!(self.conn.phase, Phase::Mail | Phase::Recipients | Phase::Chunking | Phase::Data) {

@@ -1,5 +1,6 @@
 //! Properties of the simulated server under arbitrary input: it never panics, answers the same
-//! however the bytes are split (and whichever call takes the replies), and holds a bounded amount of input.
+//! however the bytes are split (and whichever call takes the replies), and holds a bounded
+//! amount of input.
 
 use proptest::prelude::*;
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
