@@ -107,7 +107,7 @@ impl EventLog {
     /// with (without it, commands are kept whole).
     pub fn push_back(&mut self, event: Event, leniency: Option<Leniency>) {
         if let Some(mut full) = self.tail.take_if(|tail| tail.events >= BLOCK) {
-            full.contents.seal();
+            full.contents.forget_states();
             self.sealed.push_back(Arc::new(full));
         }
         if self.tail.is_none() {
@@ -141,6 +141,14 @@ impl EventLog {
             self.pop_front_block();
         }
         true
+    }
+
+    /// The session ended: the block being filled forgets the states it remembers for replies to
+    /// come.
+    pub fn forget_states(&mut self) {
+        if let Some(tail) = &mut self.tail {
+            tail.contents.forget_states();
+        }
     }
 
     /// Forgets the oldest block's events; how many, and the octets that frees.
@@ -295,6 +303,58 @@ mod tests {
         assert!(whole >= 8 * 3 && faults >= 8, "{whole} kept whole, {faults} faults");
         // Lines of content that came in together share a slot (the one ended by a bare LF not).
         assert!(joined >= 2, "{joined} slots of several lines");
+    }
+
+    /// A session's block remembers the states it wrote while replies may share them; once the
+    /// session has ended (or the block is full) it remembers none, and what was kept reads back
+    /// the same, as do replies kept after.
+    #[test]
+    fn states_are_remembered_only_while_replies_may_share_them() {
+        let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer::default(), Timestamp(1_000));
+        server.handle_input(
+            b"EHLO client.example
+MAIL FROM:<a@b.example>
+RCPT TO:<c@d.example>
+RSET
+",
+            Timestamp(1_001),
+        );
+        let mut events: Vec<Event> = std::iter::from_fn(|| server.poll_event()).collect();
+        let mut log = EventLog::default();
+        for event in &events {
+            log.push_back(event.clone(), Some(Leniency::STRICT));
+        }
+        let remembered = |log: &EventLog| log.blocks().map(|b| b.contents.remembered_states()).sum::<usize>();
+        assert_eq!(remembered(&log), 3, "the empty envelope, the sender, the recipient");
+        log.forget_states();
+        assert_eq!(remembered(&log), 0);
+        assert!(log.iter().eq(events.iter().cloned()));
+        server.handle_input(
+            b"MAIL FROM:<a@b.example>
+NOOP
+",
+            Timestamp(1_002),
+        );
+        for event in std::iter::from_fn(|| server.poll_event()) {
+            log.push_back(event.clone(), Some(Leniency::STRICT));
+            events.push(event);
+        }
+        assert!(log.iter().eq(events.iter().cloned()));
+        // A full block remembers none.
+        for i in 0..BLOCK as u64 {
+            server.handle_input(
+                b"NOOP
+",
+                Timestamp(1_003 + i),
+            );
+        }
+        for event in std::iter::from_fn(|| server.poll_event()) {
+            log.push_back(event.clone(), Some(Leniency::STRICT));
+            events.push(event);
+        }
+        assert!(!log.sealed.is_empty());
+        assert!(log.sealed.iter().all(|block| block.contents.remembered_states() == 0));
+        assert!(log.iter().eq(events.iter().cloned()));
     }
 
     /// A message's lines that came in together share a slot: read back, forgotten one at a time

@@ -54,7 +54,7 @@ impl Span {
 pub(super) struct Contents {
     pub(super) bytes: Vec<u8>,
     whole: Vec<Event>,
-    /// Oldest first, at most [`RECENT_STATES`]; emptied when the block is full.
+    /// Oldest first, at most [`RECENT_STATES`]; emptied when the block is full or the session ends.
     recent: Vec<(KeptState, Span)>,
     /// What `whole` holds, roughly.
     heap_octets: usize,
@@ -89,9 +89,15 @@ impl Contents {
         self.bytes.capacity() + self.heap_octets
     }
 
-    /// Forgets the states written (the block is full: no reply will share them).
-    pub(super) fn seal(&mut self) {
+    /// Forgets the states written (the block is full, or its session ended: no reply will share
+    /// them).
+    pub(super) fn forget_states(&mut self) {
         self.recent = Vec::new();
+    }
+
+    #[cfg(test)]
+    pub(super) fn remembered_states(&self) -> usize {
+        self.recent.len()
     }
 
     /// Where a reply's state lies (written now unless it is among those written last); no name,

@@ -422,6 +422,7 @@ impl Store {
                         }
                         Event::AuthSucceeded { user, .. } => record.authenticated_as = Some(user.clone()),
                         Event::Closed { at, by, reason } => {
+                            record.events.forget_states();
                             record.ended = Some(at.0);
                             let who = if *by == Closer::Server { "server" } else { "client" };
                             record.result = Some(format!("closed by the {who}: {reason}"));
