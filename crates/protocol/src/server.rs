@@ -694,7 +694,9 @@ impl Server {
                     }
                 },
                 "tag" => out.push_str(&self.conn.tag),
-                "date" => out.push_str(&now.rfc5322()),
+                "date" => {
+                    let _ = std::fmt::Write::write_fmt(out, format_args!("{}", now.rfc5322_date()));
+                }
                 "epoch" => out.push_str(&(now.0 / 1000).to_string()),
                 _ => return false,
             }

@@ -127,7 +127,7 @@ async fn mbox(State(mock): State<Arc<Mock>>, Query(filter): Query<Filter>) -> Re
     // Written from a copy of the list: the store's lock is not held meanwhile.
     for c in mock.store.messages().iter().filter(|c| filter.keeps(c)) {
         let sender = c.message.envelope.sender_address();
-        let date = smtp_protocol::Timestamp(c.message.received_at.0).rfc5322();
+        let date = smtp_protocol::Timestamp(c.message.received_at.0).rfc5322_date();
         out.extend_from_slice(format!("From {} {date}\n", if sender.is_empty() { "MAILER-DAEMON".into() } else { sender }).as_bytes());
         for line in c.message.raw.split_inclusive(|b| *b == b'\n') {
             let line = line.strip_suffix(b"\r\n").map(|l| [l, b"\n"].concat()).unwrap_or_else(|| line.to_vec());

@@ -210,7 +210,10 @@ impl Serialize for EventLog {
 
 impl<'de> Deserialize<'de> for EventLog {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Vec::<Event>::deserialize(deserializer)?.into_iter().collect())
+        // Read back from a file: a session that ended, whose replies are all there.
+        let mut log: EventLog = Vec::<Event>::deserialize(deserializer)?.into_iter().collect();
+        log.forget_states();
+        Ok(log)
     }
 }
 

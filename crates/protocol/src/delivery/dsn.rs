@@ -138,7 +138,7 @@ fn report(message: &Accepted<'_>, subject: &str, kind: NoticeKind, recipients: &
     let mut out = format!(
         "From: {from}\r\nSubject: {title}\r\nTo: {sender}\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\nContent-Transfer-Encoding: 8bit\r\nMessage-Id: <{}.{queue_id}@{host}>\r\nDate: {}\r\n\r\nThis is a MIME-encapsulated message.\r\n\r\n--{boundary}\r\nContent-Description: Notification\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n",
         at.0 / 1000,
-        at.rfc5322()
+        at.rfc5322_date()
     );
     out.push_str(&human(message.profile, kind, host, recipients).replace('\n', "\r\n"));
     out.push_str(&format!("\r\n--{boundary}\r\nContent-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n"));
@@ -149,7 +149,7 @@ fn report(message: &Accepted<'_>, subject: &str, kind: NoticeKind, recipients: &
     if let Some(envid) = &message.envelope.mail_params.envid {
         out.push_str(&format!("Original-Envelope-Id: {envid}\r\n"));
     }
-    out.push_str(&format!("Arrival-Date: {}\r\n", message.at.rfc5322()));
+    out.push_str(&format!("Arrival-Date: {}\r\n", message.at.rfc5322_date()));
     for r in recipients {
         out.push_str(&format!("\r\nFinal-Recipient: rfc822; {}\r\n", r.recipient));
         if let Some(original) = &r.original_recipient {
@@ -179,10 +179,10 @@ fn report(message: &Accepted<'_>, subject: &str, kind: NoticeKind, recipients: &
             out.push_str(&format!("Diagnostic-Code: {diagnostic}\r\n"));
         }
         if let Some(last) = r.hops.last() {
-            out.push_str(&format!("Last-Attempt-Date: {}\r\n", last.at.rfc5322()));
+            out.push_str(&format!("Last-Attempt-Date: {}\r\n", last.at.rfc5322_date()));
         }
         if kind == NoticeKind::Delay {
-            out.push_str(&format!("Will-Retry-Until: {}\r\n", message.at.plus_secs(5 * 86_400).rfc5322()));
+            out.push_str(&format!("Will-Retry-Until: {}\r\n", message.at.plus_secs(5 * 86_400).rfc5322_date()));
         }
     }
     // The returned message: whole for a failure unless RET=HDRS, headers only otherwise.

@@ -341,9 +341,10 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
             let results =
                 checks::evaluate(&checks::Sent { envelope_sender: &sender, helo, sending_ip: OUTBOUND_IP, from_domain: from_domain.as_deref(), signed_by: signer(message) });
             let remote_id = format!("{:010X}", fnv(&format!("{}{address}", message.queue_id)) & 0xFF_FFFF_FFFF);
-            journey
-                .headers_added
-                .push(format!("Received: from {helo} ({helo} [{OUTBOUND_IP}])\r\n\tby {exchanger} (Postfix) with ESMTPS id {remote_id}\r\n\tfor <{address}>; {}", at.rfc5322()));
+            journey.headers_added.push(format!(
+                "Received: from {helo} ({helo} [{OUTBOUND_IP}])\r\n\tby {exchanger} (Postfix) with ESMTPS id {remote_id}\r\n\tfor <{address}>; {}",
+                at.rfc5322_date()
+            ));
             journey.headers_added.push(results.header(&exchanger));
             match results.disposition {
                 checks::Disposition::Reject => {

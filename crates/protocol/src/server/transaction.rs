@@ -219,7 +219,7 @@ impl Server {
                 if let Ok(to) = crate::address::parse_mailbox(&n.to, false) {
                     envelope.recipients.push(crate::session::Recipient { path: crate::address::Path::Mailbox(to), params: Default::default() });
                 }
-                let mut raw = format!("Return-Path: <>\r\nReceived: by {} (mail system) id {}; {}\r\n", self.config.policy.hostname, n.queue_id, n.at.rfc5322()).into_bytes();
+                let mut raw = format!("Return-Path: <>\r\nReceived: by {} (mail system) id {}; {}\r\n", self.config.policy.hostname, n.queue_id, n.at.rfc5322_date()).into_bytes();
                 raw.extend_from_slice(&n.raw);
                 StoredMessage {
                     queue_id: n.queue_id.clone(),
