@@ -1,7 +1,6 @@
 //! A console entry: one line or reply as the console shows it, with its explanation, or a notice
 //! in the page's own words. Entries are made from [`Event`]s the same way in every mode.
 
-use super::timeline::TLS_STARTED;
 use smtp_protocol::ProfileName;
 use smtp_protocol::Timestamp;
 use smtp_protocol::event::{ClientLine, Closer, Event};
@@ -56,7 +55,16 @@ pub enum EntryKind {
         text: String,
         tone: Tone,
     },
+    /// The end of a TLS handshake, in every mode: a new session inside TLS begins here, before
+    /// any reply says so (the timeline moves its state band on it).
+    TlsStarted {
+        text: String,
+        tone: Tone,
+    },
 }
+
+/// How every mode's notice of a finished TLS handshake begins.
+pub const TLS_STARTED: &str = "TLS started (";
 
 impl EntryKind {
     /// A line that carries a password's base64 (an AUTH answer, or `AUTH PLAIN` with its
@@ -71,7 +79,7 @@ impl EntryKind {
 
     /// A line that crossed the wire (not a notice of the page's).
     pub fn is_exchanged(&self) -> bool {
-        !matches!(self, EntryKind::Notice { .. })
+        !matches!(self, EntryKind::Notice { .. } | EntryKind::TlsStarted { .. })
     }
 }
 
@@ -119,12 +127,12 @@ pub fn entry_for(event: &Event, note: Option<Note>, profile: Option<ProfileName>
             EntryKind::Notice { text: format!("Message {queue_id} ({size} octets) accepted for {} — see the Mailbox tab", recipients.join(", ")), tone: Tone::Good }
         }
         Event::Delivery { journey, .. } => {
-            let failed = journey.recipients.iter().any(|r| matches!(r.outcome, smtp_protocol::delivery::Outcome::Failed { .. }));
+            let failed = journey.recipients.iter().any(|r| matches!(r.outcome, smtp_protocol::journey::Outcome::Failed { .. }));
             EntryKind::Notice { text: format!("{} See the Mailbox tab for the journey.", journey.summary()), tone: if failed { Tone::Warn } else { Tone::Good } }
         }
         Event::TlsStarted { protocol, cipher, simulated, .. } => {
             let how = if *simulated { "; simulated" } else { "" };
-            EntryKind::Notice { text: format!("{TLS_STARTED}{protocol}, {cipher}{how}). The client must send EHLO again."), tone: Tone::Good }
+            EntryKind::TlsStarted { text: format!("{TLS_STARTED}{protocol}, {cipher}{how}). The client must send EHLO again."), tone: Tone::Good }
         }
         Event::AuthSucceeded { user, mechanism, .. } => EntryKind::Notice { text: format!("Authenticated as {user} ({mechanism})"), tone: Tone::Good },
         Event::AuthFailed { .. } => return None,

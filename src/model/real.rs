@@ -6,8 +6,8 @@
 //! 5321 says a reply to that command does.
 
 use super::console::ConsoleLog;
+use super::entry::TLS_STARTED;
 use super::entry::{EntryKind, Tone, Voice, plain_initial_decoded};
-use super::timeline::TLS_STARTED;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use compact_str::CompactString;
@@ -366,7 +366,7 @@ impl RealSession {
                         Tone::Warn,
                     )
                 };
-                self.console.record_as(Event::TlsStarted { at, protocol, cipher, simulated: false }, EntryKind::Notice { text, tone });
+                self.console.record_as(Event::TlsStarted { at, protocol, cipher, simulated: false }, EntryKind::TlsStarted { text, tone });
             }
             ToPage::Closed { by, reason } => {
                 self.link = Link::Closed;

@@ -8,8 +8,6 @@ use std::sync::Arc;
 
 pub const ROW: f64 = 30.0;
 
-/// How every mode's notice of a finished TLS handshake begins.
-pub const TLS_STARTED: &str = "TLS started (";
 pub const WIDTH: f64 = 540.0;
 pub const CLIENT_X: f64 = 70.0;
 pub const SERVER_X: f64 = 420.0;
@@ -63,11 +61,10 @@ pub fn rows(entries: &[Arc<Entry>], range: std::ops::Range<usize>) -> Vec<Row> {
                 let enhanced = reply.enhanced.map(|e| format!("{e} ")).unwrap_or_default();
                 RowKind::ToClient { label: shorten(&format!("{} {enhanced}{first}", reply.code), 44), class: explanation.class }
             }
-            EntryKind::Notice { text, tone } => {
+            EntryKind::Notice { text, tone } => RowKind::Marker { label: shorten(text, 48), tone: *tone },
+            EntryKind::TlsStarted { text, tone } => {
                 // The handshake's end starts a new session inside TLS, before any reply says so.
-                if text.starts_with(TLS_STARTED) {
-                    state = "connected · TLS".to_string();
-                }
+                state = "connected · TLS".to_string();
                 RowKind::Marker { label: shorten(text, 48), tone: *tone }
             }
         };
@@ -134,6 +131,7 @@ pub fn svg_document(rows: &[Row]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::entry::TLS_STARTED;
     use crate::model::simulated::SimulatedSession;
     use smtp_protocol::{ProfileName, ServerConfig};
 

@@ -5,7 +5,7 @@
 use super::console::ConsoleLog;
 use super::entry::{Tone, Voice, closer_words};
 use smtp_protocol::event::Event;
-use smtp_protocol::fault::Reaction;
+use smtp_protocol::narration::Reaction;
 use smtp_protocol::watch::{Access, Removal, ToWatcher, VERSION};
 use smtp_protocol::{ServerConfig, StoredMessage};
 

@@ -66,7 +66,7 @@ fn EntryView(entry: Arc<Entry>) -> impl IntoView {
             }
             .into_any()
         }
-        EntryKind::Notice { text, tone } => view! { <p class=format!("notice {}", tone.css())>{text}</p> }.into_any(),
+        EntryKind::Notice { text, tone } | EntryKind::TlsStarted { text, tone } => view! { <p class=format!("notice {}", tone.css())>{text}</p> }.into_any(),
     };
     view! {
         <div class="entry" id=format!("entry-{id}") class:selected=selected on:click=move |_| pg.selected.set(Some(id))>

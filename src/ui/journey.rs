@@ -2,9 +2,9 @@
 //! ([`smtp_protocol::delivery`]), and a delivery status notification's fields explained.
 
 use leptos::prelude::*;
-use smtp_protocol::delivery::checks::AuthResults;
 use smtp_protocol::delivery::dsn::{field_note, read_report};
-use smtp_protocol::delivery::{Journey, NoticeKind, Outcome, RecipientJourney};
+use smtp_protocol::journey::AuthResults;
+use smtp_protocol::journey::{Journey, NoticeKind, Outcome, RecipientJourney};
 
 #[component]
 pub fn JourneyView(journey: Journey) -> impl IntoView {

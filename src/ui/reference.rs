@@ -5,8 +5,9 @@
 use crate::model::mime::{Draft, build};
 use leptos::prelude::*;
 use smtp_protocol::command::Verb;
-use smtp_protocol::explain::{code_meaning, command_note, enhanced_class, enhanced_detail, enhanced_subject, headline};
+use smtp_protocol::explain::{command_note, headline};
 use smtp_protocol::reply::EnhancedCode;
+use smtp_protocol::reply::meaning::{code_meaning, enhanced_class, enhanced_detail, enhanced_subject};
 use smtp_protocol::{ProfileName, ServerPolicy, Situation, dns};
 
 const CODES: [u16; 31] =

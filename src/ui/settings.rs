@@ -3,7 +3,7 @@
 
 use crate::state::Playground;
 use leptos::prelude::*;
-use smtp_protocol::delivery::DeliveryMode;
+use smtp_protocol::profile::DeliveryMode;
 use smtp_protocol::profile::{Account, Applies, BareLineFeed, VrfyPolicy};
 use smtp_protocol::{ProfileName, ServerConfig, ServerPolicy};
 

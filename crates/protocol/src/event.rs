@@ -94,7 +94,7 @@ pub enum Event {
     Delivery {
         at: Timestamp,
         /// Shared with the stored message it is about (its reports carry whole messages).
-        journey: std::sync::Arc<crate::delivery::Journey>,
+        journey: std::sync::Arc<crate::journey::Journey>,
     },
     TlsStarted {
         at: Timestamp,

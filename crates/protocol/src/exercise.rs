@@ -437,8 +437,8 @@ fn matches(check: &Check, event: &Event, verb: Option<Verb>, address: Option<&st
         (Check::Closed { reason }, Event::Closed { reason: actual, .. }) => reason.as_deref().is_none_or(|r| actual.contains(r)),
         (Check::Pipelined { min_commands }, Event::LineReceived { line: ClientLine::Command { .. }, .. }) => batch >= *min_commands,
         (Check::Delivery { recipient, outcome, status, dmarc, notices, notice_to }, Event::Delivery { journey, .. }) => {
-            use crate::delivery::{NoticeKind, Outcome};
-            let recipient_matches = |r: &crate::delivery::RecipientJourney| {
+            use crate::journey::{NoticeKind, Outcome};
+            let recipient_matches = |r: &crate::journey::RecipientJourney| {
                 let (name, code) = match &r.outcome {
                     Outcome::Delivered => ("delivered", None),
                     Outcome::Junk => ("junk", None),

@@ -5,12 +5,11 @@
 //! (through the bridge) are explained by code and enhanced code alone, and marked expected or
 //! unexpected for the command they answer by [`crate::expected`].
 
-mod codes;
 mod commands;
 mod headline;
 mod why;
 
-pub use codes::{class_meaning, class_name, code_meaning, enhanced_class, enhanced_detail, enhanced_subject};
+use crate::reply::meaning::{class_meaning, class_name, code_meaning, enhanced_class, enhanced_detail, enhanced_subject};
 pub use commands::{CommandNote, command_note};
 pub use headline::headline;
 

@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod address;
+mod base64_bytes;
 pub mod command;
 pub mod delivery;
 pub mod dns;
@@ -30,6 +31,8 @@ pub mod fault;
 pub mod framing;
 #[cfg(not(feature = "internals"))]
 mod framing;
+pub mod journey;
+pub mod mailbox;
 pub mod message;
 pub mod narration;
 pub mod profile;
@@ -43,8 +46,9 @@ pub mod watch;
 mod wording;
 
 pub use event::{Event, Transcript};
+pub use mailbox::StoredMessage;
 pub use profile::{ProfileName, ServerConfig, ServerPolicy};
 pub use reply::{EnhancedCode, Reply, ReplyClass};
-pub use server::{Peer, Server, StoredMessage};
+pub use server::{Peer, Server};
 pub use situation::Situation;
 pub use time::Timestamp;

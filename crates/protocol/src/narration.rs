@@ -2,6 +2,9 @@
 //! the [`Explanation`] of every reply, with the context of the command it answers. The page, the
 //! mock server and the transcript tests all explain sessions through this one reader.
 
+mod reaction;
+pub use reaction::Reaction;
+
 use crate::command::{ParsedCommand, SyntaxError, Tolerance, Verb};
 use crate::event::{ClientLine, Event};
 use crate::expected::Answering;

@@ -82,6 +82,18 @@ pub enum BareLineFeed {
     LineEnd,
 }
 
+/// Whether an accepted message is delivered (simulated) or only kept (a capture server).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryMode {
+    /// Deliver: local recipients to the Mailbox, remote ones through the simulated zone, with
+    /// bounces to the envelope sender.
+    #[default]
+    Simulate,
+    /// Keep every message in the Mailbox and stop there, as a capture server (Mailpit) does.
+    Capture,
+}
+
 /// A user the server accepts for AUTH.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
@@ -150,7 +162,7 @@ pub struct ServerPolicy {
     /// Whether a bare LF in DATA ends a line (and so may end the message).
     pub bare_line_feed: BareLineFeed,
     /// Simulated delivery after the 250 (routing, remote answers, bounces), or capture only.
-    pub delivery: crate::delivery::DeliveryMode,
+    pub delivery: DeliveryMode,
 }
 
 impl Default for ServerPolicy {
@@ -199,7 +211,7 @@ impl ServerPolicy {
             unrecognized: vec![Verb::Etrn, Verb::Queu, Verb::Tick, Verb::Verb],
             not_implemented: Vec::new(),
             bare_line_feed: BareLineFeed::Content,
-            delivery: crate::delivery::DeliveryMode::Simulate,
+            delivery: DeliveryMode::Simulate,
         };
         match profile {
             ProfileName::Postfix => ServerPolicy {
@@ -251,7 +263,7 @@ impl ServerPolicy {
                 leniency: Leniency::TOLERANT,
                 bad_command_limit: 100,
                 // A capture server keeps what it gets, as Mailpit does; delivery is a choice.
-                delivery: crate::delivery::DeliveryMode::Capture,
+                delivery: DeliveryMode::Capture,
                 ..base
             },
             // The SMTP server of z/OS Communications Server, as IBM's "SMTP commands" table

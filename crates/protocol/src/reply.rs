@@ -4,6 +4,8 @@
 //! real server's replies with [`ReplyParser`], which never fails on odd input: what does not fit
 //! RFC 5321 4.2 is reported as a [`ReplyLineError`] with the line kept.
 
+pub mod meaning;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

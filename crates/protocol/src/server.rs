@@ -18,6 +18,7 @@ use crate::command::{ParsedCommand, SyntaxError, SyntaxErrorKind, Verb, parse_co
 use crate::event::{ClientLine, Closer, Event};
 use crate::fault::{AppliedFault, Counts, HostCounts};
 use crate::framing::{ChunkReader, ContentReport, DataReader, Frame, InputBuffer, LineReader};
+use crate::mailbox::StoredMessage;
 use crate::profile::{ProfileName, ServerConfig, ServerPolicy};
 use crate::reply::Reply;
 use crate::session::{Envelope, Phase, SessionState};
@@ -39,44 +40,6 @@ pub struct Peer {
 impl Default for Peer {
     fn default() -> Self {
         Peer { ip: "192.0.2.10".into() }
-    }
-}
-
-/// A message the server accepted, with the trace headers it prepended (RFC 5321 4.4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredMessage {
-    pub queue_id: String,
-    pub received_at: Timestamp,
-    pub envelope: Envelope,
-    pub client_name: Option<String>,
-    pub client_ip: String,
-    pub tls: bool,
-    pub authenticated_as: Option<String>,
-    /// `Return-Path:` and `Received:` followed by the content as received (unstuffed). In JSON,
-    /// base64: 8-bit mail is not UTF-8.
-    #[serde(with = "base64_bytes")]
-    pub raw: Vec<u8>,
-    /// What happened after the 250, when the server simulates delivery.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub journey: Option<std::sync::Arc<crate::delivery::Journey>>,
-    /// For a delivery status notification: the queue id of the message it reports on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report_of: Option<String>,
-}
-
-/// Bytes as a base64 string in serde formats.
-pub(crate) mod base64_bytes {
-    use base64::Engine;
-    use base64::engine::general_purpose::STANDARD;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&STANDARD.encode(bytes))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)
     }
 }
 

@@ -6,8 +6,8 @@
 //! as it happens. Every frame is one JSON text message, versioned by `Hello::v`.
 
 use crate::event::Event;
+use crate::mailbox::StoredMessage;
 use crate::profile::ServerConfig;
-use crate::server::StoredMessage;
 use serde::{Deserialize, Serialize};
 
 pub const VERSION: u32 = 1;

@@ -3,8 +3,8 @@
 //! with mail-parser.
 
 use mail_parser::{MessageParser, MimeHeaders};
-use smtp_protocol::delivery::{Journey, NoticeKind, Outcome, Step};
 use smtp_protocol::event::Event;
+use smtp_protocol::journey::{Journey, NoticeKind, Outcome, Step};
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, StoredMessage, Timestamp};
 
 const START: Timestamp = Timestamp(1_795_394_866_000);

@@ -12,6 +12,7 @@ mod dist;
 mod env;
 mod exercises;
 mod fuzz;
+mod layers;
 mod test;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ commands:
   check-exercises [DIR]
                      check exercise files (default exercises/): each parses, its solution
                      completes it and its near misses do not, against the simulator
+  layers             print each crate's modules by layer (what `test` checks: no import circle)
   bench [size]       measure speed and size against peers (criterion and browser timings);
                      `size`: only the page's size and its floors
   fuzz [--runs N] [--time SECONDS] [TARGET...]
@@ -62,6 +64,7 @@ fn main() -> ExitCode {
             exercises::check(&dir).map(|count| println!("xtask: {count} exercise file(s) in {} check out", dir.display()))
         }
         Some("bench") => bench::run(&args[1..]),
+        Some("layers") => layers::print(&env::root()),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("help" | "--help" | "-h") => {
             print!("{USAGE}");

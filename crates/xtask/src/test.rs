@@ -8,6 +8,7 @@ use std::time::Instant;
 /// `cargo fmt --check`, then clippy over every target natively and over the page for wasm32
 /// (its components compile only there).
 fn style() -> Result<()> {
+    crate::layers::check(&env::root())?;
     env::run(env::cargo().args(["fmt", "--all", "--", "--check"])).map_err(|e| e.context("the code is not formatted as rustfmt.toml says: run `cargo fmt --all`"))?;
     env::run(env::cargo().args(["clippy", "--quiet", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     env::run(env::cargo().args(["clippy", "--quiet", "--package", "smtp-protocol", "--features", "internals", "--all-targets", "--", "-D", "warnings"]))?;

@@ -3,7 +3,7 @@
 //! whether either is aligned with the From: header's domain, and what that domain's policy asks.
 
 use crate::dns::{self, SpfResult};
-use serde::{Deserialize, Serialize};
+use crate::journey::{AuthResults, Check, Disposition};
 
 /// What the sending side gives the receiver to judge.
 pub struct Sent<'a> {
@@ -15,34 +15,6 @@ pub struct Sent<'a> {
     pub from_domain: Option<&'a str>,
     /// The domain of a valid DKIM signature (`d=`), if the message is signed.
     pub signed_by: Option<&'a str>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Check {
-    /// `pass`, `fail`, `softfail`, `neutral` or `none`.
-    pub result: String,
-    /// The domain checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
-    /// Why, in a sentence.
-    pub why: String,
-}
-
-/// What the receiver does with the message, from DMARC's policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Disposition {
-    Deliver,
-    Junk,
-    Reject,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuthResults {
-    pub spf: Check,
-    pub dkim: Check,
-    pub dmarc: Check,
-    pub disposition: Disposition,
 }
 
 /// The organizational domain, as DMARC's relaxed alignment compares them (the last two labels:

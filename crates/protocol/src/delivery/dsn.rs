@@ -4,7 +4,8 @@
 //! From: header, and never for a null sender. NOTIFY, RET, ENVID and ORCPT (RFC 3461) are
 //! honoured. The `postfix` profile uses Postfix's words (bounce.cf.default).
 
-use super::{Accepted, Journey, Notice, NoticeKind, Outcome, RecipientJourney, Step, fnv, returns_full, wants};
+use super::{Accepted, fnv, returns_full, wants};
+use crate::journey::{Journey, Notice, NoticeKind, Outcome, RecipientJourney, Step};
 use crate::profile::ProfileName;
 use crate::time::Timestamp;
 

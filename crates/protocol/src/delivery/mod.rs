@@ -14,24 +14,11 @@ pub mod dsn;
 
 use crate::command::{Notify, Ret};
 use crate::dns::{self, Receiving};
+use crate::journey::{AuthResults, Disposition, Hop, Journey, NoticeKind, Outcome, RecipientJourney, Step};
 use crate::profile::{ProfileName, ServerPolicy};
 use crate::reply::Reply;
 use crate::session::{Envelope, path_address};
 use crate::time::Timestamp;
-use checks::AuthResults;
-use serde::{Deserialize, Serialize};
-
-/// Whether an accepted message is delivered (simulated) or only kept (a capture server).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryMode {
-    /// Deliver: local recipients to the Mailbox, remote ones through the simulated zone, with
-    /// bounces to the envelope sender.
-    #[default]
-    Simulate,
-    /// Keep every message in the Mailbox and stop there, as a capture server (Mailpit) does.
-    Capture,
-}
 
 /// The address the simulated server sends from (its A record in the zone).
 pub const OUTBOUND_IP: &str = "192.0.2.10";
@@ -42,146 +29,6 @@ pub const ATTEMPTS: usize = 5;
 
 /// Seconds before each retry: Postfix's backoff from `minimal_backoff_time` (300 s), doubling.
 const BACKOFF: [u64; ATTEMPTS - 1] = [300, 600, 1200, 2400];
-
-/// One step of a recipient's way.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Hop {
-    pub at: Timestamp,
-    #[serde(rename = "kind")]
-    pub step: Step,
-    /// What happened, in a sentence.
-    pub text: String,
-    /// The exchanger connected to (`mx.nouser.example[198.51.100.31]`), for an attempt.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exchanger: Option<String>,
-    /// The remote server's reply, when one was given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply: Option<Reply>,
-    /// The receiving exchanger's SPF, DKIM and DMARC results.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub checks: Option<AuthResults>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    Local,
-    Lookup,
-    Attempt,
-    Deferred,
-    Delivered,
-    Junk,
-    Failed,
-}
-
-/// Where a recipient's message ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
-    Delivered,
-    /// Delivered, but to the junk folder (DMARC `p=quarantine`).
-    Junk,
-    Failed {
-        /// The RFC 3463 status for the DSN.
-        status: String,
-        /// What the DSN's Diagnostic-Code says (`smtp; 550 5.1.1 ...`).
-        diagnostic: String,
-        /// The exchanger that refused, if one answered.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        remote: Option<String>,
-    },
-}
-
-/// One recipient's way, hop by hop.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecipientJourney {
-    pub recipient: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub original_recipient: Option<String>,
-    pub notify: Option<Notify>,
-    pub hops: Vec<Hop>,
-    pub outcome: Outcome,
-    /// Deferred at least once before the outcome.
-    pub delayed: bool,
-    /// Headers the receiving side added (`Received:`, `Authentication-Results:`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub headers_added: Vec<String>,
-}
-
-/// Which report a notification is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoticeKind {
-    Failure,
-    Delay,
-    Success,
-}
-
-/// A delivery status notification the server sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Notice {
-    pub at: Timestamp,
-    pub kind: NoticeKind,
-    /// The envelope sender it goes to (never the From: header).
-    pub to: String,
-    /// The recipients it reports on.
-    pub recipients: Vec<String>,
-    /// The queue id of the DSN itself.
-    pub queue_id: String,
-    /// Delivered to this server's Mailbox (the sender is local); otherwise sent out.
-    pub local: bool,
-    /// The whole DSN (RFC 3464), as sent.
-    #[serde(with = "crate::server::base64_bytes")]
-    pub raw: Vec<u8>,
-}
-
-/// Everything that happened to one accepted message after the 250.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Journey {
-    pub queue_id: String,
-    pub recipients: Vec<RecipientJourney>,
-    pub notices: Vec<Notice>,
-    /// Why a failure produced no notification (a null sender, NOTIFY=NEVER).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub silent: Option<String>,
-    /// The envelope sender looks forged: a bounce to it is backscatter.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backscatter: Option<String>,
-}
-
-impl Journey {
-    /// One line for a console: where each recipient's copy ended, and the reports sent.
-    pub fn summary(&self) -> String {
-        let each: Vec<String> = self
-            .recipients
-            .iter()
-            .map(|r| {
-                let how = match &r.outcome {
-                    Outcome::Delivered if r.hops.iter().any(|h| h.step == Step::Local) => "delivered here".to_string(),
-                    Outcome::Delivered if r.delayed => "delayed, then delivered".to_string(),
-                    Outcome::Delivered => "delivered".to_string(),
-                    Outcome::Junk => "delivered to junk".to_string(),
-                    Outcome::Failed { status, .. } => format!("failed ({status})"),
-                };
-                format!("{} {how}", r.recipient)
-            })
-            .collect();
-        let mut out = format!("After the 250: {}.", each.join("; "));
-        for notice in &self.notices {
-            let kind = match notice.kind {
-                NoticeKind::Failure => "A bounce",
-                NoticeKind::Delay => "A delay warning",
-                NoticeKind::Success => "A success report",
-            };
-            let place = if notice.local { "in the Mailbox" } else { "sent out" };
-            out.push_str(&format!(" {kind} went to <{}> ({place}).", notice.to));
-        }
-        if let Some(silent) = &self.silent {
-            out.push_str(&format!(" {silent}"));
-        }
-        out
-    }
-}
 
 impl RecipientJourney {
     /// The exchanger refused for good, or for the last time: the hop, and the DSN's status and
@@ -347,7 +194,7 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
             ));
             journey.headers_added.push(results.header(&exchanger));
             match results.disposition {
-                checks::Disposition::Reject => {
+                Disposition::Reject => {
                     let refusal = reply(550, "5.7.1", format!("rejected by DMARC policy for {}", results.dmarc.domain.clone().unwrap_or_default()));
                     journey.refused(
                         at,
@@ -358,7 +205,7 @@ pub fn deliver(message: &Accepted<'_>) -> Journey {
                     );
                 }
                 disposition => {
-                    let junk = disposition == checks::Disposition::Junk;
+                    let junk = disposition == Disposition::Junk;
                     let accepted = reply(250, "2.0.0", format!("Ok: queued as {remote_id}"));
                     let text = if junk {
                         format!("{tried} Accepted, and filed in the junk folder (DMARC quarantine).")

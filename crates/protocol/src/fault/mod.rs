@@ -19,12 +19,10 @@
 //! ```
 
 mod counts;
-mod reaction;
 mod text;
 
 pub use counts::HostCounts;
 pub(crate) use counts::{Counts, Occurrence, matching};
-pub use reaction::Reaction;
 
 use crate::command::Verb;
 use crate::reply::{EnhancedCode, Reply};
@@ -283,7 +281,7 @@ impl FaultRule {
     pub fn reply(&self) -> Option<Reply> {
         match &self.then {
             Action::Reply { code, enhanced, text, .. } => {
-                let text = if text.is_empty() { crate::explain::code_meaning(*code).to_string() } else { text.clone() };
+                let text = if text.is_empty() { crate::reply::meaning::code_meaning(*code).to_string() } else { text.clone() };
                 Some(Reply::new(*code, *enhanced, text))
             }
             _ => None,

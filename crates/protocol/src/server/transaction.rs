@@ -1,10 +1,11 @@
 //! The mail transaction: MAIL FROM, RCPT TO, DATA or BDAT, and queuing the message.
 
-use super::{ChunkInProgress, Server, StoredMessage};
+use super::{ChunkInProgress, Server};
 use crate::address::Path;
 use crate::command::{Body, MailParams, RcptParams, Verb};
 use crate::event::{ClientLine, Event};
 use crate::framing::{ChunkReader, ContentReport};
+use crate::mailbox::StoredMessage;
 use crate::message::header_value;
 use crate::profile::ProfileName;
 use crate::session::{Phase, Recipient, path_address};
@@ -190,7 +191,7 @@ impl Server {
             format!("{queue_id}@{}", self.config.policy.hostname)
         };
         self.reply(now, situation, &[("id", &queue_id), ("bytes", &bytes), ("msgid", &message_id)]);
-        if self.config.policy.delivery == crate::delivery::DeliveryMode::Simulate {
+        if self.config.policy.delivery == crate::profile::DeliveryMode::Simulate {
             self.deliver(now);
         }
     }
