@@ -1,7 +1,8 @@
 //! `cargo xtask fuzz [--runs N] [--time SECONDS] [TARGET...]`: installs cargo-fuzz from
 //! crates.io, runs each target (all by default) for N executions (10 million by default) or
 //! SECONDS, keeps what it finds in `fuzz/regressions/TARGET/`, minimises the corpus into
-//! `fuzz/corpus/TARGET/`, and writes the figures into docs/robustness.md.
+//! `target/fuzz-corpus/TARGET/` (started from the committed seeds, `fuzz/seeds/TARGET/`), and
+//! writes the figures into docs/robustness.md.
 //!
 //! libFuzzer's instrumentation needs a nightly compiler. With a nightly toolchain installed
 //! (`rustup toolchain install nightly`) it is used; where none can be fetched (this project's
@@ -104,7 +105,7 @@ fn count_files(dir: &Path) -> usize {
 }
 
 fn fuzz_one(cargo_fuzz: &Path, nightly: bool, root: &Path, target: &'static str, runs: u64, time: Option<u64>) -> Result<Outcome> {
-    let corpus = root.join("fuzz/corpus").join(target);
+    let corpus = env::target_dir().join("fuzz-corpus").join(target);
     let regressions = root.join("fuzz/regressions").join(target);
     let artifacts = root.join("fuzz/artifacts").join(target);
     for dir in [&corpus, &regressions, &artifacts] {
@@ -185,10 +186,17 @@ fn fuzz_one(cargo_fuzz: &Path, nightly: bool, root: &Path, target: &'static str,
     Ok(Outcome { target, runs: executed, seconds, corpus: count_files(&corpus), found })
 }
 
-/// Starting inputs, from the project's own data, for a target whose corpus is empty.
+/// Starting inputs for a target whose corpus is empty: the committed seeds, and inputs from the
+/// project's own data.
 fn seed(root: &Path, target: &str, corpus: &Path) -> Result<()> {
     if count_files(corpus) > 0 {
         return Ok(());
+    }
+    if let Ok(entries) = std::fs::read_dir(root.join("fuzz/seeds").join(target)) {
+        for entry in entries {
+            let path = entry?.path();
+            std::fs::copy(&path, corpus.join(path.file_name().expect("a file")))?;
+        }
     }
     let mut seeds: Vec<Vec<u8>> = Vec::new();
     let transcripts = root.join("crates/protocol/tests/transcripts");
