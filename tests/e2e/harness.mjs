@@ -1,7 +1,9 @@
 // Starts smtp-bridge on a free loopback port and Debian's Chromium (playwright-core, no browser
-// download), and fails a test on any console error or uncaught exception in the page.
+// download), and fails a test on any console error or uncaught exception in any page of a
+// browser it launched (one `afterEach`, here; a test that expects one says so with
+// `browser.allowProblems(/…/)`).
 import { spawn } from 'node:child_process';
-import { after, before } from 'node:test';
+import { after, afterEach, before } from 'node:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +52,16 @@ export async function startBridge(extraArgs = [], { listen = '127.0.0.1:0', dir 
   return { url, smtp, stop: () => new Promise((r) => { if (child.exitCode !== null) return r(); child.once('exit', r); child.kill('SIGTERM'); }) };
 }
 
+/** Every browser `launchBrowser` started and not yet closed: `afterEach` reads their problems. */
+const browsers = new Set();
+
+afterEach(() => {
+  for (const browser of browsers) {
+    const problems = browser.takeProblems();
+    assert.deepEqual(problems, [], 'a page logged a console error or threw during this test');
+  }
+});
+
 export async function launchBrowser() {
   const profile = mkdtempSync(join(tmpdir(), 'smtp-playground-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -58,17 +70,35 @@ export async function launchBrowser() {
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 860 },
   });
-  return { context, close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); } };
+  let problems = [];
+  let allowed = [];
+  const watch = (page) => {
+    page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()} (${page.url()})`); });
+    page.on('pageerror', (err) => problems.push(`uncaught: ${err.message} (${page.url()})`));
+  };
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  const browser = {
+    context,
+    /** This test expects problems matching `pattern` (a dropped feed, an offline fetch). */
+    allowProblems: (pattern) => { allowed.push(pattern); },
+    /** The problems seen since the last call, less the allowed ones; clears both. */
+    takeProblems: () => {
+      const seen = problems.filter((p) => !allowed.some((pattern) => pattern.test(p)));
+      problems = [];
+      allowed = [];
+      return seen;
+    },
+    close: async () => { browsers.delete(browser); await context.close(); rmSync(profile, { recursive: true, force: true }); },
+  };
+  browsers.add(browser);
+  return browser;
 }
 
-/** A new page at `url` that records console errors and uncaught exceptions in `page.problems`
- * (for a page that shows no simulated session at first: mock mode). */
+/** A new page at `url` (for a page that shows no simulated session at first: mock mode). Its
+ * console errors and uncaught exceptions fail the test in `afterEach`. */
 export async function openWatching(context, url) {
   const page = await context.newPage();
-  const problems = [];
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
-  page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
-  page.problems = problems;
   await page.goto(url);
   return page;
 }

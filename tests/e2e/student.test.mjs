@@ -18,7 +18,6 @@ test('a first visit opens on the exercises, the status waiting for HELO/EHLO', a
   assert.match(await page.getByRole('list', { name: 'Exercises' }).getByRole('listitem').first().innerText(), /Next/);
   assert.match(await page.locator('.console-bar .status').innerText(), /^Connected · waiting for HELO\/EHLO/);
   await screenshot(page, 'first-visit');
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -33,7 +32,6 @@ test('a line typed while disconnected stays in the box, and the page says to pre
   // The banner does not push the input off the screen.
   const box = await input.boundingBox();
   assert.ok(box.y + box.height <= 900, `the input ends at ${box.y + box.height}`);
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -64,7 +62,6 @@ test('the handout\'s message without a blank line keeps its body, with a warning
   assert.match(await page.getByRole('region', { name: 'Body' }).innerText(), /Test mail SMTP/);
   assert.match(await page.getByRole('article').innerText(), /no blank line before the body/);
   await screenshot(page, 'handout-message');
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -95,7 +92,6 @@ test('exercises: a wrong answer is said, a fixed mistake loses its hint, steps o
   await stuck.getByRole('button', { name: 'Restart exercise' }).click();
   await page.waitForFunction(() => document.querySelectorAll('.transcript .server pre').length === 1);
   assert.equal(await page.locator('.exercise-feedback .stuck').count(), 0);
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -113,7 +109,6 @@ test('starting an exercise says the Mailbox starts empty, when it held mail', as
   if (await back.count()) await back.click();
   await page.getByRole('button', { name: 'Start: RSET and NOOP' }).click();
   assert.match(await page.locator('.banner').innerText(), /the Mailbox starts empty: the 1 earlier message\(s\) went with the old session/);
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -132,7 +127,6 @@ test('a share link that would carry a password is offered only after saying so',
   const labels = await page.getByRole('list', { name: 'Sequence diagram' }).getByRole('listitem').evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label')));
   assert.ok(labels.some((l) => /AUTH PLAIN \(base64 credentials hidden\)/.test(l)), labels.join('\n'));
   assert.ok(!labels.some((l) => l.includes('AHN0dWRlbnQAc2VjcmV0')));
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -149,7 +143,6 @@ test('the Reference: enhanced codes by what they mean here, dig TXT, names outsi
   assert.match(await page.getByLabel('dig output').innerText(), /not in the playground's simulated zone/);
   await page.getByRole('textbox', { name: 'Text to encode or decode' }).fill('c3R1ZGVudAo=');
   assert.equal(await page.getByRole('status', { name: 'Base64 decoded' }).or(page.locator('output[aria-label="Base64 decoded"]')).first().innerText(), 'student⏎');
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -177,7 +170,6 @@ test('the MIME builder\'s message, pasted after DATA, arrives with its attachmen
   await showTab(page, /Mailbox/);
   await page.getByRole('button', { name: 'Lab report' }).click();
   assert.match(await page.getByRole('article').innerText(), /notes\.txt/);
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -190,6 +182,5 @@ test('at phone width, choosing a tab brings its panel into view', async () => {
     const box = panel.getBoundingClientRect();
     return box.top < window.innerHeight && box.bottom > 0 && box.top >= -5;
   });
-  assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -37,7 +37,6 @@ test('the wire view shows a dot-stuffed line and a bare LF, and the smuggled dot
   await wire.getByText(/^TLS starts here \(TLSv1\.3/).waitFor();
   assert.match(await wire.locator('li.wire-line.client').first().locator('.length').innerText(), /^22\/512$/, 'EHLO student.example and CRLF, against 512');
   await screenshot(page, 'wire-view');
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -65,7 +64,6 @@ test('the course\'s first session compared between postfix and exchange shows di
   await chooser.selectOption('zos');
   const zos = page.getByRole('table', { name: /^this session \(postfix\) and zos, reply by reply/ });
   await zos.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'HELO student.example' }) }).getByText('250 mvs1.playground.test is my domain name.').waitFor();
-  assert.deepEqual(page.problems, []);
   await page.close();
 });
 
@@ -87,6 +85,5 @@ test('the mainframe profile answers QUEU, and the Reference says who supports it
   assert.equal(cells[headers.indexOf('zos') - 1], 'yes');
   assert.equal(cells[headers.indexOf('cssmtp') - 1], 'no (not implemented)');
   assert.equal(cells[headers.indexOf('postfix') - 1], 'no (unknown)');
-  assert.deepEqual(page.problems, []);
   await page.close();
 });

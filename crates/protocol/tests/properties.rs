@@ -86,7 +86,18 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
         for profile in ProfileName::ALL {
-            let _ = run(profile, std::slice::from_ref(&bytes));
+            let (replies, peak) = run(profile, std::slice::from_ref(&bytes));
+            // At most one command line (Postfix: 2048) or AUTH line (12288) is ever held.
+            prop_assert!(peak <= 12_300 + 2048, "{:?} held {} octets", profile, peak);
+            // Every session opens with a greeting, whatever follows it.
+            prop_assert!(replies.starts_with(b"220 "), "{:?}: {:?}", profile, String::from_utf8_lossy(&replies[..replies.len().min(80)]));
+            // Whatever the bytes, what goes out is whole reply lines (RFC 5321 4.2: code, then
+            // a space or a hyphen, each line ended by CRLF).
+            prop_assert!(replies.ends_with(b"\r\n"), "{:?}: replies end with CRLF", profile);
+            for line in replies.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                let ok = line.len() >= 5 && line[..3].iter().all(u8::is_ascii_digit) && matches!(line[3], b' ' | b'-') && line.ends_with(b"\r");
+                prop_assert!(ok, "{:?}: not a reply line: {:?}", profile, String::from_utf8_lossy(line));
+            }
         }
     }
 }
