@@ -35,6 +35,8 @@ pub mod journey;
 pub mod mailbox;
 pub mod message;
 pub mod narration;
+pub mod persona;
+mod preset;
 pub mod profile;
 pub mod relay;
 pub mod reply;

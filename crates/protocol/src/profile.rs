@@ -5,57 +5,9 @@
 //! server whose configuration is reloaded.
 
 use crate::command::{Leniency, Verb};
+use crate::persona::Persona;
+pub use crate::preset::ProfileName;
 use serde::{Deserialize, Serialize};
-
-/// The real server a profile imitates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProfileName {
-    /// Postfix 3.7 with Debian defaults (wording from captured transcripts).
-    Postfix,
-    /// Microsoft Exchange Server / Exchange Online.
-    Exchange,
-    /// Gmail's submission server: STARTTLS before AUTH, Message-ID required.
-    Gmail,
-    /// A course mock server: accepts every sender and recipient and captures the mail.
-    Mock,
-    /// IBM z/OS Communications Server's SMTP server: HELO only (no EHLO, no STARTTLS), and its
-    /// own QUEU, TICK and VERB.
-    Zos,
-    /// IBM z/OS Communications Server's CSSMTP application: EHLO and STARTTLS; EXPN, HELP, NOOP,
-    /// QUEU, TICK, VERB and VRFY not implemented.
-    Cssmtp,
-}
-
-impl ProfileName {
-    pub const ALL: [ProfileName; 6] = [ProfileName::Postfix, ProfileName::Exchange, ProfileName::Gmail, ProfileName::Mock, ProfileName::Zos, ProfileName::Cssmtp];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            ProfileName::Postfix => "postfix",
-            ProfileName::Exchange => "exchange",
-            ProfileName::Gmail => "gmail",
-            ProfileName::Mock => "mock",
-            ProfileName::Zos => "zos",
-            ProfileName::Cssmtp => "cssmtp",
-        }
-    }
-
-    pub fn from_id(id: &str) -> Option<Self> {
-        ProfileName::ALL.into_iter().find(|p| p.id().eq_ignore_ascii_case(id))
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            ProfileName::Postfix => "Postfix 3.7 (Debian)",
-            ProfileName::Exchange => "Microsoft Exchange",
-            ProfileName::Gmail => "Gmail submission (smtp.gmail.com:587)",
-            ProfileName::Mock => "Mock server (accepts everything)",
-            ProfileName::Zos => "IBM z/OS SMTP server (mainframe, HELO only)",
-            ProfileName::Cssmtp => "IBM z/OS CSSMTP application (mainframe)",
-        }
-    }
-}
 
 /// How VRFY is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,6 +115,10 @@ pub struct ServerPolicy {
     pub bare_line_feed: BareLineFeed,
     /// Simulated delivery after the 250 (routing, remote answers, bounces), or capture only.
     pub delivery: DeliveryMode,
+    /// The server's words, EHLO list and habits, when they are not its profile's own (a
+    /// teacher's profile file): see [`Persona`]. Absent, the profile's preset speaks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub persona: Option<std::sync::Arc<Persona>>,
 }
 
 impl Default for ServerPolicy {
@@ -212,6 +168,7 @@ impl ServerPolicy {
             not_implemented: Vec::new(),
             bare_line_feed: BareLineFeed::Content,
             delivery: DeliveryMode::Simulate,
+            persona: None,
         };
         match profile {
             ProfileName::Postfix => ServerPolicy {
@@ -343,6 +300,11 @@ impl ServerPolicy {
         if self.faults.len() > crate::fault::MAX_RULES {
             return problem("faults", format!("faults holds {} rules: at most {}", self.faults.len(), crate::fault::MAX_RULES));
         }
+        if let Some(persona) = &self.persona
+            && let Err(message) = persona.check()
+        {
+            return problem("persona", format!("persona: {message}"));
+        }
         for (i, rule) in self.faults.iter().enumerate() {
             if let Err(error) = rule.check() {
                 return problem("faults", format!("fault rule {} (`{}`): {error}", i + 1, rule));
@@ -389,6 +351,12 @@ impl ServerPolicy {
             _ => false,
         };
         if off { Support::Disabled } else { Support::Yes }
+    }
+
+    /// The persona a server with this policy and `profile` speaks with: the policy's own, or
+    /// the profile's preset.
+    pub fn persona(&self, profile: ProfileName) -> &Persona {
+        self.persona.as_deref().unwrap_or_else(|| Persona::preset(profile))
     }
 
     pub fn check_account(&self, user: &str, password: &str) -> bool {

@@ -24,7 +24,7 @@ use crate::reply::Reply;
 use crate::session::{Envelope, Phase, SessionState};
 use crate::situation::Situation;
 use crate::time::Timestamp;
-use crate::wording::{render_with, template};
+use crate::wording::render_with;
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
@@ -217,6 +217,11 @@ impl Server {
     }
     pub fn profile(&self) -> ProfileName {
         self.config.profile
+    }
+
+    /// What this server is like beyond its knobs: its words, EHLO list and habits.
+    pub fn persona(&self) -> &crate::persona::Persona {
+        self.config.policy.persona(self.config.profile)
     }
 
     /// Changes the policy; what is read at connection time applies from the next connection.
@@ -517,7 +522,7 @@ impl Server {
         let out_of_order = error.verb.and_then(|verb| matches!(verb, Verb::Mail | Verb::Rcpt | Verb::Data | Verb::Bdat).then(|| self.sequence_error(verb)).flatten());
         match (&error.kind, error.verb) {
             (SyntaxErrorKind::EmptyLine, _) => self.reply(now, Situation::EmptyCommand, &[]),
-            (SyntaxErrorKind::UnknownVerb { verb }, _) if self.config.profile == ProfileName::Postfix && is_non_smtp(verb) => {
+            (SyntaxErrorKind::UnknownVerb { verb }, _) if self.persona().hangs_up_on_header_lines && is_non_smtp(verb) => {
                 // smtpd.c: a header or an HTTP request at the command prompt ends the session.
                 self.reply(now, Situation::NonSmtpCommand, &[]);
                 self.close(now, Closer::Server, "a mail header or web request sent as a command");
@@ -551,7 +556,7 @@ impl Server {
             (Verb::Mail | Verb::Rcpt | Verb::Data, Phase::Chunking) => Some(Situation::BdatInProgress),
             (Verb::Rcpt, Phase::Connected | Phase::Greeted) => Some(Situation::MailRequired),
             // Postfix: no accepted recipient inside a transaction is "no valid recipients".
-            (Verb::Data, Phase::Mail) if self.config.profile == ProfileName::Postfix => Some(Situation::NoValidRecipients),
+            (Verb::Data, Phase::Mail) if self.persona().no_valid_recipients_at_data => Some(Situation::NoValidRecipients),
             (Verb::Data, Phase::Connected | Phase::Greeted | Phase::Mail) => Some(Situation::RecipientRequired),
             (Verb::Bdat, Phase::Connected | Phase::Greeted) => Some(Situation::MailRequired),
             (Verb::Bdat, Phase::Mail) => Some(Situation::RecipientRequired),
@@ -640,7 +645,7 @@ impl Server {
     }
 
     fn render(&self, now: Timestamp, situation: Situation, values: &[(&str, &str)]) -> Reply {
-        render_with(template(self.config.profile, situation), |name, out| {
+        render_with(self.persona().template(situation), |name, out| {
             if let Some((_, value)) = values.iter().find(|(n, _)| *n == name) {
                 out.push_str(value);
                 return true;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 macro_rules! situations {
     ($($name:ident),* $(,)?) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum Situation { $($name),* }
 
         impl Situation {

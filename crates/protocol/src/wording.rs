@@ -5,20 +5,20 @@
 //! `{host} {ip} {client} {address} {id} {tag} {bytes} {verb} {syntax} {detail} {delay} {date}
 //! {msgid} {epoch}`. A `\n` separates the lines of a multi-line reply.
 
-use crate::profile::ProfileName;
+use crate::preset::ProfileName;
 use crate::reply::{EnhancedCode, Reply};
 use crate::situation::Situation;
 
 /// A reply before its placeholders are filled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Template {
+pub struct Template<'a> {
     pub code: u16,
     /// `"2.1.0"`, or `""` for none.
-    pub enhanced: &'static str,
-    pub text: &'static str,
+    pub enhanced: &'a str,
+    pub text: &'a str,
 }
 
-const fn t(code: u16, enhanced: &'static str, text: &'static str) -> Template {
+const fn t(code: u16, enhanced: &'static str, text: &'static str) -> Template<'static> {
     Template { code, enhanced, text }
 }
 
@@ -31,8 +31,9 @@ impl Situation {
     }
 }
 
-/// The template a profile uses in a situation.
-pub fn template(profile: ProfileName, situation: Situation) -> Template {
+/// The template a built-in profile uses in a situation (the preset table of words; a server
+/// speaks through its [`crate::persona::Persona`], which may word some situations its own way).
+pub fn template(profile: ProfileName, situation: Situation) -> Template<'static> {
     let specific = match profile {
         ProfileName::Postfix => postfix(situation),
         ProfileName::Exchange => exchange(situation),
@@ -46,7 +47,7 @@ pub fn template(profile: ProfileName, situation: Situation) -> Template {
 
 /// Fills the placeholders from `values` (name, value) and builds the reply.
 #[cfg(test)]
-pub fn render(template: Template, values: &[(&str, &str)]) -> Reply {
+pub fn render(template: Template<'_>, values: &[(&str, &str)]) -> Reply {
     render_with(template, |name, out| match values.iter().find(|(n, _)| *n == name) {
         Some((_, value)) => {
             out.push_str(value);
@@ -58,7 +59,7 @@ pub fn render(template: Template, values: &[(&str, &str)]) -> Reply {
 
 /// Fills the placeholders in one pass: `fill(name, out)` appends the value of `name` to `out`
 /// and returns false for an unknown name (which is then kept as written).
-pub fn render_with(template: Template, mut fill: impl FnMut(&str, &mut String) -> bool) -> Reply {
+pub fn render_with(template: Template<'_>, mut fill: impl FnMut(&str, &mut String) -> bool) -> Reply {
     let mut lines = Vec::with_capacity(1);
     let mut line = String::with_capacity(template.text.len() + 24);
     let mut rest = template.text;
@@ -91,7 +92,7 @@ pub fn render_with(template: Template, mut fill: impl FnMut(&str, &mut String) -
 }
 
 /// Plain RFC-style wording: the mock server's, and everyone's fallback.
-fn standard(s: Situation) -> Template {
+fn standard(s: Situation) -> Template<'static> {
     use Situation::*;
     match s {
         Greeting => t(220, "", "{host} ESMTP SMTP Playground mock server ready"),
@@ -167,7 +168,7 @@ fn standard(s: Situation) -> Template {
 }
 
 /// Postfix 3.7, as captured (see ../shared/fixtures/postfix-3.7-transcripts.txt).
-fn postfix(s: Situation) -> Option<Template> {
+fn postfix(s: Situation) -> Option<Template<'static>> {
     use Situation::*;
     Some(match s {
         Greeting => t(220, "", "{host} ESMTP Postfix"),
@@ -220,7 +221,7 @@ fn postfix(s: Situation) -> Option<Template> {
 /// The z/OS SMTP server. IBM documents the commands and their syntax, not every reply's words:
 /// the banner, HELO and DATA texts follow the form IBM's SMTP servers are known to send; the
 /// rest is RFC 821's plain wording, without enhanced codes (the server predates RFC 2034).
-fn zos(s: Situation) -> Option<Template> {
+fn zos(s: Situation) -> Option<Template<'static>> {
     use Situation::*;
     Some(match s {
         Greeting => t(220, "", "{host} is running IBM MVS SMTP CS V2R5 on {date}"),
@@ -263,7 +264,7 @@ fn zos(s: Situation) -> Option<Template> {
 /// CSSMTP (z/OS Communications Server's SMTP application). It forwards mail from the JES spool
 /// to a target server; its command set is what the course's table lists. Its wording is not
 /// published reply by reply: plain RFC 5321 texts with enhanced codes.
-fn cssmtp(s: Situation) -> Option<Template> {
+fn cssmtp(s: Situation) -> Option<Template<'static>> {
     use Situation::*;
     Some(match s {
         Greeting => t(220, "", "{host} ESMTP CSSMTP ready"),
@@ -277,7 +278,7 @@ fn cssmtp(s: Situation) -> Option<Template> {
     })
 }
 
-fn exchange(s: Situation) -> Option<Template> {
+fn exchange(s: Situation) -> Option<Template<'static>> {
     use Situation::*;
     Some(match s {
         Greeting => t(220, "", "{host} Microsoft ESMTP MAIL Service ready at {date}"),
@@ -322,7 +323,7 @@ fn exchange(s: Situation) -> Option<Template> {
     })
 }
 
-fn gmail(s: Situation) -> Option<Template> {
+fn gmail(s: Situation) -> Option<Template<'static>> {
     use Situation::*;
     Some(match s {
         Greeting => t(220, "", "{host} ESMTP {tag} - gsmtp"),

@@ -80,8 +80,9 @@ pub fn graphs(src: &Path) -> Result<BTreeMap<String, Graph>> {
     Ok(out)
 }
 
-/// The crate root's scope alone (tests and `levels`).
-pub fn graph(src: &Path) -> Result<Graph> {
+/// The crate root's scope alone.
+#[cfg(test)]
+fn graph(src: &Path) -> Result<Graph> {
     Ok(graphs(src)?.remove("crate").unwrap_or_default())
 }
 

@@ -6,7 +6,7 @@
 
 use super::{Accepted, fnv, returns_full, wants};
 use crate::journey::{Journey, Notice, NoticeKind, Outcome, RecipientJourney, Step};
-use crate::profile::ProfileName;
+use crate::persona::Bounce;
 use crate::time::Timestamp;
 
 /// The fields of a DSN's `message/delivery-status` part, in order: the per-message group, then
@@ -125,26 +125,24 @@ fn report(message: &Accepted<'_>, subject: &str, kind: NoticeKind, recipients: &
     let host = message.policy.hostname.as_str();
     let sender = message.envelope.sender_address();
     let boundary = format!("{}.{}/{host}", message.queue_id, at.0 / 1000);
-    let (from, title) = match (message.profile, kind) {
-        (ProfileName::Postfix, NoticeKind::Failure) => (format!("MAILER-DAEMON@{host} (Mail Delivery System)"), "Undelivered Mail Returned to Sender".to_string()),
-        (ProfileName::Postfix, NoticeKind::Delay) => (format!("MAILER-DAEMON@{host} (Mail Delivery System)"), "Delayed Mail (still being retried)".to_string()),
-        (ProfileName::Postfix, NoticeKind::Success) => (format!("MAILER-DAEMON@{host} (Mail Delivery System)"), "Successful Mail Delivery Report".to_string()),
-        (ProfileName::Exchange, NoticeKind::Failure) => (format!("Microsoft Outlook <postmaster@{host}>"), format!("Undeliverable: {subject}")),
-        (ProfileName::Exchange, NoticeKind::Delay) => (format!("Microsoft Outlook <postmaster@{host}>"), format!("Delivery delayed: {subject}")),
-        (ProfileName::Exchange, NoticeKind::Success) => (format!("Microsoft Outlook <postmaster@{host}>"), format!("Delivered: {subject}")),
-        (_, NoticeKind::Failure) => (format!("Mail Delivery Subsystem <mailer-daemon@{host}>"), "Delivery Status Notification (Failure)".to_string()),
-        (_, NoticeKind::Delay) => (format!("Mail Delivery Subsystem <mailer-daemon@{host}>"), "Delivery Status Notification (Delay)".to_string()),
-        (_, NoticeKind::Success) => (format!("Mail Delivery Subsystem <mailer-daemon@{host}>"), "Delivery Status Notification (Success)".to_string()),
+    let words = &message.persona.bounce;
+    let (from, title) = match kind {
+        NoticeKind::Failure => (&words.from, &words.failure_subject),
+        NoticeKind::Delay => (&words.from, &words.delay_subject),
+        NoticeKind::Success => (&words.from, &words.success_subject),
     };
+    let from = from.replace("{host}", host);
+    let title = title.replace("{subject}", subject);
+
     let mut out = format!(
         "From: {from}\r\nSubject: {title}\r\nTo: {sender}\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\nContent-Transfer-Encoding: 8bit\r\nMessage-Id: <{}.{queue_id}@{host}>\r\nDate: {}\r\n\r\nThis is a MIME-encapsulated message.\r\n\r\n--{boundary}\r\nContent-Description: Notification\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n",
         at.0 / 1000,
         at.rfc5322_date()
     );
-    out.push_str(&human(message.profile, kind, host, recipients).replace('\n', "\r\n"));
+    out.push_str(&human(words, kind, host, recipients).replace('\n', "\r\n"));
     out.push_str(&format!("\r\n--{boundary}\r\nContent-Description: Delivery report\r\nContent-Type: message/delivery-status\r\n\r\n"));
     out.push_str(&format!("Reporting-MTA: dns; {host}\r\n"));
-    if message.profile == ProfileName::Postfix {
+    if words.postfix_fields {
         out.push_str(&format!("X-Postfix-Queue-ID: {}\r\nX-Postfix-Sender: rfc822; {sender}\r\n", message.queue_id));
     }
     if let Some(envid) = &message.envelope.mail_params.envid {
@@ -230,27 +228,13 @@ fn recipient_line(r: &RecipientJourney, kind: NoticeKind) -> String {
     }
 }
 
-fn human(profile: ProfileName, kind: NoticeKind, host: &str, recipients: &[&RecipientJourney]) -> String {
+/// The human-readable part, in the persona's words with a line for each recipient.
+fn human(words: &Bounce, kind: NoticeKind, host: &str, recipients: &[&RecipientJourney]) -> String {
     let lines: Vec<String> = recipients.iter().map(|r| recipient_line(r, kind)).collect();
-    let lines = lines.join("\n");
-    if profile == ProfileName::Postfix {
-        let body = match kind {
-            NoticeKind::Failure => {
-                "I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients. It's attached below.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message."
-            }
-            NoticeKind::Delay => {
-                "####################################################################\n# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #\n####################################################################\n\nYour message could not be delivered for 0.1 hours.\nIt will be retried until it is 5.0 days old.\n\nFor further assistance, please send mail to postmaster.\n\nIf you do so, please include this problem report. You can\ndelete your own text from the attached returned message."
-            }
-            NoticeKind::Success => {
-                "Your message was successfully delivered to the destination(s)\nlisted below. If the message was delivered to mailbox you will\nreceive no further notifications. Otherwise you may still receive\nnotifications of mail delivery errors from other systems."
-            }
-        };
-        return format!("This is the mail system at host {host}.\n\n{body}\n\n                   The mail system\n\n{lines}\n");
-    }
-    let body = match kind {
-        NoticeKind::Failure => "Your message wasn't delivered to the recipients below: their server refused it, or could not be reached.",
-        NoticeKind::Delay => "Your message hasn't been delivered yet to the recipients below. The server will keep trying; you need not send it again.",
-        NoticeKind::Success => "Your message was delivered to the recipients below.",
+    let text = match kind {
+        NoticeKind::Failure => &words.failure_text,
+        NoticeKind::Delay => &words.delay_text,
+        NoticeKind::Success => &words.success_text,
     };
-    format!("{body}\n\n{lines}\n")
+    text.replace("{host}", host).replace("{recipients}", &lines.join("\n"))
 }

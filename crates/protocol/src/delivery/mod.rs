@@ -15,7 +15,8 @@ pub mod dsn;
 use crate::command::{Notify, Ret};
 use crate::dns::{self, Receiving};
 use crate::journey::{AuthResults, Disposition, Hop, Journey, NoticeKind, Outcome, RecipientJourney, Step};
-use crate::profile::{ProfileName, ServerPolicy};
+use crate::persona::Persona;
+use crate::profile::ServerPolicy;
 use crate::reply::Reply;
 use crate::session::{Envelope, path_address};
 use crate::time::Timestamp;
@@ -48,7 +49,8 @@ pub struct Accepted<'a> {
     pub envelope: &'a Envelope,
     /// The message as stored (trace headers and content).
     pub raw: &'a [u8],
-    pub profile: ProfileName,
+    /// Whose words the reports are written in.
+    pub persona: &'a Persona,
     pub policy: &'a ServerPolicy,
     /// The client logged in (a submission server signs its users' mail with DKIM).
     pub authenticated: bool,

@@ -4,7 +4,7 @@
 
 use super::{RfcRef, WhyContext};
 use crate::command::Verb;
-use crate::profile::{ProfileName, ServerPolicy};
+use crate::profile::ServerPolicy;
 use crate::situation::Situation;
 
 const fn rfc(number: u16, section: &'static str) -> RfcRef {
@@ -77,7 +77,7 @@ pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
         AuthMechanismUnsupported => ("The server does not offer this AUTH mechanism. The AUTH line of the EHLO reply lists the ones it does (the playground's simulator does PLAIN and LOGIN).".into(), rfc(4954, "4")),
         AuthAlreadyDone => ("You are already authenticated; AUTH may succeed only once per session.".into(), rfc(4954, "4")),
         AuthNotEnabled => (
-            if ctx.profile == ProfileName::Exchange { "Exchange offers AUTH LOGIN only inside TLS, and answers 504 to a mechanism it does not offer now. Run STARTTLS and EHLO first.".into() } else { "AUTH is not enabled on this server (no AUTH line in the EHLO reply).".into() },
+            "AUTH is turned off on this server (no AUTH line in the EHLO reply): it takes no logins at all. Send mail without AUTH, or use a server that offers it.".into(),
             rfc(4954, "4"),
         ),
         AuthNeedsTls => (
@@ -120,16 +120,15 @@ pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
         NestedMail => ("A transaction is already open (MAIL FROM was accepted). Finish it with DATA, or abandon it with RSET, before a new MAIL FROM.".into(), rfc(5321, "4.1.4")),
         BdatInProgress => ("A BDAT transfer is under way: only further BDAT chunks (the last with LAST), RSET, NOOP or QUIT may come now.".into(), rfc(3030, "2")),
         UnknownCommand => (
-            match (ctx.profile, ctx.verb.filter(|v| policy.unrecognized.contains(v))) {
-                (ProfileName::Postfix, Some(Verb::Help | Verb::Expn)) => "Postfix does not implement this command at all, so it answers as to any unknown word.".to_string(),
-                (_, Some(Verb::Ehlo)) => format!(
+            match ctx.verb.filter(|v| policy.unrecognized.contains(v)) {
+                Some(Verb::Ehlo) => format!(
                     "{profile} predates ESMTP (EHLO came with RFC 1869 in 1995): it does not know EHLO, so it has no extensions to list. A client that gets 500 or 502 to EHLO falls back to HELO, as RFC 5321 asks; send HELO with your host name."
                 ),
-                (_, Some(verb @ (Verb::Queu | Verb::Tick | Verb::Verb))) => format!(
+                Some(verb @ (Verb::Queu | Verb::Tick | Verb::Verb)) => format!(
                     "{} is the z/OS SMTP server's own command, not in RFC 5321: {profile} does not know it. Try it with the zos profile (the Reference lists who supports what).",
                     verb.name()
                 ),
-                (_, Some(verb)) => format!("{profile} does not implement {} at all, so it answers as to any unknown word.", verb.name()),
+                Some(verb) => format!("{profile} does not implement {} at all, so it answers as to any unknown word.", verb.name()),
                 _ => format!("{} The server knows HELO, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT and the extensions it advertised.", if error.is_empty() { "The first word is not a command this server knows.".to_string() } else { format!("{}.", capitalize(&error)) }),
             },
             rfc(5321, "4.2.4"),

@@ -2,7 +2,6 @@
 
 use super::{AuthExchange, Server};
 use crate::event::{ClientLine, Event};
-use crate::profile::ProfileName;
 use crate::session::Phase;
 use crate::situation::Situation;
 use crate::time::Timestamp;
@@ -56,7 +55,7 @@ impl Server {
             Some(Situation::AuthNotEnabled)
         } else if self.conn.client_name.is_none() {
             Some(Situation::HeloRequired)
-        } else if !self.conn.esmtp && matches!(self.config.profile, ProfileName::Exchange | ProfileName::Gmail) {
+        } else if !self.conn.esmtp && self.persona().auth_needs_ehlo {
             // Postfix checks only that the client greeted (the course's handout: HELO, then
             // AUTH LOGIN answered 334); Exchange and Gmail offer AUTH to EHLO only.
             Some(Situation::AuthNeedsEhlo)

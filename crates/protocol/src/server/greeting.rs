@@ -1,7 +1,7 @@
 //! HELO/EHLO with each profile's extension list, VRFY.
 
 use super::Server;
-use crate::profile::{ProfileName, VrfyPolicy};
+use crate::profile::VrfyPolicy;
 use crate::reply::Reply;
 use crate::session::Phase;
 use crate::situation::Situation;
@@ -23,8 +23,8 @@ impl Server {
         self.send(now, reply, Situation::EhloAccepted);
     }
 
-    /// The EHLO keywords, in the order the real server sends them. They depend on the policy
-    /// and on TLS: STARTTLS disappears inside TLS, AUTH may appear only there (RFC 3207 4.2).
+    /// The EHLO keywords, in the order the persona lists them. They depend on the policy and on
+    /// TLS: STARTTLS disappears inside TLS, AUTH may appear only there (RFC 3207 4.2).
     pub fn extensions(&self) -> Vec<String> {
         let p = &self.config.policy;
         let size = format!("SIZE {}", p.max_message_size);
@@ -36,64 +36,21 @@ impl Server {
                 out.push(keyword.to_string());
             }
         };
-        match self.config.profile {
-            ProfileName::Postfix => {
-                add(p.pipelining, "PIPELINING");
-                add(true, &size);
-                add(p.vrfy != VrfyPolicy::Disabled, "VRFY");
-                add(true, "ETRN");
-                add(starttls, "STARTTLS");
-                add(auth_offered, "AUTH PLAIN LOGIN");
-                add(true, "ENHANCEDSTATUSCODES");
-                add(true, "8BITMIME");
-                add(true, "DSN");
-                add(p.smtputf8, "SMTPUTF8");
-                add(p.chunking, "CHUNKING");
-            }
-            ProfileName::Exchange => {
-                add(true, &size);
-                add(p.pipelining, "PIPELINING");
-                add(true, "DSN");
-                add(true, "ENHANCEDSTATUSCODES");
-                add(starttls, "STARTTLS");
-                add(auth_offered, "AUTH LOGIN");
-                add(true, "8BITMIME");
-                add(true, "BINARYMIME");
-                add(p.chunking, "CHUNKING");
-                add(p.smtputf8, "SMTPUTF8");
-            }
-            ProfileName::Gmail => {
-                add(true, &size);
-                add(true, "8BITMIME");
-                add(starttls, "STARTTLS");
-                add(auth_offered, "AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH");
-                add(true, "ENHANCEDSTATUSCODES");
-                add(p.pipelining, "PIPELINING");
-                add(p.chunking, "CHUNKING");
-                add(p.smtputf8, "SMTPUTF8");
-            }
-            ProfileName::Mock => {
-                add(p.pipelining, "PIPELINING");
-                add(true, &size);
-                add(true, "8BITMIME");
-                add(p.smtputf8, "SMTPUTF8");
-                add(true, "ENHANCEDSTATUSCODES");
-                add(starttls, "STARTTLS");
-                add(auth_offered, "AUTH PLAIN LOGIN");
-                add(p.chunking, "CHUNKING");
-                add(true, "DSN");
-                add(true, "HELP");
-            }
-            // The z/OS SMTP server does not know EHLO: never asked.
-            ProfileName::Zos => {}
-            ProfileName::Cssmtp => {
-                add(true, &size);
-                add(true, "8BITMIME");
-                add(p.pipelining, "PIPELINING");
-                add(starttls, "STARTTLS");
-                add(auth_offered, "AUTH PLAIN LOGIN");
-                add(true, "ENHANCEDSTATUSCODES");
-            }
+        for keyword in &self.persona().ehlo_keywords {
+            let shown = match keyword.split(' ').next().unwrap_or_default() {
+                "PIPELINING" => p.pipelining,
+                "VRFY" => p.vrfy != VrfyPolicy::Disabled,
+                "STARTTLS" => starttls,
+                "AUTH" => auth_offered,
+                "SMTPUTF8" => p.smtputf8,
+                "CHUNKING" => p.chunking,
+                "SIZE" => {
+                    add(true, &size);
+                    continue;
+                }
+                _ => true,
+            };
+            add(shown, keyword);
         }
         out
     }

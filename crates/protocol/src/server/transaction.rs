@@ -7,7 +7,6 @@ use crate::event::{ClientLine, Event};
 use crate::framing::{ChunkReader, ContentReport};
 use crate::mailbox::StoredMessage;
 use crate::message::header_value;
-use crate::profile::ProfileName;
 use crate::session::{Phase, Recipient, path_address};
 use crate::situation::Situation;
 use crate::time::Timestamp;
@@ -33,7 +32,7 @@ impl Server {
             return self.reply(now, Situation::ParameterNotOffered, &[("detail", "BODY=BINARYMIME")]);
         }
         // Postfix 3.7 takes a UTF-8 address without the SMTPUTF8 parameter (and answers 250).
-        if !from.is_ascii() && !params.smtputf8 && self.config.profile != ProfileName::Postfix {
+        if !from.is_ascii() && !params.smtputf8 && self.persona().utf8_needs_smtputf8 {
             return self.reply(now, Situation::Utf8NotDeclared, &[]);
         }
         if params.size.is_some_and(|size| size > policy.message_size_limit()) {
@@ -60,7 +59,7 @@ impl Server {
         if self.txn.envelope.recipients.len() >= policy.max_recipients {
             return self.reply(now, Situation::TooManyRecipients, &values);
         }
-        if !to.is_ascii() && !self.txn.envelope.mail_params.smtputf8 && self.config.profile != ProfileName::Postfix {
+        if !to.is_ascii() && !self.txn.envelope.mail_params.smtputf8 && self.persona().utf8_needs_smtputf8 {
             return self.reply(now, Situation::Utf8NotDeclared, &values);
         }
         if let Path::Mailbox(mailbox) = &to {
@@ -181,7 +180,7 @@ impl Server {
         let situation = if chunked { Situation::LastChunkQueued } else { Situation::MessageQueued };
         // Only the values the profile's words name are made (Exchange's name the Message-ID,
         // found by reading the headers again).
-        let wording = crate::wording::template(self.config.profile, situation).text;
+        let wording = self.persona().template(situation).text;
         let bytes = if wording.contains("{bytes}") { size.to_string() } else { String::new() };
         let message_id = if !wording.contains("{msgid}") {
             String::new()
@@ -205,7 +204,7 @@ impl Server {
             at: now,
             envelope: &stored.envelope,
             raw: &stored.raw,
-            profile: self.config.profile,
+            persona: self.persona(),
             policy: &self.config.policy,
             authenticated: stored.authenticated_as.is_some(),
             client_ip: &stored.client_ip,
@@ -259,19 +258,13 @@ impl Server {
             (true, false, true) => "ESMTPA",
             (true, true, true) => "ESMTPSA",
         };
-        let product = match self.config.profile {
-            ProfileName::Postfix => " (Postfix)",
-            ProfileName::Exchange => " (Microsoft SMTP Server)",
-            ProfileName::Gmail => " (Google Transport Security)",
-            ProfileName::Mock => " (SMTP Playground)",
-            ProfileName::Zos => " (IBM MVS SMTP CS V2R5)",
-            ProfileName::Cssmtp => " (IBM CSSMTP)",
-        };
+        let product = &self.persona().received_product;
+        let (open, close) = if product.is_empty() { ("", "") } else { (" (", ")") };
         // One buffer sized for the header and the content: no growing, and no string per piece.
         let mut header = String::with_capacity(320 + content.len());
         let _ = write!(
             header,
-            "Return-Path: <{}>\r\nReceived: from {helo} (unknown [{ip}])\r\n\tby {host}{product} with {protocol} id {queue_id}",
+            "Return-Path: <{}>\r\nReceived: from {helo} (unknown [{ip}])\r\n\tby {host}{open}{product}{close} with {protocol} id {queue_id}",
             self.txn.envelope.sender_address(),
             ip = self.peer.ip,
             host = self.config.policy.hostname,
