@@ -85,9 +85,14 @@ enum Mode {
         /// The SMTP address clients send to.
         #[arg(long, default_value = "127.0.0.1:2525")]
         smtp: SocketAddr,
-        /// The server to imitate: mock, postfix, exchange or gmail.
-        #[arg(long, default_value = "mock")]
+        /// The server to imitate: mock, postfix, exchange, gmail, zos or cssmtp.
+        #[arg(long, default_value = "mock", conflicts_with = "profile_file")]
         profile: String,
+        /// A profile file (TOML): your own server, as a built-in `base` profile, the policy
+        /// fields that differ and its persona (reply words, EHLO list, habits). See
+        /// docs/profiles.md.
+        #[arg(long, value_name = "FILE")]
+        profile_file: Option<PathBuf>,
         /// Change one policy setting, as KEY=VALUE (e.g. auth_required=true, max_recipients=50,
         /// local_domains=["lab.test"]). Repeatable. The page's Server tab changes them too.
         #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -226,8 +231,21 @@ async fn main() -> ExitCode {
     config.idle_timeout = std::time::Duration::from_secs(cli.idle_timeout);
     config.max_duration = std::time::Duration::from_secs(cli.max_duration);
     let mut router = app(config);
-    if let Some(Mode::Mock { smtp, profile, settings, faults, max_connections, max_messages, max_sessions_kept, events_per_session, max_store_mb, maildir, tls_cert, tls_key }) =
-        cli.command
+    if let Some(Mode::Mock {
+        smtp,
+        profile,
+        profile_file,
+        settings,
+        faults,
+        max_connections,
+        max_messages,
+        max_sessions_kept,
+        events_per_session,
+        max_store_mb,
+        maildir,
+        tls_cert,
+        tls_key,
+    }) = cli.command
     {
         let limits = smtp_bridge::mock::StoreLimits {
             messages: max_messages,
@@ -236,7 +254,7 @@ async fn main() -> ExitCode {
             events_per_session: events_per_session as usize,
             ..Default::default()
         };
-        let mock = match mock_server(&profile, &settings, &faults, limits, maildir.as_deref(), tls_cert.as_deref().zip(tls_key.as_deref())) {
+        let mock = match mock_server(&profile, profile_file.as_deref(), &settings, &faults, limits, maildir.as_deref(), tls_cert.as_deref().zip(tls_key.as_deref())) {
             Ok(mock) => mock.with_max_connections(max_connections as usize),
             Err(err) => {
                 eprintln!("smtp-bridge: {err}");
@@ -349,9 +367,24 @@ fn with_config_file(args: Vec<std::ffi::OsString>) -> Result<Vec<std::ffi::OsStr
     Ok(out)
 }
 
+/// `--profile-file FILE`: a TOML profile file, read; errors name the file, and the line or the
+/// field.
+fn read_profile_file(path: &std::path::Path) -> Result<smtp_protocol::ServerConfig, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--profile-file {shown}: {e}"))?;
+    // TOML's own errors give the line and column; then the fields are checked by name.
+    let value: serde_json::Value = toml::from_str(&text).map_err(|e| format!("--profile-file {shown}: {}", e.to_string().trim_end()))?;
+    let loaded = smtp_protocol::profile_file::load(value).map_err(|e| format!("--profile-file {shown}: {}: {}", e.field, e.message))?;
+    if let Some(title) = &loaded.title {
+        println!("smtp-bridge: profile {title} (from {shown}, based on {})", loaded.config.profile.id());
+    }
+    Ok(loaded.config)
+}
+
 /// The mock server the flags describe; errors say which flag is wrong.
 fn mock_server(
     profile: &str,
+    profile_file: Option<&std::path::Path>,
     settings: &[String],
     faults: &[String],
     limits: smtp_bridge::mock::StoreLimits,
@@ -359,8 +392,14 @@ fn mock_server(
     tls: Option<(&std::path::Path, &std::path::Path)>,
 ) -> Result<smtp_bridge::mock::Mock, String> {
     use smtp_bridge::mock;
-    let name = smtp_protocol::ProfileName::from_id(profile).ok_or_else(|| format!("--profile {profile}: not a profile; choose mock, postfix, exchange or gmail"))?;
-    let mut config = smtp_protocol::ServerConfig::new(name);
+    let mut config = match profile_file {
+        Some(path) => read_profile_file(path)?,
+        None => {
+            let name = smtp_protocol::ProfileName::from_id(profile)
+                .ok_or_else(|| format!("--profile {profile}: not a profile; choose mock, postfix, exchange, gmail, zos or cssmtp (or describe your own with --profile-file)"))?;
+            smtp_protocol::ServerConfig::new(name)
+        }
+    };
     mock::apply_settings(&mut config, settings)?;
     for rule in faults {
         let rule = smtp_protocol::fault::FaultRule::parse(rule).map_err(|e| format!("--fault '{rule}': {e}"))?;

@@ -244,15 +244,7 @@ impl Exercise {
 
     /// The server this exercise runs against: its profile, with the policy changes applied.
     pub fn config(&self) -> Result<ServerConfig, (String, String)> {
-        let mut policy = serde_json::to_value(ServerPolicy::for_profile(self.profile)).map_err(|e| ("(all)".to_string(), e.to_string()))?;
-        for (key, value) in &self.policy {
-            if policy.get(key).is_none() {
-                return Err((key.clone(), "no such policy field".into()));
-            }
-            policy[key] = value.clone();
-        }
-        let policy: ServerPolicy = serde_json::from_value(policy).map_err(|e| ("(value)".to_string(), e.to_string()))?;
-        policy.check().map_err(|problem| (problem.field.to_string(), problem.message))?;
+        let policy = ServerPolicy::with_changes(self.profile, &self.policy)?;
         Ok(ServerConfig { profile: self.profile, policy, seed: 0x5eed })
     }
 }

@@ -38,6 +38,7 @@ pub mod narration;
 pub mod persona;
 mod preset;
 pub mod profile;
+pub mod profile_file;
 pub mod relay;
 pub mod reply;
 pub mod server;

@@ -251,6 +251,22 @@ impl ServerPolicy {
         }
     }
 
+    /// A profile's policy with `changes` (field name → JSON value) applied over it, checked.
+    /// `Err` is the field's name and what is wrong: an unknown field, a value of the wrong
+    /// kind, or a policy [`ServerPolicy::check`] refuses.
+    pub fn with_changes(profile: ProfileName, changes: &serde_json::Map<String, serde_json::Value>) -> Result<ServerPolicy, (String, String)> {
+        let mut policy = serde_json::to_value(ServerPolicy::for_profile(profile)).map_err(|e| ("(all)".to_string(), e.to_string()))?;
+        for (key, value) in changes {
+            if policy.get(key).is_none() {
+                return Err((key.clone(), format!("no such policy field (the fields are those of GET /api/v1/config's policy, e.g. max_recipients)")));
+            }
+            policy[key] = value.clone();
+        }
+        let policy: ServerPolicy = serde_path_to_error::deserialize(policy).map_err(|e| (e.path().to_string(), e.inner().to_string()))?;
+        policy.check().map_err(|problem| (problem.field.to_string(), problem.message))?;
+        Ok(policy)
+    }
+
     /// When a change to the named field takes effect (for the settings page).
     pub fn applies(field: &str) -> Applies {
         match field {
