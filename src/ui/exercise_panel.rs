@@ -6,6 +6,7 @@ use crate::model::simulated::SimulatedSession;
 use crate::state::{Mode, Playground, now_ms};
 use leptos::prelude::*;
 use smtp_protocol::exercise::{Check, Exercise, Progress, answer_verdict, evaluate, evaluate_observed};
+use smtp_protocol::script::Directive;
 
 fn progress_of(pg: Playground, exercise: &Exercise) -> Progress {
     let id = exercise.id.clone();
@@ -203,13 +204,9 @@ fn ExerciseView(exercise: Exercise) -> impl IntoView {
                 <pre>
                     {solution
                         .iter()
-                        .map(|entry| match entry.strip_prefix("-- wait ") {
-                            Some(secs) => format!("(wait {secs} seconds)\n"),
-                            None => match (entry.strip_prefix("-- set "), entry.strip_prefix("-- lf ")) {
-                                (Some(change), _) => format!("(in the Server tab: {change})\n"),
-                                (_, Some(line)) => format!("{line}    (Line end: LF only)\n"),
-                                _ => format!("{entry}\n"),
-                            },
+                        .map(|entry| match Directive::parse(entry) {
+                            Ok(step) => format!("{}\n", step.for_student()),
+                            Err(_) => format!("{entry}\n"),
                         })
                         .collect::<String>()}
                 </pre>

@@ -203,7 +203,21 @@ impl Exercise {
         if self.steps.is_empty() {
             return Err(error("steps".into(), "an exercise needs at least one step".into()));
         }
-        self.config().map_err(|(field, message)| error(format!("policy.{field}"), message))?;
+        let config = self.config().map_err(|(field, message)| error(format!("policy.{field}"), message))?;
+        // Every solution entry is a script step, and each `-- set` a change the policy takes.
+        let sessions = std::iter::once(("solution".to_string(), &self.solution)).chain(self.near_misses.iter().enumerate().map(|(i, s)| (format!("near_misses[{i}]"), s)));
+        for (name, entries) in sessions {
+            let mut policy = config.policy.clone();
+            for (i, entry) in entries.iter().enumerate() {
+                match crate::script::Directive::parse(entry) {
+                    Err(message) => return Err(error(format!("{name}[{i}]"), message)),
+                    Ok(crate::script::Directive::Set { field, value }) => {
+                        policy = crate::script::set_field(&policy, &field, &value).map_err(|message| error(format!("{name}[{i}]"), message))?;
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
         for (i, step) in self.steps.iter().enumerate() {
             let field = |name: &str| format!("steps[{i}].check.{name}");
             match &step.check {
@@ -513,43 +527,24 @@ pub fn solve(exercise: &Exercise) -> Progress {
 /// Plays `entries` (as in an exercise's `solution`: lines, `-- wait N`, `-- set FIELD=JSON`,
 /// `-- lf TEXT` for a line ended by a bare LF, `-- reconnect`) against the simulator and returns the exercise's progress.
 pub fn play(exercise: &Exercise, entries: &[String], answers: &dyn Fn(usize) -> Option<String>) -> Progress {
-    use crate::server::{Peer, Server, Step};
+    use crate::script::{Directive, Player};
     use crate::time::Timestamp;
     let config = exercise.config().expect("validated");
-    let mut now = Timestamp(1_795_394_866_000);
-    let mut server = Server::new(config, Peer::default(), now);
-    let mut events = Vec::new();
+    let mut player = Player::new(config, Timestamp(1_795_394_866_000));
+    // A solution does not write `-- tls`: the handshake completes when the server asks for it.
+    player.auto_tls = true;
     for entry in entries {
-        if let Some(secs) = entry.strip_prefix("-- wait ") {
-            now = now.plus_secs(secs.trim().parse().unwrap_or(0));
-            server.handle_timeout(now);
-        } else if let Some(change) = entry.strip_prefix("-- set ") {
-            let (field, value) = change.split_once('=').unwrap_or((change, "null"));
-            let mut policy = serde_json::to_value(server.policy()).expect("a policy serializes");
-            policy[field.trim()] = serde_json::from_str(value).unwrap_or(serde_json::Value::Null);
-            if let Ok(policy) = serde_json::from_value(policy) {
-                server.set_policy(policy);
-            }
-        } else if let Some(text) = entry.strip_prefix("-- lf ") {
-            // A line ended by LF alone (a bare LF), as the console's "LF only" sends it.
-            now = now.plus_secs(1);
-            server.handle_input(format!("{text}\n").as_bytes(), now);
-        } else if entry == "-- reconnect" {
-            now = now.plus_secs(1);
-            server.reconnect(now);
-        } else {
-            now = now.plus_secs(1);
-            let bytes: String = entry.lines().map(|l| format!("{l}\r\n")).collect();
-            server.handle_input(bytes.as_bytes(), now);
+        let Ok(directive) = Directive::parse(entry) else { continue };
+        // A student takes a second to type each line, or to press Reconnect.
+        if matches!(directive, Directive::Lines(_) | Directive::BareLineFeed(_) | Directive::Reconnect) {
+            player.advance(1);
         }
-        if server.next_step() == Step::TlsHandshake {
-            server.handle_tls_established(now, "TLSv1.3", "TLS_AES_128_GCM_SHA256", true);
-        }
-        while let Some(event) = server.poll_event() {
-            events.push(event);
-        }
+        // Validated: a refused `-- set` or an expectation that fails changes nothing here.
+        let _ = player.play(&directive);
     }
+    let server = &player.server;
+    let events = &player.events;
     let messages: Vec<(String, Vec<u8>)> = server.messages().iter().map(|m| (m.queue_id.clone(), m.raw.clone())).collect();
     let lookup = |id: &str| messages.iter().find(|(q, _)| q == id).map(|(_, raw)| raw.clone());
-    evaluate(exercise, &events, &lookup, answers)
+    evaluate(exercise, events, &lookup, answers)
 }

@@ -41,6 +41,7 @@ pub mod profile;
 pub mod profile_file;
 pub mod relay;
 pub mod reply;
+pub mod script;
 pub mod server;
 pub mod session;
 pub mod situation;

@@ -258,11 +258,24 @@ impl ServerPolicy {
         let mut policy = serde_json::to_value(ServerPolicy::for_profile(profile)).map_err(|e| ("(all)".to_string(), e.to_string()))?;
         for (key, value) in changes {
             if policy.get(key).is_none() {
-                return Err((key.clone(), format!("no such policy field (the fields are those of GET /api/v1/config's policy, e.g. max_recipients)")));
+                return Err((key.clone(), "no such policy field (the fields are those of GET /api/v1/config's policy, e.g. max_recipients)".to_string()));
             }
             policy[key] = value.clone();
         }
-        let policy: ServerPolicy = serde_path_to_error::deserialize(policy).map_err(|e| (e.path().to_string(), e.inner().to_string()))?;
+        let policy: ServerPolicy = match serde_json::from_value(policy) {
+            Ok(policy) => policy,
+            // Which field: each change alone over the profile's policy (no path tracking,
+            // which would cost the page's download tens of kilobytes).
+            Err(error) => {
+                let base = serde_json::to_value(ServerPolicy::for_profile(profile)).map_err(|e| ("(all)".to_string(), e.to_string()))?;
+                let field = changes.iter().find(|(key, value)| {
+                    let mut one = base.clone();
+                    one[key.as_str()] = (*value).clone();
+                    serde_json::from_value::<ServerPolicy>(one).is_err()
+                });
+                return Err((field.map_or("(value)".to_string(), |(key, _)| key.clone()), error.to_string()));
+            }
+        };
         policy.check().map_err(|problem| (problem.field.to_string(), problem.message))?;
         Ok(policy)
     }

@@ -5,7 +5,8 @@
 use mail_parser::{MessageParser, MimeHeaders};
 use smtp_protocol::event::Event;
 use smtp_protocol::journey::{Journey, NoticeKind, Outcome, Step};
-use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, StoredMessage, Timestamp};
+use smtp_protocol::script::Player;
+use smtp_protocol::{ProfileName, ServerConfig, StoredMessage, Timestamp};
 
 const START: Timestamp = Timestamp(1_795_394_866_000);
 
@@ -21,7 +22,7 @@ fn send_as(profile: ProfileName, login: bool, mail: &str, rcpts: &[&str], conten
 }
 
 fn send_with(config: ServerConfig, login: bool, mail: &str, rcpts: &[&str], content: &str) -> Sent {
-    let mut server = Server::new(config, Peer::default(), START);
+    let mut player = Player::new(config, START);
     let mut input = String::from("EHLO student.example\r\n");
     if login {
         input.push_str("AUTH PLAIN AHN0dWRlbnQAc2VjcmV0\r\n");
@@ -31,15 +32,18 @@ fn send_with(config: ServerConfig, login: bool, mail: &str, rcpts: &[&str], cont
         input.push_str(&format!("RCPT TO:{rcpt}\r\n"));
     }
     input.push_str(&format!("DATA\r\n{content}.\r\n"));
-    server.handle_input(input.as_bytes(), START.plus_secs(1));
-    let wire = String::from_utf8(server.poll_transmit().unwrap_or_default()).unwrap();
-    let journey = std::iter::from_fn(|| server.poll_event())
+    player.advance(1);
+    player.send(input.as_bytes());
+    let wire = String::from_utf8(player.take_wire()).unwrap();
+    let journey = player
+        .events
+        .iter()
         .find_map(|e| match e {
-            Event::Delivery { journey, .. } => Some(std::sync::Arc::unwrap_or_clone(journey)),
+            Event::Delivery { journey, .. } => Some(Journey::clone(journey)),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no delivery event: {wire}"));
-    Sent { journey, messages: server.messages().to_vec(), wire }
+    Sent { journey, messages: player.server.messages().to_vec(), wire }
 }
 
 const MESSAGE: &str = "From: student@playground.test\r\nTo: someone\r\nSubject: lab\r\nMessage-ID: <1@playground.test>\r\n\r\nHello.\r\n";
@@ -232,10 +236,10 @@ fn other_profiles_write_their_own_reports_and_the_mock_only_captures() {
     assert!(text.contains("Subject: Undeliverable: lab\r\n"), "{text}");
     assert!(text.contains("From: Microsoft Outlook <postmaster@mail.contoso.example>"), "{text}");
     // The mock keeps what it gets and delivers nothing.
-    let mut server = Server::new(ServerConfig::new(ProfileName::Mock), Peer::default(), START);
-    server.handle_input(b"EHLO a\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@nouser.example>\r\nDATA\r\nSubject: x\r\n\r\nx\r\n.\r\n", START);
-    assert!(std::iter::from_fn(|| server.poll_event()).all(|e| !matches!(e, Event::Delivery { .. })));
-    assert!(server.messages()[0].journey.is_none());
+    let mut player = Player::new(ServerConfig::new(ProfileName::Mock), START);
+    player.send(b"EHLO a\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@nouser.example>\r\nDATA\r\nSubject: x\r\n\r\nx\r\n.\r\n");
+    assert!(player.events.clone().into_iter().all(|e| !matches!(e, Event::Delivery { .. })));
+    assert!(player.server.messages()[0].journey.is_none());
 }
 
 #[test]

@@ -53,6 +53,20 @@ fn a_malformed_exercise_names_the_file_and_the_field() {
             "steps[0].check.situation",
         ),
         (r#"{"id":"x","title":"t"}"#, "(top level)"),
+        // The solution is a session script: a directive that is none, or a `-- set` the policy
+        // refuses, is named where it stands (it was sent to the server as SMTP, or dropped).
+        (
+            r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"tls_started"}}],"solution":["EHLO a","-- sleep 3"]}"#,
+            "solution[1]",
+        ),
+        (
+            r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"tls_started"}}],"solution":["-- set max_recipients=0"]}"#,
+            "solution[0]",
+        ),
+        (
+            r#"{"id":"x","title":"t","goal":"g","background":"b","profile":"postfix","steps":[{"text":"s","check":{"kind":"tls_started"}}],"solution":[],"near_misses":[["-- set max_recipients=\"two\""]]}"#,
+            "near_misses[0][0]",
+        ),
     ];
     for (text, field) in cases {
         let error = Exercise::parse("exercises/broken.json", text).unwrap_err();
@@ -64,13 +78,14 @@ fn a_malformed_exercise_names_the_file_and_the_field() {
 
 #[test]
 fn a_wrong_step_gets_a_hint_that_explains_the_reply() {
+    use smtp_protocol::Timestamp;
     use smtp_protocol::exercise::evaluate;
-    use smtp_protocol::{Peer, Server, Timestamp};
+    use smtp_protocol::script::Player;
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../exercises/01-by-hand.json")).unwrap();
     let exercise = Exercise::parse("01", &text).unwrap();
-    let mut server = Server::new(exercise.config().unwrap(), Peer::default(), Timestamp(0));
-    server.handle_input(b"HELO student.example\r\nDATA\r\n", Timestamp(1));
-    let events: Vec<_> = std::iter::from_fn(|| server.poll_event()).collect();
+    let mut player = Player::new(exercise.config().unwrap(), Timestamp(0));
+    player.send(b"HELO student.example\r\nDATA\r\n");
+    let events: Vec<_> = player.events.clone().into_iter().collect();
     let progress = evaluate(&exercise, &events, &|_| None, &|_| None);
     assert_eq!(progress.done, 1);
     let hint = progress.hint.expect("a hint");

@@ -4,7 +4,8 @@
 use smtp_protocol::event::Event;
 use smtp_protocol::explain::Explanation;
 use smtp_protocol::narration::{Narration, Note};
-use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
+use smtp_protocol::script::{Directive, Player};
+use smtp_protocol::{ProfileName, ServerConfig, Timestamp};
 
 /// Every reply's explanation for `input`, in order.
 fn explanations(profile: ProfileName, change: impl FnOnce(&mut ServerConfig), input: &str) -> Vec<Explanation> {
@@ -55,14 +56,16 @@ fn a_closing_reply_says_the_connection_is_gone() {
 fn mail_after_starttls_without_ehlo_says_the_session_was_reset() {
     let mut config = ServerConfig::new(ProfileName::Postfix);
     config.policy.helo_required = true;
-    let mut server = Server::new(config.clone(), Peer::default(), Timestamp(1_000_000));
-    server.handle_input(b"EHLO a\r\nSTARTTLS\r\n", Timestamp(1_001_000));
-    server.handle_tls_established(Timestamp(1_001_500), "TLSv1.3", "TLS_AES_128_GCM_SHA256", true);
-    server.handle_input(b"MAIL FROM:<a@b.example>\r\n", Timestamp(1_002_000));
+    let mut player = Player::new(config.clone(), Timestamp(1_000_000));
+    player.advance(1);
+    player.send(b"EHLO a\r\nSTARTTLS\r\n");
+    player.play(&Directive::Tls).unwrap();
+    player.advance(1);
+    player.send(b"MAIL FROM:<a@b.example>\r\n");
     let mut narration = Narration::default();
     let mut last = None;
-    while let Some(event) = server.poll_event() {
-        if let Some(Note::Reply(explanation)) = narration.read(&event, config.profile, &config.policy) {
+    for event in &player.events {
+        if let Some(Note::Reply(explanation)) = narration.read(event, config.profile, &config.policy) {
             last = Some(explanation);
         }
     }
@@ -75,15 +78,18 @@ fn mail_after_starttls_without_ehlo_says_the_session_was_reset() {
 fn notes(profile: ProfileName, change: impl FnOnce(&mut ServerConfig), input: &str) -> Vec<(Event, Option<Note>)> {
     let mut config = ServerConfig::new(profile);
     change(&mut config);
-    let mut server = Server::new(config.clone(), Peer::default(), Timestamp(1_000_000));
-    server.handle_input(input.as_bytes(), Timestamp(1_001_000));
+    let mut player = Player::new(config.clone(), Timestamp(1_000_000));
+    player.advance(1);
+    player.send(input.as_bytes());
     let mut narration = Narration::default();
-    let mut out = vec![];
-    while let Some(event) = server.poll_event() {
-        let note = narration.read(&event, config.profile, &config.policy);
-        out.push((event, note));
-    }
-    out
+    player
+        .events
+        .into_iter()
+        .map(|event| {
+            let note = narration.read(&event, config.profile, &config.policy);
+            (event, note)
+        })
+        .collect()
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use smtp_protocol::event::Event;
 use smtp_protocol::fault::FaultRule;
 use smtp_protocol::narration::{Narration, Note};
+use smtp_protocol::script::{Directive, Player};
 use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, ServerPolicy, Timestamp};
 
 fn config(rules: &[&str]) -> ServerConfig {
@@ -17,17 +18,9 @@ const RULES: [&str; 5] = ["greeting => delay 1500", "rcpt#2 => 452 4.2.2 Mailbox
 
 /// The session's bytes and its record as JSON, for input sent at fixed times.
 fn run(rules: &[&str]) -> (Vec<u8>, String) {
-    let mut server = Server::new(config(rules), Peer::default(), Timestamp(1_000));
-    let mut wire = Vec::new();
-    let mut events = Vec::new();
-    let mut step = |server: &mut Server, wire: &mut Vec<u8>| {
-        wire.extend(server.poll_transmit().unwrap_or_default());
-        while let Some(e) = server.poll_event() {
-            events.push(e);
-        }
-    };
-    server.handle_timeout(Timestamp(2_600));
-    step(&mut server, &mut wire);
+    let mut player = Player::new(config(rules), Timestamp(1_000));
+    // The held greeting (1.5 s) is due: the server's timers run.
+    player.play(&Directive::Wait(2)).unwrap();
     let input = [
         "EHLO c.example\r\n",
         "MAIL FROM:<a@b.example>\r\n",
@@ -36,13 +29,13 @@ fn run(rules: &[&str]) -> (Vec<u8>, String) {
         "DATA\r\n",
         "Subject: x\r\n\r\nhi\r\n.\r\n",
     ];
-    for (i, line) in input.iter().enumerate() {
-        server.handle_input(line.as_bytes(), Timestamp(10_000 + i as u64 * 10_000));
-        step(&mut server, &mut wire);
+    for line in input {
+        player.advance(10);
+        player.send(line.as_bytes());
     }
-    server.handle_input(b"RCPT TO:<bob@playground.test>\r\n", Timestamp(100_000));
-    step(&mut server, &mut wire);
-    (wire, serde_json::to_string(&events).unwrap())
+    player.advance(20);
+    player.send(b"RCPT TO:<bob@playground.test>\r\n");
+    (player.take_wire(), serde_json::to_string(&player.events).unwrap())
 }
 
 #[test]
@@ -60,12 +53,12 @@ fn the_same_rules_and_input_give_the_same_session_byte_for_byte() {
 
 #[test]
 fn an_injected_reply_is_explained_and_names_its_rule() {
-    let mut server = Server::new(config(&["rcpt#2 => 452 4.2.2 Mailbox full"]), Peer::default(), Timestamp(0));
-    server.handle_input(b"HELO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<bob@playground.test>\r\nRCPT TO:<carol@playground.test>\r\nDATA\r\n", Timestamp(1));
+    let mut player = Player::new(config(&["rcpt#2 => 452 4.2.2 Mailbox full"]), Timestamp(0));
+    player.send(b"HELO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<bob@playground.test>\r\nRCPT TO:<carol@playground.test>\r\nDATA\r\n");
     let mut narration = Narration::default();
     let policy = ServerPolicy::for_profile(ProfileName::Postfix);
     let mut explained = Vec::new();
-    while let Some(event) = server.poll_event() {
+    for event in player.events.clone() {
         if let (Event::ReplySent { reply, fault, envelope, .. }, Some(Note::Reply(explanation))) = (&event, narration.read(&event, ProfileName::Postfix, &policy)) {
             explained.push((reply.code, fault.is_some(), explanation.fault.clone(), explanation.why.clone(), envelope.recipients.len()));
         }
@@ -95,12 +88,12 @@ fn rules_across_sessions_count_every_connection_of_a_shared_server() {
 /// made the narration slice a string in the middle of it.
 #[test]
 fn a_line_whose_fifth_byte_is_inside_a_character_is_explained() {
-    let mut server = Server::new(ServerConfig::new(ProfileName::Postfix), Peer::default(), Timestamp(0));
-    server.handle_input("ȥçǋǝƶ\r\n日本語 x\r\n".as_bytes(), Timestamp(1));
+    let mut player = Player::new(ServerConfig::new(ProfileName::Postfix), Timestamp(0));
+    player.send("ȥçǋǝƶ\r\n日本語 x\r\n".as_bytes());
     let mut narration = Narration::default();
     let policy = ServerPolicy::for_profile(ProfileName::Postfix);
     let mut notes = 0;
-    while let Some(event) = server.poll_event() {
+    for event in player.events.clone() {
         notes += usize::from(narration.read(&event, ProfileName::Postfix, &policy).is_some());
     }
     assert!(notes >= 4, "both lines and their replies are explained");

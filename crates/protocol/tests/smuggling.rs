@@ -3,17 +3,18 @@
 //! follows as commands; one that keeps bare LFs as content (every other profile) does not.
 
 use smtp_protocol::event::{ClientLine, Event};
-use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
+use smtp_protocol::script::Player;
+use smtp_protocol::{ProfileName, Server, ServerConfig, Timestamp};
 
 const SESSION: &[u8] = b"EHLO attacker.example\r\nMAIL FROM:<a@attacker.example>\r\nRCPT TO:<bob@playground.test>\r\nDATA\r\n\
 Subject: first\r\n\r\nhello\n.\r\nMAIL FROM:<ceo@playground.test>\r\nRCPT TO:<bob@playground.test>\r\nDATA\r\nSubject: smuggled\r\n\r\npay now\r\n.\r\nQUIT\r\n";
 
 fn run(profile: ProfileName) -> (Server, Vec<Event>, String) {
-    let mut server = Server::new(ServerConfig::new(profile), Peer::default(), Timestamp(1_000));
-    server.handle_input(SESSION, Timestamp(2_000));
-    let wire = String::from_utf8(server.poll_transmit().unwrap_or_default()).unwrap();
-    let events = std::iter::from_fn(|| server.poll_event()).collect();
-    (server, events, wire)
+    let mut player = Player::new(ServerConfig::new(profile), Timestamp(1_000));
+    player.advance(1);
+    player.send(SESSION);
+    let wire = String::from_utf8(player.take_wire()).unwrap();
+    (player.server, player.events, wire)
 }
 
 #[test]
@@ -37,11 +38,11 @@ fn the_other_profiles_keep_the_bare_lf_in_one_message() {
         config.policy.require_message_id = false;
         config.policy.auth_required = false;
         config.policy.open_relay = true;
-        let mut server = Server::new(config, Peer::default(), Timestamp(1_000));
+        let mut player = Player::new(config, Timestamp(1_000));
         let session = if profile == ProfileName::Zos { String::from_utf8_lossy(SESSION).replacen("EHLO", "HELO", 1) } else { String::from_utf8_lossy(SESSION).into_owned() };
-        server.handle_input(session.as_bytes(), Timestamp(2_000));
-        let wire = String::from_utf8(server.poll_transmit().unwrap_or_default()).unwrap();
-        let messages = server.messages();
+        player.send(session.as_bytes());
+        let wire = String::from_utf8(player.take_wire()).unwrap();
+        let messages = player.server.messages();
         assert_eq!(messages.len(), 1, "{profile:?}: {wire}");
         let raw = String::from_utf8_lossy(&messages[0].raw);
         assert!(raw.contains("hello\n.\r\nMAIL FROM:<ceo@playground.test>"), "{profile:?} kept it as content: {raw}");
@@ -51,9 +52,12 @@ fn the_other_profiles_keep_the_bare_lf_in_one_message() {
 
 #[test]
 fn a_command_ended_by_a_bare_lf_is_marked_in_the_record() {
-    let mut server = Server::new(ServerConfig::new(ProfileName::Postfix), Peer::default(), Timestamp(1_000));
-    server.handle_input(b"EHLO a.example\nNOOP\r\n", Timestamp(2_000));
-    let marks: Vec<(String, bool)> = std::iter::from_fn(|| server.poll_event())
+    let mut player = Player::new(ServerConfig::new(ProfileName::Postfix), Timestamp(1_000));
+    player.send(b"EHLO a.example\nNOOP\r\n");
+    let marks: Vec<(String, bool)> = player
+        .events
+        .clone()
+        .into_iter()
         .filter_map(|e| match e {
             Event::LineReceived { raw, bare_lf, .. } => Some((raw.to_string(), bare_lf)),
             _ => None,

@@ -3,11 +3,10 @@
 //! client would), `S:` lines are the exact replies expected. In `S:` lines, `{*}` matches any run
 //! of non-space characters (queue ids, session tags, dates).
 //!
-//! Directives:
-//! - `# profile: NAME` and `# policy: {json}` (merged over the profile's defaults) at the top;
-//! - `-- tls` finishes a STARTTLS handshake; `-- wait N` lets N seconds pass;
-//! - `-- timeout` fires the idle timer; `-- closed` asserts the server closed the connection;
-//! - `-- reconnect` opens a new connection to the same server; `-- disconnect` closes it.
+//! `# profile: NAME` and `# policy: {json}` (merged over the profile's defaults) come at the top;
+//! `C+ ` sends raw bytes with escapes (\r \n \0); a line beginning with `-- ` is a directive of
+//! the session script (`smtp_protocol::script`: `-- tls`, `-- wait N`, `-- timeout`, `-- closed`,
+//! `-- reconnect`, …), read and played by the same code as exercise solutions.
 //!
 //! Every reply is also checked against the RFC 5321 4.3.2 table of expected replies, and must
 //! have a complete explanation. The last test asserts that the transcripts together make the
@@ -16,15 +15,17 @@
 use smtp_protocol::event::Event;
 use smtp_protocol::expected::Expectation;
 use smtp_protocol::narration::{Narration, Note};
-use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, ServerPolicy, Situation, Timestamp};
+use smtp_protocol::script::{Directive, Player};
+use smtp_protocol::{ProfileName, ServerConfig, ServerPolicy, Situation, Timestamp};
 use std::collections::HashSet;
 use std::path::Path;
 
 const START: Timestamp = Timestamp(1_795_394_866_000);
 
 struct Run {
-    server: Server,
-    now: Timestamp,
+    player: Player,
+    /// How many of the player's events the narration has read.
+    read: usize,
     pending_client: Vec<u8>,
     expected: Vec<String>,
     output: String,
@@ -65,10 +66,9 @@ fn matches_pattern(pattern: &str, actual: &str) -> bool {
 impl Run {
     fn new(name: &str, profile: ProfileName, policy: ServerPolicy) -> Self {
         let config = ServerConfig { profile, policy, seed: 7 };
-        let server = Server::new(config, Peer { ip: "192.0.2.10".into() }, START);
         Run {
-            server,
-            now: START,
+            player: Player::new(config, START),
+            read: 0,
             pending_client: vec![],
             expected: vec![],
             output: String::new(),
@@ -82,18 +82,17 @@ impl Run {
     fn flush_client(&mut self) {
         if !self.pending_client.is_empty() {
             let bytes = std::mem::take(&mut self.pending_client);
-            self.server.handle_input(&bytes, self.now);
+            self.player.send(&bytes);
         }
         self.drain();
     }
 
     fn drain(&mut self) {
-        if let Some(bytes) = self.server.poll_transmit() {
-            self.output.push_str(&String::from_utf8(bytes).expect("replies are UTF-8"));
-        }
-        while let Some(event) = self.server.poll_event() {
-            let policy = self.server.policy().clone();
-            let note = self.narration.read(&event, self.server.profile(), &policy);
+        self.output.push_str(&String::from_utf8(self.player.take_wire()).expect("replies are UTF-8"));
+        while let Some(event) = self.player.events.get(self.read).cloned() {
+            self.read += 1;
+            let policy = self.player.server.policy().clone();
+            let note = self.narration.read(&event, self.player.server.profile(), &policy);
             if let (Event::ReplySent { reply, situation, fault, .. }, Some(Note::Reply(explanation))) = (&event, note) {
                 let Some(situation) = situation else {
                     // A fault rule's reply: no situation, but the rule is named in its explanation.
@@ -175,23 +174,12 @@ fn run_file(path: &Path) -> HashSet<Situation> {
             }
             in_server = true;
             run.expected.push(s.to_string());
-        } else if let Some(directive) = line.strip_prefix("-- ") {
+        } else if line.starts_with("-- ") {
             run.check();
             in_server = false;
-            let mut words = directive.split_whitespace();
-            match words.next() {
-                Some("tls") => run.server.handle_tls_established(run.now, "TLSv1.3", "TLS_AES_128_GCM_SHA256", true),
-                Some("wait") => run.now = run.now.plus_secs(words.next().unwrap().parse().unwrap()),
-                Some("timeout") => run.server.handle_timeout(run.now),
-                Some("closed") => assert!(run.server.is_closed(), "{name}:{}: expected the connection closed", i + 1),
-                Some("open") => assert!(!run.server.is_closed(), "{name}:{}: expected the connection open", i + 1),
-                Some("reconnect") => run.server.reconnect(run.now),
-                Some("disconnect") => run.server.handle_client_close(run.now),
-                Some("messages") => {
-                    let n: usize = words.next().unwrap().parse().unwrap();
-                    assert_eq!(run.server.messages().len(), n, "{name}:{}: stored messages", i + 1);
-                }
-                other => panic!("{name}: unknown directive {other:?}"),
+            let directive = Directive::parse(line).unwrap_or_else(|e| panic!("{name}:{}: {e}", i + 1));
+            if let Err(e) = run.player.play(&directive) {
+                panic!("{name}:{}: {e}", i + 1);
             }
             run.drain();
         }
