@@ -7,6 +7,9 @@
 //!   so `\n.\n` or `\r.\r` inside the content cannot end it (the SMTP smuggling vectors).
 //!   A leading dot is removed from lines that start with one (RFC 5321 4.5.2).
 //! - Content beyond the size limit is counted but not stored.
+//!
+//! Over 500 lines with its tests, and one concept: the three readers share the input buffer and
+//! its bounds, and the tests pin the smuggling vectors against all three.
 
 use memchr::{memchr, memmem, memrchr};
 

@@ -12,19 +12,18 @@
 mod auth;
 mod faults;
 mod greeting;
+mod host;
+mod replies;
 mod transaction;
 
 use crate::command::{ParsedCommand, SyntaxError, SyntaxErrorKind, Verb, parse_command};
 use crate::event::{ClientLine, Closer, Event};
 use crate::fault::{AppliedFault, Counts, HostCounts};
 use crate::framing::{ChunkReader, ContentReport, DataReader, Frame, InputBuffer, LineReader};
-use crate::mailbox::StoredMessage;
 use crate::profile::{ProfileName, ServerConfig, ServerPolicy};
-use crate::reply::Reply;
 use crate::session::{Envelope, Phase, SessionState};
 use crate::situation::Situation;
 use crate::time::Timestamp;
-use crate::wording::render_with;
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
@@ -141,13 +140,7 @@ struct Transaction {
     octets: u64,
 }
 
-/// What outlives connections, as a real server keeps it across clients.
-#[derive(Debug)]
-struct Host {
-    messages: Vec<StoredMessage>,
-    greylist: HashMap<(String, String, String), Timestamp>,
-    rng: u64,
-}
+use host::Host;
 
 pub struct Server {
     config: ServerConfig,
@@ -256,39 +249,6 @@ impl Server {
     /// Octets received but not yet consumed (bounded by the line limits; for tests and metrics).
     pub fn buffered_input(&self) -> usize {
         self.conn.input.len()
-    }
-
-    /// Messages accepted on every connection so far, oldest first.
-    pub fn messages(&self) -> &[StoredMessage] {
-        &self.host.messages
-    }
-
-    /// Removes and returns the accepted messages (a host that keeps its own store uses this).
-    pub fn take_messages(&mut self) -> Vec<StoredMessage> {
-        std::mem::take(&mut self.host.messages)
-    }
-
-    /// The greylist's first sightings: (client address, sender, recipient) and when. A host that
-    /// runs one `Server` per connection carries them from one connection to the next, as a real
-    /// server's greylist outlives connections.
-    pub fn greylist(&self) -> &HashMap<(String, String, String), Timestamp> {
-        &self.host.greylist
-    }
-
-    /// Sightings from earlier connections (the earliest of two for the same triple counts).
-    pub fn remember_greylist(&mut self, entries: impl IntoIterator<Item = ((String, String, String), Timestamp)>) {
-        for (key, first) in entries {
-            let seen = self.host.greylist.entry(key).or_insert(first);
-            *seen = (*seen).min(first);
-        }
-    }
-
-    pub fn delete_message(&mut self, queue_id: &str) {
-        self.host.messages.retain(|m| m.queue_id != queue_id);
-    }
-
-    pub fn clear_messages(&mut self) {
-        self.host.messages.clear();
     }
 
     /// Bytes from the client. Complete commands are answered in order (PIPELINING).
@@ -627,77 +587,6 @@ impl Server {
         ended
     }
 
-    /// Sends the reply for `situation` in this profile's words. Client errors count toward the
-    /// bad-command limit; past it, the reply is 421 and the connection is closed.
-    fn reply(&mut self, now: Timestamp, situation: Situation, values: &[(&str, &str)]) {
-        let mut situation = situation;
-        if situation.is_client_error() {
-            self.conn.errors += 1;
-            if self.conn.errors > self.config.policy.bad_command_limit {
-                situation = Situation::TooManyErrors;
-            }
-        }
-        let reply = self.render(now, situation, values);
-        self.send(now, reply, situation);
-        if situation == Situation::TooManyErrors {
-            self.close(now, Closer::Server, "too many errors");
-        }
-    }
-
-    fn render(&self, now: Timestamp, situation: Situation, values: &[(&str, &str)]) -> Reply {
-        render_with(self.persona().template(situation), |name, out| {
-            if let Some((_, value)) = values.iter().find(|(n, _)| *n == name) {
-                out.push_str(value);
-                return true;
-            }
-            match name {
-                "host" => out.push_str(&self.config.policy.hostname),
-                "ip" => out.push_str(&self.peer.ip),
-                "client" => match &self.conn.client_name {
-                    Some(name) => out.push_str(name),
-                    None => {
-                        out.push('[');
-                        out.push_str(&self.peer.ip);
-                        out.push(']');
-                    }
-                },
-                "tag" => out.push_str(&self.conn.tag),
-                "date" => {
-                    let _ = std::fmt::Write::write_fmt(out, format_args!("{}", now.rfc5322_date()));
-                }
-                "epoch" => out.push_str(&(now.0 / 1000).to_string()),
-                _ => return false,
-            }
-            true
-        })
-    }
-
-    fn send(&mut self, now: Timestamp, reply: Reply, situation: Situation) {
-        // After poll_transmit took the buffer, one allocation of the right size rather than
-        // growing from nothing a few bytes at a time.
-        if self.transmit.capacity() == 0 {
-            self.transmit.reserve_exact(reply.lines.iter().map(|line| line.len() + 20).sum());
-        }
-        let (reply, situation) = match self.take_unsent_substitute() {
-            Some(substitute) => (self.substituted(reply, situation, substitute), None),
-            None => (reply, Some(situation)),
-        };
-        let closes = situation.is_some_and(Situation::closes_connection);
-        self.emit(now, reply, situation, closes);
-    }
-
-    /// Writes a reply and records it, with the rule behind it if a fault rule chose it.
-    fn emit(&mut self, now: Timestamp, reply: Reply, situation: Option<Situation>, closes: bool) {
-        reply.write_wire_bytes(&mut self.transmit);
-        let mut state = self.state();
-        if closes {
-            // The server hangs up right after this reply: that is the state it leaves.
-            state.phase = Phase::Closed;
-        }
-        let fault = self.conn.fault.take().map(Box::new);
-        self.events.push_back(Event::ReplySent { at: now, reply, situation, state, envelope: self.txn.envelope.clone(), fault });
-    }
-
     fn close(&mut self, now: Timestamp, by: Closer, reason: &str) {
         self.conn.phase = Phase::Closed;
         self.conn.held = None;
@@ -705,26 +594,6 @@ impl Server {
         self.conn.auth = None;
         self.conn.input.clear();
         self.events.push_back(Event::Closed { at: now, by, reason: reason.to_string() });
-    }
-
-    fn next_random(&mut self) -> u64 {
-        // xorshift64*: deterministic from the configured seed.
-        self.host.rng ^= self.host.rng >> 12;
-        self.host.rng ^= self.host.rng << 25;
-        self.host.rng ^= self.host.rng >> 27;
-        self.host.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A Postfix-style queue id: ten upper-case hex digits.
-    fn queue_id(&mut self) -> String {
-        format!("{:010X}", self.next_random() & 0xFF_FFFF_FFFF)
-    }
-
-    /// Gmail appends a per-session tag to its replies.
-    fn session_tag(&mut self) -> String {
-        let a = self.next_random();
-        let b = self.next_random();
-        format!("{:013x}-{:011x}sm{:07}", a & 0x1F_FFFF_FFFF_FFFF, b & 0x7FF_FFFF_FFFF, (a >> 40) % 10_000_000)
     }
 }
 

@@ -10,15 +10,19 @@
 pub mod access;
 pub mod api;
 pub mod event_log;
+mod feed;
 mod kept;
+mod record;
 pub mod smtp;
 pub mod store;
 pub mod watch;
 
+pub use feed::Feed;
+pub use record::{Captured, SessionRecord};
 use smtp_protocol::ServerConfig;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
-pub use store::{Captured, MAX_EVENTS_PER_SESSION, SessionRecord, Store, StoreLimits};
+pub use store::{MAX_EVENTS_PER_SESSION, Store, StoreLimits};
 
 /// The mock server: its configuration for new connections, TLS, and what it captured.
 pub struct Mock {

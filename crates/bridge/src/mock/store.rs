@@ -1,6 +1,7 @@
 //! What the mock server captured: the mail (bounded in count and in octets: the oldest is
 //! dropped) and the recent sessions with their events (bounded too, in count and in octets),
-//! mirrored to a Maildir when one is given, and fed live to watching pages.
+//! mirrored to a Maildir when one is given, and fed live to watching pages. What is kept of a
+//! message or a session is in `record`; what a watching page is sent, in `feed`.
 //!
 //! Ordering: every change is broadcast while the store's lock is held, and a watcher subscribes
 //! and takes its snapshot under the same lock, so a page sees each event exactly once, in order.
@@ -12,6 +13,8 @@
 //! reading a thousand sessions.
 
 use super::event_log::EventLog;
+use super::feed::frame;
+use super::record::{Captured, SessionRecord};
 use crate::maildir::Maildir;
 use smtp_protocol::StoredMessage;
 use smtp_protocol::command::Leniency;
@@ -31,8 +34,6 @@ pub const MAX_SESSIONS: usize = 1000;
 pub const MAX_EVENTS_PER_SESSION: usize = 10_000;
 /// Sessions whose events a new watcher receives (the others are listed only through the API),
 /// and how many events at most, so that a page joining a busy server is not buried.
-const SNAPSHOT_SESSIONS: usize = 50;
-const SNAPSHOT_EVENTS: usize = 20_000;
 /// Frames a watcher may fall behind before it is told to start again.
 const FEED_CAPACITY: usize = 8192;
 
@@ -79,78 +80,9 @@ fn message_octets(message: &StoredMessage) -> u64 {
     message.raw.len() as u64
 }
 
-#[derive(Debug, Clone)]
-pub struct Captured {
-    pub id: u64,
-    /// The session it came in (0: loaded from the Maildir at start).
-    pub session: u64,
-    /// Shared: copying the list under the store's lock copies no mail.
-    pub message: Arc<StoredMessage>,
-    /// Its file in the Maildir, if there is one.
-    file: Option<Arc<Path>>,
-}
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct SessionRecord {
-    pub id: u64,
-    pub client: String,
-    pub started: u64,
-    pub ended: Option<u64>,
-    pub messages: usize,
-    /// How it ended, once it has.
-    pub result: Option<String>,
-    /// The name the client gave in HELO/EHLO (the last one).
-    #[serde(default)]
-    pub helo: Option<compact_str::CompactString>,
-    /// The account it logged in with: how groups sharing one machine are told apart.
-    #[serde(default)]
-    pub authenticated_as: Option<String>,
-    pub events: EventLog,
-    /// Older events left out (see [`StoreLimits::events_per_session`] and [`StoreLimits::event_octets`]).
-    pub skipped: u64,
-    /// The leniency this session's server parses commands with (so that the log can keep a
-    /// command as its text and parse it again when read); unknown for sessions read back.
-    #[serde(skip)]
-    leniency: Option<Leniency>,
-}
-
-impl SessionRecord {
-    /// Keeps `event` as the newest, the oldest making room beyond `limit` events.
-    fn push_event(&mut self, event: Event, limit: usize) {
-        if limit == 0 {
-            self.skipped += 1;
-            return;
-        }
-        while self.events.len() >= limit {
-            self.pop_event();
-        }
-        self.events.push_back(event, self.leniency);
-    }
-
-    /// Forgets the oldest event.
-    fn pop_event(&mut self) {
-        self.skipped += u64::from(self.events.pop_front());
-    }
-
-    /// What `events` hold, by [`EventLog::octets`].
-    fn octets(&self) -> usize {
-        self.events.octets()
-    }
-
-    /// The session as `C:`/`S:` lines.
-    pub fn transcript(&self) -> String {
-        let mut out = String::new();
-        if self.skipped > 0 {
-            out.push_str(&format!("-- {} earlier events not kept\n", self.skipped));
-        }
-        self.events.write_transcript(&mut out);
-        out
-    }
-}
-
-struct Inner {
-    sessions: VecDeque<SessionRecord>,
-    messages: VecDeque<Captured>,
+pub(super) struct Inner {
+    pub(super) sessions: VecDeque<SessionRecord>,
+    pub(super) messages: VecDeque<Captured>,
     dropped: u64,
     next_id: u64,
     /// What `messages` hold, by [`message_octets`].
@@ -207,50 +139,14 @@ impl Inner {
 /// A message about to be kept, with its file in the Maildir if it has one.
 type Delivered = (StoredMessage, Option<Arc<Path>>);
 
-/// What happens next, for one watching page: the channel's receiver, counted while it lives.
-pub struct Feed {
-    receiver: broadcast::Receiver<Arc<str>>,
-    watchers: Arc<AtomicUsize>,
-}
-
-impl Feed {
-    fn new(receiver: broadcast::Receiver<Arc<str>>, watchers: &Arc<AtomicUsize>) -> Feed {
-        watchers.fetch_add(1, Ordering::Relaxed);
-        Feed { receiver, watchers: watchers.clone() }
-    }
-}
-
-impl Drop for Feed {
-    fn drop(&mut self) {
-        self.watchers.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-impl std::ops::Deref for Feed {
-    type Target = broadcast::Receiver<Arc<str>>;
-    fn deref(&self) -> &Self::Target {
-        &self.receiver
-    }
-}
-
-impl std::ops::DerefMut for Feed {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.receiver
-    }
-}
-
 pub struct Store {
-    inner: Mutex<Inner>,
-    feed: broadcast::Sender<Arc<str>>,
+    pub(super) inner: Mutex<Inner>,
+    pub(super) feed: broadcast::Sender<Arc<str>>,
     /// Pages watching: the [`Feed`]s alive. The channel's own count takes its lock, and this is
     /// asked on every batch of events.
-    watchers: Arc<AtomicUsize>,
+    pub(super) watchers: Arc<AtomicUsize>,
     maildir: Option<Maildir>,
     limits: StoreLimits,
-}
-
-fn frame(message: &ToWatcher) -> Arc<str> {
-    serde_json::to_string(message).unwrap_or_default().into()
 }
 
 impl Store {
@@ -316,7 +212,7 @@ impl Store {
         (inner.message_octets, inner.event_octets)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().expect("not poisoned")
     }
 
@@ -326,7 +222,7 @@ impl Store {
     }
 
     /// Sends a frame to every watching page.
-    fn send(&self, message: &ToWatcher) {
+    pub(super) fn send(&self, message: &ToWatcher) {
         let _ = self.feed.send(frame(message));
     }
 
@@ -537,59 +433,12 @@ impl Store {
     pub fn with_sessions<R>(&self, f: impl FnOnce(&VecDeque<SessionRecord>) -> R) -> R {
         f(&self.lock().sessions)
     }
-
-    /// A new watcher: `hello`, then the recent sessions and every stored message as frames, and
-    /// the feed of what happens next (nothing missed, nothing twice).
-    pub fn watch(&self, hello: ToWatcher) -> (Vec<Arc<str>>, Feed) {
-        let mut frames = vec![frame(&hello)];
-        // Under the lock: the subscription, and a copy of what the page is to be shown.
-        let (receiver, shown, messages) = {
-            let inner = self.lock();
-            // Counted under the lock that batches of events are recorded under: a batch sees the
-            // page (and sends to it) or was recorded before the snapshot below is taken.
-            let receiver = Feed::new(self.feed.subscribe(), &self.watchers);
-            // Every kept session is listed; the older ones by their summary alone.
-            let detailed = inner.sessions.len().saturating_sub(SNAPSHOT_SESSIONS);
-            for record in inner.sessions.iter().take(detailed) {
-                let summary = smtp_protocol::watch::SessionSummary {
-                    messages: record.messages,
-                    result: record.result.clone(),
-                    helo: record.helo.as_deref().map(String::from),
-                    account: record.authenticated_as.clone(),
-                };
-                frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started, summary: Some(summary) }));
-            }
-            // The newest sessions, and of the one that exhausts the budget only its latest events.
-            let mut budget = SNAPSHOT_EVENTS;
-            let mut shown = Vec::new();
-            for record in inner.sessions.iter().rev().take(SNAPSHOT_SESSIONS) {
-                if budget == 0 {
-                    break;
-                }
-                let take = record.events.len().min(budget);
-                budget -= take;
-                shown.push((record.clone(), take));
-            }
-            (receiver, shown, inner.messages.iter().cloned().collect::<Vec<_>>())
-        };
-        for (record, take) in shown.into_iter().rev() {
-            frames.push(frame(&ToWatcher::Session { session: record.id, client: record.client.clone(), started: record.started, summary: None }));
-            let left_out = record.events.len() - take;
-            for (i, event) in record.events.iter().skip(left_out).enumerate() {
-                let skipped = if i == 0 { record.skipped + left_out as u64 } else { 0 };
-                frames.push(frame(&ToWatcher::Event { session: record.id, event, skipped }));
-            }
-        }
-        for captured in messages {
-            frames.push(frame(&ToWatcher::Message { id: captured.id, session: captured.session, message: StoredMessage::clone(&captured.message) }));
-        }
-        (frames, receiver)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mock::feed::{SNAPSHOT_EVENTS, SNAPSHOT_SESSIONS};
     use smtp_protocol::{Peer, ProfileName, Server, ServerConfig, Timestamp};
 
     /// What the mock profile's server parses commands with.
