@@ -12,7 +12,7 @@ fn main() {
         .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| n.ends_with(".json")).collect())
         .unwrap_or_default();
     names.sort();
-    let mut out = String::from("/// (file name, contents) of every exercise, in file-name order.\npub static FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from("/// (file name, contents) of every exercise, in file-name order.\npub(crate) static FILES: &[(&str, &str)] = &[\n");
     for name in &names {
         let path = dir.join(name);
         println!("cargo::rerun-if-changed={}", path.display());

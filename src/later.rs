@@ -8,7 +8,7 @@ use wasm_split_helpers::SplitLoaderError;
 
 /// A part of the page that could not be downloaded (the network went away before it was needed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Missing;
+pub(crate) struct Missing;
 
 impl From<SplitLoaderError> for Missing {
     fn from(_: SplitLoaderError) -> Self {

@@ -14,6 +14,9 @@ mod links;
 #[cfg(target_arch = "wasm32")]
 mod state;
 #[cfg(target_arch = "wasm32")]
+// Leptos' #[component] writes each component's props builder as `pub`, whatever the function's
+// own visibility: the lint would flag every component.
+#[allow(unreachable_pub)]
 mod ui;
 
 /// Installs the panic banner and mounts the app.

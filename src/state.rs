@@ -27,7 +27,7 @@ use smtp_protocol::{ProfileName, ServerConfig, StoredMessage};
 
 /// The tabs beside the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
+pub(crate) enum Tab {
     Exercises,
     Timeline,
     Wire,
@@ -38,8 +38,8 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [Tab::Exercises, Tab::Timeline, Tab::Wire, Tab::Compare, Tab::Mailbox, Tab::Server, Tab::Reference];
-    pub fn label(self) -> &'static str {
+    pub(crate) const ALL: [Tab; 7] = [Tab::Exercises, Tab::Timeline, Tab::Wire, Tab::Compare, Tab::Mailbox, Tab::Server, Tab::Reference];
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Tab::Exercises => "Exercises",
             Tab::Timeline => "Timeline",
@@ -50,7 +50,7 @@ impl Tab {
             Tab::Reference => "Reference",
         }
     }
-    pub fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             Tab::Exercises => "exercises",
             Tab::Timeline => "timeline",
@@ -65,7 +65,7 @@ impl Tab {
 
 /// What the console talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Mode {
+pub(crate) enum Mode {
     Simulated,
     /// A real server, through smtp-bridge.
     Real,
@@ -74,7 +74,7 @@ pub enum Mode {
 }
 
 #[derive(Clone, Copy)]
-pub struct Playground {
+pub(crate) struct Playground {
     /// The simulated session on show: the original, or the what-if branch chosen.
     pub simulated: RwSignal<SimulatedSession>,
     /// The original session and its what-if branches (the one on show is in `simulated`).
@@ -98,12 +98,12 @@ pub struct Playground {
     pub class_view: RwSignal<ClassView>,
 }
 
-pub fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     js_sys::Date::now() as u64
 }
 
 impl Playground {
-    pub fn new(lab: Lab, mode: Mode, course: CourseProgress, banner: Option<String>) -> Self {
+    pub(crate) fn new(lab: Lab, mode: Mode, course: CourseProgress, banner: Option<String>) -> Self {
         Playground {
             simulated: RwSignal::new(lab.session),
             branches: RwSignal::new(lab.branches),
@@ -122,7 +122,7 @@ impl Playground {
     }
 
     /// The built-in exercises, then the teacher's (tracked).
-    pub fn all_exercises(&self) -> Vec<Result<Exercise, ExerciseError>> {
+    pub(crate) fn all_exercises(&self) -> Vec<Result<Exercise, ExerciseError>> {
         let mut all = exercises().to_vec();
         self.teacher_exercises.with(|teacher| all.extend(teacher.iter().cloned()));
         all
@@ -130,7 +130,7 @@ impl Playground {
 
     /// Asks the page's server for a teacher's exercises; a server without any (a static server,
     /// a bridge without --exercises) answers 404 and nothing changes.
-    pub fn load_teacher_exercises(&self) {
+    pub(crate) fn load_teacher_exercises(&self) {
         let pg = *self;
         leptos::task::spawn_local(async move {
             let Ok(response) = gloo_net::http::Request::get("exercises/index.json").send().await else { return };
@@ -145,7 +145,7 @@ impl Playground {
     }
 
     /// The session the console shows, whatever the mode (tracked): the one place that chooses.
-    pub fn with_source<R>(&self, f: impl FnOnce(&dyn Source) -> R) -> R {
+    pub(crate) fn with_source<R>(&self, f: impl FnOnce(&dyn Source) -> R) -> R {
         match self.mode.get() {
             Mode::Simulated => self.simulated.with(|s| f(s)),
             Mode::Real => self.real.with(|r| f(r)),
@@ -154,35 +154,35 @@ impl Playground {
     }
 
     /// The console of the session shown (tracked): every view of the session reads it here.
-    pub fn with_console<R>(&self, f: impl FnOnce(&ConsoleLog) -> R) -> R {
+    pub(crate) fn with_console<R>(&self, f: impl FnOnce(&ConsoleLog) -> R) -> R {
         self.with_source(|source| f(source.console()))
     }
 
     /// Which session the console and timeline show: rows are keyed by it, so a view starts
     /// afresh when it changes (another mode, a reset, another watched client).
-    pub fn scope(&self) -> (Mode, u64, usize) {
+    pub(crate) fn scope(&self) -> (Mode, u64, usize) {
         let branch = if self.mode.get() == Mode::Simulated { self.branches.with(|b| b.active) } else { 0 };
         (self.mode.get(), self.with_source(|source| source.session_id()), branch)
     }
 
     /// The connection the console bar shows (tracked).
-    pub fn connection(&self) -> Connection {
+    pub(crate) fn connection(&self) -> Connection {
         self.with_source(|source| source.connection())
     }
 
     /// "Server: …": what the console talks to, in a line (tracked).
-    pub fn server_line(&self) -> String {
+    pub(crate) fn server_line(&self) -> String {
         self.with_source(|source| source.server_line())
     }
 
     /// Whether the student's lines are message content now (tracked).
-    pub fn in_data(&self) -> bool {
+    pub(crate) fn in_data(&self) -> bool {
         self.with_source(|source| source.in_data())
     }
 
     /// Sends what the student typed to the simulator or through the bridge; false (and the
     /// banner says why) when nothing was sent.
-    pub fn send(&self, text: &str) -> bool {
+    pub(crate) fn send(&self, text: &str) -> bool {
         let refusal = match self.mode.get_untracked() {
             Mode::Simulated if self.simulated.with_untracked(SimulatedSession::is_closed) => {
                 "Not connected: this connection is closed. Press Connect to open a new one; your line is still in the box."
@@ -203,7 +203,7 @@ impl Playground {
     }
 
     /// Where the swaks and curl exports send by default, and what that server is (untracked).
-    pub fn export_destination(&self) -> crate::model::export::Destination {
+    pub(crate) fn export_destination(&self) -> crate::model::export::Destination {
         use crate::model::export::Destination;
         let mock = || Destination {
             server: "127.0.0.1:2525".into(),
@@ -219,21 +219,21 @@ impl Playground {
     }
 
     /// The accepted mail the Mailbox shows (tracked).
-    pub fn with_messages<R>(&self, f: impl FnOnce(&[StoredMessage]) -> R) -> R {
+    pub(crate) fn with_messages<R>(&self, f: impl FnOnce(&[StoredMessage]) -> R) -> R {
         match self.mode.get() {
             Mode::Mock => self.watched.with(|w| self.class_view.with(|v| f(&v.mailbox(w)))),
             _ => self.simulated.with(|s| f(s.messages())),
         }
     }
 
-    pub fn delete_message(&self, queue_id: &str) {
+    pub(crate) fn delete_message(&self, queue_id: &str) {
         match self.mode.get_untracked() {
             Mode::Mock => self.request(&FromWatcher::Delete { queue_id: queue_id.to_string() }),
             _ => self.simulated.update(|s| s.delete_message(queue_id)),
         }
     }
 
-    pub fn clear_messages(&self) {
+    pub(crate) fn clear_messages(&self) {
         match self.mode.get_untracked() {
             Mode::Mock => self.request(&FromWatcher::DeleteAll),
             _ => self.simulated.update(|s| s.clear_messages()),
@@ -242,7 +242,7 @@ impl Playground {
 
     /// The configuration the Server tab shows and changes: the simulator's, or in mock mode the
     /// live mock server's (tracked).
-    pub fn with_config<R>(&self, f: impl FnOnce(&ServerConfig) -> R) -> R {
+    pub(crate) fn with_config<R>(&self, f: impl FnOnce(&ServerConfig) -> R) -> R {
         if self.mode.get() == Mode::Mock {
             // Until the feed's first frame, the mock profile's defaults.
             return self.watched.with(|w| match &w.config {
@@ -253,7 +253,7 @@ impl Playground {
         self.simulated.with(|s| f(s.config()))
     }
 
-    pub fn configure(&self, config: ServerConfig) {
+    pub(crate) fn configure(&self, config: ServerConfig) {
         match self.mode.get_untracked() {
             Mode::Mock => self.request(&FromWatcher::Configure { v: smtp_protocol::watch::VERSION, config: Box::new(config) }),
             _ => self.apply(Input::Configure { config }),
@@ -262,7 +262,7 @@ impl Playground {
 
     /// Why the mail and settings shown cannot be changed from this page, and whether an admin
     /// token would unlock them (tracked): `None` in the simulator and on a writable mock server.
-    pub fn read_only(&self) -> Option<(String, bool)> {
+    pub(crate) fn read_only(&self) -> Option<(String, bool)> {
         if self.mode.get() != Mode::Mock {
             return None;
         }
@@ -274,7 +274,7 @@ impl Playground {
 
     /// Presents the teacher's admin token to the mock server (kept for this tab, and presented
     /// again when the feed reconnects).
-    pub fn unlock(&self, token: String) {
+    pub(crate) fn unlock(&self, token: String) {
         if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
             let _ = storage.set_item(ADMIN_TOKEN_KEY, &token);
         }
@@ -282,13 +282,13 @@ impl Playground {
     }
 
     /// An input to the simulated session (connect, disconnect, configure).
-    pub fn apply(&self, input: Input) {
+    pub(crate) fn apply(&self, input: Input) {
         self.simulated.update(|s| s.apply(input));
     }
 
     /// A fresh simulated session with the current configuration (the mailbox starts empty);
     /// what-if branches go with the session they branched from.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         let mut config = self.simulated.with_untracked(|s| s.config().clone());
         // A branch's what-if choices belong to it, not to the server.
         config.policy.faults.retain(|rule| !rule.what_if);
@@ -302,7 +302,7 @@ impl Playground {
     /// replayed against the simulator (the mock's own settings, or the simulator's profile),
     /// and that replay joins the branches beside the student's own session. `Err` says why
     /// not, and nothing changes.
-    pub fn open_branch(&self, ordinal: usize, reply: &smtp_protocol::Reply) -> Result<(), String> {
+    pub(crate) fn open_branch(&self, ordinal: usize, reply: &smtp_protocol::Reply) -> Result<(), String> {
         use crate::model::branch::{Branch, branch_at, log_from_events, reply_index};
         if self.branches.with_untracked(|b| b.list.len()) >= 63 {
             return Err("At most 64 branches: reset the session to start again.".into());
@@ -346,7 +346,7 @@ impl Playground {
     }
 
     /// Shows (and types into) branch `i`; the one shown before is kept as it was.
-    pub fn show_branch(&self, i: usize) {
+    pub(crate) fn show_branch(&self, i: usize) {
         let current = self.branches.with_untracked(|b| b.active);
         if i == current || self.branches.with_untracked(|b| b.list.get(i).is_none_or(|x| x.session.is_none())) {
             return;
@@ -362,7 +362,7 @@ impl Playground {
     }
 
     /// Switches what the console talks to, opening or closing the links that mode needs.
-    pub fn choose_mode(&self, mode: Mode) {
+    pub(crate) fn choose_mode(&self, mode: Mode) {
         if mode != Mode::Real {
             bridge::disconnect();
         }
@@ -376,7 +376,7 @@ impl Playground {
     }
 
     /// Opens a session with a real server through the bridge (closing the current one).
-    pub fn connect_real(&self, host: String, port: u16, security: Security, token: Option<String>) {
+    pub(crate) fn connect_real(&self, host: String, port: u16, security: Security, token: Option<String>) {
         self.real.update(|r| r.connecting(&host, port, security, now_ms()));
         let pg = *self;
         leptos::task::spawn_local(async move {
@@ -387,18 +387,18 @@ impl Playground {
         });
     }
 
-    pub fn disconnect_real(&self) {
+    pub(crate) fn disconnect_real(&self) {
         bridge::disconnect();
     }
 
     /// A fresh real-server console (an exercise that needs the bridge starts one).
-    pub fn reset_real(&self) {
+    pub(crate) fn reset_real(&self) {
         bridge::disconnect();
         self.real.set(RealSession::default());
     }
 
     /// Watches the live mock server's feed; a lost feed is tried again while in mock mode.
-    pub fn watch(&self) {
+    pub(crate) fn watch(&self) {
         let pg = *self;
         leptos::task::spawn_local(async move {
             if let Err(missing) = open_feed(pg).await {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 fn main() {
     println!("cargo::rerun-if-env-changed=PLAYGROUND_EMBED");
-    let mut out = String::from("/// (path under the page's root, bytes) of every file of the built page carried inside.\npub static FILES: &[(&str, &[u8])] = &[\n");
+    let mut out = String::from("/// (path under the page's root, bytes) of every file of the built page carried inside.\npub(crate) static FILES: &[(&str, &[u8])] = &[\n");
     if let Some(dist) = std::env::var_os("PLAYGROUND_EMBED").filter(|d| !d.is_empty()) {
         let dist = Path::new(&dist);
         println!("cargo::rerun-if-changed={}", dist.display());

@@ -11,7 +11,7 @@ use smtp_protocol::relay::{FromPage, ToPage};
 use std::rc::Rc;
 
 /// What the bridge said, for the page's handler.
-pub enum BridgeEvent {
+pub(crate) enum BridgeEvent {
     Control(ToPage),
     Bytes(Vec<u8>),
     /// Nothing answers at the bridge's URL (the page is not served by smtp-bridge).
@@ -29,7 +29,7 @@ thread_local! {
 }
 
 /// Opens a new session (closing the current one): `request` is the first frame.
-pub fn connect(request: FromPage, on_event: impl Fn(BridgeEvent) + 'static) {
+pub(crate) fn connect(request: FromPage, on_event: impl Fn(BridgeEvent) + 'static) {
     let on_event = Rc::new(on_event);
     let url = socket_url("/bridge");
     let Ok(socket) = WebSocket::open(&url) else {
@@ -77,12 +77,12 @@ pub fn connect(request: FromPage, on_event: impl Fn(BridgeEvent) + 'static) {
 }
 
 /// Sends what the student typed; false when no session is open.
-pub fn send(text: &str) -> bool {
+pub(crate) fn send(text: &str) -> bool {
     CURRENT.with(|c| c.send(Message::Bytes(text.as_bytes().to_vec())))
 }
 
 /// Asks the bridge to close the session, then closes the socket.
-pub fn disconnect() {
+pub(crate) fn disconnect() {
     let close = serde_json::to_string(&FromPage::Close).unwrap_or_default();
     CURRENT.with(|c| c.close(Some(Message::Text(close))));
 }

@@ -11,7 +11,7 @@ use smtp_protocol::watch::FromWatcher;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub enum WatchEvent {
+pub(crate) enum WatchEvent {
     /// Frames received since the last animation frame, in order.
     Frames(Vec<String>),
     /// Nothing answers at the feed's URL.
@@ -25,7 +25,7 @@ thread_local! {
     static PENDING: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-pub fn connect(on_event: impl Fn(WatchEvent) + 'static) {
+pub(crate) fn connect(on_event: impl Fn(WatchEvent) + 'static) {
     let on_event = Rc::new(on_event);
     let url = socket_url("/api/v1/live");
     PENDING.with(|p| p.borrow_mut().clear());
@@ -76,17 +76,17 @@ fn receive(generation: u64, on_event: Rc<dyn Fn(WatchEvent)>, text: String) {
 }
 
 /// Sends a request to the mock server; false when the feed is not open.
-pub fn request(request: &FromWatcher) -> bool {
+pub(crate) fn request(request: &FromWatcher) -> bool {
     let text = serde_json::to_string(request).unwrap_or_default();
     CURRENT.with(|c| c.send(Message::Text(text)))
 }
 
 /// Whether a feed is open (or opening).
-pub fn is_open() -> bool {
+pub(crate) fn is_open() -> bool {
     CURRENT.with(Current::is_open)
 }
 
-pub fn disconnect() {
+pub(crate) fn disconnect() {
     CURRENT.with(|c| {
         c.close(None);
         c.forget();

@@ -18,7 +18,7 @@ use wasm_split_helpers::wasm_split;
 
 /// What the page opens with: the session, the exercises' progress, a message for the banner, and
 /// whether this is a first visit (no session saved in this browser, no share link).
-pub struct Opening {
+pub(crate) struct Opening {
     lab: Lab,
     course: CourseProgress,
     message: Option<String>,
@@ -32,7 +32,7 @@ fn fresh_lab() -> Lab {
 /// A share link, or a session or progress saved in this browser, is read by a part of the page
 /// downloaded only then; a first visit does without it. `Err` when that part could not be
 /// downloaded: the saved session must then not be overwritten by a fresh one.
-pub async fn opening() -> Result<Opening, Missing> {
+pub(crate) async fn opening() -> Result<Opening, Missing> {
     let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
     if crate::model::saved::is_share_fragment(&hash) || crate::model::saved::browser::exists() || crate::model::course::browser::exists() {
         return restore(hash).await;
@@ -66,7 +66,7 @@ fn initial_mode() -> Mode {
 }
 
 #[component]
-pub fn App(opening: Opening) -> impl IntoView {
+pub(crate) fn App(opening: Opening) -> impl IntoView {
     let Opening { lab, course, message, first_visit } = opening;
     let started_course = course.active.is_some() || !course.states.is_empty();
     let playground = Playground::new(lab, initial_mode(), course, message);

@@ -4,7 +4,7 @@ use crate::state::Playground;
 use leptos::prelude::*;
 
 #[component]
-pub fn Banner() -> impl IntoView {
+pub(super) fn Banner() -> impl IntoView {
     let pg = expect_context::<Playground>();
     view! {
         <Show when=move || pg.banner.with(Option::is_some)>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use smtp_protocol::ProfileName;
 
 #[component]
-pub fn ProfileDiff() -> impl IntoView {
+pub(super) fn ProfileDiff() -> impl IntoView {
     let pg = expect_context::<Playground>();
     // The profile to compare with: Exchange beside Postfix, Postfix beside the others.
     let chosen = RwSignal::new(None::<ProfileName>);

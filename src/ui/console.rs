@@ -76,7 +76,7 @@ fn EntryView(entry: Arc<Entry>) -> impl IntoView {
 }
 
 #[component]
-pub fn Console() -> impl IntoView {
+pub(super) fn Console() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let input: NodeRef<html::Input> = NodeRef::new();
     let history = RwSignal::new(Vec::<String>::new());

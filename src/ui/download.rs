@@ -2,11 +2,11 @@
 
 use wasm_bindgen::JsCast;
 
-pub fn download(name: &str, mime: &str, content: &str) {
+pub(super) fn download(name: &str, mime: &str, content: &str) {
     download_bytes(name, mime, content.as_bytes());
 }
 
-pub fn download_bytes(name: &str, mime: &str, bytes: &[u8]) {
+pub(super) fn download_bytes(name: &str, mime: &str, bytes: &[u8]) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();

@@ -22,7 +22,7 @@ fn progress_of(pg: Playground, exercise: &Exercise) -> Progress {
 
 /// Starts (or restarts) an exercise: a fresh session on the server it needs.
 /// An exercise that needs the bridge switches the console to the real-server mode instead.
-pub fn start(pg: Playground, exercise: &Exercise) {
+pub(super) fn start(pg: Playground, exercise: &Exercise) {
     let Ok(config) = exercise.config() else { return };
     pg.course.update(|c| c.start(&exercise.id));
     if exercise.needs_bridge {
@@ -43,7 +43,7 @@ pub fn start(pg: Playground, exercise: &Exercise) {
 }
 
 #[component]
-pub fn ExercisePanel() -> impl IntoView {
+pub(super) fn ExercisePanel() -> impl IntoView {
     let pg = expect_context::<Playground>();
     pg.load_teacher_exercises();
     let active = move || {

@@ -35,7 +35,7 @@ fn parse(text: &str) -> Result<FaultRule, String> {
 }
 
 #[component]
-pub fn FaultRules() -> impl IntoView {
+pub(super) fn FaultRules() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let rules = Memo::new(move |_| pg.with_config(|c| c.policy.faults.iter().filter(|r| !r.what_if).map(|r| r.rule.clone()).collect::<Vec<_>>()));
     let new_rule = RwSignal::new(String::new());

@@ -7,7 +7,7 @@ use smtp_protocol::journey::AuthResults;
 use smtp_protocol::journey::{Journey, NoticeKind, Outcome, RecipientJourney};
 
 #[component]
-pub fn JourneyView(journey: Journey) -> impl IntoView {
+pub(super) fn JourneyView(journey: Journey) -> impl IntoView {
     let start = journey.recipients.iter().filter_map(|r| r.hops.first().map(|h| h.at.0)).min().unwrap_or_default();
     view! {
         <section class="journey" aria-label="Journey">
@@ -94,7 +94,7 @@ fn checks(results: AuthResults) -> impl IntoView {
 
 /// A DSN's machine-readable fields, each with what it means.
 #[component]
-pub fn DsnFields(raw: Vec<u8>) -> impl IntoView {
+pub(super) fn DsnFields(raw: Vec<u8>) -> impl IntoView {
     match read_report(&raw) {
         None => view! { <p class="help">"(no delivery-status part could be read)"</p> }.into_any(),
         Some(fields) => view! {

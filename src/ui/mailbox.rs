@@ -9,7 +9,7 @@ use smtp_protocol::StoredMessage;
 use smtp_protocol::message::{findings, parse_message, part_contents};
 
 #[component]
-pub fn Mailbox() -> impl IntoView {
+pub(super) fn Mailbox() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let open = RwSignal::new(None::<String>);
     let messages = move || pg.with_messages(|m| m.to_vec());

@@ -1,7 +1,7 @@
 //! The components, named after what the user sees. They read [`crate::state::Playground`] from
 //! context; none of them owns session state or matches on the mode to reach a session.
 
-pub mod app;
+pub(crate) mod app;
 mod banner;
 mod compare;
 mod console;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 /// What the console talks to: the simulator, a real server through the bridge, or the real
 /// clients of a live mock server.
 #[component]
-pub fn ModeSwitch() -> impl IntoView {
+pub(super) fn ModeSwitch() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let choose = move |mode: Mode| pg.choose_mode(mode);
     let option = move |mode: Mode, value: &'static str, label: &'static str| {

@@ -22,10 +22,10 @@ use leptos::prelude::*;
 use wasm_split_helpers::wasm_split;
 
 /// What a part gives back: the function that draws its view, called from here once loaded.
-pub type Draw = fn() -> AnyView;
+pub(super) type Draw = fn() -> AnyView;
 
 /// Downloads a part (the first time) and gives the function that draws it.
-pub type Load = fn() -> LocalBoxFuture<'static, Result<Draw, Missing>>;
+pub(super) type Load = fn() -> LocalBoxFuture<'static, Result<Draw, Missing>>;
 
 /// A split function in `$module`'s part, giving the function that draws `$view` (with a named
 /// preload where `prefetch` asks for that part).
@@ -50,7 +50,7 @@ part!(session_list in mock_mode draws SessionList, preload preload_session_list)
 part!(real_server_form in real_mode draws RealServerForm, preload preload_real_server_form);
 
 /// The part drawing `tab`'s view.
-pub fn tab(tab: Tab) -> Load {
+pub(super) fn tab(tab: Tab) -> Load {
     match tab {
         Tab::Exercises => || exercises().boxed_local(),
         Tab::Timeline => || timeline().boxed_local(),
@@ -63,16 +63,16 @@ pub fn tab(tab: Tab) -> Load {
 }
 
 /// The part drawing the what-if choices.
-pub const WHAT_IF: Load = || what_if().boxed_local();
+pub(super) const WHAT_IF: Load = || what_if().boxed_local();
 
 /// The part drawing the list of client sessions.
-pub const SESSION_LIST: Load = || session_list().boxed_local();
+pub(super) const SESSION_LIST: Load = || session_list().boxed_local();
 
 /// The part drawing the real-server form.
-pub const REAL_SERVER_FORM: Load = || real_server_form().boxed_local();
+pub(super) const REAL_SERVER_FORM: Load = || real_server_form().boxed_local();
 
 /// Fetches every part in the background, so that none waits for the network later.
-pub fn prefetch() {
+pub(super) fn prefetch() {
     leptos::task::spawn_local(async {
         // (One of each module is enough: the views are one part, and each mode is one.)
         let _ = preload_exercises().await;
@@ -84,7 +84,7 @@ pub fn prefetch() {
 /// A part's view: "Loading" while it is downloaded, then the view; if the download fails, says so
 /// with a button to try again. `name` says what is missing ("The Timeline view").
 #[component]
-pub fn Part(#[prop(into)] name: String, load: Load) -> impl IntoView {
+pub(super) fn Part(#[prop(into)] name: String, load: Load) -> impl IntoView {
     let loaded = RwSignal::new(None::<Result<Draw, Missing>>);
     let attempt = move || {
         loaded.set(None);

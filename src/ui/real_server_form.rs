@@ -8,7 +8,7 @@ use smtp_protocol::relay::Security;
 
 /// Where the "Real server" mode connects: host, port and security, through smtp-bridge.
 #[component]
-pub fn RealServerForm() -> impl IntoView {
+pub(super) fn RealServerForm() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let host = RwSignal::new("localhost".to_string());
     let port = RwSignal::new("25".to_string());

@@ -14,7 +14,7 @@ const CODES: [u16; 31] =
     [211, 214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 432, 450, 451, 452, 454, 455, 500, 501, 502, 503, 504, 530, 534, 535, 538, 550, 551, 552, 553, 554];
 
 #[component]
-pub fn Reference() -> impl IntoView {
+pub(super) fn Reference() -> impl IntoView {
     let query = RwSignal::new(String::new());
     let matches = move |text: &str| {
         let q = query.get().to_ascii_lowercase();

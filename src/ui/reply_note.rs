@@ -6,7 +6,7 @@ use smtp_protocol::explain::Explanation;
 use smtp_protocol::narration::Note;
 use smtp_protocol::reply::ReplyClass;
 
-pub fn class_css(class: ReplyClass) -> &'static str {
+pub(super) fn class_css(class: ReplyClass) -> &'static str {
     match class {
         ReplyClass::Completed => "c2",
         ReplyClass::Intermediate => "c3",
@@ -27,7 +27,7 @@ fn expectation_text(expectation: &Expectation) -> Option<String> {
 /// Class badge (with text, not colour alone), meanings, why, decoded base64 and the RFC link.
 /// Open by default for 4xx and 5xx.
 #[component]
-pub fn ReplyNote(explanation: Explanation, code: u16) -> impl IntoView {
+pub(super) fn ReplyNote(explanation: Explanation, code: u16) -> impl IntoView {
     let failure = matches!(explanation.class, ReplyClass::TransientFailure | ReplyClass::PermanentFailure);
     let enhanced = explanation.enhanced.clone().map(|e| {
         view! {
@@ -68,7 +68,7 @@ pub fn ReplyNote(explanation: Explanation, code: u16) -> impl IntoView {
 
 /// What a client command does, or what is wrong with it.
 #[component]
-pub fn CommandNote(note: Note) -> impl IntoView {
+pub(super) fn CommandNote(note: Note) -> impl IntoView {
     match note {
         Note::Command(note) => view! {
             <details class="command-note">

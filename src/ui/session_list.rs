@@ -17,7 +17,7 @@ fn clock(ms: u64) -> String {
 }
 
 #[component]
-pub fn SessionList() -> impl IntoView {
+pub(super) fn SessionList() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let link = move || pg.watched.with(|m| m.link.clone());
     let status = move || match link() {

@@ -108,7 +108,7 @@ fn split(text: &str) -> Vec<String> {
 }
 
 #[component]
-pub fn ServerSettings() -> impl IntoView {
+pub(super) fn ServerSettings() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let profile = Memo::new(move |_| pg.with_config(|c| c.profile));
     view! {

@@ -4,7 +4,7 @@ use crate::state::{Mode, Playground};
 use leptos::prelude::*;
 
 #[component]
-pub fn ShareButton() -> impl IntoView {
+pub(super) fn ShareButton() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let link = RwSignal::new(String::new());
     // A link replays what was typed, AUTH's base64 too: ask before handing a password around.

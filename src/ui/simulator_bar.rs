@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use smtp_protocol::session::Phase;
 
 /// "Connected · greeted · TLS · authenticated as student", or "Disconnected".
-pub fn status_line(connection: &Connection) -> String {
+pub(super) fn status_line(connection: &Connection) -> String {
     let Some(state) = connection.state.as_ref().filter(|_| connection.open) else {
         return if connection.open { "Connected".to_string() } else { "Disconnected".to_string() };
     };
@@ -30,7 +30,7 @@ pub fn status_line(connection: &Connection) -> String {
 
 /// The simulated connection: its state, the idle countdown, and connect/disconnect/reset.
 #[component]
-pub fn SimulatorBar() -> impl IntoView {
+pub(super) fn SimulatorBar() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let closed = Memo::new(move |_| pg.simulated.with(|s| s.is_closed()));
     let countdown = move || {

@@ -6,7 +6,7 @@ use crate::state::{Playground, Tab};
 use leptos::prelude::*;
 
 #[component]
-pub fn Tabs() -> impl IntoView {
+pub(super) fn Tabs() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let index = Tab::ALL.iter().position(|t| *t == pg.tab.get_untracked()).unwrap_or(0);

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 const VIEW_HEIGHT: f64 = 540.0;
 
 #[component]
-pub fn Timeline() -> impl IntoView {
+pub(super) fn Timeline() -> impl IntoView {
     let pg = expect_context::<Playground>();
     let scroll_top = RwSignal::new(0.0_f64);
     let container: NodeRef<html::Div> = NodeRef::new();

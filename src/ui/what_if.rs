@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use smtp_protocol::event::{ClientLine, Event};
 
 /// The position among the session's replies of the console entry `id`, if it is a reply.
-pub fn reply_ordinal(pg: Playground, id: usize) -> Option<usize> {
+pub(super) fn reply_ordinal(pg: Playground, id: usize) -> Option<usize> {
     untrack(|| {
         pg.with_console(|console| {
             let entries = &console.entries;
@@ -20,7 +20,7 @@ pub fn reply_ordinal(pg: Playground, id: usize) -> Option<usize> {
 /// "What if…" on one reply, in every mode (a real or watched session is replayed against the
 /// simulator first).
 #[component]
-pub fn WhatIfButton(entry: usize) -> impl IntoView {
+pub(super) fn WhatIfButton(entry: usize) -> impl IntoView {
     let pg = expect_context::<Playground>();
     view! {
             <button
@@ -53,7 +53,7 @@ fn answered_verb(pg: Playground, ordinal: usize) -> Option<String> {
 
 /// The branches of the session and the choice of a reply for a what-if: a part of the page.
 #[component]
-pub fn Branching() -> impl IntoView {
+pub(super) fn Branching() -> impl IntoView {
     view! {
         <BranchBar/>
         <WhatIfPicker/>

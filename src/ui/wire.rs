@@ -9,7 +9,7 @@ use leptos::prelude::*;
 const SHOWN: usize = 2000;
 
 #[component]
-pub fn WireView() -> impl IntoView {
+pub(super) fn WireView() -> impl IntoView {
     let pg = expect_context::<Playground>();
     // Computed only while the tab is open: the rows cost a pass over the whole session.
     let wire = move || (pg.tab.get() == Tab::Wire).then(|| pg.with_console(|console| rows(&console.events)));

@@ -283,6 +283,7 @@ const SMTP_SERVER: &str = "RELAY_BENCH_SMTP_SERVER";
 
 /// Raises this process's open-file limit (which the bridge and the helpers inherit) to 65,536
 /// where allowed (root may raise the hard limit), else to the hard limit; the limit in force.
+#[allow(unsafe_code)]
 fn raise_descriptor_limit() -> u64 {
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit/setrlimit only read and write the struct passed.

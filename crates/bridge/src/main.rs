@@ -137,6 +137,7 @@ enum Mode {
 /// huge page ("always", Debian's default), mimalloc's regions make a thousand idle relayed
 /// sessions weigh 40 KB each instead of 26 (the bench's idle-memory row), and mock mode under
 /// load spent a tenth of its CPU zeroing huge pages it had barely begun to use.
+#[allow(unsafe_code)]
 fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes integer arguments only and changes nothing but this

@@ -3,9 +3,10 @@
 //! `STARTTLS`, at which point it performs the TLS handshake itself (rustls) and reports it.
 
 use crate::target;
-use crate::wire::{Closer, ErrorKind, FromPage, Security, ToPage, VERSION};
+use crate::wire::{ErrorKind, FromPage, Security, ToPage, VERSION};
 use crate::{Bridge, tls};
 use axum::extract::ws::{Message, WebSocket};
+use smtp_protocol::event::Closer;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -247,7 +247,7 @@ async fn an_idle_session_is_closed_by_the_bridge() {
     control(&mut ws).await;
     reply(&mut ws, "220").await;
     match control(&mut ws).await {
-        ToPage::Closed { by: smtp_bridge::wire::Closer::Bridge, reason } => assert!(reason.contains("idle"), "{reason}"),
+        ToPage::Closed { by: smtp_protocol::event::Closer::Bridge, reason } => assert!(reason.contains("idle"), "{reason}"),
         other => panic!("{other:?}"),
     }
 }
@@ -264,7 +264,7 @@ async fn the_server_hanging_up_is_reported() {
     ws.send(Message::Binary(b"FOO\r\n".repeat(21).into())).await.unwrap();
     reply(&mut ws, "421").await;
     match control(&mut ws).await {
-        ToPage::Closed { by: smtp_bridge::wire::Closer::Server, .. } => {}
+        ToPage::Closed { by: smtp_protocol::event::Closer::Server, .. } => {}
         other => panic!("{other:?}"),
     }
 }

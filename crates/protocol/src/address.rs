@@ -15,9 +15,6 @@ impl Mailbox {
     pub fn is_ascii(&self) -> bool {
         self.local_part.is_ascii() && self.domain.is_ascii()
     }
-    pub fn domain_lowercase(&self) -> String {
-        self.domain.as_str().to_ascii_lowercase()
-    }
 }
 
 impl fmt::Display for Mailbox {
@@ -123,7 +120,7 @@ impl AddressError {
 
 /// Parsed path, how it was written, and what follows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedPath<'a> {
+pub(crate) struct ParsedPath<'a> {
     pub path: Path,
     /// Written without the angle brackets RFC 5321 requires.
     pub bare: bool,
@@ -132,7 +129,7 @@ pub struct ParsedPath<'a> {
 
 /// Parses a path at the start of `text`. `allow_null` for reverse-paths. A bare `user@domain`
 /// (no brackets) is parsed too; the caller decides whether the profile tolerates it.
-pub fn parse_path(text: &str, allow_null: bool, enforce_lengths: bool) -> Result<ParsedPath<'_>, AddressError> {
+pub(crate) fn parse_path(text: &str, allow_null: bool, enforce_lengths: bool) -> Result<ParsedPath<'_>, AddressError> {
     if text.is_empty() {
         return Err(AddressError::Empty);
     }
@@ -333,7 +330,7 @@ pub fn parse_mailbox(text: &str, enforce_lengths: bool) -> Result<Mailbox, Addre
 }
 
 /// A host name (`sub-domain *("." sub-domain)`) or an address literal in brackets.
-pub fn validate_domain(domain: &str) -> Result<(), AddressError> {
+pub(crate) fn validate_domain(domain: &str) -> Result<(), AddressError> {
     if domain.is_empty() {
         return Err(AddressError::EmptyDomain { at: 0 });
     }

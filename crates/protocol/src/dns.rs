@@ -25,7 +25,7 @@ const fn mx(preference: u16, exchange: &'static str) -> MxRecord {
     MxRecord { preference, exchange }
 }
 
-pub const ZONE: &[Domain] = &[
+pub(crate) const ZONE: &[Domain] = &[
     Domain {
         name: "example.org",
         mx: &[mx(10, "mx1.example.org."), mx(20, "mx2.example.org."), mx(30, "backup-mx.example.net.")],
@@ -128,13 +128,13 @@ pub fn receiving(domain: &str) -> Receiving {
     }
 }
 
-pub fn lookup(name: &str) -> Option<&'static Domain> {
+pub(crate) fn lookup(name: &str) -> Option<&'static Domain> {
     let name = name.trim().trim_end_matches('.');
     ZONE.iter().find(|d| d.name.eq_ignore_ascii_case(name))
 }
 
 /// The MX records sorted by preference, lowest (most preferred) first.
-pub fn mx_sorted(domain: &Domain) -> Vec<&MxRecord> {
+pub(crate) fn mx_sorted(domain: &Domain) -> Vec<&MxRecord> {
     let mut records: Vec<&MxRecord> = domain.mx.iter().collect();
     records.sort_by_key(|r| r.preference);
     records
@@ -187,7 +187,7 @@ pub enum SpfResult {
 }
 
 /// The domain's SPF record in the simulated zone, if it has one.
-pub fn spf_record(domain: &str) -> Option<&'static str> {
+pub(crate) fn spf_record(domain: &str) -> Option<&'static str> {
     lookup(domain)?.txt.iter().copied().find(|t| t.starts_with("v=spf1"))
 }
 

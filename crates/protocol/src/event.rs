@@ -175,3 +175,13 @@ impl Transcript {
         }
     }
 }
+
+#[cfg(test)]
+mod size {
+    /// ARCHITECTURE.md says an event is at most 128 bytes (a parsed command and an applied fault
+    /// boxed, the envelope shared): the mock keeps them by the hundred thousand.
+    #[test]
+    fn an_event_is_at_most_128_bytes() {
+        assert!(std::mem::size_of::<super::Event>() <= 128, "an Event is {} bytes", std::mem::size_of::<super::Event>());
+    }
+}

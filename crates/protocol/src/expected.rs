@@ -59,12 +59,6 @@ pub enum Expectation {
     NoCommand,
 }
 
-impl Expectation {
-    pub fn is_listed(&self) -> bool {
-        !matches!(self, Expectation::Unexpected)
-    }
-}
-
 /// What a reply answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Answering {

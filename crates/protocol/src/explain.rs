@@ -15,7 +15,8 @@ pub use headline::headline;
 
 use crate::command::{SyntaxError, Tolerance, Verb};
 use crate::expected::{Answering, Expectation, expectation};
-use crate::profile::{ProfileName, ServerPolicy};
+use crate::preset::ProfileName;
+use crate::profile::ServerPolicy;
 use crate::reply::{EnhancedCode, Reply, ReplyClass};
 use crate::situation::Situation;
 use base64::Engine;
@@ -132,7 +133,7 @@ fn base(reply: &Reply, id: ExplanationId, answering: Answering) -> Explanation {
 }
 
 /// Explains a reply of the simulator.
-pub fn explain_simulated(reply: &Reply, situation: Situation, ctx: &WhyContext<'_>) -> Explanation {
+pub(crate) fn explain_simulated(reply: &Reply, situation: Situation, ctx: &WhyContext<'_>) -> Explanation {
     let answering = match (situation, ctx.verb) {
         (Situation::Greeting | Situation::IdleTimeout, _) => Answering::Connection,
         (_, Some(verb)) => Answering::Command(verb),

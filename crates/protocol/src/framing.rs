@@ -8,6 +8,9 @@
 //!   A leading dot is removed from lines that start with one (RFC 5321 4.5.2).
 //! - Content beyond the size limit is counted but not stored.
 //!
+//! Public under the `internals` feature (the throughput bench), private otherwise: its items
+//! are written `pub` for the first and allowed as unreachable for the second.
+//!
 //! Over 500 lines with its tests, and one concept: the three readers share the input buffer and
 //! its bounds, and the tests pin the smuggling vectors against all three.
 

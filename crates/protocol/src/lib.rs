@@ -30,6 +30,7 @@ pub mod fault;
 #[cfg(feature = "internals")]
 pub mod framing;
 #[cfg(not(feature = "internals"))]
+#[allow(unreachable_pub)]
 mod framing;
 pub mod journey;
 pub mod mailbox;
@@ -51,7 +52,8 @@ mod wording;
 
 pub use event::{Event, Transcript};
 pub use mailbox::StoredMessage;
-pub use profile::{ProfileName, ServerConfig, ServerPolicy};
+pub use preset::ProfileName;
+pub use profile::{ServerConfig, ServerPolicy};
 pub use reply::{EnhancedCode, Reply, ReplyClass};
 pub use server::{Peer, Server};
 pub use situation::Situation;

@@ -36,7 +36,7 @@ pub fn header_value(content: &[u8], name: &str) -> Option<String> {
 /// The domain of the first address in the From: field, lowercased, read without the MIME parser:
 /// all that delivery needs of the message (DMARC's alignment), so the page can answer without
 /// downloading the parser first. Display names, quoted strings and comments are skipped.
-pub fn from_domain(content: &[u8]) -> Option<String> {
+pub(crate) fn from_domain(content: &[u8]) -> Option<String> {
     let value = header_value(content, "From")?;
     let (mut plain, mut quoted, mut depth, mut escaped) = (String::new(), false, 0usize, false);
     for c in value.chars() {
@@ -299,7 +299,7 @@ pub fn findings(view: &MessageView, message: &crate::mailbox::StoredMessage) -> 
 }
 
 /// Compares the header of a message with the envelope it came in.
-pub fn compare_with_envelope(view: &MessageView, envelope: &Envelope) -> Vec<Finding> {
+pub(crate) fn compare_with_envelope(view: &MessageView, envelope: &Envelope) -> Vec<Finding> {
     let mut findings = Vec::new();
     let sender = envelope.sender_address();
     match view.from.first() {

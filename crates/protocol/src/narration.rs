@@ -9,7 +9,8 @@ use crate::command::{ParsedCommand, SyntaxError, Tolerance, Verb};
 use crate::event::{ClientLine, Event};
 use crate::expected::Answering;
 use crate::explain::{CommandNote, Explanation, WhyContext, command_note, explain_real, explain_simulated};
-use crate::profile::{ProfileName, ServerPolicy};
+use crate::preset::ProfileName;
+use crate::profile::ServerPolicy;
 use crate::session::path_address;
 
 /// What the reader has to say about one event.

@@ -6,7 +6,7 @@
 
 use crate::command::{Leniency, Verb};
 use crate::persona::Persona;
-pub use crate::preset::ProfileName;
+use crate::preset::ProfileName;
 use serde::{Deserialize, Serialize};
 
 /// How VRFY is answered.
@@ -254,7 +254,7 @@ impl ServerPolicy {
     /// A profile's policy with `changes` (field name → JSON value) applied over it, checked.
     /// `Err` is the field's name and what is wrong: an unknown field, a value of the wrong
     /// kind, or a policy [`ServerPolicy::check`] refuses.
-    pub fn with_changes(profile: ProfileName, changes: &serde_json::Map<String, serde_json::Value>) -> Result<ServerPolicy, (String, String)> {
+    pub(crate) fn with_changes(profile: ProfileName, changes: &serde_json::Map<String, serde_json::Value>) -> Result<ServerPolicy, (String, String)> {
         let mut policy = serde_json::to_value(ServerPolicy::for_profile(profile)).map_err(|e| ("(all)".to_string(), e.to_string()))?;
         for (key, value) in changes {
             if policy.get(key).is_none() {
@@ -344,7 +344,7 @@ impl ServerPolicy {
 
     /// The largest message accepted, in octets: `max_message_size`; for 0 (no fixed maximum),
     /// what a simulated server holds in memory, [`ServerPolicy::MEMORY_CEILING`].
-    pub fn message_size_limit(&self) -> u64 {
+    pub(crate) fn message_size_limit(&self) -> u64 {
         match self.max_message_size {
             0 => Self::MEMORY_CEILING,
             limit => limit,
@@ -353,13 +353,13 @@ impl ServerPolicy {
 
     /// The most of one message a simulated server keeps when no fixed maximum is set: a server
     /// without a size limit is still bounded by its storage (Postfix by its queue's free space).
-    pub const MEMORY_CEILING: u64 = 64 << 20;
+    pub(crate) const MEMORY_CEILING: u64 = 64 << 20;
 
-    pub fn is_local_domain(&self, domain: &str) -> bool {
+    pub(crate) fn is_local_domain(&self, domain: &str) -> bool {
         self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
     }
 
-    pub fn mailbox_exists(&self, local_part: &str) -> bool {
+    pub(crate) fn mailbox_exists(&self, local_part: &str) -> bool {
         self.mailboxes.is_empty() || self.mailboxes.iter().any(|m| m.eq_ignore_ascii_case(local_part))
     }
 
@@ -388,7 +388,7 @@ impl ServerPolicy {
         self.persona.as_deref().unwrap_or_else(|| Persona::preset(profile))
     }
 
-    pub fn check_account(&self, user: &str, password: &str) -> bool {
+    pub(crate) fn check_account(&self, user: &str, password: &str) -> bool {
         self.accounts.iter().any(|a| a.user == user && a.password == password)
     }
 }

@@ -2,7 +2,7 @@
 //! in text frames (versioned), SMTP bytes in
 //! binary frames, passed through unchanged in both directions.
 
-pub use crate::event::Closer;
+use crate::event::Closer;
 use serde::{Deserialize, Serialize};
 
 pub const VERSION: u32 = 1;

@@ -133,7 +133,7 @@ impl Reply {
 
     /// Appends the reply as sent to `out`, as bytes (the server's transmit buffer). Written by
     /// hand, not with `format!`: every reply the simulator sends goes through here.
-    pub fn write_wire_bytes(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write_wire_bytes(&self, out: &mut Vec<u8>) {
         let mut digits = [0u8; 10];
         let code = decimal(u32::from(self.code), &mut digits);
         // The enhanced code is the same on every line: written on the first, then copied.

@@ -96,7 +96,7 @@ impl Directive {
 }
 
 /// A policy with one field changed, checked: what `-- set` and the Server tab do.
-pub fn set_field(policy: &ServerPolicy, field: &str, value: &serde_json::Value) -> Result<ServerPolicy, String> {
+pub(crate) fn set_field(policy: &ServerPolicy, field: &str, value: &serde_json::Value) -> Result<ServerPolicy, String> {
     let mut json = serde_json::to_value(policy).map_err(|e| e.to_string())?;
     let Some(slot) = json.get_mut(field) else { return Err(format!("`-- set {field}`: no such policy field")) };
     *slot = value.clone();

@@ -20,7 +20,8 @@ use crate::command::{ParsedCommand, SyntaxError, SyntaxErrorKind, Verb, parse_co
 use crate::event::{ClientLine, Closer, Event};
 use crate::fault::{AppliedFault, Counts, HostCounts};
 use crate::framing::{ChunkReader, ContentReport, DataReader, Frame, InputBuffer, LineReader};
-use crate::profile::{ProfileName, ServerConfig, ServerPolicy};
+use crate::preset::ProfileName;
+use crate::profile::{ServerConfig, ServerPolicy};
 use crate::session::{Envelope, Phase, SessionState};
 use crate::situation::Situation;
 use crate::time::Timestamp;

@@ -99,12 +99,12 @@ impl Situation {
     }
 
     /// The server closes the connection right after this reply.
-    pub fn closes_connection(self) -> bool {
+    pub(crate) fn closes_connection(self) -> bool {
         matches!(self, Situation::Closing | Situation::IdleTimeout | Situation::TooManyErrors | Situation::NonSmtpCommand)
     }
 
     /// Counts toward the bad-command limit (as Postfix counts its "errors").
-    pub fn is_client_error(self) -> bool {
+    pub(crate) fn is_client_error(self) -> bool {
         matches!(
             self,
             Situation::UnknownCommand

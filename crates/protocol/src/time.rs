@@ -10,7 +10,7 @@ impl Timestamp {
     pub fn from_secs(secs: u64) -> Self {
         Timestamp(secs * 1000)
     }
-    pub fn plus_secs(self, secs: u64) -> Self {
+    pub(crate) fn plus_secs(self, secs: u64) -> Self {
         Timestamp(self.0.saturating_add(secs.saturating_mul(1000)))
     }
     pub fn millis_since(self, earlier: Timestamp) -> u64 {

@@ -33,7 +33,7 @@ impl Situation {
 
 /// The template a built-in profile uses in a situation (the preset table of words; a server
 /// speaks through its [`crate::persona::Persona`], which may word some situations its own way).
-pub fn template(profile: ProfileName, situation: Situation) -> Template<'static> {
+pub(crate) fn template(profile: ProfileName, situation: Situation) -> Template<'static> {
     let specific = match profile {
         ProfileName::Postfix => postfix(situation),
         ProfileName::Exchange => exchange(situation),
@@ -47,7 +47,7 @@ pub fn template(profile: ProfileName, situation: Situation) -> Template<'static>
 
 /// Fills the placeholders from `values` (name, value) and builds the reply.
 #[cfg(test)]
-pub fn render(template: Template<'_>, values: &[(&str, &str)]) -> Reply {
+pub(crate) fn render(template: Template<'_>, values: &[(&str, &str)]) -> Reply {
     render_with(template, |name, out| match values.iter().find(|(n, _)| *n == name) {
         Some((_, value)) => {
             out.push_str(value);
@@ -59,7 +59,7 @@ pub fn render(template: Template<'_>, values: &[(&str, &str)]) -> Reply {
 
 /// Fills the placeholders in one pass: `fill(name, out)` appends the value of `name` to `out`
 /// and returns false for an unknown name (which is then kept as written).
-pub fn render_with(template: Template<'_>, mut fill: impl FnMut(&str, &mut String) -> bool) -> Reply {
+pub(crate) fn render_with(template: Template<'_>, mut fill: impl FnMut(&str, &mut String) -> bool) -> Reply {
     let mut lines = Vec::with_capacity(1);
     let mut line = String::with_capacity(template.text.len() + 24);
     let mut rest = template.text;

@@ -67,7 +67,7 @@ fn size_floors() -> Result<()> {
 }
 
 /// `cargo xtask bench size`: the page's size and its floors alone (a minute, not twenty).
-pub fn run(args: &[String]) -> Result<()> {
+pub(crate) fn run(args: &[String]) -> Result<()> {
     if args.first().map(String::as_str) == Some("size") {
         return page_size().map(|_| ());
     }

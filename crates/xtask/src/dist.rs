@@ -23,14 +23,14 @@ const LOADER: &str = "split";
 const HEAD_MARKER: &str = "<!-- xtask:head -->";
 
 /// The release build: what users and CI get.
-pub fn run() -> Result<PathBuf> {
+pub(crate) fn run() -> Result<PathBuf> {
     // A broken exercise file stops the build: the page would show it broken to every student.
     crate::exercises::check(&env::root().join("exercises"))?;
     build(false)
 }
 
 /// `dev`: incremental, no LTO, no wasm-opt, no compression — for working on the page.
-pub fn build(dev: bool) -> Result<PathBuf> {
+pub(crate) fn build(dev: bool) -> Result<PathBuf> {
     let started = Instant::now();
     let root = env::root();
     env::ensure_wasm_target()?;
@@ -85,14 +85,14 @@ pub fn build(dev: bool) -> Result<PathBuf> {
 
 /// What to build for wasm32: the page, or an example of the root package (the size floors that
 /// `cargo xtask bench` measures).
-pub enum Artifact<'a> {
+pub(crate) enum Artifact<'a> {
     Page,
     Example(&'a str),
 }
 
 /// One wasm32 build, ready to serve: the module the page starts with and its JS glue, and for the
 /// page, the parts split off at its `#[wasm_split]` functions with the script that loads them.
-pub struct Built {
+pub(crate) struct Built {
     pub wasm: PathBuf,
     pub glue: PathBuf,
     /// What the browser fetches when a part is first needed: `(file name to serve, path)`.
@@ -103,7 +103,7 @@ pub struct Built {
 
 /// Builds `artifact` for wasm32 as the page is built (profile, split, JS glue, and unless `dev`,
 /// `wasm-opt -Oz` on every part).
-pub fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<Built> {
+pub(crate) fn wasm_and_glue(root: &Path, artifact: Artifact<'_>, dev: bool) -> Result<Built> {
     let profile = if dev { "wasm-dev" } else { "wasm-release" };
     let mut cargo = env::cargo();
     cargo.args(["build", "--quiet", "--package", APP, "--target", "wasm32-unknown-unknown", "--profile", profile]);
@@ -263,7 +263,7 @@ fn optimize(root: &Path, input: &Path, output: &Path, dev: bool, profiling: bool
 
 /// Whether `name`, a file of `dist/`, is a part fetched after the console answers (a split part
 /// or a chunk shared by several), not part of the first download.
-pub fn is_later_part(name: &str) -> bool {
+pub(crate) fn is_later_part(name: &str) -> bool {
     name.ends_with(".wasm") && (name.starts_with("split_") || name.starts_with("chunk_"))
 }
 
@@ -330,7 +330,7 @@ fn compress_and_report(dist: &Path) -> Result<()> {
 }
 
 /// `bytes` gzipped at the best level (what `smtp-bridge` serves, and what size goals count).
-pub fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(bytes)?;
     Ok(gz.finish()?)

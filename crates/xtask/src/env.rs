@@ -7,12 +7,12 @@ use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// The workspace root (the folder holding the top `Cargo.toml`), found at run time: `cargo
 /// xtask` sets CARGO_MANIFEST_DIR to crates/xtask of the checkout it runs in, so a checkout
 /// copied or moved elsewhere builds where it is, not where it was compiled.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     root_from(std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from), std::env::current_dir().unwrap_or_default())
 }
 
@@ -27,25 +27,25 @@ fn root_from(manifest_dir: Option<PathBuf>, current: PathBuf) -> PathBuf {
 
 /// Where cargo builds: `CARGO_TARGET_DIR` when set (relative to the root), else `target/`.
 /// Where `cargo install` puts programs.
-pub fn cargo_home() -> PathBuf {
+pub(crate) fn cargo_home() -> PathBuf {
     std::env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"))
 }
 
-pub fn target_dir() -> PathBuf {
+pub(crate) fn target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => root().join(dir),
         None => root().join("target"),
     }
 }
 
-pub fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.current_dir(root());
     cmd
 }
 
 /// Runs a command to completion, failing with its command line when it fails.
-pub fn run(cmd: &mut Command) -> Result<()> {
+pub(crate) fn run(cmd: &mut Command) -> Result<()> {
     let shown = format!("{cmd:?}");
     let status = cmd.status().with_context(|| format!("could not start {shown}"))?;
     if !status.success() {
@@ -58,7 +58,7 @@ fn on_path(program: &str) -> bool {
     std::env::var_os("PATH").map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())).unwrap_or(false)
 }
 
-pub fn ensure_wasm_target() -> Result<()> {
+pub(crate) fn ensure_wasm_target() -> Result<()> {
     let out = Command::new("rustup").args(["target", "list", "--installed"]).output();
     match out {
         Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == "wasm32-unknown-unknown") => Ok(()),
@@ -98,14 +98,14 @@ fn apt_install(packages: &[&str]) -> Result<()> {
     apt(&args)
 }
 
-pub fn ensure_node() -> Result<()> {
+pub(crate) fn ensure_node() -> Result<()> {
     if on_path("node") && on_path("npm") {
         return Ok(());
     }
     apt_install(&["nodejs", "npm"])
 }
 
-pub fn ensure_chromium() -> Result<()> {
+pub(crate) fn ensure_chromium() -> Result<()> {
     if Path::new(CHROMIUM).exists() {
         return Ok(());
     }
@@ -117,7 +117,7 @@ pub fn ensure_chromium() -> Result<()> {
 }
 
 /// valgrind, whose callgrind counts the instructions of the parser benchmark (Debian's package).
-pub fn ensure_valgrind() -> Result<()> {
+pub(crate) fn ensure_valgrind() -> Result<()> {
     if on_path("valgrind") {
         return Ok(());
     }
@@ -126,7 +126,7 @@ pub fn ensure_valgrind() -> Result<()> {
 
 /// swaks, the SMTP swiss-army knife, that the mock server's tests drive as a real client
 /// (Debian's package; Net::SSLeay for its --tls).
-pub fn ensure_swaks() -> Result<()> {
+pub(crate) fn ensure_swaks() -> Result<()> {
     let has_tls = Command::new("perl").args(["-MNet::SSLeay", "-e", "1"]).output().map(|o| o.status.success()).unwrap_or(false);
     if on_path("swaks") && has_tls {
         return Ok(());
@@ -138,7 +138,7 @@ pub fn ensure_swaks() -> Result<()> {
 /// when Postfix is installed, else Debian's postfix package unpacked under the target directory
 /// (`apt-get download`, `dpkg-deb -x`: nothing is installed, no mail server starts). Returns
 /// (smtp-sink, smtp-source, the folder of their libraries), or None with the reason printed.
-pub fn postfix_tools() -> Option<(PathBuf, PathBuf, PathBuf)> {
+pub(crate) fn postfix_tools() -> Option<(PathBuf, PathBuf, PathBuf)> {
     let system = (Path::new("/usr/sbin/smtp-sink"), Path::new("/usr/sbin/smtp-source"));
     if system.0.exists() && system.1.exists() {
         return Some((system.0.into(), system.1.into(), PathBuf::from("/usr/lib/postfix")));
@@ -176,7 +176,7 @@ pub fn postfix_tools() -> Option<(PathBuf, PathBuf, PathBuf)> {
 }
 
 /// `npm ci` from the committed package-lock.json, when node_modules is missing or stale.
-pub fn ensure_npm_packages() -> Result<()> {
+pub(crate) fn ensure_npm_packages() -> Result<()> {
     ensure_node()?;
     let root = root();
     let lock = root.join("package-lock.json");
@@ -194,7 +194,7 @@ pub fn ensure_npm_packages() -> Result<()> {
 
 /// PyPI packages the tests drive (real SMTP software), in a venv under the target directory.
 /// Returns the venv's python.
-pub fn ensure_python_packages(packages: &[&str]) -> Result<PathBuf> {
+pub(crate) fn ensure_python_packages(packages: &[&str]) -> Result<PathBuf> {
     let venv = target_dir().join("pyenv");
     let python = venv.join("bin/python");
     if !python.exists() {
@@ -221,12 +221,12 @@ pub fn ensure_python_packages(packages: &[&str]) -> Result<PathBuf> {
 /// Builds `smtp-bridge` (debug profile: shares the artefacts of `cargo test`) and returns its path.
 /// `smtp-bridge` (debug) with the built page `dist` inside it as well: it serves `--dir` when
 /// given, and its own copy from any other folder (the test of the release binary runs it so).
-pub fn build_bridge(dist: &Path) -> Result<PathBuf> {
+pub(crate) fn build_bridge(dist: &Path) -> Result<PathBuf> {
     build_bridge_with_page(dist, "dev")
 }
 
 /// `smtp-bridge` with the built page `dist` inside (`profile`: `dev` or `release`); its path.
-pub fn build_bridge_with_page(dist: &Path, profile: &str) -> Result<PathBuf> {
+pub(crate) fn build_bridge_with_page(dist: &Path, profile: &str) -> Result<PathBuf> {
     let dist = dist.canonicalize().with_context(|| format!("{}", dist.display()))?;
     run(cargo().args(["build", "--quiet", "--package", "smtp-bridge", "--bin", "smtp-bridge", "--profile", profile]).env("PLAYGROUND_EMBED", &dist))?;
     let folder = if profile == "dev" { "debug" } else { profile };

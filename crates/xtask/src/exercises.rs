@@ -7,7 +7,7 @@ use smtp_protocol::exercise::{Check, Exercise, play, solve};
 use std::path::Path;
 
 /// The problems of every `*.json` in `dir`, one line each; `Ok` with the count when none.
-pub fn check(dir: &Path) -> Result<usize> {
+pub(crate) fn check(dir: &Path) -> Result<usize> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok())

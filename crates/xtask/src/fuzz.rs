@@ -29,7 +29,7 @@ struct Outcome {
     found: Option<String>,
 }
 
-pub fn run(args: &[String]) -> Result<()> {
+pub(crate) fn run(args: &[String]) -> Result<()> {
     let mut runs = DEFAULT_RUNS;
     let mut time: Option<u64> = None;
     let mut chosen: Vec<&'static str> = Vec::new();

@@ -16,10 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The crates whose modules must form layers, by their source folder.
-pub const CRATES: &[&str] = &["crates/protocol/src", "src", "crates/bridge/src"];
+pub(crate) const CRATES: &[&str] = &["crates/protocol/src", "src", "crates/bridge/src"];
 
 /// Which module of a scope each module names (nodes are module paths joined with `::`).
-pub type Graph = BTreeMap<String, BTreeSet<String>>;
+pub(crate) type Graph = BTreeMap<String, BTreeSet<String>>;
 
 /// A source file's module path: `server/auth.rs` is `[server, auth]`, `model/mod.rs` is
 /// `[model]`, the crate root `[]`.
@@ -35,7 +35,10 @@ fn module_path(src: &Path, path: &Path) -> Option<Vec<String>> {
 }
 
 /// The source files of a crate with their module paths and the absolute module paths they name.
-fn read_crate(src: &Path) -> Result<Vec<(Vec<String>, Vec<Vec<String>>)>> {
+/// A source file: its module path, and the module paths it names.
+type SourceFile = (Vec<String>, Vec<Vec<String>>);
+
+fn read_crate(src: &Path) -> Result<Vec<SourceFile>> {
     let mut files = Vec::new();
     collect(src, &mut files)?;
     files.sort();
@@ -52,7 +55,7 @@ fn read_crate(src: &Path) -> Result<Vec<(Vec<String>, Vec<Vec<String>>)>> {
 /// Every scope that holds modules (the crate root and each folder module), each with its graph:
 /// which of its child modules names which other. A file inside `server/` counts as `server`
 /// in the root scope and as `server::auth` in the scope `server`.
-pub fn graphs(src: &Path) -> Result<BTreeMap<String, Graph>> {
+pub(crate) fn graphs(src: &Path) -> Result<BTreeMap<String, Graph>> {
     let files = read_crate(src)?;
     let modules: BTreeSet<Vec<String>> = files.iter().map(|(m, _)| m.clone()).collect();
     let mut scopes: BTreeSet<Vec<String>> = modules.iter().filter(|m| modules.iter().any(|o| o.len() > m.len() && o.starts_with(m))).cloned().collect();
@@ -137,7 +140,7 @@ fn without_test_modules(text: &str) -> String {
         let after = &rest[at + "#[cfg(test)]".len()..];
         let item = after.trim_start();
         let is_module =
-            item.strip_prefix("mod ").is_some_and(|m| ident_at(m.trim_start()).len() > 0 && m.trim_start()[ident_at(m.trim_start()).len()..].trim_start().starts_with('{'));
+            item.strip_prefix("mod ").is_some_and(|m| !ident_at(m.trim_start()).is_empty() && m.trim_start()[ident_at(m.trim_start()).len()..].trim_start().starts_with('{'));
         if !is_module {
             out.push_str("#[cfg(test)]");
             rest = after;
@@ -263,7 +266,7 @@ fn ident_at(text: &str) -> String {
 
 /// Every circle in the graph, each as a path that starts and ends at the same module (one per
 /// strongly connected component of more than one module).
-pub fn circles(graph: &Graph) -> Vec<Vec<String>> {
+pub(crate) fn circles(graph: &Graph) -> Vec<Vec<String>> {
     // Tarjan's strongly connected components, then one shortest cycle through each.
     struct Walk<'g> {
         graph: &'g Graph,
@@ -353,7 +356,7 @@ fn shortest_cycle(graph: &Graph, start: &str, members: &BTreeSet<&str>) -> Vec<S
 }
 
 /// Fails, naming each circle, when any crate of [`CRATES`] has one.
-pub fn check(root: &Path) -> Result<()> {
+pub(crate) fn check(root: &Path) -> Result<()> {
     let mut found = Vec::new();
     for src in CRATES {
         for (scope, graph) in graphs(&root.join(src))? {
@@ -369,7 +372,7 @@ pub fn check(root: &Path) -> Result<()> {
 }
 
 /// Each module's layer: 0 for one that uses no other, else one more than the highest it uses.
-pub fn levels(graph: &Graph) -> Option<BTreeMap<String, usize>> {
+pub(crate) fn levels(graph: &Graph) -> Option<BTreeMap<String, usize>> {
     if !circles(graph).is_empty() {
         return None;
     }
@@ -389,7 +392,7 @@ pub fn levels(graph: &Graph) -> Option<BTreeMap<String, usize>> {
 }
 
 /// `cargo xtask layers`: each crate's modules, lowest layer first, or its circles.
-pub fn print(root: &Path) -> Result<()> {
+pub(crate) fn print(root: &Path) -> Result<()> {
     for src in CRATES {
         for (scope, graph) in graphs(&root.join(src))? {
             println!("{src} ({scope})");
@@ -430,9 +433,9 @@ mod tests {
     }
 
     mod tempdir {
-        pub struct Dir(std::path::PathBuf);
+        pub(super) struct Dir(std::path::PathBuf);
         impl Dir {
-            pub fn new() -> Dir {
+            pub(super) fn new() -> Dir {
                 static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
                 let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let path = std::env::temp_dir().join(format!("xtask-layers-{}-{n}", std::process::id()));
@@ -440,7 +443,7 @@ mod tests {
                 std::fs::create_dir_all(&path).unwrap();
                 Dir(path)
             }
-            pub fn path(&self) -> &std::path::Path {
+            pub(super) fn path(&self) -> &std::path::Path {
                 &self.0
             }
         }

@@ -19,7 +19,7 @@ fn style() -> Result<()> {
 /// `cargo xtask test --stress`: the long versions of the load tests (4,000 concurrent sessions
 /// through the bridge and the mock instead of 1,000, 20,000 monkey lines in the page), with
 /// their figures printed. Not part of the default run: it takes minutes.
-pub fn stress() -> Result<()> {
+pub(crate) fn stress() -> Result<()> {
     let python = env::ensure_python_packages(&["aiosmtpd==1.4.6"])?;
     env::run(
         env::cargo()
@@ -45,7 +45,7 @@ pub fn stress() -> Result<()> {
     )
 }
 
-pub fn run() -> Result<()> {
+pub(crate) fn run() -> Result<()> {
     let started = Instant::now();
     println!("xtask: [0/3] house style (rustfmt.toml, clippy with warnings denied, native and wasm32)");
     style()?;

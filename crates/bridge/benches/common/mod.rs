@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// A child process, killed when dropped.
-pub struct Process(pub Child);
+pub(crate) struct Process(pub Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -17,14 +17,14 @@ impl Drop for Process {
 
 /// Starts `program` and waits until a line of its output (stdout or stderr) contains `ready`;
 /// the lines up to that one.
-pub fn start(program: &str, args: &[String], ready: &str) -> (Process, Vec<String>) {
+pub(crate) fn start(program: &str, args: &[String], ready: &str) -> (Process, Vec<String>) {
     let mut command = Command::new(program);
     command.args(args);
     start_command(command, ready)
 }
 
 /// [`start`] for a command already set up (environment, arguments).
-pub fn start_command(mut command: Command, ready: &str) -> (Process, Vec<String>) {
+pub(crate) fn start_command(mut command: Command, ready: &str) -> (Process, Vec<String>) {
     let program = command.get_program().to_string_lossy().to_string();
     // Owned by `Process` from the start: a panic below still kills and reaps it.
     let mut process = Process(command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap_or_else(|e| panic!("{program}: {e}")));
@@ -51,13 +51,13 @@ pub fn start_command(mut command: Command, ready: &str) -> (Process, Vec<String>
 }
 
 /// A free loopback port (closed again before use).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// What `cargo xtask bench` passes a bridge bench: the release bridge and the built page.
 /// `None` when cargo only listed the bench (it passes `--bench` to run one).
-pub fn bench_inputs() -> Option<(String, String)> {
+pub(crate) fn bench_inputs() -> Option<(String, String)> {
     if !std::env::args().any(|a| a == "--bench") {
         return None;
     }

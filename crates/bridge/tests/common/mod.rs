@@ -13,10 +13,10 @@ use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A bridge on a free loopback port, configured by `configure`.
-pub async fn bridge(configure: impl FnOnce(&mut BridgeConfig)) -> SocketAddr {
+pub(crate) async fn bridge(configure: impl FnOnce(&mut BridgeConfig)) -> SocketAddr {
     let mut config = BridgeConfig::new(std::env::temp_dir());
     configure(&mut config);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -27,7 +27,7 @@ pub async fn bridge(configure: impl FnOnce(&mut BridgeConfig)) -> SocketAddr {
     address
 }
 
-pub async fn open(bridge: SocketAddr, origin: Option<&str>) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
+pub(crate) async fn open(bridge: SocketAddr, origin: Option<&str>) -> Result<Ws, tokio_tungstenite::tungstenite::Error> {
     let mut request = format!("ws://{bridge}/bridge").into_client_request().unwrap();
     if let Some(origin) = origin {
         request.headers_mut().insert("origin", origin.parse().unwrap());
@@ -35,7 +35,7 @@ pub async fn open(bridge: SocketAddr, origin: Option<&str>) -> Result<Ws, tokio_
     tokio_tungstenite::connect_async(request).await.map(|(ws, _)| ws)
 }
 
-pub async fn connect(ws: &mut Ws, host: &str, port: u16, security: &str) {
+pub(crate) async fn connect(ws: &mut Ws, host: &str, port: u16, security: &str) {
     let request = serde_json::json!({"type": "connect", "v": 1, "host": host, "port": port, "security": security});
     ws.send(Message::Text(request.to_string().into())).await.unwrap();
 }
@@ -43,10 +43,10 @@ pub async fn connect(ws: &mut Ws, host: &str, port: u16, security: &str) {
 /// How long a test waits for the bridge's next frame before calling it hung. Generous: the load
 /// tests run a thousand sessions at once on two cores in a debug build, and a wait is no timing
 /// assertion (`cargo xtask bench` measures latency).
-pub const PATIENCE: Duration = Duration::from_secs(60);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The next control message (skipping SMTP bytes).
-pub async fn control(ws: &mut Ws) -> ToPage {
+pub(crate) async fn control(ws: &mut Ws) -> ToPage {
     loop {
         match tokio::time::timeout(PATIENCE, ws.next()).await.expect("the bridge answers") {
             Some(Ok(Message::Text(text))) => return serde_json::from_str(&text).unwrap(),
@@ -58,7 +58,7 @@ pub async fn control(ws: &mut Ws) -> ToPage {
 
 /// SMTP bytes until a reply whose last line starts with `code ` arrives (a `tls` report may come
 /// in between).
-pub async fn reply(ws: &mut Ws, code: &str) -> String {
+pub(crate) async fn reply(ws: &mut Ws, code: &str) -> String {
     let mut text = String::new();
     loop {
         match tokio::time::timeout(PATIENCE, ws.next()).await.expect("a reply") {
@@ -76,13 +76,13 @@ pub async fn reply(ws: &mut Ws, code: &str) -> String {
 }
 
 /// Sends one line with its CRLF.
-pub async fn say(ws: &mut Ws, line: &str) {
+pub(crate) async fn say(ws: &mut Ws, line: &str) {
     ws.send(Message::Binary(format!("{line}\r\n").into_bytes().into())).await.unwrap();
 }
 
 /// The venv python with aiosmtpd: SMTP_TEST_PYTHON (set by `cargo xtask test`), or one made
 /// here from PyPI.
-pub fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     if let Some(python) = std::env::var_os("SMTP_TEST_PYTHON") {
         return python.into();
     }
@@ -108,23 +108,23 @@ use smtp_bridge::mock::{Mock, Store, StoreLimits, router, self_signed_acceptor};
 use smtp_protocol::{ProfileName, ServerConfig};
 use std::sync::Arc;
 
-pub async fn start_mock() -> (SocketAddr, SocketAddr) {
+pub(crate) async fn start_mock() -> (SocketAddr, SocketAddr) {
     let mut config = ServerConfig::new(ProfileName::Mock);
     config.policy.max_recipients = 2;
     start_mock_with(config, Store::new(StoreLimits::messages(100), None).unwrap()).await
 }
 
-pub async fn start_mock_with(config: ServerConfig, store: Store) -> (SocketAddr, SocketAddr) {
+pub(crate) async fn start_mock_with(config: ServerConfig, store: Store) -> (SocketAddr, SocketAddr) {
     start_mock_tls(config, store, self_signed_acceptor().unwrap()).await
 }
 
 /// Mock mode with the given STARTTLS certificate.
-pub async fn start_mock_tls(config: ServerConfig, store: Store, tls: tokio_rustls::TlsAcceptor) -> (SocketAddr, SocketAddr) {
+pub(crate) async fn start_mock_tls(config: ServerConfig, store: Store, tls: tokio_rustls::TlsAcceptor) -> (SocketAddr, SocketAddr) {
     start_mock_guarded(config, store, tls, WriteAccess::Open).await
 }
 
 /// Mock mode whose writes are guarded as `access` says (`--token`, `--admin-token`, `--public`).
-pub async fn start_mock_guarded(config: ServerConfig, store: Store, tls: tokio_rustls::TlsAcceptor, access: WriteAccess) -> (SocketAddr, SocketAddr) {
+pub(crate) async fn start_mock_guarded(config: ServerConfig, store: Store, tls: tokio_rustls::TlsAcceptor, access: WriteAccess) -> (SocketAddr, SocketAddr) {
     let smtp = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let smtp_address = smtp.local_addr().unwrap();
     let mock = Arc::new(Mock::new(config, store, Some(tls)).with_smtp_address(smtp_address.to_string()).with_access(access));
@@ -135,22 +135,22 @@ pub async fn start_mock_guarded(config: ServerConfig, store: Store, tls: tokio_r
     (smtp_address, http_address)
 }
 
-pub async fn get(http: SocketAddr, path: &str) -> (u16, String) {
+pub(crate) async fn get(http: SocketAddr, path: &str) -> (u16, String) {
     request(http, "GET", path).await
 }
 
 /// A minimal HTTP/1.1 client (the tests need no HTTP client crate for three requests).
-pub async fn request(http: SocketAddr, method: &str, path: &str) -> (u16, String) {
+pub(crate) async fn request(http: SocketAddr, method: &str, path: &str) -> (u16, String) {
     request_with_body(http, method, path, "").await
 }
 
 /// [`request`] with a JSON body.
-pub async fn request_with_body(http: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
+pub(crate) async fn request_with_body(http: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
     request_as(http, method, path, body, None).await
 }
 
 /// [`request_with_body`] presenting `token` as `Authorization: Bearer`.
-pub async fn request_as(http: SocketAddr, method: &str, path: &str, body: &str, token: Option<&str>) -> (u16, String) {
+pub(crate) async fn request_as(http: SocketAddr, method: &str, path: &str, body: &str, token: Option<&str>) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut tcp = tokio::net::TcpStream::connect(http).await.unwrap();
     let authorization = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
@@ -167,7 +167,7 @@ pub async fn request_as(http: SocketAddr, method: &str, path: &str, body: &str, 
 /// `smtp-bridge mock` as a user runs it (the binary, with a stand-in page), on free loopback
 /// ports; `args` follow `mock --smtp ADDRESS`. Its stderr goes to a file, read by `stderr`.
 /// Stopped when dropped.
-pub struct MockBinary {
+pub(crate) struct MockBinary {
     child: std::process::Child,
     pub smtp: SocketAddr,
     pub http: SocketAddr,
@@ -175,7 +175,7 @@ pub struct MockBinary {
 }
 
 impl MockBinary {
-    pub fn start<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> Self {
+    pub(crate) fn start<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> Self {
         let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         // Ports chosen free can be taken before the binary binds them (tests run in parallel):
         // then it exits at once, and it is started again on others.
@@ -212,7 +212,7 @@ impl MockBinary {
     }
 
     /// What it wrote to stderr so far.
-    pub fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         std::fs::read_to_string(self.dir.join("stderr")).unwrap_or_default()
     }
 }

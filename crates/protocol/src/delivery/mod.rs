@@ -22,11 +22,11 @@ use crate::session::{Envelope, path_address};
 use crate::time::Timestamp;
 
 /// The address the simulated server sends from (its A record in the zone).
-pub const OUTBOUND_IP: &str = "192.0.2.10";
+pub(crate) const OUTBOUND_IP: &str = "192.0.2.10";
 
 /// Retries of a deferred recipient before the simulator gives up: Postfix keeps trying for
 /// `maximal_queue_lifetime` (5 days); the simulator compresses that to these attempts.
-pub const ATTEMPTS: usize = 5;
+pub(crate) const ATTEMPTS: usize = 5;
 
 /// Seconds before each retry: Postfix's backoff from `minimal_backoff_time` (300 s), doubling.
 const BACKOFF: [u64; ATTEMPTS - 1] = [300, 600, 1200, 2400];
@@ -247,7 +247,7 @@ pub(crate) fn fnv(text: &str) -> u64 {
 
 /// What NOTIFY asks for a recipient: RFC 3461's default is failures (delays at the MTA's choice;
 /// Postfix sends none by default).
-pub fn wants(notify: Option<Notify>, kind: NoticeKind) -> bool {
+pub(crate) fn wants(notify: Option<Notify>, kind: NoticeKind) -> bool {
     let notify = notify.unwrap_or(Notify { success: false, failure: true, delay: false });
     match kind {
         NoticeKind::Failure => notify.failure,
@@ -257,6 +257,6 @@ pub fn wants(notify: Option<Notify>, kind: NoticeKind) -> bool {
 }
 
 /// RET=HDRS returns only the headers; RET=FULL (Postfix's default) the whole message.
-pub fn returns_full(ret: Option<Ret>) -> bool {
+pub(crate) fn returns_full(ret: Option<Ret>) -> bool {
     ret != Some(Ret::Headers)
 }

@@ -11,7 +11,7 @@ const fn rfc(number: u16, section: &'static str) -> RfcRef {
     RfcRef { rfc: number, section }
 }
 
-pub fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
+pub(super) fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef) {
     use Situation::*;
     let addr = ctx.address.unwrap_or("the address");
     let policy = ctx.policy;

@@ -30,12 +30,12 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The form quoted in every error message.
-pub const FORM: &str =
+pub(crate) const FORM: &str =
     "TRIGGER => ACTION, e.g. `rcpt#2 => 452 4.2.2 Mailbox full`, `greeting => 421 4.3.2 Try again later`, `mail => delay 2000`, `data after 1000 octets => close`";
 
 /// The version of the rules' data form (`v` in JSON). A rule of a newer version is refused with
 /// the reason, never half-read.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// How many rules a policy may hold, and how long a reply text may be.
 pub const MAX_RULES: usize = 32;
@@ -202,7 +202,7 @@ impl AppliedFault {
     }
 
     /// The reason recorded when the rule ends the connection.
-    pub fn closing_reason(&self) -> String {
+    pub(crate) fn closing_reason(&self) -> String {
         if self.what_if {
             return format!("the reply chosen in this branch ({}) closes the connection", self.then);
         }

@@ -2,7 +2,6 @@
 
 use super::Server;
 use crate::profile::VrfyPolicy;
-use crate::reply::Reply;
 use crate::session::Phase;
 use crate::situation::Situation;
 use crate::time::Timestamp;
@@ -72,13 +71,5 @@ impl Server {
             }
         };
         self.reply(now, situation, &[("address", &address)]);
-    }
-
-    /// The EHLO reply as a real client would see it now (for the reference page).
-    pub fn ehlo_preview(&self, now: Timestamp) -> Reply {
-        let mut reply = self.render(now, Situation::EhloAccepted, &[]);
-        reply.lines.truncate(1);
-        reply.lines.extend(self.extensions());
-        reply
     }
 }
