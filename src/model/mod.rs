@@ -17,6 +17,7 @@ pub mod entry;
 pub mod export;
 pub mod mime;
 pub mod profile_diff;
+pub mod profile_file;
 pub mod real;
 pub mod saved;
 pub mod simulated;

@@ -15,8 +15,20 @@ pub(super) fn ProfileDiff() -> impl IntoView {
         Mode::Real => None,
         _ => Some(pg.with_config(|c| c.profile)),
     };
-    let other = move || chosen.get().unwrap_or(if own() == Some(ProfileName::Postfix) { ProfileName::Exchange } else { ProfileName::Postfix });
-    let own_name = move || own().map_or_else(|| "the real server".to_string(), |profile| format!("this session ({})", profile.id()));
+    // A server from a profile file is compared with the profile it is based on.
+    let own_file = move || pg.mode.get() != Mode::Real && pg.with_config(|c| c.persona.is_some());
+    let other = move || {
+        chosen.get().unwrap_or(match own() {
+            Some(base) if own_file() => base,
+            Some(ProfileName::Postfix) => ProfileName::Exchange,
+            _ => ProfileName::Postfix,
+        })
+    };
+    let own_name = move || match own() {
+        None => "the real server".to_string(),
+        Some(base) if own_file() => format!("this session (your profile file, based on {})", base.id()),
+        Some(profile) => format!("this session ({})", profile.id()),
+    };
     // Replayed only while the tab is open: a replay costs a whole session.
     let diff = move || (pg.tab.get() == Tab::Compare).then(|| pg.with_console(|console| profile_diff(console, other())));
     view! {

@@ -139,6 +139,7 @@ pub(super) fn ServerSettings() -> impl IntoView {
                 </select>
                 <p class="help">"Whose wording and defaults the simulator uses. Choosing one resets every knob below to its defaults; replies use its wording at once, its banner at the next connection."</p>
             </div>
+            <ProfileFile/>
             <fieldset>
                 <legend>"Domains, mailboxes and accounts"</legend>
                 <List field="hostname" label="Host name" help="The name in the banner, EHLO reply and Received header." get=|p| p.hostname.clone() set=|p, v| p.hostname = v.trim().to_string()/>
@@ -222,6 +223,48 @@ pub(super) fn ServerSettings() -> impl IntoView {
 }
 
 /// In mock mode on a server the teacher keeps read-only: why, and (with an admin token) a way in.
+/// "Load a profile file": a teacher's own server (TOML: a base profile, the settings and the
+/// persona that differ), read here and applied as a profile is; a broken file is named with its
+/// line or field, and nothing changes.
+#[component]
+fn ProfileFile() -> impl IntoView {
+    let pg = expect_context::<Playground>();
+    let said = RwSignal::new(None::<Result<String, String>>);
+    let own = move || pg.with_config(|c| c.persona.as_ref().map(|_| c.profile.id()));
+    let load = move |ev: leptos::ev::Event| {
+        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+        let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+        let name = file.name();
+        leptos::task::spawn_local(async move {
+            let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|text| text.as_string()) {
+                Some(text) => text,
+                None => return said.set(Some(Err(format!("{name}: the file could not be read; choose it again")))),
+            };
+            match crate::model::profile_file::read(&name, &text) {
+                Ok(loaded) => {
+                    let title = loaded.title.clone().unwrap_or_else(|| name.clone());
+                    let base = loaded.config.profile.id();
+                    pg.configure(loaded.config);
+                    said.set(Some(Ok(format!("Loaded {title} (based on {base}): replies use its words at once, its banner and EHLO list at the next connection."))));
+                }
+                Err(problem) => said.set(Some(Err(format!("{problem}. Nothing was changed.")))),
+            }
+        });
+    };
+    view! {
+        <div class="knob wide">
+            <label for="profile-file">"Load a profile file (TOML)"</label>
+            <input id="profile-file" type="file" accept=".toml,text/plain" on:change=load/>
+            <p class="help">"Your own server, described as data: a base profile, the settings and the reply words that differ (docs/profiles.md; profiles/exim-strict.toml is an example). Share links and saved sessions carry it."</p>
+            {move || own().map(|base| view! { <p class="help" role="note">{format!("This server speaks with its own words and EHLO list, from a profile file (based on {base}).")}</p> })}
+            {move || said.get().map(|said| match said {
+                Ok(text) => view! { <p class="loaded" role="status">{text}</p> }.into_any(),
+                Err(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
+            })}
+        </div>
+    }
+}
+
 #[component]
 fn ReadOnlyNote() -> impl IntoView {
     let pg = expect_context::<Playground>();

@@ -266,6 +266,6 @@ impl Exercise {
     /// The server this exercise runs against: its profile, with the policy changes applied.
     pub fn config(&self) -> Result<ServerConfig, (String, String)> {
         let policy = ServerPolicy::with_changes(self.profile, &self.policy)?;
-        Ok(ServerConfig { profile: self.profile, policy, seed: 0x5eed })
+        Ok(ServerConfig { profile: self.profile, persona: None, policy, seed: 0x5eed })
     }
 }

@@ -19,8 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// A server's character: see the module's documentation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "PersonaFile", into = "PersonaFile")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Persona {
     /// The profile whose words answer every situation `replies` does not name.
     pub base: ProfileName,
@@ -99,7 +98,7 @@ impl OwnedTemplate {
 }
 
 /// The words of a delivery status notification (RFC 3464) this server sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bounce {
     /// The `From:` header; `{host}` is the server's host name.
     pub from: String,
@@ -131,15 +130,16 @@ impl Persona {
         &all[ProfileName::ALL.iter().position(|p| *p == profile).expect("every profile is in ALL")]
     }
 
-    /// Whether a server can speak with this persona; `Err` says what is wrong and what to do.
-    pub fn check(&self) -> Result<(), String> {
+    /// Whether a server can speak with this persona; `Err` names the field, what is wrong and
+    /// what to do.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
         for keyword in &self.ehlo_keywords {
             if keyword.is_empty() || !keyword.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
-                return Err(format!("ehlo_keywords holds {keyword:?}: a keyword is printable ASCII (words and spaces), e.g. \"AUTH PLAIN LOGIN\""));
+                return Err(("ehlo_keywords", format!("{keyword:?}: a keyword is printable ASCII (words and spaces), e.g. \"AUTH PLAIN LOGIN\"")));
             }
         }
         if self.received_product.chars().any(char::is_control) {
-            return Err("received_product cannot hold control characters".into());
+            return Err(("received_product", "it cannot hold control characters".into()));
         }
         let bounce = &self.bounce;
         for (field, text) in [
@@ -149,77 +149,177 @@ impl Persona {
             ("bounce.success_subject", &bounce.success_subject),
         ] {
             if text.chars().any(char::is_control) {
-                return Err(format!("{field} is a header: it cannot hold line breaks or other control characters"));
+                return Err((field, "a header: it cannot hold line breaks or other control characters".into()));
             }
         }
         Ok(())
     }
 }
 
-/// What a profile file says of a persona: a `base` profile and what differs from it. Every
-/// field but `base` may be left out (it is then the base's).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PersonaFile {
-    pub base: ProfileName,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub replies: BTreeMap<Situation, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ehlo_keywords: Option<Vec<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub received_product: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub utf8_needs_smtputf8: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub auth_needs_ehlo: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hangs_up_on_header_lines: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub no_valid_recipients_at_data: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bounce: Option<Bounce>,
+/// What is wrong with a persona as written: the field's path (`replies.UserUnknown`,
+/// `bounce.from`) and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonaError {
+    pub field: String,
+    pub message: String,
 }
 
-impl TryFrom<PersonaFile> for Persona {
-    type Error = String;
-
-    fn try_from(file: PersonaFile) -> Result<Persona, String> {
-        let base = Persona::preset(file.base);
-        let mut replies = BTreeMap::new();
-        for (situation, line) in file.replies {
-            let own = OwnedTemplate::parse(&line).map_err(|e| format!("replies.{}: {e}", situation.id()))?;
-            replies.insert(situation, own);
-        }
-        let persona = Persona {
-            base: file.base,
-            replies,
-            ehlo_keywords: file.ehlo_keywords.unwrap_or_else(|| base.ehlo_keywords.clone()),
-            received_product: file.received_product.unwrap_or_else(|| base.received_product.clone()),
-            utf8_needs_smtputf8: file.utf8_needs_smtputf8.unwrap_or(base.utf8_needs_smtputf8),
-            auth_needs_ehlo: file.auth_needs_ehlo.unwrap_or(base.auth_needs_ehlo),
-            hangs_up_on_header_lines: file.hangs_up_on_header_lines.unwrap_or(base.hangs_up_on_header_lines),
-            no_valid_recipients_at_data: file.no_valid_recipients_at_data.unwrap_or(base.no_valid_recipients_at_data),
-            bounce: file.bounce.unwrap_or_else(|| base.bounce.clone()),
-        };
-        persona.check()?;
-        Ok(persona)
+impl std::fmt::Display for PersonaError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
     }
 }
 
-impl From<Persona> for PersonaFile {
-    /// Written whole: a saved session replays the same server even if a base changes.
-    fn from(persona: Persona) -> PersonaFile {
-        PersonaFile {
-            base: persona.base,
-            replies: persona.replies.iter().map(|(situation, own)| (*situation, own.write())).collect(),
-            ehlo_keywords: Some(persona.ehlo_keywords),
-            received_product: Some(persona.received_product),
-            utf8_needs_smtputf8: Some(persona.utf8_needs_smtputf8),
-            auth_needs_ehlo: Some(persona.auth_needs_ehlo),
-            hangs_up_on_header_lines: Some(persona.hangs_up_on_header_lines),
-            no_valid_recipients_at_data: Some(persona.no_valid_recipients_at_data),
-            bounce: Some(persona.bounce),
+const FIELDS: [&str; 9] =
+    ["base", "replies", "ehlo_keywords", "received_product", "utf8_needs_smtputf8", "auth_needs_ehlo", "hangs_up_on_header_lines", "no_valid_recipients_at_data", "bounce"];
+const BOUNCE_FIELDS: [&str; 8] = ["from", "failure_subject", "delay_subject", "success_subject", "failure_text", "delay_text", "success_text", "postfix_fields"];
+
+/// Reading a persona from JSON: by hand rather than derived, so that the page's first download,
+/// which reads and writes server configurations, carries no serde visitor for it (a derived
+/// reader for it and its situations cost 6 KB gzip).
+impl Persona {
+    /// Reads a persona as a profile file writes it: a `base` profile and what differs from it
+    /// (every field but `base` may be left out, and is then the base's).
+    pub fn from_value(value: &serde_json::Value) -> Result<Persona, PersonaError> {
+        let error = |field: &str, message: String| PersonaError { field: field.to_string(), message };
+        let object = value.as_object().ok_or_else(|| error("(persona)", "a persona is a table of fields".into()))?;
+        if let Some(unknown) = object.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(error(unknown, format!("not a persona field; the fields are {}", FIELDS.join(", "))));
         }
+        let base_id = object.get("base").and_then(|b| b.as_str()).ok_or_else(|| error("base", "the built-in profile this one starts from, e.g. \"postfix\"".into()))?;
+        let profile =
+            ProfileName::from_id(base_id).ok_or_else(|| error("base", format!("{base_id:?} is not a built-in profile; choose postfix, exchange, gmail, mock, zos or cssmtp")))?;
+        let base = Persona::preset(profile);
+        let text = |field: &str, value: &serde_json::Value| value.as_str().map(str::to_string).ok_or_else(|| error(field, "a string".into()));
+        let flag = |field: &str, default: bool| match object.get(field) {
+            None => Ok(default),
+            Some(value) => value.as_bool().ok_or_else(|| error(field, "true or false".into())),
+        };
+        let mut replies = BTreeMap::new();
+        if let Some(table) = object.get("replies") {
+            let table = table.as_object().ok_or_else(|| error("replies", "a table of situation = \"code text\"".into()))?;
+            for (key, line) in table {
+                let field = format!("replies.{key}");
+                let situation = Situation::ALL
+                    .iter()
+                    .copied()
+                    .find(|s| s.id() == key)
+                    .ok_or_else(|| error(&field, "not a situation; the Reference tab's tables list them (Greeting, UserUnknown, ...)".into()))?;
+                let own = OwnedTemplate::parse(&text(&field, line)?).map_err(|message| error(&field, message))?;
+                replies.insert(situation, own);
+            }
+        }
+        let ehlo_keywords = match object.get("ehlo_keywords") {
+            None => base.ehlo_keywords.clone(),
+            Some(list) => {
+                let list = list.as_array().ok_or_else(|| error("ehlo_keywords", "a list of keywords, e.g. [\"SIZE\", \"AUTH PLAIN LOGIN\"]".into()))?;
+                list.iter().map(|k| text("ehlo_keywords", k)).collect::<Result<_, _>>()?
+            }
+        };
+        let bounce = match object.get("bounce") {
+            None => base.bounce.clone(),
+            Some(table) => {
+                let table = table.as_object().ok_or_else(|| error("bounce", "a table".into()))?;
+                if let Some(unknown) = table.keys().find(|k| !BOUNCE_FIELDS.contains(&k.as_str())) {
+                    return Err(error(&format!("bounce.{unknown}"), format!("not a bounce field; the fields are {}", BOUNCE_FIELDS.join(", "))));
+                }
+                let words = |name: &str, default: &String| match table.get(name) {
+                    None => Ok(default.clone()),
+                    Some(value) => text(&format!("bounce.{name}"), value),
+                };
+                let b = &base.bounce;
+                Bounce {
+                    from: words("from", &b.from)?,
+                    failure_subject: words("failure_subject", &b.failure_subject)?,
+                    delay_subject: words("delay_subject", &b.delay_subject)?,
+                    success_subject: words("success_subject", &b.success_subject)?,
+                    failure_text: words("failure_text", &b.failure_text)?,
+                    delay_text: words("delay_text", &b.delay_text)?,
+                    success_text: words("success_text", &b.success_text)?,
+                    postfix_fields: match table.get("postfix_fields") {
+                        None => b.postfix_fields,
+                        Some(value) => value.as_bool().ok_or_else(|| error("bounce.postfix_fields", "true or false".into()))?,
+                    },
+                }
+            }
+        };
+        let persona = Persona {
+            base: profile,
+            replies,
+            ehlo_keywords,
+            received_product: match object.get("received_product") {
+                None => base.received_product.clone(),
+                Some(value) => text("received_product", value)?,
+            },
+            utf8_needs_smtputf8: flag("utf8_needs_smtputf8", base.utf8_needs_smtputf8)?,
+            auth_needs_ehlo: flag("auth_needs_ehlo", base.auth_needs_ehlo)?,
+            hangs_up_on_header_lines: flag("hangs_up_on_header_lines", base.hangs_up_on_header_lines)?,
+            no_valid_recipients_at_data: flag("no_valid_recipients_at_data", base.no_valid_recipients_at_data)?,
+            bounce,
+        };
+        persona.check().map_err(|(field, message)| error(field, message))?;
+        Ok(persona)
+    }
+
+    /// The persona written whole, as [`Persona::from_value`] reads it: a saved session replays
+    /// the same server even if a base changes.
+    pub fn to_value(&self) -> serde_json::Value {
+        let b = &self.bounce;
+        let replies: serde_json::Map<String, serde_json::Value> = self.replies.iter().map(|(s, own)| (s.id().to_string(), own.write().into())).collect();
+        serde_json::json!({
+            "base": self.base.id(),
+            "replies": replies,
+            "ehlo_keywords": self.ehlo_keywords,
+            "received_product": self.received_product,
+            "utf8_needs_smtputf8": self.utf8_needs_smtputf8,
+            "auth_needs_ehlo": self.auth_needs_ehlo,
+            "hangs_up_on_header_lines": self.hangs_up_on_header_lines,
+            "no_valid_recipients_at_data": self.no_valid_recipients_at_data,
+            "bounce": {
+                "from": b.from, "failure_subject": b.failure_subject, "delay_subject": b.delay_subject, "success_subject": b.success_subject,
+                "failure_text": b.failure_text, "delay_text": b.delay_text, "success_text": b.success_text, "postfix_fields": b.postfix_fields,
+            },
+        })
+    }
+}
+
+/// A server's own persona (not a preset's) as a configuration carries it: the persona, and the
+/// JSON it is written as. A configuration is written on every change in the page, so it writes
+/// this one string rather than a serializer for every field; it is read (and checked) only where
+/// a persona comes in: a profile file, a share link or saved session, the mock's feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnPersona {
+    persona: Persona,
+    written: Box<str>,
+}
+
+impl OwnPersona {
+    pub fn new(persona: Persona) -> OwnPersona {
+        let written = persona.to_value().to_string().into_boxed_str();
+        OwnPersona { persona, written }
+    }
+
+    /// Reads a persona from the JSON [`OwnPersona::new`] writes.
+    pub fn from_json(text: &str) -> Result<OwnPersona, PersonaError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| PersonaError { field: "(persona)".into(), message: e.to_string() })?;
+        Ok(OwnPersona::new(Persona::from_value(&value)?))
+    }
+
+    pub fn persona(&self) -> &Persona {
+        &self.persona
+    }
+}
+
+impl Serialize for OwnPersona {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.written)
+    }
+}
+
+impl<'de> Deserialize<'de> for OwnPersona {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<OwnPersona, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        OwnPersona::from_json(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -340,26 +440,37 @@ mod tests {
 
     #[test]
     fn a_file_names_what_differs_and_takes_the_rest_from_its_base() {
-        let file: PersonaFile = serde_json::from_str(r#"{"base":"postfix","replies":{"Greeting":"220 {host} ESMTP Exim 4.96"},"received_product":"Exim 4.96"}"#).unwrap();
-        let persona = Persona::try_from(file).unwrap();
+        let value = serde_json::json!({"base": "postfix", "replies": {"Greeting": "220 {host} ESMTP Exim 4.96"}, "received_product": "Exim 4.96"});
+        let persona = Persona::from_value(&value).unwrap();
         assert_eq!(persona.template(Situation::Greeting).text, "{host} ESMTP Exim 4.96");
         assert_eq!(persona.template(Situation::SenderAccepted), wording::template(ProfileName::Postfix, Situation::SenderAccepted));
         assert_eq!(persona.ehlo_keywords, Persona::preset(ProfileName::Postfix).ehlo_keywords);
         assert_eq!(persona.received_product, "Exim 4.96");
-        // Written whole and read back the same.
-        let json = serde_json::to_string(&persona).unwrap();
-        assert_eq!(serde_json::from_str::<Persona>(&json).unwrap(), persona);
-        // A bad line names its situation.
-        let bad: Result<Persona, _> = serde_json::from_str(r#"{"base":"mock","replies":{"UserUnknown":"55 x"}}"#);
-        assert!(bad.unwrap_err().to_string().contains("replies.UserUnknown"));
-        let unknown: Result<Persona, _> = serde_json::from_str(r#"{"base":"mock","ehlo":[]}"#);
-        assert!(unknown.unwrap_err().to_string().contains("unknown field `ehlo`"));
+        // Written whole and read back the same, through serde too (as one JSON string).
+        assert_eq!(Persona::from_value(&persona.to_value()).unwrap(), persona);
+        let own = OwnPersona::new(persona.clone());
+        let json = serde_json::to_string(&own).unwrap();
+        assert!(json.starts_with("\"{"), "{json}");
+        assert_eq!(serde_json::from_str::<OwnPersona>(&json).unwrap(), own);
+        // Each wrong field is named.
+        let field = |value: serde_json::Value| Persona::from_value(&value).unwrap_err().field;
+        assert_eq!(field(serde_json::json!({"base": "mock", "replies": {"UserUnknown": "55 x"}})), "replies.UserUnknown");
+        assert_eq!(field(serde_json::json!({"base": "mock", "replies": {"NoSuchThing": "250 x"}})), "replies.NoSuchThing");
+        assert_eq!(field(serde_json::json!({"base": "mock", "ehlo": []})), "ehlo");
+        assert_eq!(field(serde_json::json!({"base": "exim"})), "base");
+        assert_eq!(field(serde_json::json!({"base": "mock", "ehlo_keywords": ["AUTH\r\nX"]})), "ehlo_keywords");
+        assert_eq!(field(serde_json::json!({"base": "mock", "auth_needs_ehlo": "yes"})), "auth_needs_ehlo");
+        assert_eq!(field(serde_json::json!({"base": "mock", "bounce": {"from": "a\r\nb"}})), "bounce.from");
+        assert_eq!(field(serde_json::json!({"base": "mock", "bounce": {"frm": "x"}})), "bounce.frm");
+        assert!(serde_json::from_str::<OwnPersona>(r#""{\"base\":\"mock\",\"ehlo\":[]}""#).unwrap_err().to_string().contains("ehlo: not a persona field"));
     }
 
     #[test]
     fn every_preset_passes_its_check() {
         for profile in ProfileName::ALL {
             assert_eq!(Persona::preset(profile).check(), Ok(()), "{profile:?}");
+            let preset = Persona::preset(profile);
+            assert_eq!(&Persona::from_value(&preset.to_value()).unwrap(), preset, "{profile:?} reads back as written");
             assert_eq!(Persona::preset(profile).base, profile);
         }
     }

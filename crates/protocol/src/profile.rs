@@ -5,7 +5,7 @@
 //! server whose configuration is reloaded.
 
 use crate::command::{Leniency, Verb};
-use crate::persona::Persona;
+use crate::persona::{OwnPersona, Persona};
 use crate::preset::ProfileName;
 use serde::{Deserialize, Serialize};
 
@@ -115,10 +115,6 @@ pub struct ServerPolicy {
     pub bare_line_feed: BareLineFeed,
     /// Simulated delivery after the 250 (routing, remote answers, bounces), or capture only.
     pub delivery: DeliveryMode,
-    /// The server's words, EHLO list and habits, when they are not its profile's own (a
-    /// teacher's profile file): see [`Persona`]. Absent, the profile's preset speaks.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub persona: Option<std::sync::Arc<Persona>>,
 }
 
 impl Default for ServerPolicy {
@@ -168,7 +164,6 @@ impl ServerPolicy {
             not_implemented: Vec::new(),
             bare_line_feed: BareLineFeed::Content,
             delivery: DeliveryMode::Simulate,
-            persona: None,
         };
         match profile {
             ProfileName::Postfix => ServerPolicy {
@@ -329,11 +324,6 @@ impl ServerPolicy {
         if self.faults.len() > crate::fault::MAX_RULES {
             return problem("faults", format!("faults holds {} rules: at most {}", self.faults.len(), crate::fault::MAX_RULES));
         }
-        if let Some(persona) = &self.persona
-            && let Err(message) = persona.check()
-        {
-            return problem("persona", format!("persona: {message}"));
-        }
         for (i, rule) in self.faults.iter().enumerate() {
             if let Err(error) = rule.check() {
                 return problem("faults", format!("fault rule {} (`{}`): {error}", i + 1, rule));
@@ -382,12 +372,6 @@ impl ServerPolicy {
         if off { Support::Disabled } else { Support::Yes }
     }
 
-    /// The persona a server with this policy and `profile` speaks with: the policy's own, or
-    /// the profile's preset.
-    pub fn persona(&self, profile: ProfileName) -> &Persona {
-        self.persona.as_deref().unwrap_or_else(|| Persona::preset(profile))
-    }
-
     pub(crate) fn check_account(&self, user: &str, password: &str) -> bool {
         self.accounts.iter().any(|a| a.user == user && a.password == password)
     }
@@ -433,7 +417,13 @@ impl std::fmt::Display for PolicyProblem {
 /// A profile and its (possibly changed) policy: what a simulated server is configured with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerConfig {
+    /// The built-in profile: the policy's defaults, and the persona's when it has none of its own.
     pub profile: ProfileName,
+    /// The server's words, EHLO list and habits when they are not its profile's own (a
+    /// teacher's profile file): see [`Persona`]. Beside the policy rather than in it, so that a
+    /// policy's knobs are read without the persona's reader (the page's first download).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persona: Option<std::sync::Arc<OwnPersona>>,
     pub policy: ServerPolicy,
     /// Seeds queue ids and session tags, so that runs are reproducible.
     pub seed: u64,
@@ -441,7 +431,12 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     pub fn new(profile: ProfileName) -> Self {
-        ServerConfig { profile, policy: ServerPolicy::for_profile(profile), seed: 0x5eed }
+        ServerConfig { profile, persona: None, policy: ServerPolicy::for_profile(profile), seed: 0x5eed }
+    }
+
+    /// The persona the server speaks with: its own, or its profile's preset.
+    pub fn persona(&self) -> &Persona {
+        self.persona.as_deref().map_or_else(|| Persona::preset(self.profile), OwnPersona::persona)
     }
 }
 

@@ -22,7 +22,7 @@
 //! it is a JSON value (what every serde format converts to), so the protocol crate needs no
 //! TOML parser. Errors name the field's path, as exercise files' do.
 
-use crate::persona::{Persona, PersonaFile};
+use crate::persona::{OwnPersona, Persona};
 use crate::preset::ProfileName;
 use crate::profile::{ServerConfig, ServerPolicy};
 use serde::Deserialize;
@@ -67,29 +67,22 @@ pub fn load(value: serde_json::Value) -> Result<LoadedProfile, ProfileFileError>
         let path = e.path().to_string();
         error(if path == "." { "(file)".into() } else { path }, e.inner().to_string())
     })?;
-    let mut policy = ServerPolicy::with_changes(file.base, &file.policy).map_err(|(field, message)| error(format!("policy.{field}"), message))?;
+    let policy = ServerPolicy::with_changes(file.base, &file.policy).map_err(|(field, message)| error(format!("policy.{field}"), message))?;
+    let mut persona_of_file = None;
     if let Some(mut persona) = file.persona {
         if persona.contains_key("base") {
             return Err(error("persona.base".into(), "the persona's base is the file's `base`: leave it out here".into()));
         }
-        persona.insert("base".into(), serde_json::to_value(file.base).expect("a profile name is a string"));
-        let persona: PersonaFile = serde_path_to_error::deserialize(serde_json::Value::Object(persona))
-            .map_err(|e| error(format!("persona.{}", e.path()).trim_end_matches(".?").to_string(), e.inner().to_string()))?;
-        let persona = Persona::try_from(persona).map_err(|message| {
-            // "replies.UserUnknown: ..." names its own field.
-            match message.split_once(": ") {
-                Some((field, rest)) if field.starts_with("replies.") => error(format!("persona.{field}"), rest.to_string()),
-                _ => error("persona".into(), message),
-            }
-        })?;
-        policy.persona = Some(std::sync::Arc::new(persona));
+        persona.insert("base".into(), file.base.id().into());
+        let persona = Persona::from_value(&serde_json::Value::Object(persona)).map_err(|e| error(format!("persona.{}", e.field), e.message))?;
+        persona_of_file = Some(std::sync::Arc::new(OwnPersona::new(persona)));
     }
     if let Some(title) = &file.title
         && (title.trim().is_empty() || title.chars().any(char::is_control))
     {
         return Err(error("title".into(), "a title is one line of text, e.g. \"Exim 4.96, the school's relay\"".into()));
     }
-    Ok(LoadedProfile { title: file.title, config: ServerConfig { profile: file.base, policy, seed: 0x5eed } })
+    Ok(LoadedProfile { title: file.title, config: ServerConfig { profile: file.base, persona: persona_of_file, policy, seed: 0x5eed } })
 }
 
 #[cfg(test)]
@@ -110,7 +103,7 @@ mod tests {
         assert_eq!(loaded.config.profile, ProfileName::Postfix);
         assert_eq!(loaded.config.policy.max_recipients, 20);
         assert_eq!(loaded.config.policy.max_command_line, ServerPolicy::for_profile(ProfileName::Postfix).max_command_line, "the rest is the base's");
-        let persona = loaded.config.policy.persona.as_deref().unwrap();
+        let persona = loaded.config.persona.as_deref().unwrap().persona();
         assert_eq!(persona.received_product, "Exim 4.96");
 
         let field = |value: serde_json::Value| load(value).unwrap_err().field;
@@ -120,9 +113,9 @@ mod tests {
         assert_eq!(field(json!({ "base": "mock", "policy": { "max_recipients": "many" } })), "policy.max_recipients");
         assert_eq!(field(json!({ "base": "mock", "policy": { "max_recipients": 0 } })), "policy.max_recipients");
         assert_eq!(field(json!({ "base": "mock", "persona": { "replies": { "UserUnknown": "55 x" } } })), "persona.replies.UserUnknown");
-        assert_eq!(field(json!({ "base": "mock", "persona": { "replies": { "NoSuchThing": "250 x" } } })), "persona.replies");
+        assert_eq!(field(json!({ "base": "mock", "persona": { "replies": { "NoSuchThing": "250 x" } } })), "persona.replies.NoSuchThing");
         assert_eq!(field(json!({ "base": "mock", "persona": { "ehlo": [] } })), "persona.ehlo");
-        assert_eq!(field(json!({ "base": "mock", "persona": { "ehlo_keywords": ["AUTH\r\nX"] } })), "persona");
+        assert_eq!(field(json!({ "base": "mock", "persona": { "ehlo_keywords": ["AUTH\r\nX"] } })), "persona.ehlo_keywords");
         assert!(load(json!({ "base": "mock", "policy": { "max_recipient": 3 } })).unwrap_err().message.contains("no such policy field"));
     }
 }

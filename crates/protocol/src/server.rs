@@ -215,7 +215,7 @@ impl Server {
 
     /// What this server is like beyond its knobs: its words, EHLO list and habits.
     pub fn persona(&self) -> &crate::persona::Persona {
-        self.config.policy.persona(self.config.profile)
+        self.config.persona()
     }
 
     /// Changes the policy; what is read at connection time applies from the next connection.
@@ -226,6 +226,7 @@ impl Server {
     /// Changes the profile (its wording applies to the next reply) and its default policy.
     pub fn set_profile(&mut self, profile: ProfileName) {
         self.config.profile = profile;
+        self.config.persona = None;
         self.config.policy = ServerPolicy::for_profile(profile);
     }
 

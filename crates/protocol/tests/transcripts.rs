@@ -65,7 +65,7 @@ fn matches_pattern(pattern: &str, actual: &str) -> bool {
 
 impl Run {
     fn new(name: &str, profile: ProfileName, policy: ServerPolicy) -> Self {
-        let config = ServerConfig { profile, policy, seed: 7 };
+        let config = ServerConfig { profile, persona: None, policy, seed: 7 };
         Run {
             player: Player::new(config, START),
             read: 0,
