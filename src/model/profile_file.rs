@@ -30,6 +30,17 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_file_applied_to_a_running_session_speaks_from_the_next_reply() {
+        let loaded = read("exim-strict.toml", EXIM).unwrap();
+        let mut session = SimulatedSession::new(smtp_protocol::ServerConfig::new(smtp_protocol::ProfileName::Postfix), 1_000);
+        session.apply(crate::model::simulated::Input::Configure { config: loaded.config.clone() });
+        assert_eq!(session.config(), &loaded.config, "the persona is kept with the policy");
+        session.send("NOOP\r\nFOO\r\n", 2_000);
+        let json = session.console.json();
+        assert!(json.contains("\"unrecognized command\""), "its words at once: {json}");
+    }
+
+    #[test]
     fn a_broken_file_is_named_with_its_line_or_its_field() {
         let syntax = read("school.toml", "base = \"postfix\"\n[policy\n").unwrap_err();
         assert!(syntax.starts_with("school.toml: TOML parse error at line 2"), "{syntax}");

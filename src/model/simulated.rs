@@ -94,6 +94,7 @@ impl SimulatedSession {
                     self.server.set_profile(config.profile);
                 }
                 self.server.set_policy(config.policy.clone());
+                self.server.set_persona(config.persona.clone());
             }
         }
         self.log.push(input);

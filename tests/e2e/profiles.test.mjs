@@ -28,7 +28,7 @@ test('a hand-written profile file loads in the Server tab and the console answer
   await page.locator('.transcript .server pre').filter({ hasText: /^220 mx\.school\.example ESMTP Exim 4\.96 / }).waitFor();
   const ehlo = await exchange(page, 'EHLO student.example');
   assert.match(ehlo, /^250-mx\.school\.example Hello student\.example/);
-  assert.match(ehlo, /250-AUTH PLAIN LOGIN\n250-CHUNKING\n250-STARTTLS\n250 HELP$/);
+  assert.match(ehlo, /250-AUTH PLAIN LOGIN\r?\n250-CHUNKING\r?\n250-STARTTLS\r?\n250 HELP$/);
   assert.doesNotMatch(ehlo, /ENHANCEDSTATUSCODES/);
   // Strict: no space after the colon.
   assert.match(await exchange(page, 'MAIL FROM: <student@school.example>'), /^501 /);
@@ -62,6 +62,10 @@ test('a hand-written profile file loads in the Server tab and the console answer
 
 test('a broken profile file is refused naming the field, and the server is unchanged', async () => {
   const page = await freshPage(lab);
+  // Back to stock Postfix (choosing a profile drops a file's persona), then two broken files.
+  await showTab(page, 'Server');
+  await page.getByRole('combobox', { name: 'Server profile' }).selectOption('postfix');
+  assert.match(await exchange(page, 'NOOP'), /^250 2\.0\.0 Ok/);
   await loadProfile(page, 'school.toml', Buffer.from('base = "postfix"\n[persona.replies]\nUserUnknown = "55 nobody"\n'));
   const alert = page.getByRole('tabpanel', { name: 'Server' }).getByRole('alert').filter({ hasText: 'school.toml' });
   assert.match(await alert.innerText(), /^school\.toml: persona\.replies\.UserUnknown: "55 nobody" must start with a reply code from 200 to 599.*Nothing was changed\.$/s);

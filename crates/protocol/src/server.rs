@@ -223,6 +223,12 @@ impl Server {
         self.config.policy = policy;
     }
 
+    /// Changes the server's own persona (`None`: its profile's): its words apply to the next
+    /// reply, its banner and EHLO list from the next connection.
+    pub fn set_persona(&mut self, persona: Option<std::sync::Arc<crate::persona::OwnPersona>>) {
+        self.config.persona = persona;
+    }
+
     /// Changes the profile (its wording applies to the next reply) and its default policy.
     pub fn set_profile(&mut self, profile: ProfileName) {
         self.config.profile = profile;

@@ -47,7 +47,7 @@ pub(crate) fn stress() -> Result<()> {
 
 pub(crate) fn run() -> Result<()> {
     let started = Instant::now();
-    println!("xtask: [0/3] house style (rustfmt.toml, clippy with warnings denied, native and wasm32)");
+    println!("xtask: [0/3] layers (no import circle) and house style (rustfmt.toml, clippy with warnings denied, native and wasm32)");
     style()?;
     // The bridge's tests drive aiosmtpd (real SMTP software, from PyPI).
     let python = env::ensure_python_packages(&["aiosmtpd==1.4.6"])?;
