@@ -63,7 +63,8 @@ impl Directive {
             "disconnect" => bare(Directive::Disconnect),
             "closed" => bare(Directive::ExpectClosed),
             "open" => bare(Directive::ExpectOpen),
-            "lf" => Ok(Directive::BareLineFeed(rest.to_string())),
+            // The line as written after `-- lf `, spaces and all.
+            "lf" => Ok(Directive::BareLineFeed(directive.strip_prefix("lf ").unwrap_or_default().to_string())),
             "set" => {
                 let (field, value) = rest.split_once('=').ok_or_else(|| format!("`-- set` takes FIELD=JSON, e.g. `-- set max_recipients=2`, not {rest:?}"))?;
                 let value = serde_json::from_str(value.trim())
@@ -208,6 +209,7 @@ mod tests {
         assert_eq!(Directive::parse("-- messages 2"), Ok(Directive::ExpectMessages(2)));
         assert_eq!(Directive::parse("-- set max_recipients=2"), Ok(Directive::Set { field: "max_recipients".into(), value: serde_json::json!(2) }));
         assert_eq!(Directive::parse("-- lf MAIL FROM:<a@b>"), Ok(Directive::BareLineFeed("MAIL FROM:<a@b>".into())));
+        assert_eq!(Directive::parse("-- lf . "), Ok(Directive::BareLineFeed(". ".into())), "kept as written");
         assert_eq!(Directive::parse("EHLO a\nNOOP"), Ok(Directive::Lines("EHLO a\nNOOP".into())));
         for bare in ["timeout", "tls", "reconnect", "disconnect", "closed", "open"] {
             assert!(Directive::parse(&format!("-- {bare}")).is_ok(), "{bare}");
