@@ -35,6 +35,9 @@ impl ConsoleLog {
     /// One event, explained with the simulated server's configuration (`None` for an event of
     /// a real server's session that needs no explanation: connected, closed).
     pub fn record(&mut self, event: Event, server: Option<&ServerConfig>) {
+        if let Some(config) = server {
+            self.narration.server_name = config.persona.as_ref().and_then(|own| own.persona().name.clone());
+        }
         let note = server.and_then(|config| self.narration.read(&event, config.profile, &config.policy));
         if let Some(kind) = entry_for(&event, note, server.map(|c| c.profile), self.voice) {
             self.push(event.at(), kind);

@@ -41,6 +41,33 @@ mod tests {
     }
 
     #[test]
+    fn a_loaded_profile_is_written_and_read_back_whole() {
+        let loaded = read("exim-strict.toml", EXIM).unwrap();
+        let json = serde_json::to_string(&loaded.config).unwrap();
+        let back: smtp_protocol::ServerConfig = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+        assert_eq!(back, loaded.config);
+    }
+
+    #[test]
+    fn explanations_call_the_server_by_its_files_title() {
+        let loaded = read("exim-strict.toml", EXIM).unwrap();
+        let mut session = SimulatedSession::new(loaded.config, 1_000);
+        session.send("EHLO student.example\r\nMAIL FROM: <a@b.example>\r\n", 2_000);
+        let why: Vec<String> = session
+            .console
+            .entries
+            .iter()
+            .filter_map(|e| match &e.kind {
+                crate::model::entry::EntryKind::Reply { explanation, .. } => Some(explanation.why.clone()),
+                _ => None,
+            })
+            .collect();
+        let refused = why.last().expect("the 501 is explained");
+        assert!(refused.contains("Exim 4.96, strict (the school's relay) does not"), "{refused}");
+        assert!(!refused.contains("Postfix"), "{refused}");
+    }
+
+    #[test]
     fn a_broken_file_is_named_with_its_line_or_its_field() {
         let syntax = read("school.toml", "base = \"postfix\"\n[policy\n").unwrap_err();
         assert!(syntax.starts_with("school.toml: TOML parse error at line 2"), "{syntax}");

@@ -87,6 +87,8 @@ pub struct WhyContext<'a> {
     pub tolerated: &'a [Tolerance],
     pub address: Option<&'a str>,
     pub profile: ProfileName,
+    /// What to call the server: its persona's name, else its profile's title.
+    pub server: &'a str,
     pub policy: &'a ServerPolicy,
     /// STARTTLS completed and no HELO/EHLO came since: the session was reset (RFC 3207 4.2).
     pub tls_restarted: bool,
@@ -149,13 +151,12 @@ pub(crate) fn explain_simulated(reply: &Reply, situation: Situation, ctx: &WhyCo
         .tolerated
         .iter()
         .map(|t| match t {
-            Tolerance::BareAddress => format!("RFC 5321 requires the address in angle brackets, <user@domain>; {} accepted it without them anyway.", ctx.profile.title()),
-            Tolerance::SpaceAfterColon => format!("RFC 5321 allows no space after the colon; {} tolerated it.", ctx.profile.title()),
-            Tolerance::HeloNotHostName => format!(
-                "HELO/EHLO should name the client's host (a domain, or an address literal such as [192.0.2.1]), not an e-mail address; {} accepted it anyway.",
-                ctx.profile.title()
-            ),
-            Tolerance::QuitArgument => format!("QUIT takes no argument in RFC 5321; {} does not check QUIT's syntax and said goodbye anyway.", ctx.profile.title()),
+            Tolerance::BareAddress => format!("RFC 5321 requires the address in angle brackets, <user@domain>; {} accepted it without them anyway.", ctx.server),
+            Tolerance::SpaceAfterColon => format!("RFC 5321 allows no space after the colon; {} tolerated it.", ctx.server),
+            Tolerance::HeloNotHostName => {
+                format!("HELO/EHLO should name the client's host (a domain, or an address literal such as [192.0.2.1]), not an e-mail address; {} accepted it anyway.", ctx.server)
+            }
+            Tolerance::QuitArgument => format!("QUIT takes no argument in RFC 5321; {} does not check QUIT's syntax and said goodbye anyway.", ctx.server),
         })
         .collect();
     explanation
@@ -193,6 +194,7 @@ pub fn explain_real(reply: &Reply, answering: Answering, address: Option<&str>) 
             tolerated: &[],
             address,
             profile: ProfileName::Mock,
+            server: ProfileName::Mock.title(),
             policy: &policy,
             tls_restarted: false,
             auth_newline: false,

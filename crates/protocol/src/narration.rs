@@ -26,6 +26,9 @@ pub enum Note {
 
 #[derive(Debug, Default)]
 pub struct Narration {
+    /// What to call the server in explanations when it is not its profile's own (a profile
+    /// file's title); `None`: the profile's title.
+    pub server_name: Option<String>,
     /// A command line has been read (before it, a reply answers the connection).
     commanded: bool,
     verb: Option<Verb>,
@@ -98,6 +101,7 @@ impl Narration {
                     tolerated: &self.tolerated,
                     address: self.address.as_deref(),
                     profile,
+                    server: self.server_name.as_deref().unwrap_or(profile.title()),
                     policy,
                 };
                 let mut explanation = match situation {

@@ -21,6 +21,9 @@ use std::sync::OnceLock;
 /// A server's character: see the module's documentation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Persona {
+    /// What explanations call this server ("Exim 4.96, the school's relay"); `None`: its base
+    /// profile's title.
+    pub name: Option<String>,
     /// The profile whose words answer every situation `replies` does not name.
     pub base: ProfileName,
     /// Replies in this server's words, by situation (`"550 5.1.1 <{address}>: unknown user"`).
@@ -141,6 +144,9 @@ impl Persona {
         if self.received_product.chars().any(char::is_control) {
             return Err(("received_product", "it cannot hold control characters".into()));
         }
+        if self.name.as_deref().is_some_and(|name| name.trim().is_empty() || name.chars().any(char::is_control)) {
+            return Err(("name", "one line of text, e.g. \"Exim 4.96, the school's relay\"".into()));
+        }
         let bounce = &self.bounce;
         for (field, text) in [
             ("bounce.from", &bounce.from),
@@ -170,8 +176,8 @@ impl std::fmt::Display for PersonaError {
     }
 }
 
-const FIELDS: [&str; 9] =
-    ["base", "replies", "ehlo_keywords", "received_product", "utf8_needs_smtputf8", "auth_needs_ehlo", "hangs_up_on_header_lines", "no_valid_recipients_at_data", "bounce"];
+const FIELDS: [&str; 10] =
+    ["name", "base", "replies", "ehlo_keywords", "received_product", "utf8_needs_smtputf8", "auth_needs_ehlo", "hangs_up_on_header_lines", "no_valid_recipients_at_data", "bounce"];
 const BOUNCE_FIELDS: [&str; 8] = ["from", "failure_subject", "delay_subject", "success_subject", "failure_text", "delay_text", "success_text", "postfix_fields"];
 
 /// Reading a persona from JSON: by hand rather than derived, so that the page's first download,
@@ -243,7 +249,12 @@ impl Persona {
                 }
             }
         };
+        let name = match object.get("name") {
+            None => None,
+            Some(value) => Some(text("name", value)?),
+        };
         let persona = Persona {
+            name,
             base: profile,
             replies,
             ehlo_keywords,
@@ -266,7 +277,7 @@ impl Persona {
     pub fn to_value(&self) -> serde_json::Value {
         let b = &self.bounce;
         let replies: serde_json::Map<String, serde_json::Value> = self.replies.iter().map(|(s, own)| (s.id().to_string(), own.write().into())).collect();
-        serde_json::json!({
+        let mut value = serde_json::json!({
             "base": self.base.id(),
             "replies": replies,
             "ehlo_keywords": self.ehlo_keywords,
@@ -279,7 +290,11 @@ impl Persona {
                 "from": b.from, "failure_subject": b.failure_subject, "delay_subject": b.delay_subject, "success_subject": b.success_subject,
                 "failure_text": b.failure_text, "delay_text": b.delay_text, "success_text": b.success_text, "postfix_fields": b.postfix_fields,
             },
-        })
+        });
+        if let Some(name) = &self.name {
+            value["name"] = name.as_str().into();
+        }
+        value
     }
 }
 
@@ -353,6 +368,7 @@ fn preset(profile: ProfileName) -> Persona {
         "Delivery Status Notification (Success)",
     );
     let base = Persona {
+        name: None,
         base: profile,
         replies: BTreeMap::new(),
         ehlo_keywords: Vec::new(),
@@ -446,8 +462,11 @@ mod tests {
         assert_eq!(persona.template(Situation::SenderAccepted), wording::template(ProfileName::Postfix, Situation::SenderAccepted));
         assert_eq!(persona.ehlo_keywords, Persona::preset(ProfileName::Postfix).ehlo_keywords);
         assert_eq!(persona.received_product, "Exim 4.96");
-        // Written whole and read back the same, through serde too (as one JSON string).
+        // Written whole and read back the same, through serde too (as one JSON string), its
+        // name included.
         assert_eq!(Persona::from_value(&persona.to_value()).unwrap(), persona);
+        let named = Persona { name: Some("Exim 4.96".into()), ..persona.clone() };
+        assert_eq!(Persona::from_value(&named.to_value()).unwrap(), named);
         let own = OwnPersona::new(persona.clone());
         let json = serde_json::to_string(&own).unwrap();
         assert!(json.starts_with("\"{"), "{json}");

@@ -74,7 +74,9 @@ pub fn load(value: serde_json::Value) -> Result<LoadedProfile, ProfileFileError>
             return Err(error("persona.base".into(), "the persona's base is the file's `base`: leave it out here".into()));
         }
         persona.insert("base".into(), file.base.id().into());
-        let persona = Persona::from_value(&serde_json::Value::Object(persona)).map_err(|e| error(format!("persona.{}", e.field), e.message))?;
+        let mut persona = Persona::from_value(&serde_json::Value::Object(persona)).map_err(|e| error(format!("persona.{}", e.field), e.message))?;
+        // The file's title is what explanations call the server.
+        persona.name = persona.name.take().or_else(|| file.title.clone());
         persona_of_file = Some(std::sync::Arc::new(OwnPersona::new(persona)));
     }
     if let Some(title) = &file.title

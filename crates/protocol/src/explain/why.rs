@@ -15,7 +15,7 @@ pub(super) fn why(situation: Situation, ctx: &WhyContext<'_>) -> (String, RfcRef
     use Situation::*;
     let addr = ctx.address.unwrap_or("the address");
     let policy = ctx.policy;
-    let profile = ctx.profile.title();
+    let profile = ctx.server;
     let error = ctx.error.map(|e| e.describe()).unwrap_or_default();
     let (text, reference) = match situation {
         Greeting => (
